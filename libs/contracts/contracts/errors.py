@@ -1,0 +1,106 @@
+"""Errors that cross service boundaries.
+
+Every error a service raises on purpose subclasses :class:`ServiceError`. Each class is
+registered with nameko's exception registry, so an RPC caller gets an instance of the
+same class back (not a ``RemoteError``), with the same ``code`` and ``details``.
+The gateway maps each class to an HTTP status in one table (``gateway/errors.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.exceptions import get_module_path, registry
+
+
+class ServiceError(Exception):
+    """Base of every expected error. ``code`` is stable and machine-readable."""
+
+    code = "service_error"
+
+    def __init__(
+        self, code: str | None = None, message: str = "", details: dict | None = None
+    ):
+        super().__init__(code or self.code, message, details or {})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        registry[get_module_path(cls)] = cls
+
+    @property
+    def error_code(self) -> str:
+        return self.args[0]
+
+    @property
+    def message(self) -> str:
+        return self.args[1]
+
+    @property
+    def details(self) -> dict:
+        return self.args[2]
+
+    def __str__(self) -> str:
+        return f"{self.error_code}: {self.message}" if self.message else self.error_code
+
+
+registry[get_module_path(ServiceError)] = ServiceError
+
+
+class InvalidInput(ServiceError):
+    """The request is well formed but its values break a rule.
+
+    ``details["errors"]`` lists ``{field, code, message}`` for field errors.
+    """
+
+    code = "validation_failed"
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state (already done, out of order)."""
+
+    code = "conflict"
+
+
+class Gone(ServiceError):
+    """The thing existed but has expired."""
+
+    code = "gone"
+
+
+class Unauthenticated(ServiceError):
+    code = "unauthenticated"
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+
+
+class Locked(ServiceError):
+    """``details["retry_after"]`` seconds until the lock ends."""
+
+    code = "locked"
+
+
+class CaptchaRequired(ServiceError):
+    code = "captcha_required"
+
+
+class RateLimited(ServiceError):
+    """``details["retry_after"]`` seconds until the caller may try again."""
+
+    code = "rate_limited"
+
+
+class Unavailable(ServiceError):
+    """A dependency the service needs is down; the caller may retry later."""
+
+    code = "unavailable"
+
+
+def field_error(field: str, code: str, message: str) -> dict:
+    """One entry of ``InvalidInput.details["errors"]``."""
+    return {"field": field, "code": code, "message": message}

@@ -1,0 +1,186 @@
+"""The transactional outbox: an event is written in the same transaction as the
+state change it reports, then a relay publishes it with publisher confirms and marks
+it sent.
+
+The relay claims rows with ``FOR UPDATE SKIP LOCKED``, so any number of copies of a
+service can relay at once without publishing a row twice while it is claimed. A
+crash after publishing and before marking means the row is published again:
+delivery is at-least-once and every consumer is idempotent (``idempotency.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from kombu import Connection
+from nameko.constants import DEFAULT_SERIALIZER
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Session
+
+_log = logging.getLogger("servicekit.outbox")
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    """The ``outbox`` table, declared on a service's own metadata."""
+    return sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("envelope", JSONB, nullable=False),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Index(
+            "ix_outbox_unsent",
+            "created_at",
+            postgresql_where=sa.text("sent_at IS NULL"),
+        ),
+    )
+
+
+def add_event(
+    session: Session,
+    table: sa.Table,
+    *,
+    source: str,
+    event_type: str,
+    data: dict[str, Any],
+    correlation_id: str | None,
+    call_id_stack: list[str] | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Add one event to the outbox inside the caller's transaction; returns its id."""
+    event_id = uuid.uuid4()
+    occurred_at = now or datetime.now(UTC)
+    envelope = {
+        "event_id": str(event_id),
+        "event_type": event_type,
+        "source": source,
+        "occurred_at": occurred_at.isoformat(),
+        "correlation_id": correlation_id,
+        "data": data,
+    }
+    headers = {"correlation_id": correlation_id, "call_id_stack": call_id_stack or []}
+    session.execute(
+        table.insert().values(
+            id=event_id,
+            event_type=event_type,
+            envelope=envelope,
+            headers=headers,
+            created_at=occurred_at,
+        )
+    )
+    return str(event_id)
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows to the service's nameko event exchange."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        table: sa.Table,
+        amqp_uri: str,
+        service_name: str,
+        config: dict | None = None,
+        batch_size: int = 100,
+    ):
+        self.engine = engine
+        self.table = table
+        self.amqp_uri = amqp_uri
+        self.exchange = get_event_exchange(service_name, config or {})
+        self.batch_size = batch_size
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def relay(self, event_ids: list[str] | None = None) -> int:
+        """Publish unsent rows (only ``event_ids`` if given); returns how many.
+
+        Raises whatever the broker or database raised: the rows then stay unsent.
+        """
+        t = self.table
+        query = (
+            sa.select(t.c.id, t.c.event_type, t.c.envelope, t.c.headers)
+            .where(t.c.sent_at.is_(None))
+            .order_by(t.c.created_at)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        if event_ids is not None:
+            query = query.where(t.c.id.in_([uuid.UUID(i) for i in event_ids]))
+        with self._lock, Session(self.engine) as session, session.begin():
+            rows = session.execute(query).all()
+            for row in rows:
+                self._publish(row.event_type, row.envelope, row.headers)
+                _log.info(
+                    "outbox event published",
+                    extra={
+                        "hop": "outbox_relay",
+                        "event_id": str(row.id),
+                        "event_type": row.event_type,
+                        "correlation_id": row.headers.get("correlation_id"),
+                        "parent_call_id": (row.headers.get("call_id_stack") or [None])[
+                            -1
+                        ],
+                    },
+                )
+            if rows:
+                session.execute(
+                    t.update()
+                    .where(t.c.id.in_([r.id for r in rows]))
+                    .values(sent_at=datetime.now(UTC))
+                )
+        return len(rows)
+
+    def backlog(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.count()).where(self.table.c.sent_at.is_(None))
+            ).scalar_one()
+
+    def _publish(self, event_type: str, envelope: dict, headers: dict) -> None:
+        try:
+            connection = self._ensure_connection()
+            producer = connection.Producer()
+            producer.publish(
+                envelope,
+                exchange=self.exchange,
+                routing_key=event_type,
+                declare=[self.exchange],
+                serializer=DEFAULT_SERIALIZER,
+                delivery_mode=2,
+                headers={
+                    f"nameko.{key}": value
+                    for key, value in headers.items()
+                    if value is not None
+                },
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0.2},
+            )
+        except Exception:
+            self.close()
+            raise
+
+    def _ensure_connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(
+                self.amqp_uri,
+                transport_options={"confirm_publish": True},
+                connect_timeout=5,
+            )
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+            self._connection = None

@@ -1,0 +1,30 @@
+"""The accounts Nameko service: entrypoints only (convert, call a handler, answer)."""
+
+import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
+
+from contracts.errors import ServiceError
+from nameko.rpc import rpc
+from servicekit.database import Database
+from servicekit.health import ping_result
+from servicekit.jsonlog import WorkerLogging
+from servicekit.redis import Redis
+
+from accounts import handlers
+from accounts.models import outbox
+
+
+class AccountsService:
+    name = "accounts"
+
+    log = WorkerLogging()
+    db = Database(outbox=outbox)
+    redis = Redis()
+
+    @rpc
+    def ping(self):
+        return ping_result(self.name, database=self.db.ping(), redis=self.redis.ping())
+
+    @rpc(expected_exceptions=ServiceError)
+    def send_pipeline_canary(self, canary_id):
+        with self.db.session.begin():
+            return handlers.send_pipeline_canary(self.db.emit, canary_id)

@@ -1,0 +1,142 @@
+"""Every error the gateway answers, as application/problem+json (RFC 9457).
+
+One table maps each contract error class to its HTTP status; the error's own
+``code`` travels to the client unchanged. All handlers are registered here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import falcon
+from contracts import errors as ce
+
+from gateway.middleware import current_request_id
+from gateway.rpc import ServiceUnavailable
+
+_log = logging.getLogger("gateway.errors")
+
+STATUS_BY_ERROR: dict[type[ce.ServiceError], int] = {
+    ce.InvalidInput: 422,
+    ce.NotFound: 404,
+    ce.Conflict: 409,
+    ce.Gone: 410,
+    ce.Unauthenticated: 401,
+    ce.Forbidden: 403,
+    ce.Locked: 423,
+    ce.CaptchaRequired: 428,
+    ce.RateLimited: 429,
+    ce.Unavailable: 503,
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    423: "Locked",
+    428: "Captcha required",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """An error the gateway itself decides (bad JSON, unknown route...)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str = "",
+        headers: dict[str, str] | None = None,
+        **extra,
+    ):
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def status_for(error: ce.ServiceError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def render(resp: falcon.Response, problem: Problem) -> None:
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(problem.status, "Error"),
+        "status": problem.status,
+        "code": problem.code,
+        "request_id": current_request_id(),
+    }
+    if problem.detail:
+        body["detail"] = problem.detail
+    body.update(problem.extra)
+    resp.status = falcon.code_to_http_status(problem.status)
+    resp.content_type = "application/problem+json"
+    resp.media = body
+    for name, value in problem.headers.items():
+        resp.set_header(name, value)
+
+
+def problem_from_service_error(error: ce.ServiceError) -> Problem:
+    status = status_for(error)
+    details = dict(error.details)
+    headers = {}
+    if "retry_after" in details:
+        headers["Retry-After"] = str(int(details["retry_after"]))
+    if status == 500:
+        _log.error("unmapped service error %r", error)
+        return Problem(500, "internal_error", "An unexpected error occurred.")
+    return Problem(status, error.error_code, error.message, headers, **details)
+
+
+def register(app: falcon.App, retry_after: int) -> None:
+    def on_problem(req, resp, ex, params):
+        render(resp, ex)
+
+    def on_service_error(req, resp, ex, params):
+        render(resp, problem_from_service_error(ex))
+
+    def on_unavailable(req, resp, ex, params):
+        _log.warning("dependency unavailable: %s", ex)
+        render(
+            resp,
+            Problem(
+                503,
+                "service_unavailable",
+                f"The {ex.service} service is not available; try again shortly.",
+                {"Retry-After": str(retry_after)},
+                service=ex.service,
+            ),
+        )
+
+    def on_http_error(req, resp, ex, params):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(
+            ex.status_code, (ex.title or "http_error").lower().replace(" ", "_")
+        )
+        render(resp, Problem(ex.status_code, code, ex.description or ""))
+
+    def on_unexpected(req, resp, ex, params):
+        _log.exception("unhandled error")
+        render(resp, Problem(500, "internal_error", "An unexpected error occurred."))
+
+    # Falcon picks the most specific registered handler.
+    app.add_error_handler(Exception, on_unexpected)
+    app.add_error_handler(falcon.HTTPError, on_http_error)
+    app.add_error_handler(ce.ServiceError, on_service_error)
+    app.add_error_handler(ServiceUnavailable, on_unavailable)
+    app.add_error_handler(Problem, on_problem)

@@ -1,0 +1,1 @@
+"""HTTP resources by area; each takes its collaborators in __init__."""

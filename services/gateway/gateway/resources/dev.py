@@ -1,0 +1,37 @@
+"""Development and test helpers; not routed at all in production."""
+
+from __future__ import annotations
+
+import uuid
+
+import falcon
+
+from gateway.middleware import rpc_context
+
+
+class PipelineCanary:
+    """Send a canary event from accounts and see whether verification received it.
+
+    Proves the whole event path (outbox, relay, broker, consumer) on a running stack.
+    """
+
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_post(self, req, resp):
+        answer = self.rpc.call(
+            "accounts",
+            "send_pipeline_canary",
+            context=rpc_context(),
+            canary_id=str(uuid.uuid4()),
+        )
+        resp.status = falcon.HTTP_202
+        resp.media = answer
+
+    def on_get_one(self, req, resp, canary_id):
+        resp.media = self.rpc.call(
+            "verification",
+            "get_pipeline_canary",
+            context=rpc_context(),
+            canary_id=canary_id,
+        )

@@ -1,0 +1,81 @@
+"""Liveness, readiness and the API description."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from importlib.resources import files
+
+import falcon
+import yaml
+from contracts import ALL_SERVICES
+
+from gateway.middleware import rpc_context
+from gateway.rpc import ServiceUnavailable
+
+
+class Health:
+    """The process is up; touches nothing else."""
+
+    def on_get(self, req, resp):
+        resp.media = {"status": "ok"}
+
+
+class Ready:
+    """Every service answers a ping (with its own stores up) and Redis answers."""
+
+    def __init__(self, rpc, redis, timeout: float, retry_after: int):
+        self.rpc = rpc
+        self.redis = redis
+        self.timeout = timeout
+        self.retry_after = retry_after
+        self.executor = ThreadPoolExecutor(max_workers=len(ALL_SERVICES) + 1)
+
+    def _ping(self, service: str, context: dict) -> dict:
+        try:
+            answer = self.rpc.call(service, "ping", context=context, timeout=self.timeout)
+        except ServiceUnavailable as exc:
+            return {"status": "down", "reason": exc.reason}
+        return {
+            "status": "up" if answer.get("ok") else "degraded",
+            "version": answer.get("version"),
+            "stores": answer.get("stores", {}),
+        }
+
+    def _ping_redis(self) -> dict:
+        try:
+            self.redis.ping()
+            return {"status": "up"}
+        except Exception as exc:  # noqa: BLE001 - report, never raise
+            return {"status": "down", "reason": type(exc).__name__}
+
+    def on_get(self, req, resp):
+        context = rpc_context()
+        futures = {
+            name: self.executor.submit(self._ping, name, context) for name in ALL_SERVICES
+        }
+        redis_future = self.executor.submit(self._ping_redis)
+        services = {name: f.result() for name, f in futures.items()}
+        checks = {"services": services, "redis": redis_future.result()}
+        down = [n for n, s in services.items() if s["status"] != "up"]
+        if checks["redis"]["status"] != "up":
+            down.append("redis")
+        if down:
+            resp.status = falcon.HTTP_503
+            resp.set_header("Retry-After", str(self.retry_after))
+            resp.media = {"status": "unavailable", "down": down, **checks}
+        else:
+            resp.media = {"status": "ready", "down": [], **checks}
+
+
+def load_openapi() -> dict:
+    return yaml.safe_load(files("gateway").joinpath("openapi.yaml").read_text("utf-8"))
+
+
+class OpenApi:
+    def __init__(self):
+        self.body = json.dumps(load_openapi()).encode()
+
+    def on_get(self, req, resp):
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = self.body

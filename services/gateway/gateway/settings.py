@@ -1,0 +1,42 @@
+"""Gateway settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+ENVIRONMENTS = ("dev", "test", "production")
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "dev"
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = ""
+    rpc_timeout: float = 5.0
+    ready_timeout: float = 2.0
+    retry_after: int = 5
+    max_body_bytes: int = 64 * 1024
+
+    @property
+    def dev_helpers(self) -> bool:
+        """Development helpers (SMS outbox, captcha answers) exist only in dev/test."""
+        return self.environment in ("dev", "test")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        environment = env.get("ENVIRONMENT", cls.environment)
+        if environment not in ENVIRONMENTS:
+            raise ValueError(f"ENVIRONMENT must be one of {ENVIRONMENTS}")
+        return cls(
+            environment=environment,
+            amqp_uri=env.get("AMQP_URI", cls.amqp_uri),
+            redis_url=env.get("REDIS_URL", cls.redis_url),
+            redis_key_prefix=env.get("REDIS_KEY_PREFIX", cls.redis_key_prefix),
+            rpc_timeout=float(env.get("RPC_TIMEOUT", cls.rpc_timeout)),
+            ready_timeout=float(env.get("READY_TIMEOUT", cls.ready_timeout)),
+            retry_after=int(env.get("RETRY_AFTER", cls.retry_after)),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+        )
