@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import falcon
 import redis
 
@@ -13,23 +15,31 @@ from gateway.settings import Settings
 
 API = "/api/v1"
 
+# Each area module exposes add_routes(app, ctx); add a new area here.
+AREAS = (health,)
+DEV_AREAS = (dev,)
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """The collaborators every resource may take."""
+
+    settings: Settings
+    rpc: object
+    redis: object
+    api: str = API
+
 
 def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
     app = falcon.App(middleware=[RequestIdMiddleware()])
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app, settings.retry_after)
-
-    app.add_route(f"{API}/health", health.Health())
-    app.add_route(
-        f"{API}/ready",
-        health.Ready(rpc, redis_client, settings.ready_timeout, settings.retry_after),
-    )
-    app.add_route(f"{API}/openapi.json", health.OpenApi())
-
+    ctx = AppContext(settings, rpc, redis_client)
+    for area in AREAS:
+        area.add_routes(app, ctx)
     if settings.dev_helpers:
-        canary = dev.PipelineCanary(rpc)
-        app.add_route(f"{API}/dev/pipeline-canaries", canary)
-        app.add_route(f"{API}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one")
+        for area in DEV_AREAS:
+            area.add_routes(app, ctx)
     return app
 
 

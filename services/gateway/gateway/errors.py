@@ -6,6 +6,7 @@ One table maps each contract error class to its HTTP status; the error's own
 
 from __future__ import annotations
 
+import json
 import logging
 
 import falcon
@@ -87,7 +88,7 @@ def render(resp: falcon.Response, problem: Problem) -> None:
     body.update(problem.extra)
     resp.status = falcon.code_to_http_status(problem.status)
     resp.content_type = "application/problem+json"
-    resp.media = body
+    resp.data = json.dumps(body, ensure_ascii=False).encode()
     for name, value in problem.headers.items():
         resp.set_header(name, value)
 

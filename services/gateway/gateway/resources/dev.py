@@ -35,3 +35,10 @@ class PipelineCanary:
             context=rpc_context(),
             canary_id=canary_id,
         )
+
+
+def add_routes(app, ctx) -> None:
+    """Only called when the environment is dev or test."""
+    canary = PipelineCanary(ctx.rpc)
+    app.add_route(f"{ctx.api}/dev/pipeline-canaries", canary)
+    app.add_route(f"{ctx.api}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from importlib.resources import files
 
 import falcon
-import yaml
 from contracts import ALL_SERVICES
 
 from gateway.middleware import rpc_context
+from gateway.openapi_doc import load_openapi
 from gateway.rpc import ServiceUnavailable
 
 
@@ -68,14 +67,19 @@ class Ready:
             resp.media = {"status": "ready", "down": [], **checks}
 
 
-def load_openapi() -> dict:
-    return yaml.safe_load(files("gateway").joinpath("openapi.yaml").read_text("utf-8"))
-
-
 class OpenApi:
-    def __init__(self):
-        self.body = json.dumps(load_openapi()).encode()
+    def __init__(self, include_dev: bool):
+        self.body = json.dumps(load_openapi(include_dev)).encode()
 
     def on_get(self, req, resp):
         resp.content_type = falcon.MEDIA_JSON
         resp.data = self.body
+
+
+def add_routes(app, ctx) -> None:
+    app.add_route(f"{ctx.api}/health", Health())
+    app.add_route(
+        f"{ctx.api}/ready",
+        Ready(ctx.rpc, ctx.redis, ctx.settings.ready_timeout, ctx.settings.retry_after),
+    )
+    app.add_route(f"{ctx.api}/openapi.json", OpenApi(ctx.settings.dev_helpers))

@@ -1,0 +1,52 @@
+"""Fixtures shared by every tier.
+
+unit and contract tests need nothing running. integration and e2e tests get one
+`stack` per run: every service and the gateway as real processes against the real
+RabbitMQ, PostgreSQL and Redis, isolated in the run's own databases, vhost, key
+prefix and port (see tests/support/isolation.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+
+import pytest  # noqa: E402
+
+from tests.support.isolation import Isolation  # noqa: E402
+from tests.support.stack import Stack  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def isolation():
+    isolation = Isolation()
+    isolation.create()
+    yield isolation
+    isolation.destroy()
+
+
+@pytest.fixture(scope="session")
+def stack(isolation, tmp_path_factory):
+    stack = Stack(isolation, tmp_path_factory.mktemp("stack-logs"))
+    stack.migrate()
+    stack.start_all()
+    try:
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+def live_stack(stack):
+    """The stack, with every process a previous test stopped started again."""
+    from tests.support.stack import NAMEKO_SERVICES
+
+    for service in (*NAMEKO_SERVICES, "gateway"):
+        if not stack.is_running(service):
+            stack.start(service)
+    for key in [k for k in stack.processes if k[1] > 0]:
+        stack.kill(*key, sig=15)
+    stack.wait_ready()
+    return stack

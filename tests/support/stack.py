@@ -1,0 +1,123 @@
+"""The platform's real processes, started for a test run (integration and e2e).
+
+Every service and the gateway run as they do under `make up` (same commands, same
+config files), only with the run's isolated databases, vhost, key prefix and port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.support.isolation import DB_SERVICES, Isolation, free_port
+from tests.support.waiting import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
+
+
+def command_for(service: str) -> list[str]:
+    if service == "gateway":
+        return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
+    return [sys.executable, "-m", "nameko", "run", "--config", "config.yml", f"{service}.service"]
+
+
+class Stack:
+    def __init__(self, isolation: Isolation, log_dir: Path):
+        self.isolation = isolation
+        self.log_dir = log_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+        self.processes: dict[tuple[str, int], subprocess.Popen] = {}
+        self._log_files: list = []
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.isolation.env())
+        env.update(
+            {
+                "GATEWAY_BIND": f"127.0.0.1:{self.port}",
+                "GATEWAY_WORKERS": "2",
+                "RPC_TIMEOUT": "3",
+                "READY_TIMEOUT": "1.5",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(overrides)
+        return env
+
+    def migrate(self) -> None:
+        folders = [f"services/{s}" for s in DB_SERVICES]
+        subprocess.run(
+            [sys.executable, "-m", "servicekit.migrate", *folders],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            capture_output=True,
+        )
+
+    def log_path(self, service: str, copy: int = 0) -> Path:
+        return self.log_dir / f"{service}-{copy}.log"
+
+    def start(self, service: str, copy: int = 0, **env: str) -> None:
+        log = open(self.log_path(service, copy), "ab")  # noqa: SIM115 - closed in stop_all
+        self._log_files.append(log)
+        self.processes[(service, copy)] = subprocess.Popen(
+            command_for(service),
+            cwd=ROOT / "services" / service,
+            env=self.env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_all(self) -> None:
+        for service in (*NAMEKO_SERVICES, "gateway"):
+            self.start(service)
+
+    def kill(self, service: str, copy: int = 0, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop((service, copy))
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+    def is_running(self, service: str, copy: int = 0) -> bool:
+        process = self.processes.get((service, copy))
+        return process is not None and process.poll() is None
+
+    def ready(self) -> dict | None:
+        response = requests.get(f"{self.url}/ready", timeout=10)
+        return response.json() if response.status_code == 200 else None
+
+    def wait_ready(self, timeout: float = 60) -> dict:
+        return wait_for(self.ready, timeout=timeout, interval=0.25, what="/ready to be 200")
+
+    def log_lines(self, service: str) -> list[dict]:
+        """Every JSON line logged by every copy of ``service`` so far."""
+        lines = []
+        for path in sorted(self.log_dir.glob(f"{service}-*.log")):
+            for raw in path.read_text(errors="replace").splitlines():
+                if raw.startswith("{"):
+                    try:
+                        lines.append(json.loads(raw))
+                    except ValueError:
+                        continue
+        return lines
+
+    def stop_all(self) -> None:
+        for (service, copy), process in list(self.processes.items()):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+        for log in self._log_files:
+            log.close()
