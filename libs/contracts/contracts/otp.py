@@ -1,10 +1,91 @@
-"""Contract of the ``otp`` service: image captchas, SMS codes, SMS delivery."""
+"""Contract of the ``otp`` service: image captchas, SMS codes, SMS delivery.
+
+Phones are passed in the canonical form of ``contracts.phones.normalize_phone``
+(E.164, e.g. ``+8613812345678``); the service re-validates them.
+"""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from contracts.base import ServiceContract
+
+SMS_PURPOSES = (
+    "register_person",
+    "register_organization",
+    "password_reset",
+    "appeal",
+    "change_phone",
+)
+
+
+class Captcha(TypedDict):
+    captcha_id: str
+    image_png_base64: str
+    expires_in: int
+
+
+class SmsCodeSent(TypedDict):
+    expires_in: int
+    resend_after: int
+
+
+class NoticeQueued(TypedDict):
+    message_id: str
 
 
 class OtpContract(ServiceContract):
     name = "otp"
-    events = ()
+    events = ("sms_sent",)
+
+    def create_captcha(self) -> Captcha:
+        """A new image captcha, valid ``expires_in`` seconds, single use."""
+        raise NotImplementedError
+
+    def check_captcha(self, captcha_id: str, answer: str) -> None:
+        """Consume the captcha (right or wrong, any check spends it).
+
+        Raises ``InvalidInput`` (``captcha_invalid``) when missing, wrong or expired.
+        """
+        raise NotImplementedError
+
+    def get_captcha_answer(self, captcha_id: str) -> dict:
+        """Dev/test only: ``{captcha_id, answer}``. Raises ``NotFound`` otherwise."""
+        raise NotImplementedError
+
+    def send_sms_code(
+        self,
+        phone: str,
+        purpose: str,
+        captcha_id: str,
+        captcha_answer: str,
+        client_ip: str,
+    ) -> SmsCodeSent:
+        """Check the captcha, then queue a 6-digit code for ``phone`` + ``purpose``.
+
+        Raises ``InvalidInput`` (``phone_invalid``, ``purpose_invalid``,
+        ``captcha_invalid``) or ``RateLimited`` (``sms_rate_limited``, with
+        ``details["retry_after"]``). Emits ``sms_sent`` once the carrier took it.
+        """
+        raise NotImplementedError
+
+    def verify_sms_code(self, phone: str, purpose: str, code: str) -> None:
+        """Accept and consume the code, exactly once.
+
+        Raises ``InvalidInput`` with ``sms_code_invalid`` (``details["tries_left"]``)
+        or ``sms_code_expired`` (expired, spent, burnt by wrong tries or never sent).
+        """
+        raise NotImplementedError
+
+    def send_notice(self, phone: str, template: str, params: dict) -> NoticeQueued:
+        """Queue a templated notice (e.g. ``temporary_password``) to ``phone``.
+
+        Durable: once this returns, the SMS is sent even if otp restarts.
+        Raises ``InvalidInput`` (``phone_invalid``, ``template_unknown``).
+        """
+        raise NotImplementedError
+
+    def read_sms_outbox(self, phone: str) -> list[dict]:
+        """Dev/test only: the messages the ``outbox`` provider kept for ``phone``,
+        newest first. Raises ``NotFound`` in production."""
+        raise NotImplementedError
