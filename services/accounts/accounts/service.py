@@ -1,7 +1,6 @@
 """The accounts Nameko service: entrypoints only (convert, call a handler, answer)."""
 
 import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
-
 from contracts.errors import ServiceError
 from nameko.rpc import rpc
 from servicekit.database import Database
