@@ -103,3 +103,64 @@ def mobile(rng: random.Random | None = None) -> str:
 def login_name(rng: random.Random | None = None, prefix: str = "user") -> str:
     rng = rng or random.Random()
     return f"{prefix}_{rng.randrange(16**10):010x}"
+
+
+PASSWORD = "Qz8!mWv2#Lp"
+
+
+def person_registration(rng: random.Random | None = None, **overrides) -> dict:
+    """A complete, valid natural-person registration (sms_code left to the caller)."""
+    rng = rng or random.Random()
+    body = {
+        "login_name": login_name(rng, "person"),
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+        "name": "张伟",
+        "identity_region": "mainland",
+        "doc_type": "resident_id",
+        "doc_number": resident_id(rng),
+        "phone": mobile(rng),
+        "sms_code": "000000",
+        "agreement_version": "2024-01",
+    }
+    body.update(overrides)
+    return body
+
+
+def organization_person(rng: random.Random, **overrides) -> dict:
+    body = {
+        "name": "李娜",
+        "phone": mobile(rng),
+        "identity_region": "mainland",
+        "doc_type": "resident_id",
+        "doc_number": resident_id(rng),
+        "doc_valid_from": "2020-01-01",
+        "doc_long_term": True,
+    }
+    body.update(overrides)
+    return body
+
+
+def organization_registration(rng: random.Random | None = None, **overrides) -> dict:
+    """A complete, valid domestic organisation registration."""
+    rng = rng or random.Random()
+    body = {
+        "login_name": login_name(rng, "org"),
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+        "name": "测试科技有限公司",
+        "region": "domestic",
+        "legal_person_type": "enterprise",
+        "credit_code": credit_code(rng),
+        "legal_representative": organization_person(rng),
+        "main_agent": organization_person(
+            rng,
+            name="王芳",
+            doc_long_term=False,
+            doc_valid_to="2040-01-01",
+            sms_code="000000",
+        ),
+        "agreement_version": "2024-01",
+    }
+    body.update(overrides)
+    return body

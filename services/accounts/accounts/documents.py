@@ -29,19 +29,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from contracts.accounts import (  # the published names: one source of truth
+    DOC_TYPES_BY_REGION,
+    IDENTITY_REGIONS,
+)
 from stdnum.cn import ric, uscc
 
-IDENTITY_REGIONS = ("mainland", "hmt", "other")
-
-DOC_TYPES_BY_REGION: dict[str, tuple[str, ...]] = {
-    "mainland": ("resident_id",),
-    "hmt": ("hk_macau_permit", "taiwan_permit", "hmt_residence_permit"),
-    "other": ("passport", "foreign_permanent_residence"),
-}
 DOC_TYPES = tuple(t for types in DOC_TYPES_BY_REGION.values() for t in types)
-
-ORGANIZATION_REGIONS = ("domestic", "hmt", "overseas")
-LEGAL_PERSON_TYPES = ("enterprise", "social_org", "institution", "other")
 
 # GB/T 2260 province-level codes of the mainland (the first two address digits).
 MAINLAND_PROVINCES = frozenset(
