@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from contracts.accounts import LEGAL_PERSON_TYPES, ORGANIZATION_REGIONS
 from contracts.errors import (
     CaptchaRequired,
     Forbidden,
@@ -408,10 +409,8 @@ def register_organization(deps: Deps, registration: object) -> dict:
     login_name = _login_name(data, errors)
     password = _new_password(data, errors, login_name)
     name = v.text(data, "name", errors, max_length=200)
-    region = v.choice(data, "region", documents.ORGANIZATION_REGIONS, errors)
-    legal_type = v.choice(
-        data, "legal_person_type", documents.LEGAL_PERSON_TYPES, errors
-    )
+    region = v.choice(data, "region", ORGANIZATION_REGIONS, errors)
+    legal_type = v.choice(data, "legal_person_type", LEGAL_PERSON_TYPES, errors)
     extras = {
         "name_en": v.text(data, "name_en", errors, required=False, max_length=200),
         "short_name": v.text(
@@ -895,7 +894,7 @@ def _org_changes(changes: dict, errors: FieldErrors) -> dict:
         values["homepage"] = v.homepage(changes, "homepage", errors)
     if "legal_person_type" in changes:
         values["legal_person_type"] = v.choice(
-            changes, "legal_person_type", documents.LEGAL_PERSON_TYPES, errors
+            changes, "legal_person_type", LEGAL_PERSON_TYPES, errors
         )
     return values
 
