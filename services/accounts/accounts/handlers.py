@@ -347,7 +347,6 @@ def register_person(deps: Deps, registration: object) -> dict:
                 gender=document.gender,
                 birth_date=document.birth_date,
             )
-            deps.repo.flush_unique()
             deps.emit(
                 "person_registered",
                 {
@@ -505,7 +504,6 @@ def register_organization(deps: Deps, registration: object) -> dict:
                     doc_valid_to=person["doc_valid_to"],
                     doc_long_term=person["doc_long_term"],
                 )
-            deps.repo.flush_unique()
             deps.emit(
                 "organization_registered",
                 {
@@ -1141,7 +1139,6 @@ def create_reviewer(deps: Deps, login_name: object, name: object) -> dict:
                 updated_at=now,
             )
             deps.repo.add_staff_member(account_id=account_id, name=display)
-            deps.repo.flush_unique()
     except Duplicate as duplicate:
         raise _duplicate_error(duplicate) from None
     return {

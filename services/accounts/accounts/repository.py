@@ -72,6 +72,7 @@ class Repository:
             accounts.c.password_hash,
             accounts.c.must_change_password,
             accounts.c.temporary_password_expires_at,
+            accounts.c.real_name_status,
         ).where(sa.func.lower(accounts.c.login_name) == login_name.lower())
         return self.session.execute(query).first()
 
@@ -118,30 +119,30 @@ class Repository:
 
     # --- writes ----------------------------------------------------------------------
 
-    def add_account(self, **values: Any) -> None:
-        self.session.execute(sa.insert(accounts).values(**values))
-
-    def add_person(self, **values: Any) -> None:
-        self.session.execute(sa.insert(persons).values(**values))
-
-    def add_organization(self, **values: Any) -> None:
-        self.session.execute(sa.insert(organizations).values(**values))
-
-    def add_organization_person(self, **values: Any) -> None:
-        self.session.execute(sa.insert(organization_people).values(**values))
-
-    def add_staff_member(self, **values: Any) -> None:
-        self.session.execute(sa.insert(staff_members).values(**values))
-
-    def flush_unique(self) -> None:
-        """Run the pending inserts now; a broken unique rule raises :class:`Duplicate`."""
+    def _insert(self, table: sa.Table, values: dict[str, Any]) -> None:
+        """Insert now; a broken unique rule raises :class:`Duplicate`."""
         try:
-            self.session.flush()
+            self.session.execute(sa.insert(table).values(**values))
         except IntegrityError as error:
             duplicate = duplicate_from(error)
             if duplicate is None:
                 raise
             raise duplicate from None
+
+    def add_account(self, **values: Any) -> None:
+        self._insert(accounts, values)
+
+    def add_person(self, **values: Any) -> None:
+        self._insert(persons, values)
+
+    def add_organization(self, **values: Any) -> None:
+        self._insert(organizations, values)
+
+    def add_organization_person(self, **values: Any) -> None:
+        self._insert(organization_people, values)
+
+    def add_staff_member(self, **values: Any) -> None:
+        self._insert(staff_members, values)
 
     def update_account(self, account_id: uuid.UUID, **values: Any) -> None:
         self.session.execute(
