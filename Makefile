@@ -1,13 +1,12 @@
 # The two commands a newcomer needs: `make up` (start everything) and `make test`.
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
 .PHONY: install up down logs status test servers migrate lint
 
 install: ## install the project's Python environment from uv.lock
-	@command -v uv >/dev/null || [ -x "$(HOME)/.local/bin/uv" ] || python3 -m pip install --quiet "uv==$(UV_VERSION)"
-	@$$(command -v uv || echo $(HOME)/.local/bin/uv) sync --all-packages --frozen --quiet
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	@python3 -m uv sync --all-packages --frozen --quiet
 
 servers: ## start local RabbitMQ, PostgreSQL and Redis if they are stopped
 	@deploy/local/ensure-servers.sh
