@@ -6,19 +6,23 @@ message}]``, every error of one request together; nested fields are written
 (phones ``18*****141``; documents first 3 and last 2 characters) and never appear
 in events, which carry ids and kinds only.
 
-Events (source ``accounts``; envelope in ``contracts.events``), ``data``:
+Events (source ``accounts``; envelope in ``contracts.events``), ``data`` (ids and
+kinds only, never personal data):
 
 ``person_registered``        ``{account_id, account_kind, identity_region, doc_type}``
 ``organization_registered``  ``{account_id, account_kind, region, legal_person_type}``
-``profile_changed``          ``{account_id, account_kind, changed_fields}`` (verified
-                             fields only: verification should start again)
+``profile_changed``          ``{account_id, account_kind, reverify, changed_fields}``:
+                             ``reverify`` is true when a verified field changed
+                             (verification starts again); ``changed_fields`` names
+                             the fields, never their values
 ``password_changed``         ``{account_id, account_kind, reason}``
 ``account_locked``           ``{account_id, account_kind, locked_seconds}``
 ``pipeline_canary_sent``     ``{canary_id}``
 
 Consumed: ``verification.verification_passed`` / ``verification_failed`` /
 ``verification_review_requested`` with ``data {account_id, reason_code?, final?}``
-(``final`` on a failure means a reviewer's rejection).
+(``final`` on a failure means a reviewer's rejection); later the recovery
+service's ``appeal_approved``.
 """
 
 from __future__ import annotations
@@ -97,6 +101,21 @@ class Session(TypedDict):
     login_name: str
     must_change_password: bool
     csrf_ok: bool
+
+
+class VerificationSubject(TypedDict, total=False):
+    """What the identity authority is asked about one account (personal data:
+    returned only to the verification service, never logged or put in events)."""
+
+    account_id: str
+    account_kind: str  # "person" | "organization"
+    name: str  # person's name, or the organisation's name
+    identity_region: str  # persons: mainland | hmt | other
+    doc_type: str  # persons: resident_id, passport, ...
+    doc_number: str  # persons: in clear
+    registration_region: str  # organisations: domestic | hmt | overseas
+    credit_code: str  # organisations: credit code or registration number, in clear
+    legal_representative_name: str  # organisations
 
 
 class AccountsContract(ServiceContract):
@@ -246,9 +265,10 @@ class AccountsContract(ServiceContract):
 
         Person: ``name, ethnicity, title, email, telephone`` and, unless they come
         from the identity document, ``gender, birth_date``. Organisation: ``name,
-        name_en, short_name, homepage, area, legal_person_type``. Changing a
-        verified field (a person's name; an organisation's name or legal-person
-        type) sets the status back to ``pending`` and emits ``profile_changed``.
+        name_en, short_name, homepage, area, legal_person_type``. Any change
+        emits ``profile_changed``; changing a verified field (a person's name; an
+        organisation's name or legal-person type) sets the status back to
+        ``pending`` and the event's ``reverify`` to true.
         Raises ``InvalidInput`` (``field_not_editable`` and the field rules),
         ``Forbidden`` (staff), ``NotFound``.
         """
@@ -269,5 +289,13 @@ class AccountsContract(ServiceContract):
         ``password_mismatch``, ``password_unchanged``), ``Locked`` (wrong current
         passwords count as failed logins), ``NotFound``. Emits
         ``password_changed``.
+        """
+        raise NotImplementedError
+
+    def get_verification_subject(self, account_id: str) -> VerificationSubject:
+        """The data real-name verification checks for ``account_id``, in clear.
+
+        Called by the verification service only. Raises ``NotFound``
+        (``account_not_found``) for an unknown id.
         """
         raise NotImplementedError

@@ -2,13 +2,15 @@
 
     python -m servicekit.migrate services/accounts [services/verification ...]
 
-Each service folder has ``alembic.ini`` and ``migrations/``; the database URL comes
-from ``DB_URL`` (or ``<SERVICE>_DB_URL`` when several services are migrated at once).
+Each service folder has ``alembic.ini`` and ``migrations/``. The database URL is
+the service's own ``DB_URL`` setting from its ``config.yml`` (``${VARIABLE:default}``),
+so migrations always reach the database the service itself will use.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -39,12 +41,15 @@ def ensure_database(url: str) -> bool:
         admin.dispose()
 
 
+_SETTING = re.compile(r"^DB_URL:\s*\$\{(?P<var>[^:}]+):?(?P<default>[^}]*)\}\s*$", re.M)
+
+
 def database_url_for(service_dir: Path) -> str:
-    specific = f"{service_dir.name.upper()}_DB_URL"
-    url = os.environ.get(specific) or os.environ.get("DB_URL")
-    if not url:
-        raise SystemExit(f"set {specific} or DB_URL to migrate {service_dir.name}")
-    return url
+    """The service's ``DB_URL`` as its config.yml resolves it in this environment."""
+    match = _SETTING.search((service_dir / "config.yml").read_text("utf-8"))
+    if match is None:
+        raise SystemExit(f"{service_dir.name}/config.yml has no DB_URL: ${{VAR:default}}")
+    return os.environ.get(match["var"]) or match["default"]
 
 
 def upgrade(service_dir: Path, url: str) -> None:

@@ -900,10 +900,11 @@ def _org_changes(changes: dict, errors: FieldErrors) -> dict:
 def update_profile(deps: Deps, account_id: object, changes: object) -> dict:
     """Change my information; fields absent from ``changes`` stay as they are.
 
-    Changing a verified field (a person's name; an organisation's name or
-    legal-person type) sets ``real_name_status`` back to ``pending`` and emits
-    ``profile_changed {account_id, account_kind, changed_fields}`` so
-    verification starts again. Returns what ``get_me`` returns. Raises
+    Any change emits ``profile_changed {account_id, account_kind, reverify,
+    changed_fields}``; changing a verified field (a person's name; an
+    organisation's name or legal-person type) also sets ``real_name_status``
+    back to ``pending`` with ``reverify`` true, so verification starts again.
+    Returns what ``get_me`` returns. Raises
     ``InvalidInput`` (``field_not_editable`` and the field rules), ``NotFound``.
     """
     if not isinstance(changes, dict):
@@ -952,24 +953,25 @@ def update_profile(deps: Deps, account_id: object, changes: object) -> dict:
                 deps.repo.update_person(key, **stored)
             else:
                 deps.repo.update_organization(key, **stored)
-        verified_changed = [name for name in changed if name in verified]
-        account_values: dict[str, Any] = {"updated_at": now} if changed else {}
-        if verified_changed:
-            account_values.update(
-                real_name_status="pending",
-                real_name_reason=None,
-                real_name_changed_at=now,
-            )
+        reverify = any(name in verified for name in changed)
+        if changed:
+            account_values: dict[str, Any] = {"updated_at": now}
+            if reverify:
+                account_values.update(
+                    real_name_status="pending",
+                    real_name_reason=None,
+                    real_name_changed_at=now,
+                )
+            deps.repo.update_account(key, **account_values)
             deps.emit(
                 "profile_changed",
                 {
                     "account_id": str(key),
                     "account_kind": account.kind,
-                    "changed_fields": verified_changed,
+                    "reverify": reverify,
+                    "changed_fields": sorted(changed),
                 },
             )
-        if account_values:
-            deps.repo.update_account(key, **account_values)
     return get_me(deps, key)
 
 
@@ -1052,6 +1054,39 @@ def change_password(
     if keep:
         deps.sessions.update(keep, must_change_password=False)
     return {"sessions_ended": ended}
+
+
+def get_verification_subject(deps: Deps, account_id: object) -> dict:
+    """What verification checks, in clear (persons: name and document;
+    organisations: name, region, code, legal representative's name). For the
+    verification service only: never logged, never in an event. Raises
+    ``NotFound`` (``account_not_found``)."""
+    key = _account_id(account_id)
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+        if account is None or account.kind not in ("person", "organization"):
+            raise NotFound("account_not_found", "No such account.")
+        subject = {"account_id": str(key), "account_kind": account.kind}
+        if account.kind == "person":
+            person = deps.repo.get_person(key)
+            subject.update(
+                name=person.name,
+                identity_region=person.identity_region,
+                doc_type=person.doc_type,
+                doc_number=deps.cipher.decrypt(
+                    person.doc_number_enc, personal_data.DOC_NUMBER
+                ),
+            )
+        else:
+            org = deps.repo.get_organization(key)
+            legal = deps.repo.get_organization_people(key).get("legal_representative")
+            subject.update(
+                name=org.name,
+                registration_region=org.region,
+                credit_code=deps.cipher.decrypt(org.code_enc, personal_data.ORG_CODE),
+                legal_representative_name=legal.name if legal else None,
+            )
+    return subject
 
 
 # --- verification outcomes --------------------------------------------------------------

@@ -167,6 +167,10 @@ class AccountsService:
             client_ip,
         )
 
+    @rpc(expected_exceptions=ServiceError)
+    def get_verification_subject(self, account_id):
+        return handlers.get_verification_subject(self._deps(), account_id)
+
     @consume("verification", "verification_passed")
     def on_verification_verification_passed(self, envelope):
         self._apply_outcome(envelope, "on_verification_verification_passed")

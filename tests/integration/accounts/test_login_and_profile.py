@@ -387,7 +387,15 @@ def test_changing_a_verified_field_restarts_verification(deps, otp, events):
     )
     assert me["real_name_status"] == "passed"  # unverified fields only
     assert me["profile"]["telephone"] == "01*****678"
-    assert [e[0] for e in events(account_id)] == ["person_registered"]
+    assert events(account_id)[-1] == (
+        "profile_changed",
+        {
+            "account_id": account_id,
+            "account_kind": "person",
+            "reverify": False,
+            "changed_fields": ["email", "telephone", "title"],
+        },
+    )
 
     me = handlers.update_profile(deps, account_id, {"name": "张伟伟"})
     assert me["real_name_status"] == "pending"
@@ -396,12 +404,29 @@ def test_changing_a_verified_field_restarts_verification(deps, otp, events):
         {
             "account_id": account_id,
             "account_kind": "person",
+            "reverify": True,
             "changed_fields": ["name"],
         },
     )
-    # the same name again is no change
-    handlers.update_profile(deps, account_id, {"name": "张伟伟"})
-    assert [e[0] for e in events(account_id)].count("profile_changed") == 1
+    # the same values again are no change and no event
+    count = len(events(account_id))
+    handlers.update_profile(deps, account_id, {"name": "张伟伟", "title": "工程师"})
+    assert len(events(account_id)) == count
+    assert "12345678" not in str(events(account_id))
+
+
+def test_the_verification_subject_is_in_clear_for_verification(deps, otp):
+    body, registered = register(deps, otp)
+    assert handlers.get_verification_subject(deps, registered["account_id"]) == {
+        "account_id": registered["account_id"],
+        "account_kind": "person",
+        "name": body["name"],
+        "identity_region": "mainland",
+        "doc_type": "resident_id",
+        "doc_number": body["doc_number"],
+    }
+    with pytest.raises(NotFound):
+        handlers.get_verification_subject(deps, str(uuid.uuid4()))
 
 
 def test_profile_field_rules(deps, otp):

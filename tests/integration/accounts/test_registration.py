@@ -205,6 +205,15 @@ def test_an_organisation_registers_with_its_people(deps, otp, events, accounts_e
         ("legal_representative", True),
         ("main_agent", False),
     ]
+    subject = handlers.get_verification_subject(deps, answer["account_id"])
+    assert subject == {
+        "account_id": answer["account_id"],
+        "account_kind": "organization",
+        "name": body["name"],
+        "registration_region": "domestic",
+        "credit_code": body["credit_code"],
+        "legal_representative_name": body["legal_representative"]["name"],
+    }
     # the reserved phone is the main agent's
     me = handlers.get_me(deps, answer["account_id"])
     agent_phone = normalize_phone(body["main_agent"]["phone"])[3:]

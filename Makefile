@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make up` (start everything) and `make test`.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+
+.PHONY: install up down logs status test servers migrate lint
+
+install: ## install the project's Python environment from uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	@python3 -m uv sync --all-packages --frozen --quiet
+
+servers: ## start local RabbitMQ, PostgreSQL and Redis if they are stopped
+	@deploy/local/ensure-servers.sh
+
+up: install ## start every service and the gateway in the background
+	@deploy/local/up.sh
+
+down: ## stop what `make up` started
+	@deploy/local/down.sh
+
+status:
+	@STACK_ROOT=$(CURDIR) STACK_VAR=$(CURDIR)/var STACK_PYTHON=.venv/bin/python ACCOUNTS_REPLICAS=1 OTP_REPLICAS=1 VERIFICATION_REPLICAS=1 RECOVERY_REPLICAS=1 \
+	  .venv/bin/supervisorctl -c deploy/local/supervisord.conf status
+
+logs: ## follow every process's JSON log
+	@tail -n 20 -F var/log/*-*.log
+
+test: install servers ## run every test tier against the real servers
+	@.venv/bin/python -m pytest tests
+
+lint:
+	@.venv/bin/ruff check libs services tests bench

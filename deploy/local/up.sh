@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Start the whole platform in the background (make up): servers, databases,
+# migrations, every service and the gateway under supervisord; wait until ready.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+
+export STACK_ROOT=$ROOT
+export STACK_VAR=${STACK_VAR:-$ROOT/var}
+export STACK_PYTHON=$ROOT/.venv/bin/python
+export ACCOUNTS_REPLICAS=${ACCOUNTS_REPLICAS:-1} OTP_REPLICAS=${OTP_REPLICAS:-1}
+export VERIFICATION_REPLICAS=${VERIFICATION_REPLICAS:-1} RECOVERY_REPLICAS=${RECOVERY_REPLICAS:-1}
+export GATEWAY_BIND=${GATEWAY_BIND:-127.0.0.1:8080}
+export ENVIRONMENT=${ENVIRONMENT:-dev}
+export PSYCOPG_WAIT_FUNC=wait_select PYTHONUNBUFFERED=1
+URL="http://${GATEWAY_BIND}"
+
+deploy/local/ensure-servers.sh
+
+echo "[up] migrating databases"
+"$STACK_PYTHON" -m servicekit.migrate services/accounts services/verification services/recovery
+
+mkdir -p "$STACK_VAR/log"
+if [ -S "$STACK_VAR/supervisor.sock" ] && .venv/bin/supervisorctl -c deploy/local/supervisord.conf status >/dev/null 2>&1; then
+  echo "[up] already running; restarting every process"
+  .venv/bin/supervisorctl -c deploy/local/supervisord.conf restart all >/dev/null
+else
+  .venv/bin/supervisord -c deploy/local/supervisord.conf
+fi
+
+echo "[up] waiting for $URL/api/v1/ready"
+deadline=$((SECONDS + ${READY_TIMEOUT_SECONDS:-90}))
+until curl -sf "$URL/api/v1/ready" >/dev/null; do
+  if ((SECONDS >= deadline)); then
+    echo "[up] ERROR: not ready in time; what is down:" >&2
+    curl -s "$URL/api/v1/ready" >&2 || true
+    echo >&2
+    .venv/bin/supervisorctl -c deploy/local/supervisord.conf status >&2 || true
+    exit 1
+  fi
+  sleep 0.5
+done
+.venv/bin/supervisorctl -c deploy/local/supervisord.conf status
+echo "[up] the platform is ready at $URL  (API under $URL/api/v1; logs: make logs; stop: make down)"

