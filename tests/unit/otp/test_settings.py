@@ -108,3 +108,12 @@ def test_production_starts_with_a_secret_and_a_real_provider():
         {"ENVIRONMENT": "production", "OTP_HMAC_KEY": SECRET, "SMS_PROVIDER": "log"}
     )
     assert not settings.dev_helpers
+
+
+def test_a_key_prefix_and_a_secret_stay_text(monkeypatch):
+    """YAML would read "t1a2b:" as a mapping; config.yml reads both raw."""
+    config = load_config(
+        monkeypatch, REDIS_KEY_PREFIX="t1a2b:", OTP_HMAC_KEY="k: " + "x" * 40
+    )
+    assert config["REDIS_KEY_PREFIX"] == "t1a2b:"
+    assert settings_from_config(config).hmac_key == "k: " + "x" * 40
