@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import eventlet
 from contracts.errors import Unavailable
 from eventlet import tpool
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
 
 from accounts.handlers import Settings
 from accounts.passwords import PasswordHasher
 from accounts.sessions import SessionPolicy
 from accounts.throttle import LoginPolicy
+
+_log = logging.getLogger("accounts.otp_client")
 
 
 class OtpClient:
@@ -39,6 +43,15 @@ class OtpClient:
             raise Unavailable(
                 "otp_unavailable",
                 "The code service is not running; try again shortly.",
+                {"retry_after": 5},
+            ) from None
+        except RemoteError as exc:
+            # otp failed in a way its contract does not name (a bug, a method it
+            # does not have yet): a dependency failure for our caller, not ours.
+            _log.error("otp.%s failed: %s", method, exc.exc_type)
+            raise Unavailable(
+                "otp_unavailable",
+                "The code service failed; try again shortly.",
                 {"retry_after": 5},
             ) from None
 
