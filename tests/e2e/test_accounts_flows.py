@@ -192,7 +192,7 @@ def test_an_organisation_registers_and_uses_the_cookie_with_csrf(
     live_stack, registered
 ):
     url = live_stack.url
-    body, account = registered["organization"]
+    body, _ = registered["organization"]
     login = log_in(live_stack, body["login_name"])
     assert login.status_code == 201
     assert "__Host-session=" in login.headers["Set-Cookie"]
