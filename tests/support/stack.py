@@ -51,6 +51,7 @@ class Stack:
                 # would be shared by the whole suite. Tests of that cap start an otp
                 # copy with their own small limits.
                 "OTP_CLIENT_PER_HOUR": "100000",
+                "CAPTCHAS_PER_MINUTE": "100000",
             }
         )
         env.update(overrides)

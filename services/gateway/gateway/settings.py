@@ -22,6 +22,9 @@ class Settings:
     # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is
     # believed. Empty: the client address is the TCP peer, whatever headers say.
     trusted_proxies: tuple[str, ...] = ()
+    # New captchas per client address and minute (each costs the otp service ~10 ms
+    # of CPU to draw); 0 turns the quota off.
+    captchas_per_minute: int = 30
 
     @property
     def dev_helpers(self) -> bool:
@@ -44,6 +47,9 @@ class Settings:
             retry_after=int(env.get("RETRY_AFTER", cls.retry_after)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
+            captchas_per_minute=int(
+                env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)
+            ),
         )
 
 
