@@ -24,6 +24,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # POST /documents/check per client address per hour (also behind a captcha).
     document_checks_per_hour: int = 20
+    # New captchas per client address and minute (each costs the otp service ~10 ms
+    # of CPU to draw); 0 turns the quota off.
+    captchas_per_minute: int = 30
 
     @property
     def dev_helpers(self) -> bool:
@@ -48,6 +51,9 @@ class Settings:
             trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
             document_checks_per_hour=int(
                 env.get("DOCUMENT_CHECKS_PER_HOUR", cls.document_checks_per_hour)
+            ),
+            captchas_per_minute=int(
+                env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)
             ),
         )
 

@@ -11,7 +11,7 @@ from contracts import errors as ce
 from gateway.app import create_app
 from gateway.settings import Settings
 
-from tests.unit.gateway.fakes import FakeRpc
+from tests.unit.gateway.fakes import FakeRedis, FakeRpc
 
 API = "/api/v1"
 ACCOUNT = {
@@ -22,44 +22,6 @@ ACCOUNT = {
     "login_name": "zhang_wei",
     "must_change_password": False,
 }
-
-
-class FakeQuotaRedis:
-    """Enough of redis-py for gateway.quotas: a pipeline of incr/expire/ttl."""
-
-    def __init__(self):
-        self.counts: dict[str, int] = {}
-
-    def ping(self):
-        return True
-
-    def pipeline(self, transaction=False):
-        redis = self
-        ops = []
-
-        class Pipe:
-            def incr(self, key):
-                ops.append(("incr", key))
-
-            def expire(self, key, seconds, nx=False):
-                ops.append(("expire", key))
-
-            def ttl(self, key):
-                ops.append(("ttl", key))
-
-            def execute(self):
-                out = []
-                for op, key in ops:
-                    if op == "incr":
-                        redis.counts[key] = redis.counts.get(key, 0) + 1
-                        out.append(redis.counts[key])
-                    elif op == "expire":
-                        out.append(True)
-                    else:
-                        out.append(1800)
-                return out
-
-        return Pipe()
 
 
 def session(csrf_ok=True, **overrides):
@@ -74,7 +36,7 @@ def session(csrf_ok=True, **overrides):
 def client(answers=None, documents_per_hour=20):
     rpc = FakeRpc({("accounts", "resolve_session"): session(), **(answers or {})})
     settings = Settings(environment="test", document_checks_per_hour=documents_per_hour)
-    app = create_app(settings, rpc, FakeQuotaRedis())
+    app = create_app(settings, rpc, FakeRedis())
     return falcon.testing.TestClient(app), rpc
 
 
@@ -463,7 +425,7 @@ def test_a_temporary_password_only_changes_itself_or_logs_out():
 def test_a_forwarded_address_counts_only_behind_a_trusted_proxy():
     rpc = FakeRpc({("accounts", "log_in"): logged_in})
     settings = Settings(environment="test", trusted_proxies=("10.0.0.0/8",))
-    http = falcon.testing.TestClient(create_app(settings, rpc, FakeQuotaRedis()))
+    http = falcon.testing.TestClient(create_app(settings, rpc, FakeRedis()))
     body = {"login_name": "a", "password": "b"}
     http.simulate_post(
         f"{API}/sessions",

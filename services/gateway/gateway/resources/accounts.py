@@ -14,7 +14,7 @@ from gateway.auth import Authenticator, clear_session_cookie, set_session_cookie
 from gateway.client_address import client_address, trusted_networks
 from gateway.errors import Problem
 from gateway.middleware import rpc_context
-from gateway.quotas import Quota
+from gateway.quotas import ClientQuota
 from gateway.schemas import read_json
 
 PERSON_FIELDS = (
@@ -131,12 +131,12 @@ class LoginNames(Base):
 class DocumentChecks(Base):
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.quota = Quota(
+        self.quota = ClientQuota(
             ctx.redis,
             ctx.settings.redis_key_prefix,
-            "document-checks",
+            "document_check",
             ctx.settings.document_checks_per_hour,
-            3600,
+            window=3600,
         )
 
     def on_post(self, req, resp):
