@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +96,7 @@ class OutboxRelay:
         self.engine = engine
         self.table = table
         self.amqp_uri = amqp_uri
+        self.service_name = service_name
         self.exchange = get_event_exchange(service_name, config or {})
         self.batch_size = batch_size
         self._connection: Connection | None = None
@@ -118,17 +120,22 @@ class OutboxRelay:
         with self._lock, Session(self.engine) as session, session.begin():
             rows = session.execute(query).all()
             for row in rows:
+                wall, perf = time.time(), time.perf_counter()
                 self._publish(row.event_type, row.envelope, row.headers)
                 _log.info(
                     "outbox event published",
                     extra={
                         "hop": "outbox_relay",
+                        "service": self.service_name,
                         "event_id": str(row.id),
                         "event_type": row.event_type,
                         "correlation_id": row.headers.get("correlation_id"),
                         "parent_call_id": (row.headers.get("call_id_stack") or [None])[
                             -1
                         ],
+                        "started_at": datetime.fromtimestamp(wall, UTC).isoformat(),
+                        "duration_ms": round((time.perf_counter() - perf) * 1000, 3),
+                        "outcome": "ok",
                     },
                 )
             if rows:
