@@ -110,6 +110,15 @@ def entrypoint_kind(entrypoint) -> str:
     return type(entrypoint).__name__.lower()
 
 
+def outcome_of(entrypoint, exc_info) -> str:
+    """``ok``, ``rejected`` (an expected error: the caller's mistake) or ``error``."""
+    if exc_info is None:
+        return "ok"
+    if isinstance(exc_info[1], entrypoint.expected_exceptions or ()):
+        return "rejected"
+    return "error"
+
+
 class WorkerLogging(DependencyProvider):
     """Binds the worker's context to its log lines and logs how each worker ended."""
 

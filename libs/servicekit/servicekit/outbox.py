@@ -24,6 +24,8 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
+from servicekit.tracing import publish_span
+
 _log = logging.getLogger("servicekit.outbox")
 
 
@@ -56,8 +58,15 @@ def add_event(
     correlation_id: str | None,
     call_id_stack: list[str] | None = None,
     now: datetime | None = None,
+    trace_context: dict[str, str] | None = None,
 ) -> str:
-    """Add one event to the outbox inside the caller's transaction; returns its id."""
+    """Add one event to the outbox inside the caller's transaction; returns its id.
+
+    ``correlation_id``, ``call_id_stack`` and ``trace_context`` (``traceparent``,
+    ``tracestate``) are stored as the event's headers: the consumer's worker gets
+    them as its nameko context data, so the request's id, the call tree and the
+    OpenTelemetry trace continue there.
+    """
     event_id = uuid.uuid4()
     occurred_at = now or datetime.now(UTC)
     envelope = {
@@ -69,6 +78,7 @@ def add_event(
         "data": data,
     }
     headers = {"correlation_id": correlation_id, "call_id_stack": call_id_stack or []}
+    headers.update(trace_context or {})
     session.execute(
         table.insert().values(
             id=event_id,
@@ -121,7 +131,10 @@ class OutboxRelay:
             rows = session.execute(query).all()
             for row in rows:
                 wall, perf = time.time(), time.perf_counter()
-                self._publish(row.event_type, row.envelope, row.headers)
+                with publish_span(
+                    self.service_name, row.event_type, str(row.id), row.headers
+                ) as headers:
+                    self._publish(row.event_type, row.envelope, headers)
                 _log.info(
                     "outbox event published",
                     extra={
@@ -150,6 +163,15 @@ class OutboxRelay:
         with self.engine.connect() as conn:
             return conn.execute(
                 sa.select(sa.func.count()).where(self.table.c.sent_at.is_(None))
+            ).scalar_one()
+
+    def oldest_unsent_at(self) -> datetime | None:
+        """When the oldest event still waiting was written (None: nothing waits)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.min(self.table.c.created_at)).where(
+                    self.table.c.sent_at.is_(None)
+                )
             ).scalar_one()
 
     def _publish(self, event_type: str, envelope: dict, headers: dict) -> None:
