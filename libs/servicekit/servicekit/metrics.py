@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+import eventlet
+import eventlet.wsgi
 from nameko.extensions import DependencyProvider
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
@@ -143,8 +145,6 @@ class OutboxCollector(Collector):
 
 
 def _measure_outbox(relay) -> tuple[int, datetime | None] | None:
-    import eventlet
-
     # A scrape must answer even when the database does not: give up quietly.
     with eventlet.Timeout(SCRAPE_QUERY_BUDGET, False):
         try:
@@ -176,21 +176,21 @@ class Metrics(DependencyProvider):
         OUTBOX.watch(self.service, self._relays)
 
     def _relays(self) -> list:
-        """The outbox relays of this container (its Database providers' ones)."""
-        from servicekit.outbox import OutboxRelay
+        """The outbox relays of this container (its Database providers' ones).
 
+        Duck-typed on purpose: importing servicekit.outbox here would load
+        SQLAlchemy lazily, during a scrape, in services that have no database.
+        """
         return [
             relay
             for dependency in self.container.dependencies
-            if isinstance(relay := getattr(dependency, "relay", None), OutboxRelay)
+            if hasattr(relay := getattr(dependency, "relay", None), "backlog")
+            and hasattr(relay, "oldest_unsent_at")
         ]
 
     def start(self):
         if not self.port:
             return
-        import eventlet
-        import eventlet.wsgi
-
         self._socket = eventlet.listen((self.host, self.port))
         app = make_wsgi_app(REGISTRY)
         self._server = self.container.spawn_managed_thread(

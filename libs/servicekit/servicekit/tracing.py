@@ -45,6 +45,14 @@ from nameko.rpc import Rpc
 from nameko.timer import Timer
 from opentelemetry import trace
 from opentelemetry.context import Context
+
+# Imported here, not when a service starts: nameko sets its extensions up in
+# parallel greenthreads, and a first import racing there is the trap stack-notes
+# describes for psycopg.
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -75,15 +83,8 @@ def make_exporters(names: list[str]) -> list:
     exporters = []
     for name in names:
         if name == "otlp":
-            # HTTP/protobuf only: no gRPC stack in the images.
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-                OTLPSpanExporter,
-            )
-
-            exporters.append(OTLPSpanExporter())
+            exporters.append(OTLPSpanExporter())  # HTTP/protobuf; no gRPC installed
         elif name == "console":
-            from opentelemetry.sdk.trace.export import ConsoleSpanExporter
-
             exporters.append(ConsoleSpanExporter())
         else:
             # A typo must not take a service down: say so once and carry on.
@@ -138,10 +139,6 @@ def make_pipeline(service_name: str, env: Mapping[str, str] | None = None):
     exporters = make_exporters(exporter_names(env))
     if not exporters:
         return None
-    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
     attributes = {} if env.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: service_name}
     # shutdown_on_exit=False: its atexit handler would wait as long as a dead
     # collector makes it; ours waits SHUTDOWN_TIMEOUT_MS.
