@@ -76,6 +76,10 @@ class Stack:
         if service != "gateway":
             port = self.metrics_ports.setdefault((service, copy), free_port())
             env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
+        else:
+            # under the run's temporary directory: a killed gunicorn cannot clean up
+            metrics_dir = self.log_dir.parent / f"gateway-{copy}-metrics"
+            env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env}
         log = open(self.log_path(service, copy), "ab")  # noqa: SIM115 - closed in stop_all
         self._log_files.append(log)
         self.processes[(service, copy)] = subprocess.Popen(

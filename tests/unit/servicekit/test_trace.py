@@ -389,3 +389,11 @@ def test_stdin_is_read_with_a_dash(monkeypatch, tmp_path):
 )
 def test_junk_lines_are_skipped(raw):
     assert list(trace.parse_lines([raw], "x", RID)) == []
+
+
+def test_the_header_names_the_opentelemetry_trace_when_the_gateway_logged_one():
+    line = http()
+    line["trace_id"] = "4bf92f3577b34da6a3ce929d0e0e4736"
+    roots, _ = tree_of([line, rpc()])
+    lines = trace.format_trace(RID, roots, []).splitlines()
+    assert lines[1] == "OpenTelemetry trace 4bf92f3577b34da6a3ce929d0e0e4736"
