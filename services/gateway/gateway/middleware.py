@@ -39,6 +39,11 @@ def rpc_context() -> dict:
     }
 
 
+def _trace_fields(req) -> dict:
+    trace_id = getattr(req.context, "trace_id", None)
+    return {"trace_id": trace_id} if trace_id else {}
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "correlation_id"):
@@ -74,7 +79,8 @@ class RequestIdMiddleware:
                     "started_at": datetime.fromtimestamp(wall, UTC).isoformat(),
                     "duration_ms": round((time.perf_counter() - perf) * 1000, 3),
                     "outcome": "ok" if status < 500 else "error",
-                    "trace_id": getattr(req.context, "trace_id", None),
+                    # only where spans are exported (gateway/tracing.py)
+                    **_trace_fields(req),
                 },
             )
         token = getattr(req.context, "token", None)
