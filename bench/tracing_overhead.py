@@ -142,7 +142,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"tracing-overhead-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    print(f"written to {out}")
+    print(f"written to {out}; the processes' logs are in {stack.log_dir}")
 
 
 if __name__ == "__main__":
