@@ -302,7 +302,9 @@ def check_one_trace_across_services(stack, receiver, session) -> None:
     accounts = by_shape[chain[2]]
     assert accounts.attributes["platform.correlation_id"] == request_id
     # the trace command names the trace, to jump from the logs to the trace viewer
-    assert f"OpenTelemetry trace {server.trace_id}" in trace_of(stack, request_id).stdout
+    assert (
+        f"OpenTelemetry trace {server.trace_id}" in trace_of(stack, request_id).stdout
+    )
     for span in spans:
         # arguments never become attributes (the canary id stands for personal data)
         assert canary_id not in json.dumps(span.attributes), span
