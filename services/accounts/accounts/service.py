@@ -7,7 +7,9 @@ from nameko.rpc import rpc
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
+from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.tracing import Tracing
 
 from accounts import handlers
 from accounts.models import outbox
@@ -17,6 +19,8 @@ class AccountsService:
     name = "accounts"
 
     log = WorkerLogging()
+    tracing = Tracing()
+    metrics = Metrics()
     db = Database(outbox=outbox)
     redis = Redis()
 
