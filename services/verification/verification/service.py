@@ -9,7 +9,9 @@ from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
 from servicekit.jsonlog import WorkerLogging
+from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.tracing import Tracing
 
 from verification import handlers
 from verification.models import outbox, processed_events
@@ -19,6 +21,8 @@ class VerificationService:
     name = "verification"
 
     log = WorkerLogging()
+    tracing = Tracing()
+    metrics = Metrics()
     db = Database(outbox=outbox)
     redis = Redis()
 
