@@ -8,9 +8,10 @@ import falcon
 import redis
 
 from gateway import errors, logs, tracing
+from gateway.auth import Authenticator
 from gateway.metrics import MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
-from gateway.resources import dev, dev_otp, health, otp
+from gateway.resources import accounts, dev, dev_otp, health, otp
 from gateway.resources import metrics as metrics_routes
 from gateway.rpc import RpcPool
 from gateway.settings import Settings
@@ -18,7 +19,7 @@ from gateway.settings import Settings
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, metrics_routes, otp)
+AREAS = (health, metrics_routes, otp, accounts)
 DEV_AREAS = (dev, dev_otp)
 
 
@@ -30,6 +31,8 @@ class AppContext:
     rpc: object
     redis: object
     api: str = API
+    # Session resolution any area reuses: ctx.auth.require_account(req).
+    auth: Authenticator | None = None
 
 
 def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
@@ -42,7 +45,7 @@ def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
     )
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app, settings.retry_after)
-    ctx = AppContext(settings, rpc, redis_client)
+    ctx = AppContext(settings, rpc, redis_client, auth=Authenticator(rpc))
     for area in AREAS:
         area.add_routes(app, ctx)
     if settings.dev_helpers:
