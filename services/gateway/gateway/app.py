@@ -9,14 +9,14 @@ import redis
 
 from gateway import errors, logs
 from gateway.middleware import RequestIdMiddleware
-from gateway.resources import dev, health
+from gateway.resources import dev, health, review, verification
 from gateway.rpc import RpcPool
 from gateway.settings import Settings
 
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health,)
+AREAS = (health, verification, review)
 DEV_AREAS = (dev,)
 
 
