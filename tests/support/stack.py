@@ -66,11 +66,19 @@ class Stack:
         return self.log_dir / f"{service}-{copy}.log"
 
     def start(self, service: str, copy: int = 0, **env: str) -> None:
+        self.start_command(
+            service, copy, command_for(service), ROOT / "services" / service, **env
+        )
+
+    def start_command(
+        self, service: str, copy: int, command: list[str], cwd: Path, **env: str
+    ) -> None:
+        """Run ``command`` as copy ``copy`` of ``service`` (e.g. a stand-in)."""
         log = open(self.log_path(service, copy), "ab")  # noqa: SIM115 - closed in stop_all
         self._log_files.append(log)
         self.processes[(service, copy)] = subprocess.Popen(
-            command_for(service),
-            cwd=ROOT / "services" / service,
+            command,
+            cwd=cwd,
             env=self.env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -329,7 +329,7 @@ def submit_materials(
             raise ce.Conflict(
                 "materials_not_expected",
                 "materials are accepted only after an automatic check failed",
-                {"status": case.status if case else NO_CASE_STATUS},
+                {"case_status": case.status if case else NO_CASE_STATUS},
             )
         now = clock()
         for name, image in cleaned.items():
@@ -485,7 +485,9 @@ def decide_review_case(
             raise ce.NotFound("case_not_found", "no such review case")
         if case.status not in sources_of(trigger):
             raise ce.Conflict(
-                "case_closed", "the case is not waiting for a review", {"status": case.status}
+                "case_closed",
+                "the case is not waiting for a review",
+                {"case_status": case.status},
             )
         now = clock()
         current = CaseStatus(case.status)

@@ -289,3 +289,17 @@ def test_a_decision_names_the_reviewer_and_a_closed_case_is_409():
     assert decided == [("vrf_abc", "approve", "documents match", "acc_reviewer")]
     second = c.simulate_post(path, json=body, headers=auth("reviewer-token"))
     assert second.status_code == 409 and second.json["code"] == "case_closed"
+
+
+def test_service_details_cannot_overwrite_the_problems_own_members():
+    def submit(**kwargs):
+        raise ce.Conflict("materials_not_expected", "no", {"status": "passed", "code": "x",
+                                                           "case_status": "passed"})
+
+    result = upload(
+        rpc(submit_materials=submit), "person-token",
+        [("id_front", "a", PNG), ("id_back", "b", PNG)],
+    )
+    assert result.status_code == 409
+    assert result.json["status"] == 409 and result.json["code"] == "materials_not_expected"
+    assert result.json["case_status"] == "passed"
