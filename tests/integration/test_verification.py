@@ -74,7 +74,7 @@ class World:
         token = secrets.token_urlsafe(16)
         self.stub["sessions"][token] = {
             "account_id": account_id,
-            "account_kind": "person",
+            "kind": "person",
             "role": role,
         }
         self._save_stub()
@@ -98,7 +98,7 @@ class World:
         token = secrets.token_urlsafe(16)
         self.stub["sessions"][token] = {
             "account_id": account_id,
-            "account_kind": "organization",
+            "kind": "organization",
             "role": "user",
         }
         self._save_stub()

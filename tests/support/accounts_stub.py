@@ -5,7 +5,7 @@ It answers from a JSON file (``ACCOUNTS_STUB_PATH``) read on every call, so a te
 adds accounts and sessions while it runs::
 
     {"subjects": {"<account_id>": {VerificationSubject}},
-     "sessions": {"<token>": {"account_id", "account_kind", "role"}}}
+     "sessions": {"<token>": {"account_id", "kind", "role"}}}
 
 It is a test double of the *contract* (contracts.accounts): it raises the same
 contract errors the real service promises.
@@ -45,8 +45,8 @@ class AccountsStub:
         return subject
 
     @rpc(expected_exceptions=(ce.ServiceError,))
-    def resolve_session(self, token):
+    def resolve_session(self, token, csrf_token=None):
         session = _load()["sessions"].get(token)
         if session is None:
             raise ce.Unauthenticated("session_invalid", "no such session")
-        return session
+        return {**session, "csrf_ok": False}

@@ -1,4 +1,29 @@
-"""Contract of the ``accounts`` service: accounts, credentials, sessions, profiles."""
+"""Contract of the ``accounts`` service: accounts, credentials, sessions, profiles.
+
+Field errors are ``InvalidInput`` with ``details["errors"] = [{field, code,
+message}]``, every error of one request together; nested fields are written
+``main_agent.sms_code``. Document numbers and phones are masked in every answer
+(phones ``18*****141``; documents first 3 and last 2 characters) and never appear
+in events, which carry ids and kinds only.
+
+Events (source ``accounts``; envelope in ``contracts.events``), ``data`` (ids and
+kinds only, never personal data):
+
+``person_registered``        ``{account_id, account_kind, identity_region, doc_type}``
+``organization_registered``  ``{account_id, account_kind, region, legal_person_type}``
+``profile_changed``          ``{account_id, account_kind, reverify, changed_fields}``:
+                             ``reverify`` is true when a verified field changed
+                             (verification starts again); ``changed_fields`` names
+                             the fields, never their values
+``password_changed``         ``{account_id, account_kind, reason}``
+``account_locked``           ``{account_id, account_kind, locked_seconds}``
+``pipeline_canary_sent``     ``{canary_id}``
+
+Consumed: ``verification.verification_passed`` / ``verification_failed`` /
+``verification_review_requested`` with ``data {account_id, reason_code?, final?}``
+(``final`` on a failure means a reviewer's rejection); later the recovery
+service's ``appeal_approved``.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +31,76 @@ from typing import TypedDict
 
 from contracts.base import ServiceContract
 
+IDENTITY_REGIONS = ("mainland", "hmt", "other")
+DOC_TYPES_BY_REGION = {
+    "mainland": ("resident_id",),
+    "hmt": ("hk_macau_permit", "taiwan_permit", "hmt_residence_permit"),
+    "other": ("passport", "foreign_permanent_residence"),
+}
+ORGANIZATION_REGIONS = ("domestic", "hmt", "overseas")
+LEGAL_PERSON_TYPES = ("enterprise", "social_org", "institution", "other")
+REAL_NAME_STATUSES = (
+    "unverified",
+    "pending",
+    "passed",
+    "failed",
+    "manual_review",
+    "rejected",
+)
+
 
 class CanaryResult(TypedDict):
     canary_id: str
+
+
+class Registered(TypedDict):
+    account_id: str
+    kind: str
+    login_name: str
+    real_name_status: str
+    agreement_version: str
+
+
+class LoginNameCheck(TypedDict):
+    login_name: str
+    available: bool
+
+
+class DocumentCheck(TypedDict):
+    registered: bool
+
+
+class PasswordRating(TypedDict):
+    strength: str  # weak / medium / strong
+    acceptable: bool
+    problems: list[dict]  # [{code, message}]
+
+
+class AccountSummary(TypedDict):
+    account_id: str
+    kind: str  # person / organization / staff
+    login_name: str
+    role: str  # user / reviewer
+    real_name_status: str
+
+
+class LoggedIn(TypedDict):
+    token: str
+    csrf_token: str
+    expires_in: int  # idle timeout, seconds
+    max_age: int  # absolute lifetime, seconds
+    must_change_password: bool
+    account: AccountSummary
+
+
+class Session(TypedDict):
+    session_id: str
+    account_id: str
+    kind: str
+    role: str
+    login_name: str
+    must_change_password: bool
+    csrf_ok: bool
 
 
 class VerificationSubject(TypedDict, total=False):
@@ -27,18 +119,6 @@ class VerificationSubject(TypedDict, total=False):
 
 
 class AccountsContract(ServiceContract):
-    """Events (envelope ``data``, ids and kinds only, never personal data):
-
-    - ``person_registered`` / ``organization_registered``:
-      ``{account_id, account_kind}``
-    - ``profile_changed``: ``{account_id, account_kind, reverify}`` where
-      ``reverify`` is true when a verified field changed (verification starts again)
-    - ``password_changed``: ``{account_id}``; ``account_locked``: ``{account_id}``
-
-    Consumes ``verification_passed`` / ``verification_failed`` (and later the
-    recovery service's ``appeal_approved``).
-    """
-
     name = "accounts"
     events = (
         "pipeline_canary_sent",
@@ -57,6 +137,158 @@ class AccountsContract(ServiceContract):
         arrived. Emits ``pipeline_canary_sent {canary_id}``. Idempotent per id.
         Raises ``InvalidInput`` (``canary_id_invalid``) for an id that is not a
         UUID.
+        """
+        raise NotImplementedError
+
+    def register_person(self, registration: dict) -> Registered:
+        """Register a natural person (product.md flow 1).
+
+        ``registration``: ``login_name, password, password_confirmation, name,
+        identity_region, doc_type, doc_number, phone, sms_code,
+        agreement_version``. The SMS code (purpose ``register_person``) is spent
+        at otp only when every other field is valid. The account starts
+        ``pending`` verification. Emits ``person_registered``.
+
+        Raises ``InvalidInput`` with every field error (``required``,
+        ``login_name_invalid``, ``login_name_taken``, ``password_too_weak``,
+        ``password_mismatch``, ``identity_region_invalid``, ``doc_type_invalid``,
+        ``doc_type_not_allowed_for_region``, ``doc_number_invalid``,
+        ``document_registered``, ``phone_invalid``, ``sms_code_invalid``,
+        ``sms_code_expired``, ``agreement_required``,
+        ``agreement_version_outdated``) and creates nothing; ``Unavailable`` when
+        otp does not answer.
+        """
+        raise NotImplementedError
+
+    def register_organization(self, registration: dict) -> Registered:
+        """Register an organisation (product.md flow 2).
+
+        ``registration``: ``login_name, password, password_confirmation, name,
+        region, legal_person_type, credit_code`` (domestic) or
+        ``registration_number`` (hmt, overseas), optional ``name_en, short_name,
+        homepage, area``; ``legal_representative {name, phone, identity_region,
+        doc_type, doc_number, doc_valid_from, doc_valid_to | doc_long_term}``;
+        ``main_agent {... the same, sms_code}``; ``agreement_version``. The main
+        agent's phone, proven by its code (purpose ``register_organization``),
+        becomes the reserved phone. Emits ``organization_registered``.
+
+        Raises ``InvalidInput`` (as ``register_person`` plus ``region_invalid``,
+        ``legal_person_type_invalid``, ``credit_code_invalid``,
+        ``credit_code_registered``, ``registration_number_invalid``,
+        ``registration_number_registered``, ``doc_valid_from_invalid``,
+        ``doc_valid_to_invalid``, ``doc_expired``), nested fields as
+        ``main_agent.doc_number``; creates nothing on error.
+        """
+        raise NotImplementedError
+
+    def check_login_name(self, login_name: str) -> LoginNameCheck:
+        """Whether a login name is free (case-insensitively, across both kinds).
+
+        Raises ``InvalidInput`` (``login_name_invalid``) for a malformed name.
+        """
+        raise NotImplementedError
+
+    def check_document(
+        self,
+        identity_region: str,
+        doc_type: str,
+        doc_number: str,
+        captcha_id: str,
+        captcha_answer: str,
+    ) -> DocumentCheck:
+        """Whether a person account already uses this document.
+
+        The document is validated first (``InvalidInput``, captcha not spent),
+        then the captcha is checked and spent at otp: ``CaptchaRequired`` when
+        missing, ``InvalidInput`` (``captcha_invalid``) when wrong.
+        """
+        raise NotImplementedError
+
+    def rate_password(
+        self, password: str, login_name: str | None = None
+    ) -> PasswordRating:
+        """Rate a candidate password against the rule; never stores or logs it."""
+        raise NotImplementedError
+
+    def log_in(
+        self,
+        login_name: str,
+        password: str,
+        client_ip: str | None = None,
+        captcha_id: str | None = None,
+        captcha_answer: str | None = None,
+    ) -> LoggedIn:
+        """Check the password (argon2id) and open a new session.
+
+        An unknown login name costs one hash check too and gets the same answer
+        as a wrong password. Failures are counted per login name and per client
+        address: after 3 (``LOGIN_CAPTCHA_AFTER``) a captcha is required, after 5
+        within 15 minutes (``LOGIN_LOCK_AFTER``, ``LOGIN_FAILURE_WINDOW``) the
+        name is locked for 15 minutes (``LOGIN_LOCK_SECONDS``); success clears
+        the name's count. A hash made with old parameters is upgraded.
+
+        Raises ``Unauthenticated`` (``invalid_credentials`` with
+        ``details["captcha_required"]``; ``temporary_password_expired``),
+        ``CaptchaRequired``, ``InvalidInput`` (``captcha_invalid``), ``Locked``
+        (``account_locked``, ``details["retry_after"]``), ``RateLimited``
+        (``login_rate_limited``), ``Unavailable`` (otp down while a captcha is
+        needed). Emits ``account_locked``.
+        """
+        raise NotImplementedError
+
+    def resolve_session(self, token: str, csrf_token: str | None = None) -> Session:
+        """The live session of a token, its idle expiry pushed forward.
+
+        ``csrf_ok`` tells whether ``csrf_token`` is the one issued at login (the
+        gateway requires it on unsafe methods when the token came from the
+        cookie). Raises ``Unauthenticated`` (``session_invalid``).
+        """
+        raise NotImplementedError
+
+    def log_out(self, token: str) -> dict:
+        """End the session of ``token``: ``{ended}``. Never raises for an ended one."""
+        raise NotImplementedError
+
+    def get_me(self, account_id: str) -> dict:
+        """My information, masked: ``{account_id, kind, login_name, role,
+        must_change_password, real_name_status, real_name_reason,
+        agreement_version, created_at, profile}``. A person's profile: ``name,
+        gender, birth_date, ethnicity, title, email, mobile, telephone,
+        identity_region, doc_type, doc_number, derived_from_document``; an
+        organisation's: ``name, name_en, short_name, homepage, region,
+        legal_person_type, area, code_kind, unique_code, mobile,
+        legal_representative, main_agent``. Raises ``NotFound``."""
+        raise NotImplementedError
+
+    def update_profile(self, account_id: str, changes: dict) -> dict:
+        """Change my information; returns what ``get_me`` returns.
+
+        Person: ``name, ethnicity, title, email, telephone`` and, unless they come
+        from the identity document, ``gender, birth_date``. Organisation: ``name,
+        name_en, short_name, homepage, area, legal_person_type``. Any change
+        emits ``profile_changed``; changing a verified field (a person's name; an
+        organisation's name or legal-person type) sets the status back to
+        ``pending`` and the event's ``reverify`` to true.
+        Raises ``InvalidInput`` (``field_not_editable`` and the field rules),
+        ``Forbidden`` (staff), ``NotFound``.
+        """
+        raise NotImplementedError
+
+    def change_password(
+        self,
+        account_id: str,
+        session_id: str,
+        current_password: str,
+        new_password: str,
+        new_password_confirmation: str | None = None,
+        client_ip: str | None = None,
+    ) -> dict:
+        """Change the password and end every session of the account except
+        ``session_id``: ``{sessions_ended}``. Clears ``must_change_password``.
+        Raises ``InvalidInput`` (``current_password_wrong``, ``password_too_weak``,
+        ``password_mismatch``, ``password_unchanged``), ``Locked`` (wrong current
+        passwords count as failed logins), ``NotFound``. Emits
+        ``password_changed``.
         """
         raise NotImplementedError
 

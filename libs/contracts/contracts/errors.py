@@ -8,6 +8,7 @@ The gateway maps each class to an HTTP status in one table (``gateway/errors.py`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nameko.exceptions import get_module_path, registry
@@ -19,9 +20,19 @@ class ServiceError(Exception):
     code = "service_error"
 
     def __init__(
-        self, code: str | None = None, message: str = "", details: dict | None = None
+        self,
+        code: str | None = None,
+        message: str = "",
+        details: dict | str | None = None,
     ):
-        super().__init__(code or self.code, message, details or {})
+        # nameko sends ``exc.args`` over RPC and turns every non-string inside them
+        # into a string (``safe_for_serialization``): ``{"retry_after": 42}`` would
+        # arrive as ``{"retry_after": "42"}``. So details travel as JSON text, and
+        # the caller's rebuilt error (``cls(*args)``) parses them back.
+        if isinstance(details, str):
+            details = json.loads(details)
+        encoded = json.dumps(details or {}, ensure_ascii=False, default=str)
+        super().__init__(code or self.code, message, encoded)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -37,7 +48,7 @@ class ServiceError(Exception):
 
     @property
     def details(self) -> dict:
-        return self.args[2]
+        return json.loads(self.args[2])
 
     def __str__(self) -> str:
         return f"{self.error_code}: {self.message}" if self.message else self.error_code

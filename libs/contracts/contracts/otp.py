@@ -19,6 +19,13 @@ SMS_PURPOSES = (
 )
 
 
+NOTICE_TEMPLATES = {
+    "temporary_password": ("login_name", "password"),
+    "appeal_rejected": ("ticket", "reason"),
+    "password_changed": ("login_name",),
+}
+
+
 class Captcha(TypedDict):
     captcha_id: str
     image_png_base64: str
@@ -36,6 +43,8 @@ class NoticeQueued(TypedDict):
 
 class OtpContract(ServiceContract):
     name = "otp"
+    # sms_sent {message_id, kind: "code" | "notice", purpose | template, provider,
+    # attempts}: never the phone number, the code or the text.
     events = ("sms_sent",)
 
     def create_captcha(self) -> Captcha:
@@ -63,25 +72,46 @@ class OtpContract(ServiceContract):
     ) -> SmsCodeSent:
         """Check the captcha, then queue a 6-digit code for ``phone`` + ``purpose``.
 
+        The phone and purpose are checked before the captcha is spent. Limits:
+        a cooldown per phone and purpose, sends per phone per hour and per day,
+        sends per client address per hour (IPv6 counted per /64), a global daily
+        ceiling; a refused send records nothing. ``client_ip`` is the end user's
+        address as the gateway saw it (an unusable value shares one bucket).
         Raises ``InvalidInput`` (``phone_invalid``, ``purpose_invalid``,
         ``captcha_invalid``) or ``RateLimited`` (``sms_rate_limited``, with
-        ``details["retry_after"]``). Emits ``sms_sent`` once the carrier took it.
+        ``details["retry_after"]``, the seconds until every limit that bit allows
+        a send). Emits ``sms_sent`` once the carrier took it.
         """
         raise NotImplementedError
 
     def verify_sms_code(self, phone: str, purpose: str, code: str) -> None:
         """Accept and consume the code, exactly once.
 
+        Every call spends one of the code's tries (``OTP_CODE_MAX_TRIES``, 5); the
+        try that uses the last one up burns the code. Sending a new code for the
+        same phone and purpose replaces the previous one.
         Raises ``InvalidInput`` with ``sms_code_invalid`` (``details["tries_left"]``)
-        or ``sms_code_expired`` (expired, spent, burnt by wrong tries or never sent).
+        or ``sms_code_expired`` (expired, spent, burnt by wrong tries or never sent),
+        ``phone_invalid`` or ``purpose_invalid``.
         """
         raise NotImplementedError
 
-    def send_notice(self, phone: str, template: str, params: dict) -> NoticeQueued:
+    def send_notice(
+        self, phone: str, template: str, params: dict, dedupe_key: str | None = None
+    ) -> NoticeQueued:
         """Queue a templated notice (e.g. ``temporary_password``) to ``phone``.
 
         Durable: once this returns, the SMS is sent even if otp restarts.
-        Raises ``InvalidInput`` (``phone_invalid``, ``template_unknown``).
+        Templates (``NOTICE_TEMPLATES``) and their exact ``params``:
+        ``temporary_password {login_name, password}``,
+        ``appeal_rejected {ticket, reason}``, ``password_changed {login_name}``;
+        each value 1-64 printable characters.
+        ``dedupe_key`` (optional, added by otp): a caller that may call twice for
+        one fact (an event redelivered, a retried RPC) passes an id of that fact;
+        a repeat within ``SMS_NOTICE_MAX_AGE`` queues nothing and returns the
+        first ``message_id``.
+        Raises ``InvalidInput`` (``phone_invalid``, ``template_unknown``,
+        ``params_invalid``, ``dedupe_key_invalid``).
         """
         raise NotImplementedError
 

@@ -2,12 +2,13 @@
 
 Events (envelope ``data``; ids and codes only, never personal data):
 
-- ``verification_passed``: ``{account_id, account_kind, case_id, reason_code, status}``
-  where ``status`` is ``passed`` and ``reason_code`` is ``authority_match`` or
-  ``reviewer_approved``.
-- ``verification_failed``: ``{account_id, account_kind, case_id, reason_code, status}``
-  where ``status`` is ``failed`` (the authority found no match; the user may upload
-  materials) or ``rejected`` (a reviewer rejected the materials; final for this case).
+- ``verification_passed``: ``{account_id, account_kind, case_id, reason_code, status,
+  final}`` where ``status`` is ``passed``, ``final`` false and ``reason_code`` is
+  ``authority_match`` or ``reviewer_approved``.
+- ``verification_failed``: ``{account_id, account_kind, case_id, reason_code, status,
+  final}`` where ``status`` is ``failed`` (the authority found no match; the user may
+  upload materials; ``final`` false) or ``rejected`` (a reviewer rejected the
+  materials; ``final`` true, as accounts' contract reads it).
 - ``verification_review_requested``: ``{account_id, account_kind, case_id}`` when a
   user's materials arrived and the case waits for a reviewer.
 

@@ -1,16 +1,27 @@
 """The accounts Nameko service: entrypoints only (convert, call a handler, answer)."""
 
-import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
+from datetime import UTC, datetime
 
+import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
 from contracts.errors import ServiceError
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
+from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
+from servicekit.idempotency import consume, first_delivery
 from servicekit.jsonlog import WorkerLogging
 from servicekit.redis import Redis
 
 from accounts import handlers
-from accounts.models import outbox
+from accounts.dependencies import AccountsRuntime, OtpClient
+from accounts.models import outbox, processed_events
+from accounts.repository import Repository
+from accounts.sessions import SessionStore
+from accounts.throttle import LoginThrottle
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class AccountsService:
@@ -19,6 +30,22 @@ class AccountsService:
     log = WorkerLogging()
     db = Database(outbox=outbox)
     redis = Redis()
+    pii = PersonalData()
+    runtime = AccountsRuntime()
+    otp_rpc = RpcProxy("otp")
+
+    def _deps(self) -> handlers.Deps:
+        return handlers.Deps(
+            repo=Repository(self.db.session),
+            cipher=self.pii,
+            hasher=self.runtime.hasher,
+            otp=OtpClient(self.otp_rpc, self.runtime.otp_timeout),
+            sessions=SessionStore(self.redis, self.runtime.session_policy),
+            throttle=LoginThrottle(self.redis, self.runtime.login_policy),
+            emit=self.db.emit,
+            settings=self.runtime.settings,
+            clock=_now,
+        )
 
     @rpc
     def ping(self):
@@ -28,3 +55,138 @@ class AccountsService:
     def send_pipeline_canary(self, canary_id):
         with self.db.session.begin():
             return handlers.send_pipeline_canary(self.db.emit, canary_id)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=(
+            "registration.password",
+            "registration.password_confirmation",
+            "registration.sms_code",
+            "registration.doc_number",
+            "registration.phone",
+        ),
+    )
+    def register_person(self, registration):
+        return handlers.register_person(self._deps(), registration)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=(
+            "registration.password",
+            "registration.password_confirmation",
+            "registration.credit_code",
+            "registration.registration_number",
+            "registration.legal_representative.doc_number",
+            "registration.legal_representative.phone",
+            "registration.main_agent.doc_number",
+            "registration.main_agent.phone",
+            "registration.main_agent.sms_code",
+        ),
+    )
+    def register_organization(self, registration):
+        return handlers.register_organization(self._deps(), registration)
+
+    @rpc(expected_exceptions=ServiceError)
+    def check_login_name(self, login_name):
+        return handlers.check_login_name(self._deps(), login_name)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("doc_number", "captcha_answer"),
+    )
+    def check_document(
+        self, identity_region, doc_type, doc_number, captcha_id, captcha_answer
+    ):
+        return handlers.check_document(
+            self._deps(),
+            identity_region,
+            doc_type,
+            doc_number,
+            captcha_id,
+            captcha_answer,
+        )
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password",))
+    def rate_password(self, password, login_name=None):
+        return handlers.rate_password(password, login_name)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("password", "captcha_answer"),
+    )
+    def log_in(
+        self, login_name, password, client_ip=None, captcha_id=None, captcha_answer=None
+    ):
+        return handlers.log_in(
+            self._deps(), login_name, password, client_ip, captcha_id, captcha_answer
+        )
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token", "csrf_token"))
+    def resolve_session(self, token, csrf_token=None):
+        return handlers.resolve_session(self._deps(), token, csrf_token)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token",))
+    def log_out(self, token):
+        return handlers.log_out(self._deps(), token)
+
+    @rpc(expected_exceptions=ServiceError)
+    def get_me(self, account_id):
+        return handlers.get_me(self._deps(), account_id)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("changes.telephone", "changes.email"),
+    )
+    def update_profile(self, account_id, changes):
+        return handlers.update_profile(self._deps(), account_id, changes)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=(
+            "current_password",
+            "new_password",
+            "new_password_confirmation",
+        ),
+    )
+    def change_password(
+        self,
+        account_id,
+        session_id,
+        current_password,
+        new_password,
+        new_password_confirmation=None,
+        client_ip=None,
+    ):
+        return handlers.change_password(
+            self._deps(),
+            account_id,
+            session_id,
+            current_password,
+            new_password,
+            new_password_confirmation,
+            client_ip,
+        )
+
+    @rpc(expected_exceptions=ServiceError)
+    def get_verification_subject(self, account_id):
+        return handlers.get_verification_subject(self._deps(), account_id)
+
+    @consume("verification", "verification_passed")
+    def on_verification_verification_passed(self, envelope):
+        self._apply_outcome(envelope, "on_verification_verification_passed")
+
+    @consume("verification", "verification_failed")
+    def on_verification_verification_failed(self, envelope):
+        self._apply_outcome(envelope, "on_verification_verification_failed")
+
+    @consume("verification", "verification_review_requested")
+    def on_verification_verification_review_requested(self, envelope):
+        self._apply_outcome(envelope, "on_verification_verification_review_requested")
+
+    def _apply_outcome(self, envelope, consumer):
+        session = self.db.session
+        with session.begin():
+            if first_delivery(
+                session, processed_events, envelope["event_id"], consumer
+            ):
+                handlers.apply_verification_outcome(self._deps(), envelope)

@@ -9,15 +9,15 @@ import redis
 
 from gateway import errors, logs
 from gateway.middleware import RequestIdMiddleware
-from gateway.resources import dev, health, review, verification
+from gateway.resources import dev, dev_otp, health, otp, review, verification
 from gateway.rpc import RpcPool
 from gateway.settings import Settings
 
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, verification, review)
-DEV_AREAS = (dev,)
+AREAS = (health, otp, verification, review)
+DEV_AREAS = (dev, dev_otp)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 sessions, so a logout or password change revokes them at once).
 
 Resources call :func:`require_account` (any logged-in account) or
-:func:`require_role`. The token comes from ``Authorization: Bearer <token>``.
+:func:`require_role`. The token comes from ``Authorization: Bearer <token>`` or
+the session cookie; with the cookie, unsafe methods also need the
+``X-CSRF-Token`` the login returned (accounts checks it: ``csrf_ok``).
 """
 
 from __future__ import annotations
@@ -12,34 +14,47 @@ import falcon
 from gateway.errors import Problem
 from gateway.middleware import rpc_context
 
+SESSION_COOKIE = "session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-def session_token(req: falcon.Request) -> str | None:
+
+def session_token(req: falcon.Request) -> tuple[str | None, bool]:
+    """(token, came_from_cookie)."""
     header = req.get_header("Authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None
+        return token.strip(), False
+    cookie = (req.get_cookie_values(SESSION_COOKIE) or [None])[0]
+    return (cookie, True) if cookie else (None, False)
 
 
 def require_account(req: falcon.Request, ctx) -> dict:
     """``{account_id, account_kind, role}`` of the caller; 401 without a live session.
 
-    accounts' ``resolve_session`` raises ``Unauthenticated`` for an unknown or
-    expired token (mapped to 401 by gateway/errors.py).
+    accounts' ``resolve_session`` raises ``Unauthenticated`` (``session_invalid``)
+    for an unknown, ended or expired token (401 through gateway/errors.py).
     """
     cached = getattr(req.context, "account", None)
     if cached is not None:
         return cached
-    token = session_token(req)
+    token, from_cookie = session_token(req)
     if token is None:
         raise Problem(401, "unauthenticated", "Log in first.")
-    answer = ctx.rpc.call("accounts", "resolve_session", context=rpc_context(), token=token)
-    roles = answer.get("roles") or ([answer["role"]] if answer.get("role") else [])
+    csrf = req.get_header("X-CSRF-Token")
+    answer = ctx.rpc.call(
+        "accounts",
+        "resolve_session",
+        context=rpc_context(),
+        token=token,
+        csrf_token=csrf,
+    )
+    if from_cookie and req.method not in SAFE_METHODS and not answer.get("csrf_ok"):
+        # fail closed: a cookie alone never authorises a state change
+        raise Problem(403, "csrf_failed", "Send the X-CSRF-Token the login returned.")
     account = {
         "account_id": answer["account_id"],
-        "account_kind": answer["account_kind"],
-        "role": answer.get("role") or (roles[0] if roles else None),
-        "roles": list(roles),
+        "account_kind": answer.get("account_kind") or answer.get("kind"),
+        "role": answer.get("role"),
     }
     req.context.account = account
     return account
@@ -48,6 +63,6 @@ def require_account(req: falcon.Request, ctx) -> dict:
 def require_role(req: falcon.Request, ctx, role: str) -> dict:
     """The caller's account if it holds ``role``; 403 otherwise."""
     account = require_account(req, ctx)
-    if role not in account["roles"]:
+    if account["role"] != role:
         raise Problem(403, "forbidden", f"This needs the {role} role.")
     return account

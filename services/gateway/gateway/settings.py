@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ class Settings:
     ready_timeout: float = 2.0
     retry_after: int = 5
     max_body_bytes: int = 64 * 1024
+    # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is
+    # believed. Empty: the client address is the TCP peer, whatever headers say.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def dev_helpers(self) -> bool:
@@ -39,4 +43,17 @@ class Settings:
             ready_timeout=float(env.get("READY_TIMEOUT", cls.ready_timeout)),
             retry_after=int(env.get("RETRY_AFTER", cls.retry_after)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
         )
+
+
+def parse_trusted_proxies(value: str) -> tuple[str, ...]:
+    """``TRUSTED_PROXIES``: comma-separated addresses or networks; fails loudly on
+    a malformed entry rather than trusting the wrong hop."""
+    entries = tuple(part.strip() for part in value.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an address") from None
+    return entries

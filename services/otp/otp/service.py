@@ -1,19 +1,51 @@
 """The otp Nameko service: entrypoints only (convert, call a handler, answer)."""
 
 import servicekit  # noqa: F401 - shared process setup (warnings, psycopg)
-
+from contracts.errors import ServiceError
 from nameko.rpc import rpc
 from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
-from servicekit.redis import Redis
+
+from otp import handlers
+from otp.dependencies import OtpRuntime
 
 
 class OtpService:
     name = "otp"
 
     log = WorkerLogging()
-    redis = Redis()
+    otp = OtpRuntime()
 
     @rpc
     def ping(self):
-        return ping_result(self.name, redis=self.redis.ping())
+        return ping_result(self.name, redis=self.otp.store.ping())
+
+    @rpc(expected_exceptions=ServiceError)
+    def create_captcha(self):
+        return handlers.create_captcha(self.otp)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("answer",))
+    def check_captcha(self, captcha_id, answer):
+        return handlers.check_captcha(self.otp, captcha_id, answer)
+
+    @rpc(expected_exceptions=ServiceError)
+    def get_captcha_answer(self, captcha_id):
+        return handlers.get_captcha_answer(self.otp, captcha_id)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("captcha_answer",))
+    def send_sms_code(self, phone, purpose, captcha_id, captcha_answer, client_ip):
+        return handlers.send_sms_code(
+            self.otp, phone, purpose, captcha_id, captcha_answer, client_ip
+        )
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("code",))
+    def verify_sms_code(self, phone, purpose, code):
+        return handlers.verify_sms_code(self.otp, phone, purpose, code)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("params",))
+    def send_notice(self, phone, template, params, dedupe_key=None):
+        return handlers.send_notice(self.otp, phone, template, params, dedupe_key)
+
+    @rpc(expected_exceptions=ServiceError)
+    def read_sms_outbox(self, phone):
+        return handlers.read_sms_outbox(self.otp, phone)

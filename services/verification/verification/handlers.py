@@ -59,11 +59,13 @@ class SubjectSource(Protocol):
 
 
 class Cipher(Protocol):
-    current_key_id: str
+    """servicekit.crypto.PersonalDataCipher, as far as images need it."""
 
-    def encrypt(self, plaintext: bytes, aad: bytes) -> bytes: ...
+    active_key_id: str
 
-    def decrypt(self, blob: bytes, aad: bytes) -> bytes: ...
+    def encrypt_bytes(self, data: bytes, aad: bytes) -> bytes: ...
+
+    def decrypt_bytes(self, blob: bytes, aad: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,8 @@ def emit_outcome(emit: Emit, case, status: CaseStatus, reason_code: str) -> None
             "case_id": case.case_id,
             "reason_code": reason_code,
             "status": status.value,
+            # accounts' contract: a final failure is a reviewer's rejection
+            "final": status == CaseStatus.REJECTED,
         },
     )
 
@@ -341,8 +345,8 @@ def submit_materials(
                 width=image.width,
                 height=image.height,
                 size=len(image.data),
-                key_id=cipher.current_key_id,
-                ciphertext=cipher.encrypt(image.data, material_aad(case.case_id, name)),
+                key_id=cipher.active_key_id,
+                ciphertext=cipher.encrypt_bytes(image.data, material_aad(case.case_id, name)),
                 now=now,
             )
         current = CaseStatus(case.status)
@@ -420,7 +424,7 @@ def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
         decisions = repo.case_decisions(session, case_id)
     files = []
     for m in stored:
-        data = cipher.decrypt(m.ciphertext, material_aad(case_id, m.field))
+        data = cipher.decrypt_bytes(m.ciphertext, material_aad(case_id, m.field))
         files.append(
             {
                 "field": m.field,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from contracts import errors as ce
 from nameko.contextdata import ContextDataProvider
 from nameko.rpc import RpcProxy, rpc
-from servicekit.crypto import Crypto
+from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
@@ -36,7 +36,7 @@ class VerificationService:
     log = WorkerLogging()
     db = Database(outbox=outbox)
     redis = Redis()
-    crypto = Crypto()
+    crypto = PersonalData()
     authority = Authority()
     settings = Settings()
     accounts = RpcProxy("accounts")

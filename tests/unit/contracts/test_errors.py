@@ -1,4 +1,4 @@
-"""Contract errors cross an RPC boundary as the same class with the same data."""
+"""Contract errors cross an RPC boundary as the same class with the same, typed data."""
 
 from __future__ import annotations
 
@@ -54,3 +54,29 @@ def test_non_mobiles_are_refused(raw):
 
 def test_mask_shows_first_two_and_last_three_digits():
     assert mask_phone("+8618912345141") == "18*****141"
+
+
+def over_the_wire(error: ce.ServiceError) -> ce.ServiceError:
+    return deserialize(json.loads(json.dumps(serialize(error))))
+
+
+def test_numbers_in_details_stay_numbers_across_rpc():
+    error = over_the_wire(
+        ce.RateLimited("sms_rate_limited", "slow down", {"retry_after": 42})
+    )
+    assert type(error) is ce.RateLimited
+    assert error.error_code == "sms_rate_limited"
+    assert error.message == "slow down"
+    assert error.details == {"retry_after": 42}
+
+
+def test_nested_details_and_defaults_survive():
+    details = {
+        "tries_left": 0,
+        "errors": [{"field": "sms_code", "code": "x", "message": "m"}],
+    }
+    assert (
+        over_the_wire(ce.InvalidInput("sms_code_invalid", "", details)).details == details
+    )
+    plain = over_the_wire(ce.InvalidInput())
+    assert plain.error_code == "validation_failed" and plain.details == {}

@@ -16,20 +16,17 @@ from tests.unit.gateway.fakes import FakeRpc
 MB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 SESSIONS = {
-    "person-token": {"account_id": "acc_person", "account_kind": "person", "role": "user"},
-    "org-token": {"account_id": "acc_org", "account_kind": "organization", "role": "user"},
-    "reviewer-token": {
-        "account_id": "acc_reviewer",
-        "account_kind": "person",
-        "roles": ["reviewer"],
-    },
+    "person-token": {"account_id": "acc_person", "kind": "person", "role": "user"},
+    "org-token": {"account_id": "acc_org", "kind": "organization", "role": "user"},
+    "reviewer-token": {"account_id": "acc_reviewer", "kind": "person", "role": "reviewer"},
 }
+CSRF = "csrf-of-the-login"
 
 
-def resolve_session(token):
+def resolve_session(token, csrf_token=None):
     if token not in SESSIONS:
         raise ce.Unauthenticated("session_invalid", "no such session")
-    return SESSIONS[token]
+    return {**SESSIONS[token], "csrf_ok": csrf_token == CSRF}
 
 
 def rpc(**answers) -> FakeRpc:
@@ -303,3 +300,19 @@ def test_service_details_cannot_overwrite_the_problems_own_members():
     assert result.status_code == 409
     assert result.json["status"] == 409 and result.json["code"] == "materials_not_expected"
     assert result.json["case_status"] == "passed"
+
+
+def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
+    fake = rpc(
+        get_verification=lambda account_id: {"account_id": account_id},
+        decide_review_case=lambda **kw: {"status": "passed"},
+    )
+    c = client(fake)
+    cookie = {"Cookie": "session=reviewer-token"}
+    assert c.simulate_get("/api/v1/me/verification", headers=cookie).status_code == 200
+    path = "/api/v1/admin/review-cases/vrf_abc/decision"
+    body = {"decision": "approve", "reason": "ok"}
+    refused = c.simulate_post(path, json=body, headers=cookie)
+    assert refused.status_code == 403 and refused.json["code"] == "csrf_failed"
+    allowed = c.simulate_post(path, json=body, headers={**cookie, "X-CSRF-Token": CSRF})
+    assert allowed.status_code == 200

@@ -1,0 +1,65 @@
+"""Personal data in and out of storage: encrypt + index on the way in, decrypt +
+mask on the way out. The only place that knows which kind each value is."""
+
+from __future__ import annotations
+
+from contracts.phones import mask_phone
+
+from accounts.documents import mask_document
+
+# Blind-index / associated-data kinds. A kind is part of every index and ciphertext:
+# changing one makes existing rows unreadable, so they never change.
+PHONE = "phone"
+TELEPHONE = "telephone"
+DOC_NUMBER = "doc_number"
+ORG_CODE = "org_code"
+
+
+def phone_columns(cipher, e164: str, prefix: str = "phone") -> dict:
+    return {
+        f"{prefix}_enc": cipher.encrypt(e164, PHONE),
+        f"{prefix}_index": cipher.blind_index(e164, PHONE),
+    }
+
+
+def doc_columns(cipher, doc_type: str, number: str) -> dict:
+    return {
+        "doc_number_enc": cipher.encrypt(number, DOC_NUMBER),
+        "doc_number_index": doc_index(cipher, doc_type, number),
+    }
+
+
+def doc_index(cipher, doc_type: str, number: str) -> str:
+    """Document numbers are unique per document type (a passport number and a
+    permit number may coincide)."""
+    return cipher.blind_index(f"{doc_type}:{number}", DOC_NUMBER)
+
+
+def org_code_index(cipher, code_kind: str, region: str, code: str) -> str:
+    """Credit codes are unique nationwide; registration numbers per region."""
+    scope = "cn" if code_kind == "credit_code" else region
+    return cipher.blind_index(f"{code_kind}:{scope}:{code}", ORG_CODE)
+
+
+def masked_phone(cipher, stored: str | None) -> str | None:
+    return mask_phone(cipher.decrypt(stored, PHONE)) if stored else None
+
+
+def masked_document(cipher, stored: str | None) -> str | None:
+    return mask_document(cipher.decrypt(stored, DOC_NUMBER)) if stored else None
+
+
+def masked_org_code(cipher, stored: str | None) -> str | None:
+    return mask_document(cipher.decrypt(stored, ORG_CODE)) if stored else None
+
+
+def mask_telephone(number: str) -> str:
+    """A landline or any phone as typed: first 2 and last 3 characters shown."""
+    digits = number.strip()
+    if len(digits) <= 5:
+        return "*" * len(digits)
+    return digits[:2] + "*****" + digits[-3:]
+
+
+def masked_telephone(cipher, stored: str | None) -> str | None:
+    return mask_telephone(cipher.decrypt(stored, TELEPHONE)) if stored else None

@@ -1,0 +1,120 @@
+"""Login failure counting, captcha requirement and lockout, shared in Redis.
+
+Counted per login name (lower-cased, hashed: an unknown name is counted exactly
+like a real one, so the answers never tell whether a name exists) and per client
+address. Every copy of the service shares the counters.
+
+An attempt is counted *before* its password is checked (``begin``), so a burst
+of parallel requests cannot all slip under the captcha threshold: each gets its
+own number. An attempt refused before any check (no captcha, wrong captcha)
+gives its number back; a successful login clears the name's count.
+
+Fail-open or closed? If Redis is down, ``begin`` raises and the login fails
+(closed): without the counters nothing would stop a brute force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    captcha_after: int = 3  # failures of a name before a captcha is required
+    lock_after: int = 5  # failures of a name within the window that lock it
+    window_seconds: int = 15 * 60
+    lock_seconds: int = 15 * 60
+    ip_captcha_after: int = 10  # failures from one address before captchas
+    ip_block_after: int = 100  # failures from one address before 429s
+    ip_window_seconds: int = 15 * 60
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The verdict on one login attempt, before its password is checked.
+
+    ``number`` is this attempt's number within the name's window.
+    """
+
+    number: int
+    locked_for: int = 0  # > 0: refuse, the name is locked for this many seconds
+    ip_blocked_for: int = 0  # > 0: refuse, the address failed too often
+    captcha_required: bool = False
+
+
+def name_key(login_name: str) -> str:
+    return hashlib.sha256(login_name.lower().encode("utf-8")).hexdigest()[:32]
+
+
+class LoginThrottle:
+    def __init__(self, keyspace, policy: LoginPolicy):
+        self.redis = keyspace.client
+        self.key = keyspace.key
+        self.policy = policy
+
+    def _keys(self, login_name: str, client_ip: str) -> tuple[str, str, str]:
+        name = name_key(login_name)
+        return (
+            self.key("login-failures", name),
+            self.key("login-lock", name),
+            self.key("login-failures-ip", client_ip or "unknown"),
+        )
+
+    def begin(self, login_name: str, client_ip: str) -> Attempt:
+        """Count an attempt and say whether it may go on (one Redis round trip)."""
+        failures, lock, ip = self._keys(login_name, client_ip)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.ttl(lock)
+        pipe.incr(failures)
+        pipe.expire(failures, self.policy.window_seconds, nx=True)
+        pipe.get(ip)
+        pipe.ttl(ip)
+        lock_ttl, number, _, ip_failures, ip_ttl = pipe.execute()
+        ip_failures = int(ip_failures or 0)
+        if lock_ttl and lock_ttl > 0:
+            self.give_back(login_name)
+            return Attempt(number, locked_for=lock_ttl)
+        if ip_failures >= self.policy.ip_block_after:
+            self.give_back(login_name)
+            return Attempt(number, ip_blocked_for=max(ip_ttl, 1))
+        if number > self.policy.lock_after:
+            # Parallel attempts beyond the last allowed one: as good as locked.
+            self.give_back(login_name)
+            return Attempt(number, locked_for=self.policy.lock_seconds)
+        captcha = (
+            number > self.policy.captcha_after
+            or ip_failures >= self.policy.ip_captcha_after
+        )
+        return Attempt(number, captcha_required=captcha)
+
+    def give_back(self, login_name: str) -> None:
+        """Un-count an attempt that was refused before its password was checked."""
+        failures, _, _ = self._keys(login_name, "")
+        self.redis.decr(failures)
+
+    def failed(self, login_name: str, client_ip: str, attempt: Attempt) -> bool:
+        """Record a wrong password; True when this failure locked the name now."""
+        failures, lock, ip = self._keys(login_name, client_ip)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(ip)
+        pipe.expire(ip, self.policy.ip_window_seconds, nx=True)
+        pipe.execute()
+        if attempt.number < self.policy.lock_after:
+            return False
+        locked = self.redis.set(lock, "1", ex=self.policy.lock_seconds, nx=True)
+        self.redis.delete(failures)
+        return bool(locked)
+
+    def succeeded(self, login_name: str) -> None:
+        failures, _, _ = self._keys(login_name, "")
+        self.redis.delete(failures)
+
+    def locked_for(self, login_name: str) -> int:
+        _, lock, _ = self._keys(login_name, "")
+        ttl = self.redis.ttl(lock)
+        return ttl if ttl and ttl > 0 else 0
+
+    def captcha_required_next(self, attempt: Attempt) -> bool:
+        """Whether the attempt after this failed one will need a captcha."""
+        return attempt.number >= self.policy.captcha_after

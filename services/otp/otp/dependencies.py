@@ -1,0 +1,119 @@
+"""otp's dependency provider: settings, the Redis store, the keyring, the captcha
+renderer, and the SMS delivery loops.
+
+Following nameko's rules: nothing happens in ``__init__``; ``setup()`` reads the
+container config (and refuses unsafe settings, so the service does not start);
+``start()`` spawns the delivery loops as managed threads; ``stop()`` ends them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import eventlet
+from eventlet import tpool
+from servicekit.redis import Redis
+
+from otp import captchas
+from otp.delivery import DeliveryWorker, build_provider
+from otp.events import AmqpEventPublisher
+from otp.handlers import Otp, Randomness
+from otp.keyring import Keyring
+from otp.settings import settings_from_config
+from otp.store import RedisStore
+
+_log = logging.getLogger("otp.delivery")
+
+
+def render_captcha_off_hub(text: str) -> bytes:
+    """Drawing a captcha is CPU work (about 9 ms): do it in an OS thread so the
+    other workers of this process keep running meanwhile."""
+    return tpool.execute(captchas.render_png, text)
+
+
+class OtpRuntime(Redis):
+    """Config: everything ``otp.settings`` reads, plus ``REDIS_URL``,
+    ``REDIS_KEY_PREFIX`` and ``AMQP_URI``. Workers get an :class:`Otp`."""
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.settings = settings_from_config(config)
+        self.keyring = Keyring(self.settings.hmac_key)
+        self.store = RedisStore(self.keyspace)
+        self.random = Randomness()
+        self.publisher = None
+        self.worker = None
+        self._running = False
+        if self.settings.sms_workers > 0:
+            self.publisher = AmqpEventPublisher(
+                config["AMQP_URI"], self.container.service_name, config
+            )
+            provider = build_provider(
+                self.settings, self.store, self.keyring, time.time, _log
+            )
+            self.worker = DeliveryWorker(
+                self.store,
+                provider,
+                self.publisher,
+                self.keyring,
+                self.settings,
+                time.time,
+                _log,
+            )
+        _log.info(
+            "otp configured",
+            extra={
+                "environment": self.settings.environment,
+                "sms_provider": self.settings.sms_provider,
+                "sms_workers": self.settings.sms_workers,
+                "limits": vars(self.settings.limits),
+            },
+        )
+
+    def start(self):
+        if self.worker is None:
+            return
+        self._running = True
+        for _ in range(self.settings.sms_workers):
+            self.container.spawn_managed_thread(self._deliver_forever)
+
+    def stop(self):
+        self._running = False
+        if self.publisher is not None:
+            self.publisher.close()
+        super().stop()
+
+    kill = stop
+
+    def _deliver_forever(self) -> None:
+        failures = 0
+        while self._running:
+            try:
+                busy = self.worker.run_once()
+                failures = 0
+            except Exception:  # noqa: BLE001 - the loop must outlive any outage
+                failures += 1
+                _log.warning("delivery loop failed; retrying", exc_info=True)
+                eventlet.sleep(min(0.25 * 2**failures, 10))
+                continue
+            if not busy:
+                try:
+                    self.store.wait_for_work(timeout=1)
+                except Exception:  # noqa: BLE001 - Redis down: poll again later
+                    eventlet.sleep(1)
+
+    def get_dependency(self, worker_ctx) -> Otp:
+        return Otp(
+            settings=self.settings,
+            store=self.store,
+            keyring=self.keyring,
+            clock=time.time,
+            random=self.random,
+            render_captcha=render_captcha_off_hub,
+            correlation_id=worker_ctx.data.get("correlation_id"),
+        )
+
+    def ping(self) -> bool:
+        return self.store.ping()

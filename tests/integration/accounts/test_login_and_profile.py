@@ -1,0 +1,558 @@
+"""Log in, throttling, sessions, my information, verification outcomes, reviewers."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, timedelta
+
+import argon2
+import pytest
+import sqlalchemy as sa
+from accounts import handlers
+from accounts.models import accounts
+from accounts.passwords import PasswordHasher
+from accounts.sessions import SessionPolicy, SessionStore
+from contracts.errors import (
+    CaptchaRequired,
+    InvalidInput,
+    Locked,
+    NotFound,
+    Unauthenticated,
+)
+from contracts.phones import normalize_phone
+
+from tests import identity_data as gen
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+IP = "198.51.100.7"
+
+
+def register(deps, otp, **overrides) -> tuple[dict, dict]:
+    body = gen.person_registration(random.Random(), **overrides)
+    body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
+    return body, handlers.register_person(deps, body)
+
+
+def log_in(deps, name, password=gen.PASSWORD, ip=IP, captcha=(None, None)):
+    return handlers.log_in(deps, name, password, ip, *captcha)
+
+
+# --- log in -----------------------------------------------------------------------------
+
+
+def test_log_in_opens_a_session_that_resolves_to_the_account(deps, otp):
+    body, registered = register(deps, otp)
+    answer = log_in(deps, body["login_name"].upper())
+    assert answer["account"] == {
+        "account_id": registered["account_id"],
+        "kind": "person",
+        "login_name": body["login_name"],
+        "role": "user",
+        "real_name_status": "pending",
+    }
+    assert answer["must_change_password"] is False
+    assert len(answer["token"]) >= 43  # 256 bits, base64url
+    session = handlers.resolve_session(deps, answer["token"], answer["csrf_token"])
+    assert session["account_id"] == registered["account_id"]
+    assert session["csrf_ok"] is True
+    assert handlers.resolve_session(deps, answer["token"], "wrong")["csrf_ok"] is False
+    assert handlers.resolve_session(deps, answer["token"])["csrf_ok"] is False
+    # a new token at every login
+    assert log_in(deps, body["login_name"])["token"] != answer["token"]
+
+
+def test_tokens_are_stored_hashed(deps, otp, keyspace):
+    body, _ = register(deps, otp)
+    answer = log_in(deps, body["login_name"])
+    stored = "".join(
+        k + (keyspace.client.get(k) or "")
+        for k in keyspace.client.scan_iter(match=f"{keyspace.prefix}session:*")
+    )
+    assert answer["token"] not in stored and answer["csrf_token"] not in stored
+
+
+def test_unknown_name_and_wrong_password_get_the_same_answer_and_cost(
+    deps, otp, hasher
+):
+    body, _ = register(deps, otp)
+    answers = []
+    for name, password in (
+        (body["login_name"], "Wrong-pass1"),
+        ("nobody_here_1", "Wrong-pass1"),
+    ):
+        before = hasher.checks
+        with pytest.raises(Unauthenticated) as err:
+            log_in(deps, name, password)
+        assert hasher.checks == before + 1
+        answers.append((err.value.error_code, err.value.message, err.value.details))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == "invalid_credentials"
+
+
+def test_captcha_after_three_failures_lock_after_five_with_an_event(
+    deps, otp, hasher, events
+):
+    body, registered = register(deps, otp)
+    name = body["login_name"]
+    for number in (1, 2, 3):
+        with pytest.raises(Unauthenticated) as err:
+            log_in(deps, name, "Wrong-pass1")
+        assert err.value.details["captcha_required"] is (number >= 3)
+    checks = hasher.checks
+    with pytest.raises(CaptchaRequired):
+        log_in(deps, name, "Wrong-pass1")
+    with pytest.raises(CaptchaRequired):  # even with the right password
+        log_in(deps, name)
+    with pytest.raises(InvalidInput) as err:
+        log_in(deps, name, captcha=("nope", "nope"))
+    assert err.value.details["errors"][0]["code"] == "captcha_invalid"
+    assert hasher.checks == checks  # none of those touched a hash
+    with pytest.raises(Unauthenticated):
+        log_in(deps, name, "Wrong-pass1", captcha=otp.issue_captcha())
+    with pytest.raises(Locked) as err:
+        log_in(deps, name, "Wrong-pass1", captcha=otp.issue_captcha())
+    assert err.value.details["retry_after"] == 900
+    assert hasher.checks == checks + 2
+    # locked: even the right password with a captcha is refused, without a hash
+    with pytest.raises(Locked):
+        log_in(deps, name, captcha=otp.issue_captcha())
+    assert hasher.checks == checks + 2
+    assert [
+        e for e in events(registered["account_id"]) if e[0] == "account_locked"
+    ] == [
+        (
+            "account_locked",
+            {
+                "account_id": registered["account_id"],
+                "account_kind": "person",
+                "locked_seconds": 900,
+            },
+        )
+    ]
+
+
+def test_an_unknown_name_is_locked_the_same_way(deps, otp, events):
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            log_in(deps, "ghost_account", "Wrong-pass1")
+    with pytest.raises(CaptchaRequired):
+        log_in(deps, "ghost_account", "Wrong-pass1")
+    with pytest.raises(Unauthenticated):
+        log_in(deps, "ghost_account", "Wrong-pass1", captcha=otp.issue_captcha())
+    with pytest.raises(Locked):
+        log_in(deps, "ghost_account", "Wrong-pass1", captcha=otp.issue_captcha())
+
+
+def test_success_clears_the_count(deps, otp):
+    body, _ = register(deps, otp)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            log_in(deps, body["login_name"], "Wrong-pass1")
+    log_in(deps, body["login_name"])
+    for _ in range(2):
+        with pytest.raises(Unauthenticated) as err:
+            log_in(deps, body["login_name"], "Wrong-pass1")
+        assert err.value.details["captcha_required"] is False
+
+
+def test_failures_from_one_address_require_a_captcha_for_every_name(deps, otp):
+    body, _ = register(deps, otp)
+    for i in range(10):
+        with pytest.raises(Unauthenticated):
+            log_in(deps, f"spray_target_{i}", "Wrong-pass1", ip="203.0.113.9")
+    with pytest.raises(CaptchaRequired):
+        log_in(deps, body["login_name"], ip="203.0.113.9")
+    assert log_in(deps, body["login_name"], ip="203.0.113.10")["token"]
+
+
+def test_a_thousand_parallel_guesses_cost_at_most_a_handful_of_hash_checks(
+    deps, otp, hasher, accounts_engine
+):
+    import concurrent.futures
+    import dataclasses
+
+    from accounts.repository import Repository
+    from sqlalchemy.orm import Session
+
+    body, _ = register(deps, otp)
+    before = hasher.checks
+
+    def guess(i):
+        # one session per thread, as one per worker in the service
+        with Session(accounts_engine) as session:
+            mine = dataclasses.replace(deps, repo=Repository(session))
+            try:
+                log_in(mine, body["login_name"], f"Wrong-pass{i}")
+            except (Unauthenticated, CaptchaRequired, Locked):
+                pass
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(guess, range(1000)))
+    assert hasher.checks - before <= 3
+
+
+def test_an_old_hash_is_upgraded_at_login(deps, otp, accounts_engine):
+    body, registered = register(deps, otp)
+    weak = argon2.PasswordHasher(time_cost=1, memory_cost=512, parallelism=1)
+    with accounts_engine.begin() as conn:
+        conn.execute(
+            sa.update(accounts)
+            .where(accounts.c.id == uuid.UUID(registered["account_id"]))
+            .values(password_hash=weak.hash(gen.PASSWORD))
+        )
+    log_in(deps, body["login_name"])
+    with accounts_engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(accounts.c.password_hash).where(
+                accounts.c.id == uuid.UUID(registered["account_id"])
+            )
+        ).scalar_one()
+    assert argon2.extract_parameters(stored).memory_cost == 1024
+    assert not deps.hasher.needs_rehash(stored)
+    assert log_in(deps, body["login_name"])["token"]
+
+
+def test_the_production_hasher_upgrades_what_the_tests_store():
+    production = PasswordHasher()
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024)
+    assert production.needs_rehash(cheap.hash("Abcdefg1!"))
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def test_logout_ends_the_session(deps, otp):
+    body, _ = register(deps, otp)
+    answer = log_in(deps, body["login_name"])
+    assert handlers.log_out(deps, answer["token"]) == {"ended": True}
+    assert handlers.log_out(deps, answer["token"]) == {"ended": False}
+    with pytest.raises(Unauthenticated):
+        handlers.resolve_session(deps, answer["token"])
+    for junk in (None, "", "x" * 500, "not a token!", 42):
+        with pytest.raises(Unauthenticated):
+            handlers.resolve_session(deps, junk)
+
+
+def test_a_session_dies_after_its_absolute_lifetime(deps, otp, clock):
+    body, _ = register(deps, otp)
+    answer = log_in(deps, body["login_name"])
+    clock.advance(hours=11, minutes=59)
+    assert handlers.resolve_session(deps, answer["token"])
+    clock.advance(minutes=2)
+    with pytest.raises(Unauthenticated):
+        handlers.resolve_session(deps, answer["token"])
+
+
+def test_a_session_dies_when_idle(keyspace):
+    store = SessionStore(keyspace, SessionPolicy(idle_seconds=1, absolute_seconds=60))
+    session = store.create(
+        {
+            "account_id": str(uuid.uuid4()),
+            "kind": "person",
+            "role": "user",
+            "login_name": "idle_user",
+            "must_change_password": False,
+        }
+    )
+    assert store.resolve(session["token"])
+    key = keyspace.key("session", session["session_id"])
+    # resolving would push the idle expiry forward: watch the key instead
+    wait_for(lambda: not keyspace.client.exists(key), timeout=5, interval=0.1)
+    assert store.resolve(session["token"]) is None
+
+
+def test_use_keeps_a_session_alive_but_not_beyond_the_absolute_lifetime(keyspace):
+    now = [1_000_000.0]
+    store = SessionStore(
+        keyspace,
+        SessionPolicy(idle_seconds=1800, absolute_seconds=3600),
+        clock=lambda: now[0],
+    )
+    session = store.create(
+        {
+            "account_id": str(uuid.uuid4()),
+            "kind": "person",
+            "role": "user",
+            "login_name": "busy_user",
+            "must_change_password": False,
+        }
+    )
+    key = keyspace.key("session", session["session_id"])
+    now[0] += 3000
+    assert store.resolve(session["token"])
+    assert keyspace.client.ttl(key) <= 600  # capped by the absolute end, not 1800
+
+
+# --- change password --------------------------------------------------------------------
+
+
+def test_changing_the_password_ends_every_other_session(deps, otp, events):
+    body, registered = register(deps, otp)
+    first = log_in(deps, body["login_name"])
+    second = log_in(deps, body["login_name"])
+    current = handlers.resolve_session(deps, second["token"])
+    answer = handlers.change_password(
+        deps,
+        registered["account_id"],
+        current["session_id"],
+        gen.PASSWORD,
+        "New-Secret-99x",
+        "New-Secret-99x",
+    )
+    assert answer == {"sessions_ended": 1}
+    with pytest.raises(Unauthenticated):
+        handlers.resolve_session(deps, first["token"])
+    assert handlers.resolve_session(deps, second["token"])
+    with pytest.raises(Unauthenticated):
+        log_in(deps, body["login_name"])
+    assert log_in(deps, body["login_name"], "New-Secret-99x")
+    assert (
+        "password_changed",
+        {
+            "account_id": registered["account_id"],
+            "account_kind": "person",
+            "reason": "changed",
+        },
+    ) in events(registered["account_id"])
+
+
+def test_password_change_errors(deps, otp):
+    body, registered = register(deps, otp)
+    session = handlers.resolve_session(deps, log_in(deps, body["login_name"])["token"])
+    cases = [
+        (
+            ("Wrong-pass1", "New-Secret-99x"),
+            {"current_password": "current_password_wrong"},
+        ),
+        ((gen.PASSWORD, "short"), {"new_password": "password_too_weak"}),
+        (
+            (gen.PASSWORD, f"X1!{body['login_name']}"),
+            {"new_password": "password_too_weak"},
+        ),
+        ((gen.PASSWORD, gen.PASSWORD), {"new_password": "password_unchanged"}),
+    ]
+    for (current, new), expected in cases:
+        with pytest.raises(InvalidInput) as err:
+            handlers.change_password(
+                deps, registered["account_id"], session["session_id"], current, new
+            )
+        assert {e["field"]: e["code"] for e in err.value.details["errors"]} == expected
+    with pytest.raises(InvalidInput) as err:
+        handlers.change_password(
+            deps,
+            registered["account_id"],
+            session["session_id"],
+            gen.PASSWORD,
+            "New-Secret-99x",
+            "New-Secret-98x",
+        )
+    assert err.value.details["errors"][0]["code"] == "password_mismatch"
+
+
+# --- my information ---------------------------------------------------------------------
+
+
+def test_me_is_masked_with_gender_and_birth_date_from_the_id(deps, otp):
+    doc = gen.resident_id(born=date(1988, 8, 8), gender="female")
+    body, registered = register(deps, otp, doc_number=doc, phone="13812345141")
+    me = handlers.get_me(deps, registered["account_id"])
+    assert me["real_name_status"] == "pending" and me["real_name_reason"] is None
+    profile = me["profile"]
+    assert profile["mobile"] == "13*****141"
+    assert profile["doc_number"] == doc[:3] + "********" + doc[-2:]
+    assert profile["gender"] == "female"
+    assert profile["birth_date"] == "1988-08-08"
+    assert profile["derived_from_document"] is True
+    assert body["phone"] not in str(me) and doc not in str(me)
+    with pytest.raises(NotFound):
+        handlers.get_me(deps, str(uuid.uuid4()))
+
+
+def test_changing_a_verified_field_restarts_verification(deps, otp, events):
+    _, registered = register(deps, otp)
+    account_id = registered["account_id"]
+    handlers.apply_verification_outcome(
+        deps, outcome("verification_passed", account_id, deps.clock())
+    )
+    deps.repo.session.commit()
+    assert handlers.get_me(deps, account_id)["real_name_status"] == "passed"
+
+    me = handlers.update_profile(
+        deps,
+        account_id,
+        {"title": "工程师", "email": "zw@example.cn", "telephone": "010-12345678"},
+    )
+    assert me["real_name_status"] == "passed"  # unverified fields only
+    assert me["profile"]["telephone"] == "01*****678"
+    assert events(account_id)[-1] == (
+        "profile_changed",
+        {
+            "account_id": account_id,
+            "account_kind": "person",
+            "reverify": False,
+            "changed_fields": ["email", "telephone", "title"],
+        },
+    )
+
+    me = handlers.update_profile(deps, account_id, {"name": "张伟伟"})
+    assert me["real_name_status"] == "pending"
+    assert events(account_id)[-1] == (
+        "profile_changed",
+        {
+            "account_id": account_id,
+            "account_kind": "person",
+            "reverify": True,
+            "changed_fields": ["name"],
+        },
+    )
+    # the same values again are no change and no event
+    count = len(events(account_id))
+    handlers.update_profile(deps, account_id, {"name": "张伟伟", "title": "工程师"})
+    assert len(events(account_id)) == count
+    assert "12345678" not in str(events(account_id))
+
+
+def test_the_verification_subject_is_in_clear_for_verification(deps, otp):
+    body, registered = register(deps, otp)
+    assert handlers.get_verification_subject(deps, registered["account_id"]) == {
+        "account_id": registered["account_id"],
+        "account_kind": "person",
+        "name": body["name"],
+        "identity_region": "mainland",
+        "doc_type": "resident_id",
+        "doc_number": body["doc_number"],
+    }
+    with pytest.raises(NotFound):
+        handlers.get_verification_subject(deps, str(uuid.uuid4()))
+
+
+def test_profile_field_rules(deps, otp):
+    _, registered = register(deps, otp)
+    with pytest.raises(InvalidInput) as err:
+        handlers.update_profile(
+            deps,
+            registered["account_id"],
+            {
+                "gender": "female",
+                "birth_date": "1990-01-01",
+                "login_name": "new_name",
+                "email": "not-an-email",
+                "name": "",
+            },
+        )
+    assert {e["field"]: e["code"] for e in err.value.details["errors"]} == {
+        "gender": "field_not_editable",
+        "birth_date": "field_not_editable",
+        "login_name": "field_not_editable",
+        "email": "email_invalid",
+        "name": "required",
+    }
+
+
+def test_a_passport_holder_sets_gender_and_birth_date(deps, otp):
+    _, registered = register(
+        deps, otp, identity_region="other", doc_type="passport", doc_number="E98765432"
+    )
+    me = handlers.update_profile(
+        deps, registered["account_id"], {"gender": "male", "birth_date": "1979-05-04"}
+    )
+    assert (me["profile"]["gender"], me["profile"]["birth_date"]) == (
+        "male",
+        "1979-05-04",
+    )
+
+
+# --- verification outcomes --------------------------------------------------------------
+
+
+def outcome(event_type, account_id, occurred_at, **data):
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "source": "verification",
+        "occurred_at": occurred_at.isoformat(),
+        "correlation_id": None,
+        "data": {"account_id": account_id, **data},
+    }
+
+
+def test_verification_outcomes_keep_the_status_current_and_stale_ones_are_ignored(
+    deps, otp
+):
+    _, registered = register(deps, otp)
+    account_id = registered["account_id"]
+    later = deps.clock() + timedelta(seconds=5)
+
+    def apply(event_type, when, **data):
+        with deps.repo.transaction():
+            return handlers.apply_verification_outcome(
+                deps, outcome(event_type, account_id, when, **data)
+            )
+
+    assert apply("verification_failed", later, reason_code="name_mismatch")
+    me = handlers.get_me(deps, account_id)
+    assert (me["real_name_status"], me["real_name_reason"]) == (
+        "failed",
+        "name_mismatch",
+    )
+    # an outcome that happened before the last change is stale
+    assert not apply("verification_passed", later - timedelta(seconds=1))
+    assert handlers.get_me(deps, account_id)["real_name_status"] == "failed"
+    assert apply("verification_review_requested", later + timedelta(seconds=1))
+    assert handlers.get_me(deps, account_id)["real_name_status"] == "manual_review"
+    assert apply(
+        "verification_failed",
+        later + timedelta(seconds=2),
+        reason_code="forged",
+        final=True,
+    )
+    assert handlers.get_me(deps, account_id)["real_name_status"] == "rejected"
+    with deps.repo.transaction():
+        bad = outcome("verification_passed", "not-a-uuid", later + timedelta(seconds=3))
+        assert not handlers.apply_verification_outcome(deps, bad)
+
+
+# --- reviewers ---------------------------------------------------------------------------
+
+
+def test_a_reviewer_must_change_the_temporary_password_first(deps, clock):
+    created = handlers.create_reviewer(deps, "reviewer_one", "李审核")
+    answer = log_in(deps, "reviewer_one", created["temporary_password"])
+    assert answer["must_change_password"] is True
+    assert answer["account"]["role"] == "reviewer"
+    session = handlers.resolve_session(deps, answer["token"])
+    assert session["must_change_password"] is True
+    handlers.change_password(
+        deps,
+        session["account_id"],
+        session["session_id"],
+        created["temporary_password"],
+        "Reviewer-Pass-1",
+    )
+    assert (
+        handlers.resolve_session(deps, answer["token"])["must_change_password"] is False
+    )
+    me = handlers.get_me(deps, session["account_id"])
+    assert (me["kind"], me["role"], me["profile"]) == (
+        "staff",
+        "reviewer",
+        {"name": "李审核"},
+    )
+
+
+def test_an_expired_temporary_password_does_not_log_in(deps, clock):
+    created = handlers.create_reviewer(deps, "reviewer_two", "王审核")
+    clock.advance(hours=73)
+    with pytest.raises(Unauthenticated) as err:
+        log_in(deps, "reviewer_two", created["temporary_password"])
+    assert err.value.error_code == "temporary_password_expired"
+
+
+def test_reviewer_login_names_follow_the_rules(deps):
+    handlers.create_reviewer(deps, "reviewer_three", "赵审核")
+    with pytest.raises(InvalidInput) as err:
+        handlers.create_reviewer(deps, "REVIEWER_THREE", "又一个")
+    assert err.value.details["errors"][0]["code"] == "login_name_taken"

@@ -1,0 +1,360 @@
+"""Registration, checks and personal-data storage, against PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+from accounts import handlers
+from accounts.models import accounts, organization_people, organizations
+from contracts.errors import CaptchaRequired, InvalidInput
+from contracts.phones import normalize_phone
+
+from tests import identity_data as gen
+
+pytestmark = pytest.mark.integration
+
+
+def codes_of(error: InvalidInput) -> dict[str, str]:
+    return {e["field"]: e["code"] for e in error.details["errors"]}
+
+
+def register_person(deps, otp, rng=None, **overrides):
+    body = gen.person_registration(rng or random.Random(), **overrides)
+    body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
+    return body, handlers.register_person(deps, body)
+
+
+def register_org(deps, otp, rng=None, **overrides):
+    body = gen.organization_registration(rng or random.Random(), **overrides)
+    agent = body["main_agent"]
+    agent["sms_code"] = otp.issue_code(
+        normalize_phone(agent["phone"]), "register_organization"
+    )
+    return body, handlers.register_organization(deps, body)
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def test_a_person_registers_and_verification_is_pending(deps, otp, events):
+    body, answer = register_person(deps, otp)
+    assert answer["kind"] == "person"
+    assert answer["login_name"] == body["login_name"]
+    assert answer["real_name_status"] == "pending"
+    assert answer["agreement_version"] == "2024-01"
+    assert events(answer["account_id"]) == [
+        (
+            "person_registered",
+            {
+                "account_id": answer["account_id"],
+                "account_kind": "person",
+                "identity_region": "mainland",
+                "doc_type": "resident_id",
+            },
+        )
+    ]
+
+
+def test_every_field_error_comes_back_together_and_nothing_is_created(
+    deps, otp, accounts_engine
+):
+    before = count(accounts_engine, accounts)
+    body = {
+        "login_name": "x!",
+        "password": "short",
+        "password_confirmation": "other",
+        "name": "",
+        "identity_region": "mainland",
+        "doc_type": "passport",
+        "doc_number": "E12345",
+        "phone": "12345",
+        "sms_code": "12",
+    }
+    with pytest.raises(InvalidInput) as err:
+        handlers.register_person(deps, body)
+    assert codes_of(err.value) == {
+        "login_name": "login_name_invalid",
+        "password": "password_too_weak",
+        "password_confirmation": "password_mismatch",
+        "name": "required",
+        "doc_type": "doc_type_not_allowed_for_region",
+        "phone": "phone_invalid",
+        "sms_code": "sms_code_invalid",
+        "agreement_version": "agreement_required",
+    }
+    assert count(accounts_engine, accounts) == before
+    assert otp.verified == []
+
+
+def test_an_empty_or_non_object_body_lists_every_required_field(deps):
+    for body in ({}, None, []):
+        with pytest.raises(InvalidInput) as err:
+            handlers.register_person(deps, body)
+        codes = codes_of(err.value)
+        assert set(codes) == {
+            "login_name",
+            "password",
+            "password_confirmation",
+            "name",
+            "identity_region",
+            "doc_type",
+            "doc_number",
+            "phone",
+            "sms_code",
+            "agreement_version",
+        }
+
+
+def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
+    body, _ = register_person(deps, otp)
+    with pytest.raises(InvalidInput) as err:
+        register_org(deps, otp, login_name=body["login_name"].upper())
+    assert codes_of(err.value) == {"login_name": "login_name_taken"}
+    assert handlers.check_login_name(deps, body["login_name"].swapcase()) == {
+        "login_name": body["login_name"].swapcase(),
+        "available": False,
+    }
+    assert handlers.check_login_name(deps, "free_name_12345")["available"] is True
+    with pytest.raises(InvalidInput) as err:
+        handlers.check_login_name(deps, "no")
+    assert codes_of(err.value) == {"login_name": "login_name_invalid"}
+
+
+def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
+    body, _ = register_person(deps, otp)
+    second = gen.person_registration(doc_number=body["doc_number"].lower())
+    second["sms_code"] = otp.issue_code(
+        normalize_phone(second["phone"]), "register_person"
+    )
+    with pytest.raises(InvalidInput) as err:
+        handlers.register_person(deps, second)
+    assert codes_of(err.value) == {"doc_number": "document_registered"}
+    # the code is still there: it is spent only when everything else is valid
+    assert (normalize_phone(second["phone"]), "register_person") in otp.codes
+
+
+def test_a_wrong_sms_code_creates_nothing(deps, otp, accounts_engine):
+    before = count(accounts_engine, accounts)
+    body = gen.person_registration(sms_code="123456")
+    with pytest.raises(InvalidInput) as err:
+        handlers.register_person(deps, body)
+    assert codes_of(err.value) == {"sms_code": "sms_code_invalid"}
+    assert "2 tries left" in err.value.details["errors"][0]["message"]
+    assert count(accounts_engine, accounts) == before
+
+
+def test_the_agreement_must_be_the_current_version(deps, otp):
+    with pytest.raises(InvalidInput) as err:
+        register_person(deps, otp, agreement_version="2019-01")
+    assert codes_of(err.value) == {"agreement_version": "agreement_version_outdated"}
+    with pytest.raises(InvalidInput) as err:
+        register_person(deps, otp, agreement_accepted=False)
+    assert codes_of(err.value) == {"agreement_version": "agreement_required"}
+
+
+@pytest.mark.parametrize(
+    ("region", "doc_type", "number"),
+    [
+        ("hmt", "hk_macau_permit", "H{:08d}"),
+        ("hmt", "taiwan_permit", "{:08d}"),
+        ("other", "passport", "E{:08d}"),
+    ],
+)
+def test_persons_of_every_region_register(deps, otp, region, doc_type, number):
+    rng = random.Random()
+    _, answer = register_person(
+        deps,
+        otp,
+        rng,
+        identity_region=region,
+        doc_type=doc_type,
+        doc_number=number.format(rng.randrange(10**8)),
+        phone="+85261234567" if region == "hmt" else gen.mobile(rng),
+    )
+    assert answer["real_name_status"] == "pending"
+
+
+def test_an_organisation_registers_with_its_people(deps, otp, events, accounts_engine):
+    body, answer = register_org(deps, otp)
+    assert answer["kind"] == "organization"
+    assert events(answer["account_id"]) == [
+        (
+            "organization_registered",
+            {
+                "account_id": answer["account_id"],
+                "account_kind": "organization",
+                "region": "domestic",
+                "legal_person_type": "enterprise",
+            },
+        )
+    ]
+    with accounts_engine.connect() as conn:
+        roles = conn.execute(
+            sa.select(organization_people.c.role, organization_people.c.doc_long_term)
+            .where(
+                organization_people.c.organization_id
+                == sa.text(f"'{answer['account_id']}'")
+            )
+            .order_by(organization_people.c.role)
+        ).all()
+    assert [tuple(r) for r in roles] == [
+        ("legal_representative", True),
+        ("main_agent", False),
+    ]
+    subject = handlers.get_verification_subject(deps, answer["account_id"])
+    assert subject == {
+        "account_id": answer["account_id"],
+        "account_kind": "organization",
+        "name": body["name"],
+        "registration_region": "domestic",
+        "credit_code": body["credit_code"],
+        "legal_representative_name": body["legal_representative"]["name"],
+    }
+    # the reserved phone is the main agent's
+    me = handlers.get_me(deps, answer["account_id"])
+    agent_phone = normalize_phone(body["main_agent"]["phone"])[3:]
+    assert me["profile"]["mobile"] == agent_phone[:2] + "*****" + agent_phone[-3:]
+
+
+def test_a_credit_code_backs_one_organisation(deps, otp):
+    body, _ = register_org(deps, otp)
+    with pytest.raises(InvalidInput) as err:
+        register_org(deps, otp, credit_code=body["credit_code"].lower())
+    assert codes_of(err.value) == {"credit_code": "credit_code_registered"}
+
+
+def test_organisation_field_errors_are_nested_and_together(deps, otp, accounts_engine):
+    before = count(accounts_engine, organizations)
+    rng = random.Random()
+    body = gen.organization_registration(
+        rng,
+        credit_code="91110000600037341X",
+        region="domestic",
+        legal_person_type="ngo",
+        legal_representative=gen.organization_person(
+            rng, doc_type="passport", doc_long_term=False
+        ),
+        main_agent=gen.organization_person(
+            rng,
+            sms_code="abc",
+            doc_valid_from="1990-01-01",
+            doc_valid_to="2001-01-01",
+            doc_long_term=False,
+        ),
+    )
+    with pytest.raises(InvalidInput) as err:
+        handlers.register_organization(deps, body)
+    assert codes_of(err.value) == {
+        "legal_person_type": "legal_person_type_invalid",
+        "credit_code": "credit_code_invalid",
+        "legal_representative.doc_type": "doc_type_not_allowed_for_region",
+        "legal_representative.doc_valid_to": "required",
+        "main_agent.sms_code": "sms_code_invalid",
+        "main_agent.doc_valid_to": "doc_expired",
+    }
+    assert count(accounts_engine, organizations) == before
+
+
+def test_a_missing_block_is_one_error(deps):
+    body = gen.organization_registration()
+    del body["main_agent"]
+    body["legal_representative"] = "nobody"
+    with pytest.raises(InvalidInput) as err:
+        handlers.register_organization(deps, body)
+    assert codes_of(err.value) == {
+        "legal_representative": "required",
+        "main_agent": "required",
+    }
+
+
+def test_a_long_term_document_has_no_end_date(deps, otp):
+    rng = random.Random()
+    with pytest.raises(InvalidInput) as err:
+        register_org(
+            deps,
+            otp,
+            rng,
+            legal_representative=gen.organization_person(
+                rng, doc_long_term=True, doc_valid_to="2040-01-01"
+            ),
+        )
+    assert codes_of(err.value) == {
+        "legal_representative.doc_valid_to": "doc_valid_to_invalid"
+    }
+
+
+def test_an_overseas_organisation_registers_with_a_registration_number(deps, otp):
+    rng = random.Random()
+    _, answer = register_org(
+        deps,
+        otp,
+        rng,
+        region="overseas",
+        credit_code=None,
+        registration_number=f"HRB {rng.randrange(10**6)}",
+    )
+    me = handlers.get_me(deps, answer["account_id"])
+    assert me["profile"]["code_kind"] == "registration_number"
+    with pytest.raises(InvalidInput) as err:
+        register_org(deps, otp, rng, region="hmt", credit_code=None)
+    assert codes_of(err.value) == {"registration_number": "required"}
+
+
+def test_check_document_validates_first_then_spends_the_captcha(deps, otp):
+    body, _ = register_person(deps, otp)
+    with pytest.raises(InvalidInput):
+        handlers.check_document(deps, "mainland", "resident_id", "123", None, None)
+    assert otp.captchas_checked == 0
+    with pytest.raises(CaptchaRequired):
+        handlers.check_document(
+            deps, "mainland", "resident_id", body["doc_number"], None, None
+        )
+    captcha = otp.issue_captcha()
+    assert handlers.check_document(
+        deps, "mainland", "resident_id", body["doc_number"], *captcha
+    ) == {"registered": True}
+    with pytest.raises(InvalidInput) as err:  # captchas are single use
+        handlers.check_document(
+            deps, "mainland", "resident_id", body["doc_number"], *captcha
+        )
+    assert codes_of(err.value) == {"captcha_answer": "captcha_invalid"}
+    fresh = gen.resident_id()
+    assert handlers.check_document(
+        deps, "mainland", "resident_id", fresh, *otp.issue_captcha()
+    ) == {"registered": False}
+
+
+def test_no_document_number_or_phone_is_stored_in_plain_text(
+    deps, otp, accounts_engine
+):
+    person, _ = register_person(deps, otp)
+    org, _ = register_org(deps, otp)
+    secrets_ = [
+        person["doc_number"],
+        person["phone"],
+        org["credit_code"],
+        org["legal_representative"]["doc_number"],
+        org["legal_representative"]["phone"],
+        org["main_agent"]["doc_number"],
+        org["main_agent"]["phone"],
+    ]
+    dump = dump_database(accounts_engine)
+    for value in secrets_:
+        assert value not in dump
+        # nor the middle of it (a masked or reformatted copy)
+        assert value[3:-2] not in dump
+
+
+def dump_database(engine) -> str:
+    """Every row of every table, as text."""
+    parts = []
+    with engine.connect() as conn:
+        names = sa.inspect(conn).get_table_names()
+        for name in names:
+            for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
+                parts.append(repr(tuple(row)))
+    return "\n".join(parts)
