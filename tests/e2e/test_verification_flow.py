@@ -12,7 +12,6 @@ import json
 import random
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -29,16 +28,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
-SAMPLE = ROOT / "services/verification/authority_registry.sample.csv"
 CODE = re.compile(r"(\d{6})")
-FAST = {
-    "WORK_POLL_INTERVAL": "0.1",
-    "WORK_RETRY_BASE_SECONDS": "0.2",
-    "WORK_RETRY_MAX_SECONDS": "1",
-    "AUTHORITY_LATENCY_MS": "20",
-}
-
-
 class Platform:
     def __init__(self, stack, registry):
         self.stack = stack
@@ -127,21 +117,12 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-def platform(stack, tmp_path_factory):
-    registry = tmp_path_factory.mktemp("e2e-verification") / "registry.csv"
-    shutil.copy(SAMPLE, registry)
-    env = {**FAST, "AUTHORITY_REGISTRY_PATH": str(registry)}
-    for key in [k for k in list(stack.processes) if k[0] == "verification"]:
-        stack.kill(*key, sig=15)
-    for service in ("accounts", "otp", "recovery", "gateway"):
+def platform(stack):
+    for service in ("accounts", "otp", "verification", "recovery", "gateway"):
         if not stack.is_running(service):
             stack.start(service)
-    stack.start("verification", **env)
     stack.wait_ready(timeout=60)
-    yield Platform(stack, registry)
-    if stack.is_running("verification"):
-        stack.kill("verification", sig=15)
-    stack.start("verification")
+    return Platform(stack, stack.authority_registry)
 
 
 def png() -> bytes:
@@ -214,3 +195,21 @@ def test_a_person_not_in_the_registry_fails_uploads_and_a_reviewer_approves(plat
         "pending", "failed", "manual_review", "passed"
     ]
     wait_for(lambda: platform.accounts_status(person["account_id"]) == "passed")
+
+
+def test_registrations_made_while_verification_is_stopped_all_reach_an_outcome(platform):
+    stack = platform.stack
+    stack.kill("verification", sig=9)
+    people = [platform.register_person(in_registry=i % 2 == 0) for i in range(20)]
+    assert {platform.accounts_status(p["account_id"]) for p in people} == {"pending"}
+    started = time.monotonic()
+    stack.start("verification")
+
+    def outcomes():
+        statuses = [platform.accounts_status(p["account_id"]) for p in people]
+        return statuses if "pending" not in statuses else None
+
+    statuses = wait_for(outcomes, timeout=60, interval=0.5)
+    print(f"\n20 registrations made while stopped: all decided "
+          f"{time.monotonic() - started:.2f}s after start (process start included)")
+    assert sorted(statuses) == ["failed"] * 10 + ["passed"] * 10

@@ -13,7 +13,6 @@ import base64
 import io
 import json
 import secrets
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,17 +29,6 @@ from tests.support.stack import ROOT
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-SAMPLE = ROOT / "services/verification/authority_registry.sample.csv"
-FAST = {
-    "WORK_POLL_INTERVAL": "0.1",
-    "WORK_RETRY_BASE_SECONDS": "0.2",
-    "WORK_RETRY_MAX_SECONDS": "1",
-    "WORK_LEASE_SECONDS": "4",
-    "AUTHORITY_LATENCY_MS": "10",
-    "SUBJECT_RPC_TIMEOUT": "2",
-}
-
 
 @dataclass
 class World:
@@ -224,19 +212,13 @@ def start_stub(stack, stub_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def world(stack, isolation, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("verification")
-    registry = folder / "registry.csv"
-    shutil.copy(SAMPLE, registry)
-    stub_path = folder / "accounts.json"
+    stub_path = tmp_path_factory.mktemp("verification") / "accounts.json"
     engine = sa.create_engine(isolation.db_url("verification"))
-    w = World(stack, engine, registry, stub_path, {**FAST,
-              "AUTHORITY_REGISTRY_PATH": str(registry)})
+    w = World(stack, engine, stack.authority_registry, stub_path, {})
     w._save_stub()
-    for service in ("accounts", "verification"):
-        if stack.is_running(service):
-            stack.kill(service, sig=15)
+    if stack.is_running("accounts"):
+        stack.kill("accounts", sig=15)
     start_stub(stack, stub_path)
-    w.start_verification()
     stack.wait_ready(timeout=60)
     yield w
     for key in [k for k in list(stack.processes) if k[0] in ("accounts", "verification")]:
@@ -494,19 +476,6 @@ def test_a_decompression_bomb_is_422(w):
 
 
 # --- durability ---------------------------------------------------------------------------------
-
-
-def test_events_made_while_verification_is_stopped_all_reach_an_outcome(w):
-    w.stack.kill("verification", sig=9)
-    accounts = [w.person(in_registry=i % 2 == 0)[0] for i in range(20)]
-    w.publish(*(w.registered(a) for a in accounts))
-    assert w.cases(accounts) == []
-    started = time.monotonic()
-    w.start_verification()
-    rows = wait_for(lambda: w.decided(accounts), timeout=30)
-    print(f"\n20 queued registrations decided {time.monotonic() - started:.2f}s after start")
-    assert sorted(r.status for r in rows) == ["failed"] * 10 + ["passed"] * 10
-    assert len(w.outcome_events(accounts)) == 20
 
 
 def test_an_authority_outage_delays_cases_and_never_fails_them(w):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from tests.support.isolation import DB_SERVICES, Isolation, free_port
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+AUTHORITY_SAMPLE = ROOT / "services/verification/authority_registry.sample.csv"
 NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
 
 
@@ -36,6 +38,10 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.port}/api/v1"
         self.processes: dict[tuple[str, int], subprocess.Popen] = {}
         self._log_files: list = []
+        # the simulated identity authority's registry: a copy of the sample that
+        # tests append people to while verification runs
+        self.authority_registry = log_dir / "authority_registry.csv"
+        shutil.copy(AUTHORITY_SAMPLE, self.authority_registry)
 
     def env(self, **overrides: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -47,6 +53,7 @@ class Stack:
                 "RPC_TIMEOUT": "3",
                 "READY_TIMEOUT": "1.5",
                 "PYTHONUNBUFFERED": "1",
+                "AUTHORITY_REGISTRY_PATH": str(self.authority_registry),
             }
         )
         env.update(overrides)

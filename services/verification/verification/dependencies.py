@@ -35,6 +35,11 @@ class Settings(DependencyProvider):
             ),
             "subject_timeout": float(config.get("SUBJECT_RPC_TIMEOUT", 5.0)),
         }
+        lease = float(config.get("WORK_LEASE_SECONDS", 60))
+        if self.value["subject_timeout"] >= lease / 2:
+            # a call that may outlive the lease could let a second copy run the
+            # same case at once: refuse to start rather than risk it
+            raise ValueError("SUBJECT_RPC_TIMEOUT must be under half WORK_LEASE_SECONDS")
 
     def get_dependency(self, worker_ctx) -> dict:
         return self.value
