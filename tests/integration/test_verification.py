@@ -426,6 +426,36 @@ def test_a_rejection_shows_the_reviewers_reason(w):
     assert answer.status_code == 200
     mine = w.my_status(token)
     assert (mine["status"], mine["reason"]) == ("rejected", "licence is unreadable")
+    with w.engine.connect() as conn:
+        purge_in = conn.execute(
+            sa.text("SELECT next_attempt_at - now() FROM work_items"
+                    " WHERE kind = 'purge_materials' AND ref = :c"),
+            {"c": case_id},
+        ).scalar_one()
+    assert timedelta(days=29) < purge_in <= timedelta(days=30)
+
+
+def test_images_of_a_superseded_review_are_deleted(w):
+    account_id, token = w.person(in_registry=False)
+    w.publish(w.registered(account_id))
+    wait_for(lambda: w.my_status(token)["status"] == "failed")
+    files = {n: (f"{n}.png", image_bytes(), "image/png") for n in ("id_front", "id_back")}
+    case_id = upload(w, token, files).json()["case_id"]
+
+    def stored() -> int:
+        with w.engine.connect() as conn:
+            return conn.execute(
+                sa.text("SELECT count(*) FROM verification_materials WHERE case_id = :c"),
+                {"c": case_id},
+            ).scalar_one()
+
+    assert stored() == 2
+    w.publish(events.envelope("accounts", "profile_changed", {
+        "account_id": account_id, "account_kind": "person", "reverify": True}))
+    wait_for(lambda: stored() == 0, what="the superseded case's images to be purged")
+    statuses = {r.case_id: r.status for r in w.cases([account_id])}
+    assert statuses.pop(case_id) == "superseded"
+    assert list(statuses.values()) != []  # the newer case decides now
 
 
 BAD_UPLOADS = {

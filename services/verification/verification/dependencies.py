@@ -34,6 +34,7 @@ class Settings(DependencyProvider):
                 max_pixels=int(config.get("MATERIAL_MAX_PIXELS", 25_000_000)),
             ),
             "subject_timeout": float(config.get("SUBJECT_RPC_TIMEOUT", 5.0)),
+            "retention_seconds": float(config.get("MATERIAL_RETENTION_SECONDS", 2592000)),
         }
         lease = float(config.get("WORK_LEASE_SECONDS", 60))
         if self.value["subject_timeout"] >= lease / 2:

@@ -45,6 +45,7 @@ _log = logging.getLogger("verification.handlers")
 Emit = Callable[[str, dict[str, Any]], str]
 ACCOUNT_KINDS = ("person", "organization")
 CHECK_CASE = "check_case"
+PURGE_MATERIALS = "purge_materials"
 MAX_REASON_CHARS = 1000
 
 
@@ -131,6 +132,9 @@ def open_case(
             reason_code=None,
             now=now,
         )
+        if old.submitted_at is not None:
+            # nobody will review these images now
+            schedule_purge(session, old.case_id, 0.0, correlation_id)
     case_id = repo.new_case_id()
     repo.insert_case(
         session,
@@ -376,6 +380,28 @@ def material_aad(case_id: str, field: str) -> bytes:
     return f"verification_materials:{case_id}:{field}".encode()
 
 
+def schedule_purge(
+    session: Session, case_id: str, delay: float, correlation_id: str | None
+) -> None:
+    """Images are kept only as long as the review needs them (architecture.md):
+    a durable item deletes them ``delay`` seconds after the case closed."""
+    enqueue(
+        session,
+        work_items,
+        kind=PURGE_MATERIALS,
+        ref=case_id,
+        payload={"case_id": case_id},
+        correlation_id=correlation_id,
+        delay=delay,
+    )
+
+
+def purge_materials(session: Session, *, case_id: str) -> int:
+    """Delete a closed case's images; returns how many. Idempotent."""
+    with session.begin():
+        return repo.delete_materials(session, case_id)
+
+
 # --- review -----------------------------------------------------------------------------
 
 REVIEW_STATUSES = (
@@ -462,9 +488,11 @@ def decide_review_case(
     reviewer_id: str,
     correlation_id: str | None,
     clock: Callable[[], datetime],
+    retention_seconds: float = 30 * 86400,
 ) -> dict:
     """Approve or reject a case in review; the audit row, the state change and the
-    outcome event are one transaction. A second decision finds the case closed."""
+    outcome event are one transaction. A second decision finds the case closed.
+    The images are deleted ``retention_seconds`` later."""
     errors = []
     if decision not in DECISIONS:
         errors.append(field_error("decision", "decision_invalid", "approve or reject"))
@@ -519,6 +547,7 @@ def decide_review_case(
             now=now,
         )
         emit_outcome(emit, case, target, reason_code)
+        schedule_purge(session, case_id, retention_seconds, correlation_id)
         updated = repo.get_case(session, case_id)
         decisions = repo.case_decisions(session, case_id)
     return {

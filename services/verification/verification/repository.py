@@ -183,6 +183,10 @@ def insert_material(
     )
 
 
+def delete_materials(session: Session, case_id: str) -> int:
+    return session.execute(materials.delete().where(materials.c.case_id == case_id)).rowcount
+
+
 def case_materials(session: Session, case_id: str) -> list[Row]:
     return session.execute(
         sa.select(materials).where(materials.c.case_id == case_id).order_by(materials.c.field)

@@ -146,4 +146,9 @@ class VerificationService:
             reviewer_id=reviewer_id,
             correlation_id=self.correlation_id,
             clock=now,
+            retention_seconds=self.settings["retention_seconds"],
         )
+
+    @work_item(handlers.PURGE_MATERIALS)
+    def purge_materials(self, item):
+        return handlers.purge_materials(self.db.session, case_id=item["ref"])
