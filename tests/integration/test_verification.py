@@ -169,7 +169,7 @@ class World:
 
     def restart_verification(self, **overrides: str) -> None:
         if self.stack.is_running("verification"):
-            self.stack.kill("verification", sig=15)
+            self.stack.kill("verification", sig=9)
         self.start_verification(**overrides)
         self.stack.wait_ready(timeout=30)
 
@@ -216,13 +216,15 @@ def world(stack, isolation, tmp_path_factory):
     engine = sa.create_engine(isolation.db_url("verification"))
     w = World(stack, engine, stack.authority_registry, stub_path, {})
     w._save_stub()
-    if stack.is_running("accounts"):
-        stack.kill("accounts", sig=15)
+    # every copy of the real accounts goes (a copy left by an earlier test would
+    # answer resolve_session for tokens it never issued)
+    for key in [k for k in list(stack.processes) if k[0] == "accounts"]:
+        stack.kill(*key, sig=9)
     start_stub(stack, stub_path)
     stack.wait_ready(timeout=60)
     yield w
     for key in [k for k in list(stack.processes) if k[0] in ("accounts", "verification")]:
-        stack.kill(*key, sig=15)
+        stack.kill(*key, sig=9)
     stack.start("accounts")
     stack.start("verification")
     engine.dispose()
@@ -232,8 +234,9 @@ def world(stack, isolation, tmp_path_factory):
 def w(world):
     """The world, with its stand-in accounts and one fast verification copy up."""
     stack = world.stack
-    for key in [k for k in list(stack.processes) if k[0] == "verification" and k[1] > 0]:
-        stack.kill(*key, sig=15)
+    extra = [k for k in stack.processes if k[0] in ("verification", "accounts") and k[1] > 0]
+    for key in extra:
+        stack.kill(*key, sig=9)
     if not stack.is_running("accounts"):
         start_stub(stack, world.stub_path)
     if not stack.is_running("verification"):
@@ -509,7 +512,7 @@ def test_a_decompression_bomb_is_422(w):
 
 
 def test_an_authority_outage_delays_cases_and_never_fails_them(w):
-    w.stack.kill("verification", sig=15)
+    w.stack.kill("verification", sig=9)
     w.start_verification(AUTHORITY_DOWN="true")
     w.stack.wait_ready(timeout=30)
     accounts = [w.person()[0] for _ in range(5)]
@@ -524,7 +527,7 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w):
     assert [r.status for r in rows] == ["pending"] * 5
     assert w.outcome_events(accounts) == []
     # ... and completes once it is back
-    w.stack.kill("verification", sig=15)
+    w.stack.kill("verification", sig=9)
     started = time.monotonic()
     w.start_verification()
     rows = wait_for(lambda: w.decided(accounts), timeout=30)
@@ -533,7 +536,7 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w):
 
 
 def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w):
-    w.stack.kill("verification", sig=15)
+    w.stack.kill("verification", sig=9)
     slow = {"AUTHORITY_LATENCY_MS": "400", "WORK_CONCURRENCY": "4"}
     w.start_verification(**slow)
     w.stack.wait_ready(timeout=30)
@@ -555,7 +558,7 @@ def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w):
 
 
 def test_two_copies_share_the_work_and_decide_each_case_once(w):
-    w.stack.kill("verification", sig=15)
+    w.stack.kill("verification", sig=9)
     slow = {"AUTHORITY_LATENCY_MS": "200", "WORK_CONCURRENCY": "3"}
     w.start_verification(**slow)
     w.start_verification(copy=1, **slow)
