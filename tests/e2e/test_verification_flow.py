@@ -29,6 +29,8 @@ from tests.support.waiting import wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 CODE = re.compile(r"(\d{6})")
+
+
 class Platform:
     def __init__(self, stack, registry):
         self.stack = stack
@@ -41,7 +43,9 @@ class Platform:
 
     def sms_code(self, phone: str, purpose: str) -> str:
         captcha = self.call("otp", "create_captcha")
-        answer = self.call("otp", "get_captcha_answer", captcha_id=captcha["captcha_id"])
+        answer = self.call(
+            "otp", "get_captcha_answer", captcha_id=captcha["captcha_id"]
+        )
         client_ip = f"198.18.{self.rng.randrange(256)}.{self.rng.randrange(1, 255)}"
         self.call(
             "otp",
@@ -58,7 +62,9 @@ class Platform:
         return CODE.search(messages[0]["text"]).group(1)
 
     def register_person(self, in_registry: bool) -> dict:
-        name = "测试" + "".join(self.rng.choice("伟芳娜敏静丽强磊军洋") for _ in range(2))
+        name = "测试" + "".join(
+            self.rng.choice("伟芳娜敏静丽强磊军洋") for _ in range(2)
+        )
         body = gen.person_registration(self.rng, name=name)
         if in_registry:
             with self.registry.open("a", encoding="utf-8") as handle:
@@ -67,15 +73,26 @@ class Platform:
         body["sms_code"] = self.sms_code(phone, "register_person")
         registered = self.call("accounts", "register_person", registration=body)
         logged_in = self.call(
-            "accounts", "log_in", login_name=body["login_name"], password=body["password"]
+            "accounts",
+            "log_in",
+            login_name=body["login_name"],
+            password=body["password"],
         )
         return {**registered, "token": logged_in["token"]}
 
     def reviewer(self) -> dict:
         login = "rv_" + secrets.token_hex(4)
         created = subprocess.run(
-            [sys.executable, "-m", "accounts.cli", "create-reviewer", "--login-name",
-             login, "--name", "审核员"],
+            [
+                sys.executable,
+                "-m",
+                "accounts.cli",
+                "create-reviewer",
+                "--login-name",
+                login,
+                "--name",
+                "审核员",
+            ],
             cwd=ROOT / "services/accounts",
             env=self.stack.env(),
             capture_output=True,
@@ -113,7 +130,9 @@ class Platform:
         return answer.json()
 
     def accounts_status(self, account_id: str) -> str:
-        return self.call("accounts", "get_me", account_id=account_id)["real_name_status"]
+        return self.call("accounts", "get_me", account_id=account_id)[
+            "real_name_status"
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +157,16 @@ def test_a_registered_person_in_the_registry_is_passed_within_seconds(platform):
     person = platform.register_person(in_registry=True)
     assert person["real_name_status"] == "pending"
     status = wait_for(
-        lambda: (s := platform.my_verification(person["token"]))["status"] == "passed" and s,
+        lambda: (
+            (s := platform.my_verification(person["token"]))["status"] == "passed" and s
+        ),
         timeout=10,
     )
     elapsed = time.monotonic() - started
     assert status["reason_code"] == "authority_match"
-    wait_for(lambda: platform.accounts_status(person["account_id"]) == "passed", timeout=10)
+    wait_for(
+        lambda: platform.accounts_status(person["account_id"]) == "passed", timeout=10
+    )
     print(f"\nregistration -> passed (verification and accounts) in {elapsed:.2f}s")
     assert elapsed < 10
 
@@ -158,8 +181,10 @@ def test_a_person_not_in_the_registry_fails_uploads_and_a_reviewer_approves(plat
     assert failed["reason_code"] == "no_record"
     wait_for(lambda: platform.accounts_status(person["account_id"]) == "failed")
 
-    files = {"id_front": ("front.png", png(), "image/png"),
-             "id_back": ("back.png", png(), "image/png")}
+    files = {
+        "id_front": ("front.png", png(), "image/png"),
+        "id_back": ("back.png", png(), "image/png"),
+    }
     uploaded = platform.http("POST", "/me/verification/materials", token, files=files)
     assert uploaded.status_code == 202, uploaded.text
     case_id = uploaded.json()["case_id"]
@@ -171,7 +196,9 @@ def test_a_person_not_in_the_registry_fails_uploads_and_a_reviewer_approves(plat
     reviewer = platform.reviewer()
     queue = platform.http("GET", "/admin/review-cases", reviewer["token"]).json()
     assert case_id in [c["case_id"] for c in queue["items"]]
-    case = platform.http("GET", f"/admin/review-cases/{case_id}", reviewer["token"]).json()
+    case = platform.http(
+        "GET", f"/admin/review-cases/{case_id}", reviewer["token"]
+    ).json()
     assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
     decided = platform.http(
         "POST",
@@ -192,12 +219,17 @@ def test_a_person_not_in_the_registry_fails_uploads_and_a_reviewer_approves(plat
     mine = platform.my_verification(token)
     assert (mine["status"], mine["reason_code"]) == ("passed", "reviewer_approved")
     assert [h["status"] for h in mine["history"]] == [
-        "pending", "failed", "manual_review", "passed"
+        "pending",
+        "failed",
+        "manual_review",
+        "passed",
     ]
     wait_for(lambda: platform.accounts_status(person["account_id"]) == "passed")
 
 
-def test_registrations_made_while_verification_is_stopped_all_reach_an_outcome(platform):
+def test_registrations_made_while_verification_is_stopped_all_reach_an_outcome(
+    platform,
+):
     stack = platform.stack
     stack.kill("verification", sig=9)
     people = [platform.register_person(in_registry=i % 2 == 0) for i in range(20)]
@@ -210,6 +242,8 @@ def test_registrations_made_while_verification_is_stopped_all_reach_an_outcome(p
         return statuses if "pending" not in statuses else None
 
     statuses = wait_for(outcomes, timeout=60, interval=0.5)
-    print(f"\n20 registrations made while stopped: all decided "
-          f"{time.monotonic() - started:.2f}s after start (process start included)")
+    print(
+        f"\n20 registrations made while stopped: all decided "
+        f"{time.monotonic() - started:.2f}s after start (process start included)"
+    )
     assert sorted(statuses) == ["failed"] * 10 + ["passed"] * 10

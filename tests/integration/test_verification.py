@@ -30,6 +30,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
+
 @dataclass
 class World:
     stack: object
@@ -74,7 +75,10 @@ class World:
     def organization(self, in_registry: bool = True) -> tuple[str, str]:
         account_id = "acc_" + secrets.token_hex(8)
         code = "91110105" + secrets.token_hex(5).upper()[:10]
-        name, rep = "示例市" + secrets.token_hex(2) + "有限公司", "法人" + secrets.token_hex(2)
+        name, rep = (
+            "示例市" + secrets.token_hex(2) + "有限公司",
+            "法人" + secrets.token_hex(2),
+        )
         self.stub["subjects"][account_id] = {
             "account_id": account_id,
             "account_kind": "organization",
@@ -202,8 +206,13 @@ def start_stub(stack, stub_path: Path) -> None:
         "accounts",
         0,
         [
-            sys.executable, "-m", "nameko", "run", "--config",
-            str(ROOT / "services/accounts/config.yml"), "tests.support.accounts_stub",
+            sys.executable,
+            "-m",
+            "nameko",
+            "run",
+            "--config",
+            str(ROOT / "services/accounts/config.yml"),
+            "tests.support.accounts_stub",
         ],
         ROOT,
         ACCOUNTS_STUB_PATH=str(stub_path),
@@ -223,7 +232,9 @@ def world(stack, isolation, tmp_path_factory):
     start_stub(stack, stub_path)
     stack.wait_ready(timeout=60)
     yield w
-    for key in [k for k in list(stack.processes) if k[0] in ("accounts", "verification")]:
+    for key in [
+        k for k in list(stack.processes) if k[0] in ("accounts", "verification")
+    ]:
         stack.kill(*key, sig=9)
     stack.start("accounts")
     stack.start("verification")
@@ -234,7 +245,9 @@ def world(stack, isolation, tmp_path_factory):
 def w(world):
     """The world, with its stand-in accounts and one fast verification copy up."""
     stack = world.stack
-    extra = [k for k in stack.processes if k[0] in ("verification", "accounts") and k[1] > 0]
+    extra = [
+        k for k in stack.processes if k[0] in ("verification", "accounts") and k[1] > 0
+    ]
     for key in extra:
         stack.kill(*key, sig=9)
     if not stack.is_running("accounts"):
@@ -269,7 +282,9 @@ def test_a_person_in_the_registry_passes_within_seconds(w):
     assert elapsed < 5, elapsed
     assert status["reason_code"] == "authority_match"
     assert [h["status"] for h in status["history"]] == ["pending", "passed"]
-    assert [e.event_type for e in w.outcome_events([account_id])] == ["verification_passed"]
+    assert [e.event_type for e in w.outcome_events([account_id])] == [
+        "verification_passed"
+    ]
     print(f"\nregistered -> passed in {elapsed:.2f}s")
 
 
@@ -301,17 +316,25 @@ def test_a_profile_change_that_needs_reverifying_opens_a_new_case(w):
     wait_for(lambda: w.decided([account_id]))
     assert w.my_status(token)["status"] == "failed"
     data = {"account_id": account_id, "account_kind": "person"}
-    w.publish(events.envelope("accounts", "profile_changed", {**data, "reverify": False}))
+    w.publish(
+        events.envelope("accounts", "profile_changed", {**data, "reverify": False})
+    )
     # the person fixes the data: now the authority knows them
     subject = w.stub["subjects"][account_id]
     with w.registry.open("a", encoding="utf-8") as handle:
         handle.write(f"person,{subject['name']},passport,{subject['doc_number']},,\n")
-    w.publish(events.envelope("accounts", "profile_changed", {**data, "reverify": True}))
+    w.publish(
+        events.envelope("accounts", "profile_changed", {**data, "reverify": True})
+    )
     status = wait_for(lambda: (s := w.my_status(token))["status"] == "passed" and s)
     cases = w.cases([account_id])
     assert sorted(r.status for r in cases) == ["passed", "superseded"]
     assert [h["status"] for h in status["history"]] == [
-        "pending", "failed", "superseded", "pending", "passed"
+        "pending",
+        "failed",
+        "superseded",
+        "pending",
+        "passed",
     ]
 
 
@@ -354,15 +377,23 @@ def test_failed_then_materials_then_a_reviewer_approves(w):
     assert w.my_status(token)["status"] == "manual_review"
 
     # a second upload is refused: the case is no longer failed
-    again = upload(w, token, {"id_front": ("f.png", image_bytes(), "image/png"),
-                              "id_back": ("b.png", image_bytes(), "image/png")})
+    again = upload(
+        w,
+        token,
+        {
+            "id_front": ("f.png", image_bytes(), "image/png"),
+            "id_back": ("b.png", image_bytes(), "image/png"),
+        },
+    )
     assert again.status_code == 409 and again.json()["code"] == "materials_not_expected"
 
     # a user who is not a reviewer sees nothing
     assert w.get("/admin/review-cases", token).status_code == 403
     assert w.get(f"/admin/review-cases/{case_id}", token).status_code == 403
 
-    queue = w.get("/admin/review-cases", reviewer, params={"kind": "verification"}).json()
+    queue = w.get(
+        "/admin/review-cases", reviewer, params={"kind": "verification"}
+    ).json()
     assert case_id in [c["case_id"] for c in queue["items"]]
     case = w.get(f"/admin/review-cases/{case_id}", reviewer).json()
     assert {f["field"] for f in case["files"]} == {"id_front", "id_back"}
@@ -390,12 +421,16 @@ def test_failed_then_materials_then_a_reviewer_approves(w):
     assert (mine["status"], mine["reason_code"]) == ("passed", "reviewer_approved")
     with w.engine.connect() as conn:
         audit = conn.execute(
-            sa.text("SELECT reviewer_id, decision, reason, decided_at FROM review_decisions"
-                    " WHERE case_id = :c"),
+            sa.text(
+                "SELECT reviewer_id, decision, reason, decided_at FROM review_decisions"
+                " WHERE case_id = :c"
+            ),
             {"c": case_id},
         ).all()
         stored = conn.execute(
-            sa.text("SELECT field, ciphertext FROM verification_materials WHERE case_id = :c"),
+            sa.text(
+                "SELECT field, ciphertext FROM verification_materials WHERE case_id = :c"
+            ),
             {"c": case_id},
         ).all()
     reviewer_id = w.stub["sessions"][reviewer]["account_id"]
@@ -431,8 +466,10 @@ def test_a_rejection_shows_the_reviewers_reason(w):
     assert (mine["status"], mine["reason"]) == ("rejected", "licence is unreadable")
     with w.engine.connect() as conn:
         purge_in = conn.execute(
-            sa.text("SELECT next_attempt_at - now() FROM work_items"
-                    " WHERE kind = 'purge_materials' AND ref = :c"),
+            sa.text(
+                "SELECT next_attempt_at - now() FROM work_items"
+                " WHERE kind = 'purge_materials' AND ref = :c"
+            ),
             {"c": case_id},
         ).scalar_one()
     assert timedelta(days=29) < purge_in <= timedelta(days=30)
@@ -442,19 +479,28 @@ def test_images_of_a_superseded_review_are_deleted(w):
     account_id, token = w.person(in_registry=False)
     w.publish(w.registered(account_id))
     wait_for(lambda: w.my_status(token)["status"] == "failed")
-    files = {n: (f"{n}.png", image_bytes(), "image/png") for n in ("id_front", "id_back")}
+    files = {
+        n: (f"{n}.png", image_bytes(), "image/png") for n in ("id_front", "id_back")
+    }
     case_id = upload(w, token, files).json()["case_id"]
 
     def stored() -> int:
         with w.engine.connect() as conn:
             return conn.execute(
-                sa.text("SELECT count(*) FROM verification_materials WHERE case_id = :c"),
+                sa.text(
+                    "SELECT count(*) FROM verification_materials WHERE case_id = :c"
+                ),
                 {"c": case_id},
             ).scalar_one()
 
     assert stored() == 2
-    w.publish(events.envelope("accounts", "profile_changed", {
-        "account_id": account_id, "account_kind": "person", "reverify": True}))
+    w.publish(
+        events.envelope(
+            "accounts",
+            "profile_changed",
+            {"account_id": account_id, "account_kind": "person", "reverify": True},
+        )
+    )
     wait_for(lambda: stored() == 0, what="the superseded case's images to be purged")
     statuses = {r.case_id: r.status for r in w.cases([account_id])}
     assert statuses.pop(case_id) == "superseded"
@@ -466,9 +512,20 @@ BAD_UPLOADS = {
         {"id_front": ("a.gif", b"GIF89a" + b"\x00" * 50, "image/png")},
         "file_type_unsupported",
     ),
-    "oversized": ({"id_front": ("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024),
-                                "image/png")}, "file_too_large"),
-    "corrupt": ({"id_front": ("a.png", image_bytes()[:100], "image/png")}, "image_corrupt"),
+    "oversized": (
+        {
+            "id_front": (
+                "a.png",
+                b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024),
+                "image/png",
+            )
+        },
+        "file_too_large",
+    ),
+    "corrupt": (
+        {"id_front": ("a.png", image_bytes()[:100], "image/png")},
+        "image_corrupt",
+    ),
     "too-many": ({"licence": ("l.png", image_bytes(), "image/png")}, "unexpected_file"),
 }
 
@@ -479,8 +536,10 @@ def test_bad_uploads_are_422_and_store_nothing(w, case):
     w.publish(w.registered(account_id))
     wait_for(lambda: w.my_status(token)["status"] == "failed")
     bad, code = BAD_UPLOADS[case]
-    files = {"id_front": ("f.png", image_bytes(), "image/png"),
-             "id_back": ("b.png", image_bytes(), "image/png")}
+    files = {
+        "id_front": ("f.png", image_bytes(), "image/png"),
+        "id_back": ("b.png", image_bytes(), "image/png"),
+    }
     files.update(bad)
     answer = upload(w, token, files)
     assert answer.status_code == 422, answer.text
@@ -488,8 +547,10 @@ def test_bad_uploads_are_422_and_store_nothing(w, case):
     assert w.my_status(token)["status"] == "failed"
     with w.engine.connect() as conn:
         stored = conn.execute(
-            sa.text("SELECT count(*) FROM verification_materials m JOIN verification_cases c"
-                    " USING (case_id) WHERE c.account_id = :a"),
+            sa.text(
+                "SELECT count(*) FROM verification_materials m JOIN verification_cases c"
+                " USING (case_id) WHERE c.account_id = :a"
+            ),
             {"a": account_id},
         ).scalar_one()
     assert stored == 0
@@ -503,8 +564,14 @@ def test_a_decompression_bomb_is_422(w):
     Image.new("1", (6000, 6000), 0).save(out, format="PNG", optimize=True)
     bomb = out.getvalue()
     assert len(bomb) < 100_000
-    answer = upload(w, token, {"id_front": ("f.png", bomb, "image/png"),
-                               "id_back": ("b.png", image_bytes(), "image/png")})
+    answer = upload(
+        w,
+        token,
+        {
+            "id_front": ("f.png", bomb, "image/png"),
+            "id_back": ("b.png", image_bytes(), "image/png"),
+        },
+    )
     assert answer.status_code == 422 and answer.json()["code"] == "image_too_large"
 
 
@@ -531,7 +598,9 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w):
     started = time.monotonic()
     w.start_verification()
     rows = wait_for(lambda: w.decided(accounts), timeout=30)
-    print(f"\nafter the outage: 5 cases decided {time.monotonic() - started:.2f}s after restart")
+    print(
+        f"\nafter the outage: 5 cases decided {time.monotonic() - started:.2f}s after restart"
+    )
     assert [r.status for r in rows] == ["passed"] * 5
 
 
@@ -543,8 +612,10 @@ def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w):
     accounts = [w.person(in_registry=i % 3 != 0)[0] for i in range(20)]
     w.publish(*(w.registered(a) for a in accounts))
     # kill -9 while some are decided and others are claimed and in flight
-    wait_for(lambda: 4 <= len([r for r in w.cases(accounts) if r.status != "pending"]),
-             timeout=20)
+    wait_for(
+        lambda: 4 <= len([r for r in w.cases(accounts) if r.status != "pending"]),
+        timeout=20,
+    )
     w.stack.kill("verification", sig=9)
     undecided = [r for r in w.cases(accounts) if r.status == "pending"]
     assert undecided, "the kill came too late to test anything"

@@ -25,7 +25,14 @@ from contracts.base import ServiceContract
 CASE_ID_PREFIX = "vrf_"
 
 # The states of a verification case (see verification/case_states.md in the service).
-CASE_STATUSES = ("pending", "passed", "failed", "manual_review", "rejected", "superseded")
+CASE_STATUSES = (
+    "pending",
+    "passed",
+    "failed",
+    "manual_review",
+    "rejected",
+    "superseded",
+)
 
 # What an account's real-name status is when it has no case at all.
 NO_CASE_STATUS = "unverified"

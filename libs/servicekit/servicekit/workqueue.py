@@ -186,7 +186,12 @@ class WorkQueue:
                     attempts=t.c.attempts + 1,
                 )
                 .returning(
-                    t.c.id, t.c.kind, t.c.ref, t.c.payload, t.c.correlation_id, t.c.attempts
+                    t.c.id,
+                    t.c.kind,
+                    t.c.ref,
+                    t.c.payload,
+                    t.c.correlation_id,
+                    t.c.attempts,
                 )
             ).all()
         return [
@@ -326,7 +331,9 @@ class WorkItemEntrypoint(Entrypoint):
                     },
                 )
         except Exception:  # noqa: BLE001 - the lease ends and another claim retries it
-            _log.warning("could not record the result of work item %s", item.id, exc_info=True)
+            _log.warning(
+                "could not record the result of work item %s", item.id, exc_info=True
+            )
         finally:
             self._in_flight -= 1  # greenthreads switch only on I/O: no lock needed
         return result, exc_info

@@ -92,7 +92,15 @@ def read_multipart(
     stream = req.bounded_stream
     upload = Upload()
     try:
-        _parse(stream, boundary, req.content_length, file_names, field_names, limits, upload)
+        _parse(
+            stream,
+            boundary,
+            req.content_length,
+            file_names,
+            field_names,
+            limits,
+            upload,
+        )
     except Problem:
         _drain(stream, limits.max_drain_bytes)
         raise
@@ -141,7 +149,9 @@ def _parse(stream, boundary, content_length, file_names, field_names, limits, up
     except ParserLimitReached:
         raise _refuse("too_many_files", "The upload has too many parts.") from None
     except ParserError as exc:
-        raise Problem(400, "malformed_multipart", f"The body is not valid multipart: {exc}")
+        raise Problem(
+            400, "malformed_multipart", f"The body is not valid multipart: {exc}"
+        )
     if not parser.closed:
         raise Problem(400, "malformed_multipart", "The multipart body ended early.")
 
@@ -151,8 +161,11 @@ def _admit(segment, file_names, field_names, limits, upload) -> int:
     name = segment.name or ""
     if segment.filename is not None:
         if name in upload.files or len(upload.files) >= limits.max_files:
-            raise _refuse("too_many_files", f"Send at most one {name} and "
-                          f"{limits.max_files} files in all.", name)
+            raise _refuse(
+                "too_many_files",
+                f"Send at most one {name} and {limits.max_files} files in all.",
+                name,
+            )
         if name not in file_names:
             raise _refuse("unexpected_file", f"{name} is not expected here.", name)
         return limits.max_file_bytes
@@ -170,4 +183,6 @@ def _keep(segment, data: bytes, upload: Upload) -> None:
         try:
             upload.fields[segment.name] = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise _refuse("field_invalid", f"{segment.name} is not UTF-8.", segment.name)
+            raise _refuse(
+                "field_invalid", f"{segment.name} is not UTF-8.", segment.name
+            )

@@ -113,7 +113,10 @@ def load_registry(path: str) -> _Registry:
         for row in csv.DictReader(handle):
             kind = (row.get("kind") or "").strip()
             if kind == "person":
-                key = ((row["doc_type"] or "").strip(), normalize_code(row["doc_number"]))
+                key = (
+                    (row["doc_type"] or "").strip(),
+                    normalize_code(row["doc_number"]),
+                )
                 persons[key] = normalize_name(row["name"])
             elif kind == "organization":
                 organizations[normalize_code(row["credit_code"])] = (

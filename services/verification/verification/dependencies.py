@@ -34,13 +34,17 @@ class Settings(DependencyProvider):
                 max_pixels=int(config.get("MATERIAL_MAX_PIXELS", 25_000_000)),
             ),
             "subject_timeout": float(config.get("SUBJECT_RPC_TIMEOUT", 5.0)),
-            "retention_seconds": float(config.get("MATERIAL_RETENTION_SECONDS", 2592000)),
+            "retention_seconds": float(
+                config.get("MATERIAL_RETENTION_SECONDS", 2592000)
+            ),
         }
         lease = float(config.get("WORK_LEASE_SECONDS", 60))
         if self.value["subject_timeout"] >= lease / 2:
             # a call that may outlive the lease could let a second copy run the
             # same case at once: refuse to start rather than risk it
-            raise ValueError("SUBJECT_RPC_TIMEOUT must be under half WORK_LEASE_SECONDS")
+            raise ValueError(
+                "SUBJECT_RPC_TIMEOUT must be under half WORK_LEASE_SECONDS"
+            )
 
     def get_dependency(self, worker_ctx) -> dict:
         return self.value
@@ -60,7 +64,9 @@ class AccountsSubjects:
 
     def get(self, account_id: str) -> dict:
         try:
-            with eventlet.Timeout(self.timeout, SubjectUnavailable("accounts timed out")):
+            with eventlet.Timeout(
+                self.timeout, SubjectUnavailable("accounts timed out")
+            ):
                 return self.accounts.get_verification_subject(account_id=account_id)
         except SubjectUnavailable:
             raise

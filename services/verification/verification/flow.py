@@ -43,7 +43,9 @@ TRANSITIONS: dict[tuple[CaseStatus, Trigger], CaseStatus] = {
 INITIAL = S.PENDING
 FINAL = frozenset({S.PASSED, S.REJECTED, S.SUPERSEDED})
 # Cases a newer case replaces (still open to a decision or to materials).
-OPEN = frozenset(source for source, trigger in TRANSITIONS if trigger == T.NEWER_CASE_OPENED)
+OPEN = frozenset(
+    source for source, trigger in TRANSITIONS if trigger == T.NEWER_CASE_OPENED
+)
 
 
 class TransitionNotAllowed(Exception):

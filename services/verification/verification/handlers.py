@@ -191,7 +191,9 @@ def check_case(
         verdict = ask_authority(authority, case.account_kind, subject)
     except AuthorityUnavailable as exc:
         raise RetryLater(f"identity authority unavailable: {exc}") from None
-    trigger = Trigger.AUTHORITY_MATCHED if verdict.matched else Trigger.AUTHORITY_MISMATCHED
+    trigger = (
+        Trigger.AUTHORITY_MATCHED if verdict.matched else Trigger.AUTHORITY_MISMATCHED
+    )
     target = advance(CaseStatus.PENDING, trigger)
     with session.begin():
         decided = repo.transition(
@@ -229,7 +231,9 @@ def ask_authority(authority: IdentityAuthority, account_kind: str, subject: dict
 
 
 def emit_outcome(emit: Emit, case, status: CaseStatus, reason_code: str) -> None:
-    event = "verification_passed" if status == CaseStatus.PASSED else "verification_failed"
+    event = (
+        "verification_passed" if status == CaseStatus.PASSED else "verification_failed"
+    )
     emit(
         event,
         {
@@ -304,7 +308,9 @@ def submit_materials(
     if not isinstance(files, dict):
         raise ce.InvalidInput("file_missing", "no files were sent")
     errors = [
-        field_error(name, "unexpected_file", f"{name} is not a material of this account")
+        field_error(
+            name, "unexpected_file", f"{name} is not a material of this account"
+        )
         for name in files
         if name not in expected
     ]
@@ -327,7 +333,9 @@ def submit_materials(
         except ImageRejected as rejected:
             errors.append(field_error(name, rejected.code, rejected.message))
     if errors:
-        raise ce.InvalidInput(errors[0]["code"], errors[0]["message"], {"errors": errors})
+        raise ce.InvalidInput(
+            errors[0]["code"], errors[0]["message"], {"errors": errors}
+        )
 
     with session.begin():
         repo.lock_account(session, account_id)
@@ -350,7 +358,9 @@ def submit_materials(
                 height=image.height,
                 size=len(image.data),
                 key_id=cipher.active_key_id,
-                ciphertext=cipher.encrypt_bytes(image.data, material_aad(case.case_id, name)),
+                ciphertext=cipher.encrypt_bytes(
+                    image.data, material_aad(case.case_id, name)
+                ),
                 now=now,
             )
         current = CaseStatus(case.status)
@@ -424,7 +434,9 @@ def review_summary(case) -> dict:
     }
 
 
-def list_review_cases(session: Session, status: str | None, limit: int, offset: int) -> dict:
+def list_review_cases(
+    session: Session, status: str | None, limit: int, offset: int
+) -> dict:
     status = status or CaseStatus.MANUAL_REVIEW.value
     if status not in {s.value for s in REVIEW_STATUSES}:
         raise ce.InvalidInput(
@@ -501,13 +513,21 @@ def decide_review_case(
         errors.append(field_error("reason", "reason_required", "give a reason"))
     elif len(reason) > MAX_REASON_CHARS:
         errors.append(
-            field_error("reason", "reason_too_long", f"at most {MAX_REASON_CHARS} chars")
+            field_error(
+                "reason", "reason_too_long", f"at most {MAX_REASON_CHARS} chars"
+            )
         )
     if not reviewer_id:
         errors.append(field_error("reviewer_id", "reviewer_required", "who decides?"))
     if errors:
-        raise ce.InvalidInput(errors[0]["code"], errors[0]["message"], {"errors": errors})
-    trigger = Trigger.REVIEWER_APPROVED if decision == "approve" else Trigger.REVIEWER_REJECTED
+        raise ce.InvalidInput(
+            errors[0]["code"], errors[0]["message"], {"errors": errors}
+        )
+    trigger = (
+        Trigger.REVIEWER_APPROVED
+        if decision == "approve"
+        else Trigger.REVIEWER_REJECTED
+    )
     reason_code = (
         REASON_REVIEWER_APPROVED if decision == "approve" else REASON_REVIEWER_REJECTED
     )

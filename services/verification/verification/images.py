@@ -51,10 +51,14 @@ def sniff(data: bytes) -> str | None:
 def clean_image(data: bytes, max_bytes: int, max_pixels: int) -> CleanImage:
     """The image decoded and re-encoded; raises :class:`ImageRejected` with a code."""
     if len(data) > max_bytes:
-        raise ImageRejected(FILE_TOO_LARGE, f"an image may be at most {max_bytes} bytes")
+        raise ImageRejected(
+            FILE_TOO_LARGE, f"an image may be at most {max_bytes} bytes"
+        )
     kind = sniff(data)
     if kind is None:
-        raise ImageRejected(FILE_TYPE_UNSUPPORTED, "only JPEG and PNG images are accepted")
+        raise ImageRejected(
+            FILE_TYPE_UNSUPPORTED, "only JPEG and PNG images are accepted"
+        )
     try:
         with warnings.catch_warnings():
             # Pillow warns (and past 2x errors) on large images; our own limit is

@@ -50,7 +50,10 @@ case_transitions = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
     sa.Column(
-        "case_id", sa.String(40), sa.ForeignKey("verification_cases.case_id"), nullable=False
+        "case_id",
+        sa.String(40),
+        sa.ForeignKey("verification_cases.case_id"),
+        nullable=False,
     ),
     sa.Column("from_status", sa.String(20), nullable=True),
     sa.Column("to_status", sa.String(20), nullable=False),
@@ -86,7 +89,10 @@ review_decisions = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
     sa.Column(
-        "case_id", sa.String(40), sa.ForeignKey("verification_cases.case_id"), nullable=False
+        "case_id",
+        sa.String(40),
+        sa.ForeignKey("verification_cases.case_id"),
+        nullable=False,
     ),
     sa.Column("reviewer_id", sa.String(64), nullable=False),
     sa.Column("decision", sa.String(10), nullable=False),

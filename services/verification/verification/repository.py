@@ -28,7 +28,9 @@ def lock_account(session: Session, account_id: str) -> None:
     """Serialise case changes of one account until the transaction ends (two events
     of one account handled at once must not both open a case)."""
     session.execute(
-        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(account_id, 0)))
+        sa.select(
+            sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(account_id, 0))
+        )
     )
 
 
@@ -39,7 +41,9 @@ def get_case(session: Session, case_id: str, for_update: bool = False) -> Row | 
     return session.execute(query).first()
 
 
-def latest_case(session: Session, account_id: str, for_update: bool = False) -> Row | None:
+def latest_case(
+    session: Session, account_id: str, for_update: bool = False
+) -> Row | None:
     query = (
         sa.select(cases)
         .where(cases.c.account_id == account_id)
@@ -54,7 +58,10 @@ def latest_case(session: Session, account_id: str, for_update: bool = False) -> 
 def open_cases(session: Session, account_id: str) -> list[Row]:
     return session.execute(
         sa.select(cases)
-        .where(cases.c.account_id == account_id, cases.c.status.in_([s.value for s in OPEN]))
+        .where(
+            cases.c.account_id == account_id,
+            cases.c.status.in_([s.value for s in OPEN]),
+        )
         .with_for_update()
     ).all()
 
@@ -83,7 +90,9 @@ def insert_case(
             updated_at=now,
         )
     )
-    record_transition(session, case_id, None, CaseStatus.PENDING, "case_opened", None, now)
+    record_transition(
+        session, case_id, None, CaseStatus.PENDING, "case_opened", None, now
+    )
 
 
 def transition(
@@ -101,7 +110,11 @@ def transition(
 ) -> bool:
     """Move the case only if it is still in ``from_status`` (the conditional
     transition that makes a decision happen once, whoever races for it)."""
-    values: dict = {"status": to_status.value, "reason_code": reason_code, "updated_at": now}
+    values: dict = {
+        "status": to_status.value,
+        "reason_code": reason_code,
+        "updated_at": now,
+    }
     if reason is not None:
         values["reason"] = reason
     if submitted:
@@ -115,7 +128,9 @@ def transition(
     )
     if result.rowcount != 1:
         return False
-    record_transition(session, case_id, from_status, to_status, trigger, reason_code, now)
+    record_transition(
+        session, case_id, from_status, to_status, trigger, reason_code, now
+    )
     return True
 
 
@@ -184,12 +199,16 @@ def insert_material(
 
 
 def delete_materials(session: Session, case_id: str) -> int:
-    return session.execute(materials.delete().where(materials.c.case_id == case_id)).rowcount
+    return session.execute(
+        materials.delete().where(materials.c.case_id == case_id)
+    ).rowcount
 
 
 def case_materials(session: Session, case_id: str) -> list[Row]:
     return session.execute(
-        sa.select(materials).where(materials.c.case_id == case_id).order_by(materials.c.field)
+        sa.select(materials)
+        .where(materials.c.case_id == case_id)
+        .order_by(materials.c.field)
     ).all()
 
 

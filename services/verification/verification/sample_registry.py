@@ -20,8 +20,25 @@ from verification.authority import REGISTRY_COLUMNS
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬"
-ORG_WORDS = ("星河", "云栖", "瀚海", "青禾", "远帆", "启明", "山川", "澄光", "鹿鸣", "松涛")
-ORG_KINDS = ("科技有限公司", "信息技术有限公司", "研究院", "生物医药有限公司", "软件有限公司")
+ORG_WORDS = (
+    "星河",
+    "云栖",
+    "瀚海",
+    "青禾",
+    "远帆",
+    "启明",
+    "山川",
+    "澄光",
+    "鹿鸣",
+    "松涛",
+)
+ORG_KINDS = (
+    "科技有限公司",
+    "信息技术有限公司",
+    "研究院",
+    "生物医药有限公司",
+    "软件有限公司",
+)
 CITIES = ("示例市", "样本市", "测试市")
 
 _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -47,7 +64,9 @@ def credit_code(rng: random.Random) -> str:
 
 
 def person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+    return rng.choice(SURNAMES) + "".join(
+        rng.choice(GIVEN) for _ in range(rng.randint(1, 2))
+    )
 
 
 def person_row(rng: random.Random) -> dict[str, str]:
@@ -56,14 +75,22 @@ def person_row(rng: random.Random) -> dict[str, str]:
     else:
         doc_type = "passport"
         number = "E" + "".join(rng.choice("0123456789") for _ in range(8))
-    return {"kind": "person", "name": person_name(rng), "doc_type": doc_type,
-            "doc_number": number}
+    return {
+        "kind": "person",
+        "name": person_name(rng),
+        "doc_type": doc_type,
+        "doc_number": number,
+    }
 
 
 def organization_row(rng: random.Random) -> dict[str, str]:
     name = rng.choice(CITIES) + rng.choice(ORG_WORDS) + rng.choice(ORG_KINDS)
-    return {"kind": "organization", "name": name, "credit_code": credit_code(rng),
-            "legal_representative_name": person_name(rng)}
+    return {
+        "kind": "organization",
+        "name": name,
+        "credit_code": credit_code(rng),
+        "legal_representative_name": person_name(rng),
+    }
 
 
 def write_registry(rows: list[dict[str, str]], out) -> None:

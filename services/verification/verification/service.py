@@ -71,7 +71,9 @@ class VerificationService:
         session = self.db.session
         data = envelope["data"]
         with session.begin():
-            if first_delivery(session, processed_events, envelope["event_id"], consumer):
+            if first_delivery(
+                session, processed_events, envelope["event_id"], consumer
+            ):
                 handlers.open_case(
                     session,
                     event_id=envelope["event_id"],

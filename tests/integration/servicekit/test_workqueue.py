@@ -30,7 +30,9 @@ def engine():
     engine.dispose()
     admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        conn.execute(
+            sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        )
     admin.dispose()
 
 
@@ -45,7 +47,9 @@ def table(engine):
 def add(engine, table, n: int, kind: str = "job", delay: float = 0.0) -> list[str]:
     with Session(engine) as session, session.begin():
         return [
-            enqueue(session, table, kind=kind, ref=f"r{i}", payload={"i": i}, delay=delay)
+            enqueue(
+                session, table, kind=kind, ref=f"r{i}", payload={"i": i}, delay=delay
+            )
             for i in range(n)
         ]
 
@@ -82,9 +86,14 @@ def test_many_copies_claiming_at_once_never_share_an_item(engine, table):
     assert sorted(claimed) == sorted(ids)  # every item once, none twice
 
 
-def test_a_lapsed_lease_is_claimed_again_and_the_late_worker_cannot_finish(engine, table):
+def test_a_lapsed_lease_is_claimed_again_and_the_late_worker_cannot_finish(
+    engine, table
+):
     add(engine, table, 1)
-    crashed, survivor = WorkQueue(engine, table, "crashed"), WorkQueue(engine, table, "ok")
+    crashed, survivor = (
+        WorkQueue(engine, table, "crashed"),
+        WorkQueue(engine, table, "ok"),
+    )
     lost = crashed.claim("job", 1, lease_seconds=0.3)[0]
     assert survivor.claim("job", 1, lease_seconds=30) == []
     again = wait_for(lambda: survivor.claim("job", 1, lease_seconds=30), timeout=5)[0]

@@ -8,6 +8,7 @@ import falcon.testing
 import pytest
 from contracts import errors as ce
 from gateway.app import create_app
+from gateway.errors import Problem
 from gateway.settings import Settings
 from gateway.uploads import UploadLimits, read_multipart
 
@@ -18,7 +19,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 SESSIONS = {
     "person-token": {"account_id": "acc_person", "kind": "person", "role": "user"},
     "org-token": {"account_id": "acc_org", "kind": "organization", "role": "user"},
-    "reviewer-token": {"account_id": "acc_reviewer", "kind": "person", "role": "reviewer"},
+    "reviewer-token": {
+        "account_id": "acc_reviewer",
+        "kind": "person",
+        "role": "reviewer",
+    },
 }
 CSRF = "csrf-of-the-login"
 
@@ -57,13 +62,17 @@ def multipart(parts: list[tuple[str, str | None, bytes]], boundary="b0undary") -
             body.write(b"Content-Type: application/octet-stream\r\n")
         body.write(b"\r\n" + data + b"\r\n")
     body.write(f"--{boundary}--\r\n".encode())
-    return body.getvalue(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return body.getvalue(), {
+        "Content-Type": f"multipart/form-data; boundary={boundary}"
+    }
 
 
 def upload(fake, token, parts):
     body, headers = multipart(parts)
     return client(fake).simulate_post(
-        "/api/v1/me/verification/materials", body=body, headers={**headers, **auth(token)}
+        "/api/v1/me/verification/materials",
+        body=body,
+        headers={**headers, **auth(token)},
     )
 
 
@@ -83,8 +92,12 @@ def test_an_unknown_token_is_401_with_accounts_code():
 
 
 def test_my_verification_asks_for_the_callers_account():
-    fake = rpc(get_verification=lambda account_id: {"account_id": account_id, "status": "x"})
-    result = client(fake).simulate_get("/api/v1/me/verification", headers=auth("org-token"))
+    fake = rpc(
+        get_verification=lambda account_id: {"account_id": account_id, "status": "x"}
+    )
+    result = client(fake).simulate_get(
+        "/api/v1/me/verification", headers=auth("org-token")
+    )
     assert result.status_code == 200
     assert result.json == {"account_id": "acc_org", "status": "x"}
 
@@ -115,12 +128,20 @@ def test_materials_are_passed_as_base64_and_answer_202():
     [
         ("person-token", [("id_front", "a", b"x" * (MB + 1))], "file_too_large"),
         ("person-token", [("licence", "l.png", PNG)], "unexpected_file"),
-        ("person-token", [("id_front", "a", PNG), ("id_front", "b", PNG)], "too_many_files"),
+        (
+            "person-token",
+            [("id_front", "a", PNG), ("id_front", "b", PNG)],
+            "too_many_files",
+        ),
         ("person-token", [("note", None, b"hello")], "unexpected_field"),
         (
             "org-token",
-            [("id_front", "a", PNG), ("id_back", "b", PNG), ("licence", "c", PNG),
-             ("licence", "d", PNG)],
+            [
+                ("id_front", "a", PNG),
+                ("id_back", "b", PNG),
+                ("licence", "c", PNG),
+                ("licence", "d", PNG),
+            ],
             "too_many_files",
         ),
         ("person-token", [(f"f{i}", "x", b"1") for i in range(20)], "unexpected_file"),
@@ -140,11 +161,21 @@ def test_a_service_refusal_keeps_its_code():
         raise ce.InvalidInput(
             "file_type_unsupported",
             "only JPEG and PNG",
-            {"errors": [{"field": "id_back", "code": "file_type_unsupported", "message": "x"}]},
+            {
+                "errors": [
+                    {
+                        "field": "id_back",
+                        "code": "file_type_unsupported",
+                        "message": "x",
+                    }
+                ]
+            },
         )
 
     result = upload(
-        rpc(submit_materials=submit), "person-token", [("id_front", "a", PNG), ("id_back", "b", b"GIF89a")]
+        rpc(submit_materials=submit),
+        "person-token",
+        [("id_front", "a", PNG), ("id_back", "b", b"GIF89a")],
     )
     assert result.status_code == 422
     assert result.json["code"] == "file_type_unsupported"
@@ -164,8 +195,10 @@ def test_a_broken_multipart_body_is_400():
     result = client(rpc()).simulate_post(
         "/api/v1/me/verification/materials",
         body=b"--b0undary\r\nnonsense",
-        headers={"Content-Type": "multipart/form-data; boundary=b0undary",
-                 **auth("person-token")},
+        headers={
+            "Content-Type": "multipart/form-data; boundary=b0undary",
+            **auth("person-token"),
+        },
     )
     assert result.status_code == 400
     assert result.json["code"] == "malformed_multipart"
@@ -193,7 +226,7 @@ def test_an_oversized_file_is_refused_while_streaming_not_after():
     body, headers = multipart([("id_front", "big.png", b"x" * (20 * MB))])
     req = FakeRequest(body, headers)
     limits = UploadLimits(max_file_bytes=MB, max_drain_bytes=0)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(Problem) as caught:
         read_multipart(req, frozenset({"id_front"}), limits=limits)
     assert caught.value.code == "file_too_large"
     # it stopped reading one chunk past the limit, out of a 20 MB body
@@ -204,7 +237,7 @@ def test_after_a_refusal_the_rest_is_drained_but_bounded():
     body, headers = multipart([("id_front", "big.png", b"x" * (20 * MB))])
     req = FakeRequest(body, headers)
     limits = UploadLimits(max_file_bytes=MB, max_drain_bytes=2 * MB)
-    with pytest.raises(Exception):
+    with pytest.raises(Problem):
         read_multipart(req, frozenset({"id_front"}), limits=limits)
     assert req.bounded_stream.read_bytes <= 3 * MB + 2 * 64 * 1024
 
@@ -249,19 +282,24 @@ def test_the_queue_is_listed_by_kind_and_status():
     assert result.json == {"items": [{"case_id": "vrf_1"}], "total": 1}
     assert seen == {"status": "passed", "limit": 5, "offset": 0}
     bad = c.simulate_get(
-        "/api/v1/admin/review-cases", params={"kind": "nonsense"},
+        "/api/v1/admin/review-cases",
+        params={"kind": "nonsense"},
         headers=auth("reviewer-token"),
     )
     assert bad.status_code == 422 and bad.json["code"] == "kind_invalid"
     bad = c.simulate_get(
-        "/api/v1/admin/review-cases", params={"limit": "0"}, headers=auth("reviewer-token")
+        "/api/v1/admin/review-cases",
+        params={"limit": "0"},
+        headers=auth("reviewer-token"),
     )
     assert bad.status_code == 422 and bad.json["code"] == "limit_invalid"
 
 
 def test_a_case_id_is_routed_by_its_prefix():
     c = client(rpc(get_review_case=lambda case_id: {"case_id": case_id}))
-    ok = c.simulate_get("/api/v1/admin/review-cases/vrf_abc", headers=auth("reviewer-token"))
+    ok = c.simulate_get(
+        "/api/v1/admin/review-cases/vrf_abc", headers=auth("reviewer-token")
+    )
     assert ok.status_code == 200 and ok.json == {"case_id": "vrf_abc"}
     unknown = c.simulate_get(
         "/api/v1/admin/review-cases/zzz_abc", headers=auth("reviewer-token")
@@ -290,15 +328,21 @@ def test_a_decision_names_the_reviewer_and_a_closed_case_is_409():
 
 def test_service_details_cannot_overwrite_the_problems_own_members():
     def submit(**kwargs):
-        raise ce.Conflict("materials_not_expected", "no", {"status": "passed", "code": "x",
-                                                           "case_status": "passed"})
+        raise ce.Conflict(
+            "materials_not_expected",
+            "no",
+            {"status": "passed", "code": "x", "case_status": "passed"},
+        )
 
     result = upload(
-        rpc(submit_materials=submit), "person-token",
+        rpc(submit_materials=submit),
+        "person-token",
         [("id_front", "a", PNG), ("id_back", "b", PNG)],
     )
     assert result.status_code == 409
-    assert result.json["status"] == 409 and result.json["code"] == "materials_not_expected"
+    assert (
+        result.json["status"] == 409 and result.json["code"] == "materials_not_expected"
+    )
     assert result.json["case_status"] == "passed"
 
 

@@ -15,7 +15,9 @@ def jpeg(width: int = 64, height: int = 48, color=(200, 30, 30), **save) -> byte
     return out.getvalue()
 
 
-def png(width: int = 64, height: int = 48, mode: str = "RGB", color=(30, 200, 30), **save) -> bytes:
+def png(
+    width: int = 64, height: int = 48, mode: str = "RGB", color=(30, 200, 30), **save
+) -> bytes:
     out = io.BytesIO()
     Image.new(mode, (width, height), color).save(out, format="PNG", **save)
     return out.getvalue()

@@ -29,7 +29,9 @@ def registry(tmp_path):
 
 def test_a_person_passes_when_name_and_document_match(registry):
     authority = SimulatedAuthority(str(registry))
-    verdict = authority.check_person(PersonQuery("张伟", "resident_id", "11010519491231002x"))
+    verdict = authority.check_person(
+        PersonQuery("张伟", "resident_id", "11010519491231002x")
+    )
     assert verdict.matched and verdict.reason_code == "authority_match"
 
 
@@ -48,7 +50,9 @@ def test_a_person_fails_with_the_reason(registry, query, reason):
 
 def test_names_compare_without_width_case_or_spaces(tmp_path):
     path = tmp_path / "r.csv"
-    path.write_text(HEADER + "person,John·Smith,passport,E12345678,,\n", encoding="utf-8")
+    path.write_text(
+        HEADER + "person,John·Smith,passport,E12345678,,\n", encoding="utf-8"
+    )
     verdict = SimulatedAuthority(str(path)).check_person(
         PersonQuery("ＪＯＨＮ smith", "passport", "e12345678")
     )
@@ -58,13 +62,26 @@ def test_names_compare_without_width_case_or_spaces(tmp_path):
 @pytest.mark.parametrize(
     ("query", "matched", "reason"),
     [
-        (OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD1X", "李娜"), True,
-         "authority_match"),
-        (OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD2X", "李娜"), False,
-         "no_record"),
-        (OrganizationQuery("星河科技", "91110105MA01ABCD1X", "李娜"), False, "name_mismatch"),
-        (OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD1X", "王芳"), False,
-         "legal_representative_mismatch"),
+        (
+            OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD1X", "李娜"),
+            True,
+            "authority_match",
+        ),
+        (
+            OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD2X", "李娜"),
+            False,
+            "no_record",
+        ),
+        (
+            OrganizationQuery("星河科技", "91110105MA01ABCD1X", "李娜"),
+            False,
+            "name_mismatch",
+        ),
+        (
+            OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD1X", "王芳"),
+            False,
+            "legal_representative_mismatch",
+        ),
     ],
 )
 def test_an_organisation_needs_all_three_to_match(registry, query, matched, reason):
@@ -92,7 +109,9 @@ def test_error_rate_fails_about_that_share_of_calls(registry):
     failures = 0
     for _ in range(1000):
         try:
-            authority.check_person(PersonQuery("张伟", "resident_id", "11010519491231002X"))
+            authority.check_person(
+                PersonQuery("张伟", "resident_id", "11010519491231002X")
+            )
         except AuthorityUnavailable:
             failures += 1
     assert 250 < failures < 350
@@ -121,15 +140,22 @@ def test_config_builds_the_simulation(registry):
             "AUTHORITY_DOWN": True,
         }
     )
-    assert (authority.latency, authority.error_rate, authority.down) == (0.25, 0.1, True)
+    assert (authority.latency, authority.error_rate, authority.down) == (
+        0.25,
+        0.1,
+        True,
+    )
     assert authority_from_config({"AUTHORITY_REGISTRY_PATH": "x"}).down is False
     with pytest.raises(ValueError):
-        authority_from_config({"AUTHORITY_KIND": "real", "AUTHORITY_REGISTRY_PATH": "x"})
+        authority_from_config(
+            {"AUTHORITY_KIND": "real", "AUTHORITY_REGISTRY_PATH": "x"}
+        )
 
 
 def test_the_shipped_sample_is_the_generator_output():
     sample = os.path.join(
-        os.path.dirname(__file__), "../../../services/verification/authority_registry.sample.csv"
+        os.path.dirname(__file__),
+        "../../../services/verification/authority_registry.sample.csv",
     )
     with open(sample, encoding="utf-8") as handle:
         assert handle.read() == generate()
@@ -150,7 +176,9 @@ def test_every_sample_entry_passes(tmp_path):
             else:
                 verdict = authority.check_organization(
                     OrganizationQuery(
-                        row["name"], row["credit_code"], row["legal_representative_name"]
+                        row["name"],
+                        row["credit_code"],
+                        row["legal_representative_name"],
                     )
                 )
             assert verdict.matched, row

@@ -44,7 +44,9 @@ def _int_param(req, name: str, default: int, low: int, high: int) -> int:
             422,
             f"{name}_invalid",
             f"{name} must be an integer from {low} to {high}.",
-            errors=[{"field": name, "code": f"{name}_invalid", "message": "out of range"}],
+            errors=[
+                {"field": name, "code": f"{name}_invalid", "message": "out of range"}
+            ],
         )
     return value
 
@@ -61,7 +63,9 @@ class ReviewCases:
                 422,
                 "kind_invalid",
                 "kind must be one of " + ", ".join(REVIEW_KINDS),
-                errors=[{"field": "kind", "code": "kind_invalid", "message": "unknown"}],
+                errors=[
+                    {"field": "kind", "code": "kind_invalid", "message": "unknown"}
+                ],
             )
         status = req.get_param("status")
         limit = _int_param(req, "limit", 50, 1, 200)
@@ -114,4 +118,6 @@ class ReviewDecision:
 def add_routes(app, ctx) -> None:
     app.add_route(f"{ctx.api}/admin/review-cases", ReviewCases(ctx))
     app.add_route(f"{ctx.api}/admin/review-cases/{{case_id}}", ReviewCase(ctx))
-    app.add_route(f"{ctx.api}/admin/review-cases/{{case_id}}/decision", ReviewDecision(ctx))
+    app.add_route(
+        f"{ctx.api}/admin/review-cases/{{case_id}}/decision", ReviewDecision(ctx)
+    )

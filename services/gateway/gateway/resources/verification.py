@@ -11,7 +11,9 @@ from gateway.auth import require_account
 from gateway.middleware import rpc_context
 from gateway.uploads import UploadLimits, read_multipart
 
-ALL_MATERIAL_FIELDS = frozenset(f for fields in MATERIAL_FIELDS.values() for f in fields)
+ALL_MATERIAL_FIELDS = frozenset(
+    f for fields in MATERIAL_FIELDS.values() for f in fields
+)
 MATERIAL_LIMITS = UploadLimits(
     max_file_bytes=MAX_MATERIAL_BYTES,
     max_files=max(len(fields) for fields in MATERIAL_FIELDS.values()),
