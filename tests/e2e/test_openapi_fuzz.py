@@ -6,10 +6,16 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES_PER_OPERATION = 15
+
+# A request that fits the schema may still break a business rule (a phone that is
+# no mobile, a wrong captcha): those answers are 4xx by design, and the document
+# lists them. Every other check applies, including that schema-invalid input is refused.
+EXCLUDED = [positive_data_acceptance]
 
 
 def test_every_operation_conforms_to_the_document(live_stack):
@@ -28,6 +34,6 @@ def test_every_operation_conforms_to_the_document(live_stack):
             database=None,
         )
         def conforms(case):
-            case.call_and_validate(base_url=base_url)
+            case.call_and_validate(base_url=base_url, excluded_checks=EXCLUDED)
 
         conforms()

@@ -49,4 +49,10 @@ class AccountsStub:
         session = _load()["sessions"].get(token)
         if session is None:
             raise ce.Unauthenticated("session_invalid", "no such session")
-        return {**session, "csrf_ok": False}
+        return {
+            "session_id": "stub-" + token[:8],
+            "login_name": session["account_id"],
+            "must_change_password": False,
+            **session,
+            "csrf_ok": False,
+        }

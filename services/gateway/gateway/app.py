@@ -8,15 +8,16 @@ import falcon
 import redis
 
 from gateway import errors, logs
+from gateway.auth import Authenticator
 from gateway.middleware import RequestIdMiddleware
-from gateway.resources import dev, dev_otp, health, otp, review, verification
+from gateway.resources import accounts, dev, dev_otp, health, otp, review, verification
 from gateway.rpc import RpcPool
 from gateway.settings import Settings
 
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, otp, verification, review)
+AREAS = (health, otp, accounts, verification, review)
 DEV_AREAS = (dev, dev_otp)
 
 
@@ -28,13 +29,15 @@ class AppContext:
     rpc: object
     redis: object
     api: str = API
+    # Session resolution any area reuses: ctx.auth.require_account(req).
+    auth: Authenticator | None = None
 
 
 def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
     app = falcon.App(middleware=[RequestIdMiddleware()])
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app, settings.retry_after)
-    ctx = AppContext(settings, rpc, redis_client)
+    ctx = AppContext(settings, rpc, redis_client, auth=Authenticator(rpc))
     for area in AREAS:
         area.add_routes(app, ctx)
     if settings.dev_helpers:

@@ -1,68 +1,121 @@
-"""Who is calling: the gateway resolves the session through accounts (which owns
-sessions, so a logout or password change revokes them at once).
+"""Who is calling: the session behind a bearer token or the session cookie.
 
-Resources call :func:`require_account` (any logged-in account) or
-:func:`require_role`. The token comes from ``Authorization: Bearer <token>`` or
-the session cookie; with the cookie, unsafe methods also need the
-``X-CSRF-Token`` the login returned (accounts checks it: ``csrf_ok``).
+Sessions belong to ``accounts``; the gateway only carries the token and asks
+``accounts.resolve_session`` on each authenticated request (so a logout or a
+password change takes effect at once on every gateway process). Any area's
+resource does::
+
+    account = self.auth.require_account(req)          # 401 / 403 as problems
+    account["account_id"], account["kind"], account["role"]
+
+Browsers use the cookie (``Secure``, ``HttpOnly``, ``SameSite=Lax``); a request
+authenticated by the cookie with an unsafe method must carry the
+``X-CSRF-Token`` issued at login. API clients send ``Authorization: Bearer``,
+which no other site can make a browser send, so it needs no CSRF token.
 """
 
 from __future__ import annotations
 
 import falcon
+from contracts import errors as ce
 
 from gateway.errors import Problem
 from gateway.middleware import rpc_context
 
-SESSION_COOKIE = "session"
+# __Host-: the browser only accepts it Secure, for Path=/, without a Domain, so no
+# sibling sub-domain can set or shadow it.
+SESSION_COOKIE = "__Host-session"
+CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def session_token(req: falcon.Request) -> tuple[str | None, bool]:
-    """(token, came_from_cookie)."""
-    header = req.get_header("Authorization") or ""
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip(), False
-    cookie = (req.get_cookie_values(SESSION_COOKIE) or [None])[0]
-    return (cookie, True) if cookie else (None, False)
+def unauthenticated(code: str, detail: str) -> Problem:
+    return Problem(401, code, detail, {"WWW-Authenticate": 'Bearer realm="api"'})
 
 
-def require_account(req: falcon.Request, ctx) -> dict:
-    """``{account_id, account_kind, role}`` of the caller; 401 without a live session.
+def presented_token(req: falcon.Request) -> tuple[str | None, str | None]:
+    """``(token, "bearer" | "cookie")``; the header wins over the cookie."""
+    header = req.get_header("Authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthenticated(
+                "authorization_invalid", "Use 'Authorization: Bearer <token>'."
+            )
+        return token.strip(), "bearer"
+    cookies = req.get_cookie_values(SESSION_COOKIE)
+    if cookies:
+        return cookies[0], "cookie"
+    return None, None
 
-    accounts' ``resolve_session`` raises ``Unauthenticated`` (``session_invalid``)
-    for an unknown, ended or expired token (401 through gateway/errors.py).
-    """
-    cached = getattr(req.context, "account", None)
-    if cached is not None:
-        return cached
-    token, from_cookie = session_token(req)
-    if token is None:
-        raise Problem(401, "unauthenticated", "Log in first.")
-    csrf = req.get_header("X-CSRF-Token")
-    answer = ctx.rpc.call(
-        "accounts",
-        "resolve_session",
-        context=rpc_context(),
-        token=token,
-        csrf_token=csrf,
+
+def set_session_cookie(resp: falcon.Response, token: str, max_age: int) -> None:
+    resp.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site="Lax",
     )
-    if from_cookie and req.method not in SAFE_METHODS and not answer.get("csrf_ok"):
-        # fail closed: a cookie alone never authorises a state change
-        raise Problem(403, "csrf_failed", "Send the X-CSRF-Token the login returned.")
-    account = {
-        "account_id": answer["account_id"],
-        "account_kind": answer.get("account_kind") or answer.get("kind"),
-        "role": answer.get("role"),
-    }
-    req.context.account = account
-    return account
 
 
-def require_role(req: falcon.Request, ctx, role: str) -> dict:
-    """The caller's account if it holds ``role``; 403 otherwise."""
-    account = require_account(req, ctx)
-    if account["role"] != role:
-        raise Problem(403, "forbidden", f"This needs the {role} role.")
-    return account
+def clear_session_cookie(resp: falcon.Response) -> None:
+    resp.unset_cookie(SESSION_COOKIE, path="/", same_site="Lax")
+
+
+class Authenticator:
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def require_account(
+        self, req: falcon.Request, allow_temporary: bool = False
+    ) -> dict:
+        """The caller's session: ``{session_id, account_id, kind, role,
+        login_name, must_change_password}``, also kept as ``req.context.account``
+        and its token as ``req.context.session_token``.
+
+        401 ``not_authenticated`` / ``session_invalid`` / ``authorization_invalid``;
+        403 ``csrf_token_invalid`` (cookie, unsafe method, no or wrong token);
+        403 ``password_change_required`` while a temporary password is in use,
+        unless ``allow_temporary`` (changing the password, logging out).
+        """
+        cached = getattr(req.context, "account", None)
+        if cached is not None:
+            return cached
+        token, source = presented_token(req)
+        if token is None:
+            raise unauthenticated("not_authenticated", "Log in first.")
+        try:
+            session = self.rpc.call(
+                "accounts",
+                "resolve_session",
+                context=rpc_context(),
+                token=token,
+                csrf_token=req.get_header(CSRF_HEADER),
+            )
+        except ce.Unauthenticated:
+            raise unauthenticated(
+                "session_invalid", "The session has ended; log in again."
+            ) from None
+        if (
+            source == "cookie"
+            and req.method not in SAFE_METHODS
+            and not session["csrf_ok"]
+        ):
+            raise Problem(
+                403,
+                "csrf_token_invalid",
+                f"Send the {CSRF_HEADER} header the login returned.",
+            )
+        if session["must_change_password"] and not allow_temporary:
+            raise Problem(
+                403,
+                "password_change_required",
+                "A temporary password is in use: change it first (PUT /api/v1/me/password).",
+            )
+        account = {k: v for k, v in session.items() if k != "csrf_ok"}
+        req.context.account = account
+        req.context.session_token = token
+        return account

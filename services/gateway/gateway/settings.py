@@ -22,6 +22,11 @@ class Settings:
     # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For is
     # believed. Empty: the client address is the TCP peer, whatever headers say.
     trusted_proxies: tuple[str, ...] = ()
+    # POST /documents/check per client address per hour (also behind a captcha).
+    document_checks_per_hour: int = 20
+    # New captchas per client address and minute (each costs the otp service ~10 ms
+    # of CPU to draw); 0 turns the quota off.
+    captchas_per_minute: int = 30
 
     @property
     def dev_helpers(self) -> bool:
@@ -44,6 +49,12 @@ class Settings:
             retry_after=int(env.get("RETRY_AFTER", cls.retry_after)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
+            document_checks_per_hour=int(
+                env.get("DOCUMENT_CHECKS_PER_HOUR", cls.document_checks_per_hour)
+            ),
+            captchas_per_minute=int(
+                env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)
+            ),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from datetime import date, timedelta
@@ -556,3 +557,47 @@ def test_reviewer_login_names_follow_the_rules(deps):
     with pytest.raises(InvalidInput) as err:
         handlers.create_reviewer(deps, "REVIEWER_THREE", "又一个")
     assert err.value.details["errors"][0]["code"] == "login_name_taken"
+
+
+def test_the_cli_creates_a_reviewer(accounts_engine, capsys, tmp_path):
+    from accounts import cli
+
+    config = tmp_path / "config.yml"
+    config.write_text(
+        f"DB_URL: {accounts_engine.url.render_as_string(hide_password=False)}\n"
+        "ARGON2_TIME_COST: 1\nARGON2_MEMORY_KIB: 1024\n"
+    )
+    assert (
+        cli.main(
+            [
+                "--config",
+                str(config),
+                "create-reviewer",
+                "--login-name",
+                "cli_reviewer",
+                "--name",
+                "审核员",
+            ]
+        )
+        == 0
+    )
+    created = json.loads(capsys.readouterr().out)
+    assert (
+        created["login_name"] == "cli_reviewer"
+        and len(created["temporary_password"]) == 16
+    )
+    assert (
+        cli.main(
+            [
+                "--config",
+                str(config),
+                "create-reviewer",
+                "--login-name",
+                "CLI_reviewer",
+                "--name",
+                "x",
+            ]
+        )
+        == 1
+    )
+    assert "login_name_taken" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Contract errors cross an RPC boundary as the same class with the same, typed data."""
+"""Contract errors cross an RPC boundary as the same class with the same data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 import pytest
 from contracts import errors as ce
+from contracts.errors import InvalidInput, RateLimited, ServiceError
 from contracts.phones import PhoneInvalid, mask_phone, normalize_phone
 from nameko.exceptions import RemoteError, deserialize, serialize
 
@@ -56,15 +57,15 @@ def test_mask_shows_first_two_and_last_three_digits():
     assert mask_phone("+8618912345141") == "18*****141"
 
 
-def over_the_wire(error: ce.ServiceError) -> ce.ServiceError:
+def over_the_wire(error: ServiceError) -> ServiceError:
     return deserialize(json.loads(json.dumps(serialize(error))))
 
 
 def test_numbers_in_details_stay_numbers_across_rpc():
     error = over_the_wire(
-        ce.RateLimited("sms_rate_limited", "slow down", {"retry_after": 42})
+        RateLimited("sms_rate_limited", "slow down", {"retry_after": 42})
     )
-    assert type(error) is ce.RateLimited
+    assert type(error) is RateLimited
     assert error.error_code == "sms_rate_limited"
     assert error.message == "slow down"
     assert error.details == {"retry_after": 42}
@@ -76,7 +77,7 @@ def test_nested_details_and_defaults_survive():
         "errors": [{"field": "sms_code", "code": "x", "message": "m"}],
     }
     assert (
-        over_the_wire(ce.InvalidInput("sms_code_invalid", "", details)).details == details
+        over_the_wire(InvalidInput("sms_code_invalid", "", details)).details == details
     )
-    plain = over_the_wire(ce.InvalidInput())
+    plain = over_the_wire(InvalidInput())
     assert plain.error_code == "validation_failed" and plain.details == {}

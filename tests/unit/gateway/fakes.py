@@ -22,13 +22,39 @@ class FakeRpc:
 
 
 class FakeRedis:
+    """Enough of redis.Redis for /ready and the gateway's quotas (no expiry)."""
+
     def __init__(self, up: bool = True):
         self.up = up
+        self.counters: dict[str, int] = {}
 
     def ping(self):
         if not self.up:
             raise ConnectionError("redis down")
         return True
+
+    def pipeline(self):
+        return _FakePipeline(self)
+
+
+class _FakePipeline:
+    def __init__(self, redis: FakeRedis):
+        self.redis = redis
+        self.results: list = []
+
+    def incr(self, key):
+        self.redis.counters[key] = self.redis.counters.get(key, 0) + 1
+        self.results.append(self.redis.counters[key])
+
+    def expire(self, key, seconds, nx=False):
+        self.results.append(True)
+
+    def ttl(self, key):
+        self.results.append(60)
+
+    def execute(self):
+        results, self.results = self.results, []
+        return results
 
 
 def pinging(*services: str) -> FakeRpc:

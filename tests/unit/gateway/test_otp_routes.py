@@ -11,6 +11,8 @@ from gateway.client_address import client_address, trusted_networks
 from gateway.openapi_doc import load_openapi
 from gateway.settings import Settings, parse_trusted_proxies
 
+from tests.unit.gateway.fakes import FakeRedis
+
 
 class FakeRpc:
     def __init__(self):
@@ -36,7 +38,7 @@ class FakeRpc:
 
 def client(rpc, **settings) -> falcon.testing.TestClient:
     settings.setdefault("environment", "test")
-    return falcon.testing.TestClient(create_app(Settings(**settings), rpc, None))
+    return falcon.testing.TestClient(create_app(Settings(**settings), rpc, FakeRedis()))
 
 
 @pytest.fixture

@@ -31,7 +31,13 @@ CSRF = "csrf-of-the-login"
 def resolve_session(token, csrf_token=None):
     if token not in SESSIONS:
         raise ce.Unauthenticated("session_invalid", "no such session")
-    return {**SESSIONS[token], "csrf_ok": csrf_token == CSRF}
+    return {
+        "session_id": "s-" + token,
+        "login_name": token.replace("-", "_"),
+        "must_change_password": False,
+        **SESSIONS[token],
+        "csrf_ok": csrf_token == CSRF,
+    }
 
 
 def rpc(**answers) -> FakeRpc:
@@ -82,7 +88,7 @@ def upload(fake, token, parts):
 def test_my_verification_needs_a_session():
     result = client(rpc()).simulate_get("/api/v1/me/verification")
     assert result.status_code == 401
-    assert result.json["code"] == "unauthenticated"
+    assert result.json["code"] == "not_authenticated"
 
 
 def test_an_unknown_token_is_401_with_accounts_code():
@@ -352,11 +358,11 @@ def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
         decide_review_case=lambda **kw: {"status": "passed"},
     )
     c = client(fake)
-    cookie = {"Cookie": "session=reviewer-token"}
+    cookie = {"Cookie": "__Host-session=reviewer-token"}
     assert c.simulate_get("/api/v1/me/verification", headers=cookie).status_code == 200
     path = "/api/v1/admin/review-cases/vrf_abc/decision"
     body = {"decision": "approve", "reason": "ok"}
     refused = c.simulate_post(path, json=body, headers=cookie)
-    assert refused.status_code == 403 and refused.json["code"] == "csrf_failed"
+    assert refused.status_code == 403 and refused.json["code"] == "csrf_token_invalid"
     allowed = c.simulate_post(path, json=body, headers={**cookie, "X-CSRF-Token": CSRF})
     assert allowed.status_code == 200

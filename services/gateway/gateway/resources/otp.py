@@ -9,6 +9,7 @@ from contracts.phones import PhoneInvalid, normalize_phone
 
 from gateway.client_address import client_address, trusted_networks
 from gateway.middleware import rpc_context
+from gateway.quotas import ClientQuota
 from gateway.schemas import read_json
 
 
@@ -27,10 +28,17 @@ def raise_field_errors(errors: list[dict]) -> None:
 
 
 class Captchas:
-    def __init__(self, rpc):
+    def __init__(self, rpc, quota: ClientQuota, trusted_proxies: tuple[str, ...]):
         self.rpc = rpc
+        self.quota = quota
+        self.networks = trusted_networks(trusted_proxies)
 
     def on_post(self, req, resp):
+        self.quota.hit(
+            client_address(
+                req.remote_addr, req.get_header("X-Forwarded-For"), self.networks
+            )
+        )
         captcha = self.rpc.call("otp", "create_captcha", context=rpc_context())
         resp.status = falcon.HTTP_201
         resp.set_header("Cache-Control", "no-store")
@@ -90,7 +98,17 @@ class SmsCodes:
 
 
 def add_routes(app, ctx) -> None:
-    app.add_route(f"{ctx.api}/captchas", Captchas(ctx.rpc))
+    settings = ctx.settings
+    quota = ClientQuota(
+        ctx.redis,
+        settings.redis_key_prefix,
+        "captcha",
+        settings.captchas_per_minute,
+        window=60,
+    )
+    app.add_route(
+        f"{ctx.api}/captchas", Captchas(ctx.rpc, quota, settings.trusted_proxies)
+    )
     app.add_route(
         f"{ctx.api}/sms-codes",
         SmsCodes(ctx.rpc, ctx.settings.max_body_bytes, ctx.settings.trusted_proxies),

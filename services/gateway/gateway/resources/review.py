@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from contracts.verification import CASE_ID_PREFIX as VERIFICATION_PREFIX
 
-from gateway.auth import require_role
 from gateway.errors import Problem
 from gateway.middleware import rpc_context
 from gateway.schemas import read_json
@@ -22,6 +21,14 @@ REVIEWER = "reviewer"
 REVIEW_KINDS: dict[str, tuple[str, str]] = {
     "verification": ("verification", VERIFICATION_PREFIX),
 }
+
+
+def require_reviewer(req, ctx) -> dict:
+    """The caller's account if it is a reviewer; 401 / 403 otherwise."""
+    account = ctx.auth.require_account(req)
+    if account["role"] != REVIEWER:
+        raise Problem(403, "forbidden", "This needs the reviewer role.")
+    return account
 
 
 def owner_of(case_id: str) -> str:
@@ -56,7 +63,7 @@ class ReviewCases:
         self.ctx = ctx
 
     def on_get(self, req, resp):
-        require_role(req, self.ctx, REVIEWER)
+        require_reviewer(req, self.ctx)
         kind = req.get_param("kind")
         if kind is not None and kind not in REVIEW_KINDS:
             raise Problem(
@@ -91,7 +98,7 @@ class ReviewCase:
         self.ctx = ctx
 
     def on_get(self, req, resp, case_id):
-        require_role(req, self.ctx, REVIEWER)
+        require_reviewer(req, self.ctx)
         resp.media = self.ctx.rpc.call(
             owner_of(case_id), "get_review_case", context=rpc_context(), case_id=case_id
         )
@@ -102,7 +109,7 @@ class ReviewDecision:
         self.ctx = ctx
 
     def on_post(self, req, resp, case_id):
-        reviewer = require_role(req, self.ctx, REVIEWER)
+        reviewer = require_reviewer(req, self.ctx)
         body = read_json(req, self.ctx.settings.max_body_bytes)
         resp.media = self.ctx.rpc.call(
             owner_of(case_id),

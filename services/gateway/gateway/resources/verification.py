@@ -7,7 +7,6 @@ import base64
 import falcon
 from contracts.verification import MATERIAL_FIELDS, MAX_MATERIAL_BYTES
 
-from gateway.auth import require_account
 from gateway.middleware import rpc_context
 from gateway.uploads import UploadLimits, read_multipart
 
@@ -27,7 +26,7 @@ class MyVerification:
         self.ctx = ctx
 
     def on_get(self, req, resp):
-        account = require_account(req, self.ctx)
+        account = self.ctx.auth.require_account(req)
         resp.media = self.ctx.rpc.call(
             "verification",
             "get_verification",
@@ -43,8 +42,8 @@ class Materials:
         self.ctx = ctx
 
     def on_post(self, req, resp):
-        account = require_account(req, self.ctx)
-        expected = frozenset(MATERIAL_FIELDS.get(account["account_kind"], ()))
+        account = self.ctx.auth.require_account(req)
+        expected = frozenset(MATERIAL_FIELDS.get(account["kind"], ()))
         upload = read_multipart(req, file_names=expected, limits=MATERIAL_LIMITS)
         files = {
             name: base64.b64encode(part.data).decode("ascii")
@@ -56,7 +55,7 @@ class Materials:
             context=rpc_context(),
             timeout=max(self.ctx.settings.rpc_timeout, MATERIALS_RPC_TIMEOUT),
             account_id=account["account_id"],
-            account_kind=account["account_kind"],
+            account_kind=account["kind"],
             files=files,
         )
         resp.status = falcon.HTTP_202

@@ -1,0 +1,56 @@
+"""The gateway's own per-client quotas, counted in the real Redis."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import falcon.testing
+import pytest
+import redis
+from gateway.app import create_app
+from gateway.settings import Settings
+
+from tests.support.isolation import REDIS_SERVER
+from tests.unit.gateway.fakes import FakeRpc
+
+pytestmark = pytest.mark.integration
+
+
+def captcha_app(redis_client, prefix: str, per_minute: int) -> falcon.testing.TestClient:
+    rpc = FakeRpc(
+        {
+            ("otp", "create_captcha"): lambda: {
+                "captcha_id": "c1",
+                "image_png_base64": "iVBORw0KGgo=",
+                "expires_in": 300,
+            }
+        }
+    )
+    settings = dataclasses.replace(
+        Settings(environment="test"), redis_key_prefix=prefix, captchas_per_minute=per_minute
+    )
+    return falcon.testing.TestClient(create_app(settings, rpc, redis_client))
+
+
+def test_new_captchas_are_limited_per_client_address(isolation):
+    client = captcha_app(
+        redis.Redis.from_url(REDIS_SERVER), isolation.redis_prefix + "quota1:", 3
+    )
+    ok = [client.simulate_post("/api/v1/captchas", remote_addr="192.0.2.7") for _ in range(3)]
+    assert [r.status_code for r in ok] == [201, 201, 201]
+
+    refused = client.simulate_post("/api/v1/captchas", remote_addr="192.0.2.7")
+    assert refused.status_code == 429
+    assert json.loads(refused.text)["code"] == "captcha_rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+
+    other = client.simulate_post("/api/v1/captchas", remote_addr="192.0.2.8")
+    assert other.status_code == 201
+
+
+def test_the_quota_fails_open_when_redis_is_down(isolation):
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    client = captcha_app(dead, isolation.redis_prefix, 1)
+    results = [client.simulate_post("/api/v1/captchas").status_code for _ in range(3)]
+    assert results == [201, 201, 201]
