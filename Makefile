@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 
-.PHONY: install up down logs status test servers migrate lint
+.PHONY: install up down logs status test servers migrate lint trace
 
 install: ## install the project's Python environment from uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -23,6 +23,11 @@ status:
 
 logs: ## follow every process's JSON log
 	@tail -n 20 -F var/log/*-*.log
+
+# make trace ID=<request id> [LOGS="var/log other/dir"] [ARGS=--verbose]
+trace: ## print the path of one request across every service, from the logs
+	@test -n "$(ID)" || { echo "usage: make trace ID=<request id> [LOGS=var/log] [ARGS=--verbose]" >&2; exit 2; }
+	@.venv/bin/python -m servicekit.trace $(ARGS) -- "$(ID)" $(or $(LOGS),var/log)
 
 test: install servers ## run every test tier against the real servers
 	@.venv/bin/python -m pytest tests

@@ -1,6 +1,8 @@
 """gunicorn settings for the gateway; every value can come from the environment."""
 
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GATEWAY_BIND", "127.0.0.1:8080")
 worker_class = "gthread"
@@ -10,3 +12,36 @@ timeout = int(os.environ.get("GATEWAY_WORKER_TIMEOUT", "30"))
 graceful_timeout = 10
 accesslog = None  # the app logs one JSON line per request itself
 wsgi_app = "gateway.app:get_app()"
+
+
+# Prometheus multiprocess mode (gateway/metrics.py): every worker writes its samples
+# under this directory and /metrics adds them up. Set before any worker imports
+# prometheus_client; a fresh directory per gunicorn when the variable is unset.
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or ""
+made_metrics_dir = not metrics_dir
+if made_metrics_dir:
+    metrics_dir = tempfile.mkdtemp(prefix="gateway-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+
+def on_starting(server):
+    from gateway.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir(metrics_dir)
+
+
+def child_exit(server, worker):
+    from gateway.metrics import worker_exited
+
+    worker_exited(worker.pid)
+
+
+def worker_exit(server, worker):
+    from gateway import tracing
+
+    tracing.shutdown()  # export the last spans, waiting 2 s at most
+
+
+def on_exit(server):
+    if made_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -38,6 +38,7 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.port}/api/v1"
         self.processes: dict[tuple[str, int], subprocess.Popen] = {}
         self._log_files: list = []
+        self.metrics_ports: dict[tuple[str, int], int] = {}
         # the simulated identity authority's registry: a copy of the sample that
         # tests append people to while verification runs
         self.authority_registry = log_dir / "authority_registry.csv"
@@ -77,7 +78,20 @@ class Stack:
     def log_path(self, service: str, copy: int = 0) -> Path:
         return self.log_dir / f"{service}-{copy}.log"
 
+    def metrics_url(self, service: str, copy: int = 0) -> str:
+        """Where a process serves its Prometheus metrics."""
+        if service == "gateway":
+            return f"http://127.0.0.1:{self.port}/metrics"
+        return f"http://127.0.0.1:{self.metrics_ports[(service, copy)]}/metrics"
+
     def start(self, service: str, copy: int = 0, **env: str) -> None:
+        if service != "gateway":
+            port = self.metrics_ports.setdefault((service, copy), free_port())
+            env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
+        else:
+            # under the run's temporary directory: a killed gunicorn cannot clean up
+            metrics_dir = self.log_dir.parent / f"gateway-{copy}-metrics"
+            env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env}
         self.start_command(
             service, copy, command_for(service), ROOT / "services" / service, **env
         )

@@ -22,6 +22,7 @@ from nameko.extensions import DependencyProvider  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from servicekit.outbox import OutboxRelay, add_event  # noqa: E402
+from servicekit.tracing import trace_context_of  # noqa: E402
 
 _log = logging.getLogger("servicekit.database")
 
@@ -53,6 +54,7 @@ class WorkerDatabase:
             data=data,
             correlation_id=self._worker_ctx.data.get("correlation_id"),
             call_id_stack=list(self._worker_ctx.call_id_stack or []),
+            trace_context=trace_context_of(self._worker_ctx.data),
         )
         self.emitted.append(event_id)
         return event_id

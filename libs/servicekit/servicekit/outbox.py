@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,8 @@ from nameko.constants import DEFAULT_SERIALIZER
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
+
+from servicekit.tracing import publish_span
 
 _log = logging.getLogger("servicekit.outbox")
 
@@ -55,8 +58,15 @@ def add_event(
     correlation_id: str | None,
     call_id_stack: list[str] | None = None,
     now: datetime | None = None,
+    trace_context: dict[str, str] | None = None,
 ) -> str:
-    """Add one event to the outbox inside the caller's transaction; returns its id."""
+    """Add one event to the outbox inside the caller's transaction; returns its id.
+
+    ``correlation_id``, ``call_id_stack`` and ``trace_context`` (``traceparent``,
+    ``tracestate``) are stored as the event's headers: the consumer's worker gets
+    them as its nameko context data, so the request's id, the call tree and the
+    OpenTelemetry trace continue there.
+    """
     event_id = uuid.uuid4()
     occurred_at = now or datetime.now(UTC)
     envelope = {
@@ -68,6 +78,7 @@ def add_event(
         "data": data,
     }
     headers = {"correlation_id": correlation_id, "call_id_stack": call_id_stack or []}
+    headers.update(trace_context or {})
     session.execute(
         table.insert().values(
             id=event_id,
@@ -95,6 +106,7 @@ class OutboxRelay:
         self.engine = engine
         self.table = table
         self.amqp_uri = amqp_uri
+        self.service_name = service_name
         self.exchange = get_event_exchange(service_name, config or {})
         self.batch_size = batch_size
         self._connection: Connection | None = None
@@ -118,17 +130,25 @@ class OutboxRelay:
         with self._lock, Session(self.engine) as session, session.begin():
             rows = session.execute(query).all()
             for row in rows:
-                self._publish(row.event_type, row.envelope, row.headers)
+                wall, perf = time.time(), time.perf_counter()
+                with publish_span(
+                    self.service_name, row.event_type, str(row.id), row.headers
+                ) as headers:
+                    self._publish(row.event_type, row.envelope, headers)
                 _log.info(
                     "outbox event published",
                     extra={
                         "hop": "outbox_relay",
+                        "service": self.service_name,
                         "event_id": str(row.id),
                         "event_type": row.event_type,
                         "correlation_id": row.headers.get("correlation_id"),
                         "parent_call_id": (row.headers.get("call_id_stack") or [None])[
                             -1
                         ],
+                        "started_at": datetime.fromtimestamp(wall, UTC).isoformat(),
+                        "duration_ms": round((time.perf_counter() - perf) * 1000, 3),
+                        "outcome": "ok",
                     },
                 )
             if rows:
@@ -143,6 +163,15 @@ class OutboxRelay:
         with self.engine.connect() as conn:
             return conn.execute(
                 sa.select(sa.func.count()).where(self.table.c.sent_at.is_(None))
+            ).scalar_one()
+
+    def oldest_unsent_at(self) -> datetime | None:
+        """When the oldest event still waiting was written (None: nothing waits)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.min(self.table.c.created_at)).where(
+                    self.table.c.sent_at.is_(None)
+                )
             ).scalar_one()
 
     def _publish(self, event_type: str, envelope: dict, headers: dict) -> None:

@@ -10,7 +10,9 @@ from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
 from servicekit.jsonlog import WorkerLogging
+from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.tracing import Tracing
 
 from accounts import handlers
 from accounts.dependencies import AccountsRuntime, OtpClient
@@ -28,6 +30,8 @@ class AccountsService:
     name = "accounts"
 
     log = WorkerLogging()
+    tracing = Tracing()
+    metrics = Metrics()
     db = Database(outbox=outbox)
     redis = Redis()
     pii = PersonalData()

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 import falcon
 import redis
 
-from gateway import errors, logs
+from gateway import errors, logs, tracing
 from gateway.auth import Authenticator
+from gateway.metrics import MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
 from gateway.resources import accounts, dev, dev_otp, health, otp, review, verification
+from gateway.resources import metrics as metrics_routes
 from gateway.rpc import RpcPool
 from gateway.settings import Settings
 
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, otp, accounts, verification, review)
+AREAS = (health, metrics_routes, otp, accounts, verification, review)
 DEV_AREAS = (dev, dev_otp)
 
 
@@ -34,7 +36,13 @@ class AppContext:
 
 
 def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
-    app = falcon.App(middleware=[RequestIdMiddleware()])
+    app = falcon.App(
+        middleware=[
+            RequestIdMiddleware(),
+            tracing.TracingMiddleware(),
+            MetricsMiddleware(),
+        ]
+    )
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app, settings.retry_after)
     ctx = AppContext(settings, rpc, redis_client, auth=Authenticator(rpc))
@@ -49,6 +57,7 @@ def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
 def get_app() -> falcon.App:
     """Called by gunicorn in each worker process (after fork)."""
     logs.configure()
+    tracing.configure("gateway")
     settings = Settings.from_env()
     rpc = RpcPool(settings.amqp_uri, settings.rpc_timeout)
     redis_client = redis.Redis.from_url(

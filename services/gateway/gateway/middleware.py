@@ -14,6 +14,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from gateway.tracing import current_trace_headers
+
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
@@ -32,7 +34,14 @@ def rpc_context() -> dict:
     return {
         "correlation_id": request_id,
         "call_id_stack": [f"gateway.http.{request_id}"],
+        # the request's span, so the services' spans join its trace
+        **current_trace_headers(),
     }
+
+
+def _trace_fields(req) -> dict:
+    trace_id = getattr(req.context, "trace_id", None)
+    return {"trace_id": trace_id} if trace_id else {}
 
 
 class RequestIdFilter(logging.Filter):
@@ -70,6 +79,8 @@ class RequestIdMiddleware:
                     "started_at": datetime.fromtimestamp(wall, UTC).isoformat(),
                     "duration_ms": round((time.perf_counter() - perf) * 1000, 3),
                     "outcome": "ok" if status < 500 else "error",
+                    # only where spans are exported (gateway/tracing.py)
+                    **_trace_fields(req),
                 },
             )
         token = getattr(req.context, "token", None)

@@ -19,11 +19,14 @@ import time
 import uuid
 from typing import Any
 
+import contracts  # noqa: F401 - registers the contract errors for deserialize()
 from amqp.exceptions import ChannelError
+from contracts.errors import ServiceError
 from kombu import Connection, Exchange, Queue
 from nameko.exceptions import deserialize
 
-import contracts  # noqa: F401 - registers the contract errors for deserialize()
+from gateway import tracing
+from gateway.metrics import observe_rpc
 
 _log = logging.getLogger("gateway.rpc")
 
@@ -136,6 +139,23 @@ class RpcPool:
         """Call ``service.method(**kwargs)``; raises the service's contract error,
         or :class:`ServiceUnavailable` when it does not answer within ``timeout``."""
         timeout = self.timeout if timeout is None else timeout
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            with tracing.client_span(service, method, context or {}) as sent:
+                result = self._call(service, method, kwargs, sent, timeout)
+            outcome = "ok"
+            return result
+        except ServiceUnavailable:
+            outcome = "unavailable"
+            raise
+        except ServiceError:
+            outcome = "rejected"
+            raise
+        finally:
+            observe_rpc(service, method, outcome, time.perf_counter() - started)
+
+    def _call(self, service, method, kwargs, context, timeout):
         try:
             client = self._idle.get_nowait()
         except queue.Empty:
@@ -146,7 +166,7 @@ class RpcPool:
                 raise ServiceUnavailable(service, "message broker unreachable") from None
         healthy = False
         try:
-            result = client.call(service, method, kwargs, context or {}, timeout)
+            result = client.call(service, method, kwargs, context, timeout)
             healthy = True
             return result
         except ServiceUnavailable:

@@ -5,6 +5,8 @@ from contracts.errors import ServiceError
 from nameko.rpc import rpc
 from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
+from servicekit.metrics import Metrics
+from servicekit.tracing import Tracing
 
 from otp import handlers
 from otp.dependencies import OtpRuntime
@@ -14,6 +16,8 @@ class OtpService:
     name = "otp"
 
     log = WorkerLogging()
+    tracing = Tracing()
+    metrics = Metrics()
     otp = OtpRuntime()
 
     @rpc

@@ -6,7 +6,9 @@ from nameko.rpc import rpc
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
+from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.tracing import Tracing
 
 from recovery.models import outbox
 
@@ -15,6 +17,8 @@ class RecoveryService:
     name = "recovery"
 
     log = WorkerLogging()
+    tracing = Tracing()
+    metrics = Metrics()
     db = Database(outbox=outbox)
     redis = Redis()
 

@@ -12,7 +12,9 @@ from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
 from servicekit.jsonlog import WorkerLogging
+from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
 from verification import handlers
@@ -34,6 +36,8 @@ class VerificationService:
     name = "verification"
 
     log = WorkerLogging()
+    tracing = Tracing()
+    metrics = Metrics()
     db = Database(outbox=outbox)
     redis = Redis()
     crypto = PersonalData()
