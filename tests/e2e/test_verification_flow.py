@@ -68,7 +68,7 @@ class Platform:
         assert answer.status_code == 201, answer.text
         return answer.json()
 
-    def register_person(self, in_registry: bool) -> dict:
+    def register_person(self, in_registry: bool, request_id: str | None = None) -> dict:
         name = "测试" + "".join(
             self.rng.choice("伟芳娜敏静丽强磊军洋") for _ in range(2)
         )
@@ -78,7 +78,10 @@ class Platform:
                 handle.write(f"person,{name},resident_id,{body['doc_number']},,\n")
         body["sms_code"] = self.sms_code(body["phone"], "register_person")
         answer = requests.post(
-            f"{self.url}/registrations/person", json=body, timeout=10
+            f"{self.url}/registrations/person",
+            json=body,
+            headers={"X-Request-ID": request_id} if request_id else {},
+            timeout=10,
         )
         assert answer.status_code == 201, answer.text
         logged_in = self.log_in(body["login_name"], body["password"])
@@ -258,3 +261,49 @@ def test_registrations_made_while_verification_is_stopped_all_reach_an_outcome(
         f"{time.monotonic() - started:.2f}s after start (process start included)"
     )
     assert sorted(statuses) == ["failed"] * 10 + ["passed"] * 10
+
+
+def test_one_registration_is_traced_through_the_identity_check(platform):
+    request_id = f"vrf-trace-{secrets.token_hex(8)}"
+    person = platform.register_person(in_registry=True, request_id=request_id)
+    wait_for(lambda: platform.me(person["token"])["real_name_status"] == "passed")
+
+    def hops():
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "servicekit.trace",
+                request_id,
+                str(platform.stack.log_dir),
+                "--json",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        found = json.loads(result.stdout)
+        # the last hop (accounts applying the outcome) is logged after its commit
+        done = any(
+            h["what"].startswith("event on_verification_verification_passed")
+            for h in found
+        )
+        return found if done else None
+
+    found = wait_for(hops, timeout=15, what="the whole path in the logs")
+    path = [(h["depth"], h["hop"], h["service"], h["what"]) for h in found]
+    assert not [h for h in found if h["orphan"]], json.dumps(found, indent=1)
+
+    def depth_of(prefix: str) -> int:
+        return next(d for d, _, _, what in path if what.startswith(prefix))
+
+    # registered -> event -> the check's attempt -> its RPC and its outcome event
+    event = depth_of("event on_accounts_person_registered")
+    attempt = depth_of("work_item check_case attempt 1")
+    assert attempt == event + 1
+    assert depth_of("rpc get_verification_subject") == attempt + 1
+    assert depth_of("outbox_relay published verification_passed") == attempt + 1
+    assert depth_of("event on_verification_verification_passed") == attempt + 2

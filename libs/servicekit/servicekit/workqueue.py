@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -51,6 +53,9 @@ from sqlalchemy.orm import Session
 
 _log = logging.getLogger("servicekit.workqueue")
 
+# seconds between the counts of waiting and retrying items a copy reports (metrics)
+COUNT_EVERY = 5.0
+
 
 def work_items_table(metadata: sa.MetaData) -> sa.Table:
     """The ``work_items`` table, declared on a service's own metadata."""
@@ -62,6 +67,8 @@ def work_items_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("ref", sa.String(200), nullable=False),
         sa.Column("payload", JSONB, nullable=False),
         sa.Column("correlation_id", sa.String(128), nullable=True),
+        # the call id of the worker that enqueued the item (the trace's parent)
+        sa.Column("parent_call_id", sa.String(300), nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
@@ -91,9 +98,13 @@ def enqueue(
     ref: str,
     payload: dict[str, Any] | None = None,
     correlation_id: str | None = None,
+    parent_call_id: str | None = None,
     delay: float = 0.0,
 ) -> str:
-    """Add a work item inside the caller's transaction; returns its id."""
+    """Add a work item inside the caller's transaction; returns its id.
+
+    ``correlation_id`` and ``parent_call_id`` (the enqueuing worker's call id) make
+    each attempt show under the request that caused it (``make trace``)."""
     item_id = uuid.uuid4()
     session.execute(
         table.insert().values(
@@ -102,6 +113,7 @@ def enqueue(
             ref=ref,
             payload=payload or {},
             correlation_id=correlation_id,
+            parent_call_id=parent_call_id,
             attempts=0,
             next_attempt_at=sa.func.now() + _seconds(delay),
             created_at=sa.func.now(),
@@ -123,6 +135,7 @@ class WorkItem:
     correlation_id: str | None
     attempts: int  # including this one
     claim: str
+    parent_call_id: str | None = None
 
     def as_argument(self) -> dict[str, Any]:
         """What the worker method receives."""
@@ -192,14 +205,34 @@ class WorkQueue:
                     t.c.payload,
                     t.c.correlation_id,
                     t.c.attempts,
+                    t.c.parent_call_id,
                 )
             ).all()
         return [
             WorkItem(
-                str(r.id), r.kind, r.ref, r.payload, r.correlation_id, r.attempts, claim
+                str(r.id),
+                r.kind,
+                r.ref,
+                r.payload,
+                r.correlation_id,
+                r.attempts,
+                claim,
+                r.parent_call_id,
             )
             for r in rows
         ]
+
+    def counts(self, kind: str) -> tuple[int, int]:
+        """(waiting for a first attempt, waiting to be retried) of ``kind``."""
+        t = self.table
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(
+                    sa.func.count().filter(t.c.attempts == 0),
+                    sa.func.count().filter(t.c.attempts > 0),
+                ).where(t.c.kind == kind, t.c.done_at.is_(None))
+            ).one()
+        return int(row[0]), int(row[1])
 
     def complete(self, item: WorkItem) -> bool:
         """Mark the item done; False when the lease was lost to another claim."""
@@ -263,7 +296,8 @@ class WorkItemEntrypoint(Entrypoint):
             pool_timeout=10,
             connect_args={"connect_timeout": 5},
         )
-        owner = f"{self.container.service_name}.{uuid.uuid4().hex[:8]}"
+        self.service = self.container.service_name
+        owner = f"{self.service}.{uuid.uuid4().hex[:8]}"
         self.queue = WorkQueue(self.engine, work_items_table(sa.MetaData()), owner)
         self._in_flight = 0
         self._should_stop = Event()
@@ -286,9 +320,13 @@ class WorkItemEntrypoint(Entrypoint):
 
     def _loop(self):
         failures = 0
+        reported_at = 0.0
         while not self._should_stop.ready():
             claimed = 0
             try:
+                if time.monotonic() - reported_at >= COUNT_EVERY:
+                    reported_at = time.monotonic()
+                    self._report_counts()
                 free = self.concurrency - self._in_flight
                 items = self.queue.claim(self.kind, free, self.lease_seconds)
                 failures = 0
@@ -299,43 +337,75 @@ class WorkItemEntrypoint(Entrypoint):
             for item in items:
                 self._in_flight += 1
                 claimed += 1
-                self.container.spawn_worker(
-                    self,
-                    (item.as_argument(),),
-                    {},
-                    context_data={"correlation_id": item.correlation_id},
-                    handle_result=partial(self._finish, item),
-                )
+                self._spawn(item)
             if claimed == 0:
                 wait = min(self.poll_interval * (2 ** min(failures, 5)), 30)
                 with eventlet.Timeout(wait, False):
                     self._should_stop.wait()
 
-    def _finish(self, item: WorkItem, worker_ctx, result, exc_info):
+    def _spawn(self, item: WorkItem) -> None:
+        from servicekit.jsonlog import work_item_call_id
+
+        call_id = work_item_call_id(self.service, item.kind, item.id, item.attempts)
+        context = {"correlation_id": item.correlation_id}
+        if item.parent_call_id:
+            context["call_id_stack"] = [item.parent_call_id]
+        started = (datetime.now(UTC), time.perf_counter())
+        worker_ctx = self.container.spawn_worker(
+            self,
+            (item.as_argument(),),
+            {},
+            context_data=context,
+            handle_result=partial(self._finish, item, started),
+        )
+        # The attempt's worker takes the attempt's call id, so the RPCs and events
+        # it makes hang under its "work item finished" line in the trace. nameko
+        # names a worker lazily, and the new greenthread has not run yet.
+        worker_ctx._call_id = call_id
+
+    def _report_counts(self) -> None:
+        from servicekit import metrics
+
+        waiting, retrying = self.queue.counts(self.kind)
+        metrics.report_work_items(self.service, self.kind, waiting=waiting, retrying=retrying)
+
+    def _finish(self, item: WorkItem, started, worker_ctx, result, exc_info):
+        from servicekit import jsonlog, metrics
+
+        started_at, perf = started
+        seconds = time.perf_counter() - perf
+        outcome, next_attempt_at, error = "ok", None, None
         try:
             if exc_info is None:
                 if not self.queue.complete(item):
                     _log.warning("work item %s finished after its lease ended", item.id)
             else:
+                error = exc_info[1]
                 delay = self.backoff.delay(item.attempts)
-                error = f"{type(exc_info[1]).__name__}: {exc_info[1]}"
-                self.queue.retry(item, delay, error)
-                _log.info(
-                    "work item will be retried",
-                    extra={
-                        "work_item": item.id,
-                        "work_kind": item.kind,
-                        "attempts": item.attempts,
-                        "retry_in": round(delay, 3),
-                        "error": error[:300],
-                    },
-                )
+                outcome = "retry"
+                next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
+                # the class only: a message may hold personal data
+                self.queue.retry(item, delay, type(error).__name__)
         except Exception:  # noqa: BLE001 - the lease ends and another claim retries it
             _log.warning(
                 "could not record the result of work item %s", item.id, exc_info=True
             )
         finally:
             self._in_flight -= 1  # greenthreads switch only on I/O: no lock needed
+        jsonlog.log_work_item(
+            service=self.service,
+            kind=item.kind,
+            item_id=item.id,
+            attempt=item.attempts,
+            correlation_id=item.correlation_id,
+            parent_call_id=item.parent_call_id,
+            started_at=started_at,
+            duration_ms=seconds * 1000,
+            outcome=outcome,
+            next_attempt_at=next_attempt_at,
+            error=error,
+        )
+        metrics.record_work_item_attempt(self.service, item.kind, outcome, seconds)
         return result, exc_info
 
 

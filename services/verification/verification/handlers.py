@@ -106,6 +106,7 @@ def open_case(
     occurred_at: datetime,
     correlation_id: str | None,
     now: datetime,
+    parent_call_id: str | None = None,
 ) -> str | None:
     """Open a ``pending`` case and its durable check, in the caller's transaction.
 
@@ -134,7 +135,7 @@ def open_case(
         )
         if old.submitted_at is not None:
             # nobody will review these images now
-            schedule_purge(session, old.case_id, 0.0, correlation_id)
+            schedule_purge(session, old.case_id, 0.0, correlation_id, parent_call_id)
     case_id = repo.new_case_id()
     repo.insert_case(
         session,
@@ -153,6 +154,7 @@ def open_case(
         ref=case_id,
         payload={"case_id": case_id},
         correlation_id=correlation_id,
+        parent_call_id=parent_call_id,
     )
     return case_id
 
@@ -391,7 +393,11 @@ def material_aad(case_id: str, field: str) -> bytes:
 
 
 def schedule_purge(
-    session: Session, case_id: str, delay: float, correlation_id: str | None
+    session: Session,
+    case_id: str,
+    delay: float,
+    correlation_id: str | None,
+    parent_call_id: str | None = None,
 ) -> None:
     """Images are kept only as long as the review needs them (architecture.md):
     a durable item deletes them ``delay`` seconds after the case closed."""
@@ -402,6 +408,7 @@ def schedule_purge(
         ref=case_id,
         payload={"case_id": case_id},
         correlation_id=correlation_id,
+        parent_call_id=parent_call_id,
         delay=delay,
     )
 
@@ -501,6 +508,7 @@ def decide_review_case(
     correlation_id: str | None,
     clock: Callable[[], datetime],
     retention_seconds: float = 30 * 86400,
+    parent_call_id: str | None = None,
 ) -> dict:
     """Approve or reject a case in review; the audit row, the state change and the
     outcome event are one transaction. A second decision finds the case closed.
@@ -567,7 +575,9 @@ def decide_review_case(
             now=now,
         )
         emit_outcome(emit, case, target, reason_code)
-        schedule_purge(session, case_id, retention_seconds, correlation_id)
+        schedule_purge(
+            session, case_id, retention_seconds, correlation_id, parent_call_id
+        )
         updated = repo.get_case(session, case_id)
         decisions = repo.case_decisions(session, case_id)
     return {

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from contracts import errors as ce
 from nameko.contextdata import ContextDataProvider
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
@@ -28,6 +29,13 @@ class CorrelationId(ContextDataProvider):
     context_key = "correlation_id"
 
 
+class CallId(DependencyProvider):
+    """The worker's own call id: stored with the work it enqueues (trace parent)."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.call_id
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -45,6 +53,7 @@ class VerificationService:
     settings = Settings()
     accounts = RpcProxy("accounts")
     correlation_id = CorrelationId()
+    call_id = CallId()
 
     @rpc
     def ping(self):
@@ -86,6 +95,7 @@ class VerificationService:
                     occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
                     correlation_id=envelope.get("correlation_id"),
                     now=now(),
+                    parent_call_id=self.call_id,
                 )
 
     @consume("accounts", "person_registered")
@@ -153,6 +163,7 @@ class VerificationService:
             correlation_id=self.correlation_id,
             clock=now,
             retention_seconds=self.settings["retention_seconds"],
+            parent_call_id=self.call_id,
         )
 
     @work_item(handlers.PURGE_MATERIALS)
