@@ -593,6 +593,17 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w):
     rows = w.cases(accounts)
     assert [r.status for r in rows] == ["pending"] * 5
     assert w.outcome_events(accounts) == []
+    with w.engine.connect() as conn:
+        errors = set(
+            conn.execute(
+                sa.text(
+                    "SELECT w.last_error FROM work_items w JOIN verification_cases c"
+                    " ON c.case_id = w.ref WHERE c.account_id = ANY(:ids)"
+                ),
+                {"ids": accounts},
+            ).scalars()
+        )
+    assert errors == {"RetryLater: authority_unavailable"}
     # ... and completes once it is back
     w.stack.kill("verification", sig=9)
     started = time.monotonic()
@@ -668,4 +679,6 @@ def test_a_large_upload_is_refused_while_it_streams(w, megabytes):
     if answer is not None:
         assert answer.status_code == 422 and answer.json()["code"] == "file_too_large"
     assert w.my_status(token)["status"] == "failed"
-    print(f"\n{megabytes} MB upload refused in {elapsed:.2f}s ({answer and answer.status_code})")
+    print(
+        f"\n{megabytes} MB upload refused in {elapsed:.2f}s ({answer and answer.status_code})"
+    )

@@ -123,7 +123,15 @@ def enqueue(
 
 
 class RetryLater(Exception):
-    """A transient failure (a dependency is down): try the item again later."""
+    """A transient failure (a dependency is down): try the item again later.
+
+    ``error_code`` (e.g. ``authority_unavailable``) is what the logs, metrics and
+    ``last_error`` show: a short code, never a message that could hold personal data.
+    """
+
+    def __init__(self, error_code: str = "retry_later"):
+        super().__init__(error_code)
+        self.error_code = error_code
 
 
 @dataclass(frozen=True)
@@ -367,7 +375,9 @@ class WorkItemEntrypoint(Entrypoint):
         from servicekit import metrics
 
         waiting, retrying = self.queue.counts(self.kind)
-        metrics.report_work_items(self.service, self.kind, waiting=waiting, retrying=retrying)
+        metrics.report_work_items(
+            self.service, self.kind, waiting=waiting, retrying=retrying
+        )
 
     def _finish(self, item: WorkItem, started, worker_ctx, result, exc_info):
         from servicekit import jsonlog, metrics
@@ -384,8 +394,10 @@ class WorkItemEntrypoint(Entrypoint):
                 delay = self.backoff.delay(item.attempts)
                 outcome = "retry"
                 next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
-                # the class only: a message may hold personal data
-                self.queue.retry(item, delay, type(error).__name__)
+                # the class and code only: a message may hold personal data
+                code = getattr(error, "error_code", None)
+                summary = type(error).__name__ + (f": {code}" if code else "")
+                self.queue.retry(item, delay, summary)
         except Exception:  # noqa: BLE001 - the lease ends and another claim retries it
             _log.warning(
                 "could not record the result of work item %s", item.id, exc_info=True

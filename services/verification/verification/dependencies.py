@@ -71,5 +71,6 @@ class AccountsSubjects:
         except SubjectUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
-            # fail "later", never "failed": an error here is not a verdict
-            raise SubjectUnavailable(f"{type(exc).__name__}: {exc}") from None
+            # fail "later", never "failed": an error here is not a verdict. The class
+            # only: a remote message is not ours to log.
+            raise SubjectUnavailable(type(exc).__name__) from None

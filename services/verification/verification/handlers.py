@@ -188,11 +188,14 @@ def check_case(
     try:
         subject = subjects.get(case.account_id)
     except SubjectUnavailable as exc:
-        raise RetryLater(f"verification subject unavailable: {exc}") from None
+        _log.info(
+            "verification subject unavailable: %s", type(exc.__cause__ or exc).__name__
+        )
+        raise RetryLater("subject_unavailable") from None
     try:
         verdict = ask_authority(authority, case.account_kind, subject)
-    except AuthorityUnavailable as exc:
-        raise RetryLater(f"identity authority unavailable: {exc}") from None
+    except AuthorityUnavailable:
+        raise RetryLater("authority_unavailable") from None
     trigger = (
         Trigger.AUTHORITY_MATCHED if verdict.matched else Trigger.AUTHORITY_MISMATCHED
     )
