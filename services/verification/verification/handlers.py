@@ -188,9 +188,7 @@ def check_case(
     try:
         subject = subjects.get(case.account_id)
     except SubjectUnavailable as exc:
-        _log.info(
-            "verification subject unavailable: %s", type(exc.__cause__ or exc).__name__
-        )
+        _log.info("verification subject unavailable: %s", exc)  # a class name
         raise RetryLater("subject_unavailable") from None
     try:
         verdict = ask_authority(authority, case.account_kind, subject)
@@ -221,16 +219,16 @@ def ask_authority(authority: IdentityAuthority, account_kind: str, subject: dict
     if account_kind == "organization":
         return authority.check_organization(
             OrganizationQuery(
-                name=subject.get("name", ""),
-                credit_code=subject.get("credit_code", ""),
-                legal_representative_name=subject.get("legal_representative_name", ""),
+                name=subject.get("name") or "",
+                credit_code=subject.get("credit_code") or "",
+                legal_representative_name=subject.get("legal_representative_name") or "",
             )
         )
     return authority.check_person(
         PersonQuery(
-            name=subject.get("name", ""),
-            doc_type=subject.get("doc_type", ""),
-            doc_number=subject.get("doc_number", ""),
+            name=subject.get("name") or "",
+            doc_type=subject.get("doc_type") or "",
+            doc_number=subject.get("doc_number") or "",
         )
     )
 
