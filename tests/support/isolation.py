@@ -57,6 +57,13 @@ class Isolation:
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "ENVIRONMENT": "test",
             "OUTBOX_RELAY_INTERVAL": "0.2",
+            # verification's durable work: poll and retry fast, short leases
+            "WORK_POLL_INTERVAL": "0.1",
+            "WORK_RETRY_BASE_SECONDS": "0.2",
+            "WORK_RETRY_MAX_SECONDS": "1",
+            "WORK_LEASE_SECONDS": "4",
+            "SUBJECT_RPC_TIMEOUT": "1.5",
+            "AUTHORITY_LATENCY_MS": "10",
         }
         for service in DB_SERVICES:
             env[f"{service.upper()}_DB_URL"] = self.db_url(service)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from tests.support.isolation import DB_SERVICES, Isolation, free_port
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+AUTHORITY_SAMPLE = ROOT / "services/verification/authority_registry.sample.csv"
 NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
 
 
@@ -37,6 +39,10 @@ class Stack:
         self.processes: dict[tuple[str, int], subprocess.Popen] = {}
         self._log_files: list = []
         self.metrics_ports: dict[tuple[str, int], int] = {}
+        # the simulated identity authority's registry: a copy of the sample that
+        # tests append people to while verification runs
+        self.authority_registry = log_dir / "authority_registry.csv"
+        shutil.copy(AUTHORITY_SAMPLE, self.authority_registry)
 
     def env(self, **overrides: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -48,6 +54,7 @@ class Stack:
                 "RPC_TIMEOUT": "3",
                 "READY_TIMEOUT": "1.5",
                 "PYTHONUNBUFFERED": "1",
+                "AUTHORITY_REGISTRY_PATH": str(self.authority_registry),
                 # Every test request comes from 127.0.0.1: the per-address SMS cap
                 # would be shared by the whole suite. Tests of that cap start an otp
                 # copy with their own small limits.
@@ -85,11 +92,19 @@ class Stack:
             # under the run's temporary directory: a killed gunicorn cannot clean up
             metrics_dir = self.log_dir.parent / f"gateway-{copy}-metrics"
             env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env}
+        self.start_command(
+            service, copy, command_for(service), ROOT / "services" / service, **env
+        )
+
+    def start_command(
+        self, service: str, copy: int, command: list[str], cwd: Path, **env: str
+    ) -> None:
+        """Run ``command`` as copy ``copy`` of ``service`` (e.g. a stand-in)."""
         log = open(self.log_path(service, copy), "ab")  # noqa: SIM115 - closed in stop_all
         self._log_files.append(log)
         self.processes[(service, copy)] = subprocess.Popen(
-            command_for(service),
-            cwd=ROOT / "services" / service,
+            command,
+            cwd=cwd,
             env=self.env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -43,6 +43,7 @@ DEV_BLIND_INDEX_KEY = "ZGV2ZWxvcG1lbnQtYmxpbmQtaW5kZXgta2V5LW5vdC1zZWNyZXQ="
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _VERSION = "v1"
 _NONCE_BYTES = 12
+_BYTES_VERSION = 1
 
 
 class CryptoConfigError(ValueError):
@@ -119,6 +120,35 @@ class PersonalDataCipher:
         except (InvalidTag, binascii.Error, ValueError):
             raise DecryptionError("the value does not decrypt") from None
         return plain.decode("utf-8")
+
+    # Binary values (uploaded images) are sealed the same way but kept as bytes:
+    # ``version(1) | len(key id)(1) | key id | nonce | ciphertext + tag``, with the
+    # caller's ``aad`` (e.g. table, row and column) bound as associated data.
+
+    def encrypt_bytes(self, data: bytes, aad: bytes) -> bytes:
+        kid = self.active_key_id.encode("ascii")
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead[self.active_key_id].encrypt(nonce, data, aad)
+        return bytes([_BYTES_VERSION, len(kid)]) + kid + nonce + sealed
+
+    def decrypt_bytes(self, blob: bytes, aad: bytes) -> bytes:
+        blob = bytes(blob)
+        if len(blob) < 2 or blob[0] != _BYTES_VERSION:
+            raise DecryptionError("not an encrypted binary value")
+        end = 2 + blob[1]
+        kid = blob[2:end].decode("ascii", errors="replace")
+        if kid not in self._aead:
+            raise DecryptionError(f"no key for {kid}")
+        try:
+            return self._aead[kid].decrypt(
+                blob[end : end + _NONCE_BYTES], blob[end + _NONCE_BYTES :], aad
+            )
+        except InvalidTag:
+            raise DecryptionError("the value does not decrypt") from None
+
+    @staticmethod
+    def key_id_of_bytes(blob: bytes) -> str:
+        return bytes(blob[2 : 2 + blob[1]]).decode("ascii", errors="replace")
 
     def key_id_of(self, stored: str) -> str:
         return stored.split(".", 2)[1]

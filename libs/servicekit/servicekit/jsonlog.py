@@ -60,6 +60,8 @@ from nameko.rpc import Rpc
 from nameko.timer import Timer
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
+from servicekit.workqueue import WorkItemEntrypoint
+
 _CONTEXT_FIELDS = ("correlation_id", "service", "entrypoint", "call_id", "parent_call_id")
 
 # A greenthread-local under eventlet's monkey patching (nameko run patches first).
@@ -107,6 +109,8 @@ def entrypoint_kind(entrypoint) -> str:
         return "event"
     if isinstance(entrypoint, Timer):
         return "timer"
+    if isinstance(entrypoint, WorkItemEntrypoint):
+        return "work"
     return type(entrypoint).__name__.lower()
 
 

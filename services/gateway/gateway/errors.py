@@ -93,9 +93,15 @@ def render(resp: falcon.Response, problem: Problem) -> None:
         resp.set_header(name, value)
 
 
+_PROBLEM_MEMBERS = frozenset(
+    {"type", "title", "status", "code", "detail", "request_id", "headers", "extra"}
+)
+
+
 def problem_from_service_error(error: ce.ServiceError) -> Problem:
     status = status_for(error)
-    details = dict(error.details)
+    # a service's details may not overwrite the problem's own members
+    details = {k: v for k, v in error.details.items() if k not in _PROBLEM_MEMBERS}
     headers = {}
     if "retry_after" in details:
         headers["Retry-After"] = str(int(details["retry_after"]))

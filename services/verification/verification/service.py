@@ -1,10 +1,14 @@
 """The verification Nameko service: entrypoints only (convert, call a handler, answer)."""
 
-import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
+import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
 from datetime import UTC, datetime
 
-from nameko.rpc import rpc
+from contracts import errors as ce
+from nameko.contextdata import ContextDataProvider
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, rpc
+from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
@@ -12,9 +16,28 @@ from servicekit.jsonlog import WorkerLogging
 from servicekit.metrics import Metrics
 from servicekit.redis import Redis
 from servicekit.tracing import Tracing
+from servicekit.workqueue import work_item
 
 from verification import handlers
+from verification.dependencies import AccountsSubjects, Authority, Settings
 from verification.models import outbox, processed_events
+
+EXPECTED = (ce.ServiceError,)
+
+
+class CorrelationId(ContextDataProvider):
+    context_key = "correlation_id"
+
+
+class CallId(DependencyProvider):
+    """The worker's own call id: stored with the work it enqueues (trace parent)."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.call_id
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 class VerificationService:
@@ -25,6 +48,12 @@ class VerificationService:
     metrics = Metrics()
     db = Database(outbox=outbox)
     redis = Redis()
+    crypto = PersonalData()
+    authority = Authority()
+    settings = Settings()
+    accounts = RpcProxy("accounts")
+    correlation_id = CorrelationId()
+    call_id = CallId()
 
     @rpc
     def ping(self):
@@ -46,5 +75,97 @@ class VerificationService:
                     session,
                     envelope["data"]["canary_id"],
                     envelope["correlation_id"],
-                    datetime.now(UTC),
+                    now(),
                 )
+
+    # --- cases, opened by accounts' events ------------------------------------------
+
+    def _open_case(self, envelope, consumer):
+        session = self.db.session
+        data = envelope["data"]
+        with session.begin():
+            if first_delivery(
+                session, processed_events, envelope["event_id"], consumer
+            ):
+                handlers.open_case(
+                    session,
+                    event_id=envelope["event_id"],
+                    account_id=data["account_id"],
+                    account_kind=data["account_kind"],
+                    occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
+                    correlation_id=envelope.get("correlation_id"),
+                    now=now(),
+                    parent_call_id=self.call_id,
+                )
+
+    @consume("accounts", "person_registered")
+    def on_accounts_person_registered(self, envelope):
+        self._open_case(envelope, "person_registered")
+
+    @consume("accounts", "organization_registered")
+    def on_accounts_organization_registered(self, envelope):
+        self._open_case(envelope, "organization_registered")
+
+    @consume("accounts", "profile_changed")
+    def on_accounts_profile_changed(self, envelope):
+        if envelope["data"].get("reverify"):
+            self._open_case(envelope, "profile_changed")
+
+    @work_item(handlers.CHECK_CASE)
+    def check_case(self, item):
+        return handlers.check_case(
+            self.db.session,
+            self.db.emit,
+            case_id=item["ref"],
+            subjects=AccountsSubjects(self.accounts, self.settings["subject_timeout"]),
+            authority=self.authority,
+            clock=now,
+        )
+
+    # --- the user's view and materials ----------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_verification(self, account_id):
+        return handlers.get_verification(self.db.session, account_id)
+
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("files",))
+    def submit_materials(self, account_id, account_kind, files):
+        return handlers.submit_materials(
+            self.db.session,
+            self.db.emit,
+            account_id=account_id,
+            account_kind=account_kind,
+            files=files,
+            cipher=self.crypto,
+            limits=self.settings["image_limits"],
+            clock=now,
+        )
+
+    # --- review -----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_review_cases(self, status=None, limit=50, offset=0):
+        return handlers.list_review_cases(self.db.session, status, limit, offset)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_review_case(self, case_id):
+        return handlers.get_review_case(self.db.session, case_id, self.crypto)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_review_case(self, case_id, decision, reason, reviewer_id):
+        return handlers.decide_review_case(
+            self.db.session,
+            self.db.emit,
+            case_id=case_id,
+            decision=decision,
+            reason=reason,
+            reviewer_id=reviewer_id,
+            correlation_id=self.correlation_id,
+            clock=now,
+            retention_seconds=self.settings["retention_seconds"],
+            parent_call_id=self.call_id,
+        )
+
+    @work_item(handlers.PURGE_MATERIALS)
+    def purge_materials(self, item):
+        return handlers.purge_materials(self.db.session, case_id=item["ref"])

@@ -144,3 +144,41 @@ def test_several_keys_need_an_active_key_id():
         PersonalDataCipher.from_config(
             {"PII_KEYS": f"a:{key()}", "PII_ACTIVE_KEY_ID": "b"}
         )
+
+
+# --- binary values (uploaded images) -------------------------------------------------
+
+
+def _binary_cipher(keys=None, active="k1"):
+    from servicekit.crypto import PersonalDataCipher
+
+    keys = keys or {"k1": b"\x01" * 32}
+    return PersonalDataCipher(keys, active, b"\x02" * 32)
+
+
+def test_bytes_round_trip_and_the_blob_names_its_key():
+    cipher = _binary_cipher()
+    blob = cipher.encrypt_bytes(b"\x89PNG image", b"materials:vrf_1:id_front")
+    assert b"PNG" not in blob
+    assert cipher.key_id_of_bytes(blob) == "k1"
+    assert cipher.decrypt_bytes(blob, b"materials:vrf_1:id_front") == b"\x89PNG image"
+
+
+def test_a_binary_blob_moved_to_another_row_or_tampered_does_not_decrypt():
+    from servicekit.crypto import DecryptionError
+
+    cipher = _binary_cipher()
+    blob = cipher.encrypt_bytes(b"x" * 40, b"row-1")
+    with pytest.raises(DecryptionError):
+        cipher.decrypt_bytes(blob, b"row-2")
+    tampered = bytearray(blob)
+    tampered[-1] ^= 1
+    with pytest.raises(DecryptionError):
+        cipher.decrypt_bytes(bytes(tampered), b"row-1")
+
+
+def test_binary_blobs_stay_readable_after_rotation():
+    old = _binary_cipher().encrypt_bytes(b"old", b"a")
+    rotated = _binary_cipher({"k1": b"\x01" * 32, "k2": b"\x03" * 32}, "k2")
+    assert rotated.decrypt_bytes(old, b"a") == b"old"
+    assert rotated.key_id_of_bytes(rotated.encrypt_bytes(b"new", b"a")) == "k2"

@@ -1,0 +1,130 @@
+"""The reviewers' queue: verification cases (and, with recovery, appeals).
+
+A case id says which service owns it by its prefix (``vrf_`` verification,
+``apl_`` recovery's appeals); each kind of case is listed by its owner. Every
+route needs the reviewer role.
+"""
+
+from __future__ import annotations
+
+from contracts.verification import CASE_ID_PREFIX as VERIFICATION_PREFIX
+
+from gateway.errors import Problem
+from gateway.middleware import rpc_context
+from gateway.schemas import read_json
+
+REVIEWER = "reviewer"
+
+# kind -> (owning service, case id prefix). recovery adds ("appeal", "recovery", "apl_")
+# when its appeals are built; each owner implements list_review_cases,
+# get_review_case and decide_review_case with the same shapes.
+REVIEW_KINDS: dict[str, tuple[str, str]] = {
+    "verification": ("verification", VERIFICATION_PREFIX),
+}
+
+
+def require_reviewer(req, ctx) -> dict:
+    """The caller's account if it is a reviewer; 401 / 403 otherwise."""
+    account = ctx.auth.require_account(req)
+    if account["role"] != REVIEWER:
+        raise Problem(403, "forbidden", "This needs the reviewer role.")
+    return account
+
+
+def owner_of(case_id: str) -> str:
+    for service, prefix in REVIEW_KINDS.values():
+        if case_id.startswith(prefix):
+            return service
+    raise Problem(404, "case_not_found", "No such review case.")
+
+
+def _int_param(req, name: str, default: int, low: int, high: int) -> int:
+    raw = req.get_param(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise Problem(
+            422,
+            f"{name}_invalid",
+            f"{name} must be an integer from {low} to {high}.",
+            errors=[
+                {"field": name, "code": f"{name}_invalid", "message": "out of range"}
+            ],
+        )
+    return value
+
+
+class ReviewCases:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def on_get(self, req, resp):
+        require_reviewer(req, self.ctx)
+        kind = req.get_param("kind")
+        if kind is not None and kind not in REVIEW_KINDS:
+            raise Problem(
+                422,
+                "kind_invalid",
+                "kind must be one of " + ", ".join(REVIEW_KINDS),
+                errors=[
+                    {"field": "kind", "code": "kind_invalid", "message": "unknown"}
+                ],
+            )
+        status = req.get_param("status")
+        limit = _int_param(req, "limit", 50, 1, 200)
+        offset = _int_param(req, "offset", 0, 0, 10**9)
+        items, total = [], 0
+        for name in [kind] if kind else list(REVIEW_KINDS):
+            service, _ = REVIEW_KINDS[name]
+            answer = self.ctx.rpc.call(
+                service,
+                "list_review_cases",
+                context=rpc_context(),
+                status=status,
+                limit=limit,
+                offset=offset,
+            )
+            items += answer["items"]
+            total += answer["total"]
+        resp.media = {"items": items, "total": total}
+
+
+class ReviewCase:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def on_get(self, req, resp, case_id):
+        require_reviewer(req, self.ctx)
+        resp.media = self.ctx.rpc.call(
+            owner_of(case_id), "get_review_case", context=rpc_context(), case_id=case_id
+        )
+
+
+class ReviewDecision:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def on_post(self, req, resp, case_id):
+        reviewer = require_reviewer(req, self.ctx)
+        body = read_json(req, self.ctx.settings.max_body_bytes)
+        resp.media = self.ctx.rpc.call(
+            owner_of(case_id),
+            "decide_review_case",
+            context=rpc_context(),
+            case_id=case_id,
+            decision=body.get("decision"),
+            reason=body.get("reason"),
+            reviewer_id=reviewer["account_id"],
+        )
+
+
+def add_routes(app, ctx) -> None:
+    app.add_route(f"{ctx.api}/admin/review-cases", ReviewCases(ctx))
+    app.add_route(f"{ctx.api}/admin/review-cases/{{case_id}}", ReviewCase(ctx))
+    app.add_route(
+        f"{ctx.api}/admin/review-cases/{{case_id}}/decision", ReviewDecision(ctx)
+    )

@@ -1,0 +1,278 @@
+"""Every query of the verification service (handlers never build SQL themselves)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from contracts.verification import CASE_ID_PREFIX
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from verification.flow import OPEN, CaseStatus, Trigger
+from verification.models import (
+    case_transitions,
+    cases,
+    materials,
+    pipeline_canaries,
+    review_decisions,
+)
+
+
+def new_case_id() -> str:
+    return CASE_ID_PREFIX + secrets.token_hex(16)
+
+
+def lock_account(session: Session, account_id: str) -> None:
+    """Serialise case changes of one account until the transaction ends (two events
+    of one account handled at once must not both open a case)."""
+    session.execute(
+        sa.select(
+            sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(account_id, 0))
+        )
+    )
+
+
+def get_case(session: Session, case_id: str, for_update: bool = False) -> Row | None:
+    query = sa.select(cases).where(cases.c.case_id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).first()
+
+
+def latest_case(
+    session: Session, account_id: str, for_update: bool = False
+) -> Row | None:
+    query = (
+        sa.select(cases)
+        .where(cases.c.account_id == account_id)
+        .order_by(cases.c.requested_at.desc(), cases.c.created_at.desc())
+        .limit(1)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).first()
+
+
+def open_cases(session: Session, account_id: str) -> list[Row]:
+    return session.execute(
+        sa.select(cases)
+        .where(
+            cases.c.account_id == account_id,
+            cases.c.status.in_([s.value for s in OPEN]),
+        )
+        .with_for_update()
+    ).all()
+
+
+def insert_case(
+    session: Session,
+    *,
+    case_id: str,
+    account_id: str,
+    account_kind: str,
+    opened_by_event: str,
+    requested_at: datetime,
+    correlation_id: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        cases.insert().values(
+            case_id=case_id,
+            account_id=account_id,
+            account_kind=account_kind,
+            status=CaseStatus.PENDING.value,
+            opened_by_event=opened_by_event,
+            requested_at=requested_at,
+            correlation_id=correlation_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    record_transition(
+        session, case_id, None, CaseStatus.PENDING, "case_opened", None, now
+    )
+
+
+def transition(
+    session: Session,
+    case_id: str,
+    *,
+    from_status: CaseStatus,
+    to_status: CaseStatus,
+    trigger: Trigger,
+    reason_code: str | None,
+    now: datetime,
+    reason: str | None = None,
+    submitted: bool = False,
+    decided: bool = False,
+) -> bool:
+    """Move the case only if it is still in ``from_status`` (the conditional
+    transition that makes a decision happen once, whoever races for it)."""
+    values: dict = {
+        "status": to_status.value,
+        "reason_code": reason_code,
+        "updated_at": now,
+    }
+    if reason is not None:
+        values["reason"] = reason
+    if submitted:
+        values["submitted_at"] = now
+    if decided:
+        values["decided_at"] = now
+    result = session.execute(
+        cases.update()
+        .where(cases.c.case_id == case_id, cases.c.status == from_status.value)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        return False
+    record_transition(
+        session, case_id, from_status, to_status, trigger, reason_code, now
+    )
+    return True
+
+
+def record_transition(
+    session: Session,
+    case_id: str,
+    from_status: CaseStatus | None,
+    to_status: CaseStatus,
+    trigger: str,
+    reason_code: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        case_transitions.insert().values(
+            case_id=case_id,
+            from_status=from_status.value if from_status else None,
+            to_status=to_status.value,
+            trigger=str(trigger),
+            reason_code=reason_code,
+            at=now,
+        )
+    )
+
+
+def account_history(session: Session, account_id: str) -> list[Row]:
+    return session.execute(
+        sa.select(
+            case_transitions.c.case_id,
+            case_transitions.c.to_status,
+            case_transitions.c.trigger,
+            case_transitions.c.reason_code,
+            case_transitions.c.at,
+        )
+        .join(cases, cases.c.case_id == case_transitions.c.case_id)
+        .where(cases.c.account_id == account_id)
+        .order_by(case_transitions.c.at, case_transitions.c.id)
+    ).all()
+
+
+def insert_material(
+    session: Session,
+    *,
+    case_id: str,
+    field: str,
+    media_type: str,
+    width: int,
+    height: int,
+    size: int,
+    key_id: str,
+    ciphertext: bytes,
+    now: datetime,
+) -> None:
+    session.execute(
+        materials.insert().values(
+            case_id=case_id,
+            field=field,
+            media_type=media_type,
+            width=width,
+            height=height,
+            size=size,
+            key_id=key_id,
+            ciphertext=ciphertext,
+            created_at=now,
+        )
+    )
+
+
+def delete_materials(session: Session, case_id: str) -> int:
+    return session.execute(
+        materials.delete().where(materials.c.case_id == case_id)
+    ).rowcount
+
+
+def case_materials(session: Session, case_id: str) -> list[Row]:
+    return session.execute(
+        sa.select(materials)
+        .where(materials.c.case_id == case_id)
+        .order_by(materials.c.field)
+    ).all()
+
+
+def insert_decision(
+    session: Session,
+    *,
+    case_id: str,
+    reviewer_id: str,
+    decision: str,
+    reason: str,
+    from_status: CaseStatus,
+    to_status: CaseStatus,
+    correlation_id: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        review_decisions.insert().values(
+            case_id=case_id,
+            reviewer_id=reviewer_id,
+            decision=decision,
+            reason=reason,
+            from_status=from_status.value,
+            to_status=to_status.value,
+            decided_at=now,
+            correlation_id=correlation_id,
+        )
+    )
+
+
+def case_decisions(session: Session, case_id: str) -> list[Row]:
+    return session.execute(
+        sa.select(review_decisions)
+        .where(review_decisions.c.case_id == case_id)
+        .order_by(review_decisions.c.id)
+    ).all()
+
+
+def review_cases(
+    session: Session, status: str, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """Cases that reached review (materials submitted), oldest submission first."""
+    where = [cases.c.submitted_at.is_not(None), cases.c.status == status]
+    rows = session.execute(
+        sa.select(cases)
+        .where(*where)
+        .order_by(cases.c.submitted_at, cases.c.case_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    total = session.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
+    return rows, total
+
+
+def insert_pipeline_canary(
+    session: Session, canary_id: str, correlation_id: str | None, now: datetime
+) -> None:
+    session.execute(
+        sa.insert(pipeline_canaries).values(
+            canary_id=canary_id, correlation_id=correlation_id, received_at=now
+        )
+    )
+
+
+def get_pipeline_canary(session: Session, canary_id: str) -> Row | None:
+    return session.execute(
+        sa.select(pipeline_canaries).where(pipeline_canaries.c.canary_id == canary_id)
+    ).first()

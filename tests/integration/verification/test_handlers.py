@@ -1,0 +1,270 @@
+"""verification's use cases against a real, migrated PostgreSQL (no Nameko, no
+broker): the conditional decisions that make work items safe to run again."""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from contracts import errors as ce
+from PIL import Image
+from servicekit.crypto import PersonalDataCipher
+from servicekit.migrate import upgrade
+from servicekit.outbox import add_event
+from servicekit.workqueue import RetryLater
+from sqlalchemy.orm import Session
+from verification import handlers
+from verification.authority import AuthorityUnavailable, Verdict
+from verification.models import outbox, review_decisions, work_items
+
+from tests.support.isolation import PG_SERVER
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    url = f"{PG_SERVER}/verification_h{secrets.token_hex(4)}"
+    upgrade(ROOT / "services" / "verification", url)
+    engine = sa.create_engine(url, pool_size=10)
+    yield engine
+    engine.dispose()
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = url.rsplit("/", 1)[1]
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Subjects:
+    def get(self, account_id):
+        return {
+            "account_id": account_id,
+            "name": "x",
+            "doc_type": "passport",
+            "doc_number": "E1",
+        }
+
+
+class Authority:
+    def __init__(self, matched=True, down=False, barrier=None):
+        self.matched, self.down, self.barrier = matched, down, barrier
+        self.calls = 0
+
+    def check_person(self, query):
+        self.calls += 1
+        if self.barrier is not None:
+            self.barrier.wait(timeout=5)  # both racers are past their reads
+        if self.down:
+            raise AuthorityUnavailable("down")
+        return Verdict(self.matched, "authority_match" if self.matched else "no_record")
+
+    check_organization = check_person
+
+
+def emitter(session):
+    def emit(event_type, data):
+        return add_event(
+            session,
+            outbox,
+            source="verification",
+            event_type=event_type,
+            data=data,
+            correlation_id=None,
+        )
+
+    return emit
+
+
+def open_case(engine, account_id=None, occurred_at=None) -> tuple[str, str]:
+    account_id = account_id or "acc_" + secrets.token_hex(6)
+    with Session(engine) as session, session.begin():
+        case_id = handlers.open_case(
+            session,
+            event_id=secrets.token_hex(8),
+            account_id=account_id,
+            account_kind="person",
+            occurred_at=occurred_at or clock(),
+            correlation_id=None,
+            now=clock(),
+        )
+    return account_id, case_id
+
+
+def check(engine, case_id, authority) -> str:
+    with Session(engine) as session:
+        return handlers.check_case(
+            session,
+            emitter(session),
+            case_id=case_id,
+            subjects=Subjects(),
+            authority=authority,
+            clock=clock,
+        )
+
+
+def outcomes(engine, case_id) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(outbox.c.event_type).where(
+                    outbox.c.envelope["data"]["case_id"].astext == case_id,
+                    outbox.c.event_type.in_(
+                        ["verification_passed", "verification_failed"]
+                    ),
+                )
+            ).scalars()
+        )
+
+
+def status(engine, case_id) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT status FROM verification_cases WHERE case_id = :c"),
+            {"c": case_id},
+        ).scalar_one()
+
+
+def test_opening_a_case_enqueues_its_check(engine):
+    _, case_id = open_case(engine)
+    with engine.connect() as conn:
+        kinds = (
+            conn.execute(
+                sa.select(work_items.c.kind).where(work_items.c.ref == case_id)
+            )
+            .scalars()
+            .all()
+        )
+    assert kinds == ["check_case"]
+    assert status(engine, case_id) == "pending"
+
+
+def test_two_racing_checks_decide_once_and_emit_once(engine):
+    _, case_id = open_case(engine)
+    authority = Authority(barrier=threading.Barrier(2))
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(check(engine, case_id, authority))
+        )
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert authority.calls == 2  # both really ran ...
+    assert sorted(results) == ["passed", "skipped"]  # ... one decided
+    assert outcomes(engine, case_id) == ["verification_passed"]
+
+
+def test_a_check_after_the_decision_changes_nothing(engine):
+    _, case_id = open_case(engine)
+    assert check(engine, case_id, Authority(matched=False)) == "failed"
+    assert check(engine, case_id, Authority(matched=True)) == "skipped"
+    assert status(engine, case_id) == "failed"
+    assert outcomes(engine, case_id) == ["verification_failed"]
+
+
+def test_an_outage_is_retry_later_and_the_case_stays_pending(engine):
+    _, case_id = open_case(engine)
+    with pytest.raises(RetryLater):
+        check(engine, case_id, Authority(down=True))
+    assert status(engine, case_id) == "pending"
+    assert outcomes(engine, case_id) == []
+
+
+def test_a_newer_case_supersedes_and_an_older_event_opens_nothing(engine):
+    account_id, first = open_case(engine)
+    _, second = open_case(engine, account_id)
+    assert (status(engine, first), status(engine, second)) == ("superseded", "pending")
+    assert check(engine, first, Authority()) == "skipped"
+    _, stale = open_case(engine, account_id, occurred_at=clock() - timedelta(hours=1))
+    assert stale is None
+
+
+def png() -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+CIPHER = PersonalDataCipher({"k1": b"\x05" * 32}, "k1", b"\x06" * 32)
+
+
+def submit(engine, account_id, files):
+    with Session(engine) as session:
+        return handlers.submit_materials(
+            session,
+            emitter(session),
+            account_id=account_id,
+            account_kind="person",
+            files=files,
+            cipher=CIPHER,
+            limits=handlers.ImageLimits(),
+            clock=clock,
+        )
+
+
+def test_materials_are_all_or_nothing_and_only_after_a_failure(engine):
+    account_id, case_id = open_case(engine)
+    good = {"id_front": png(), "id_back": png()}
+    with pytest.raises(ce.Conflict):
+        submit(engine, account_id, good)  # still pending
+    check(engine, case_id, Authority(matched=False))
+    bad = {"id_front": png(), "id_back": base64.b64encode(b"GIF89a...").decode()}
+    with pytest.raises(ce.InvalidInput) as refused:
+        submit(engine, account_id, bad)
+    assert refused.value.error_code == "file_type_unsupported"
+    assert status(engine, case_id) == "failed"
+    assert submit(engine, account_id, good)["status"] == "manual_review"
+    with Session(engine) as session:
+        case = handlers.get_review_case(session, case_id, CIPHER)
+    assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
+
+
+def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
+    account_id, case_id = open_case(engine)
+    check(engine, case_id, Authority(matched=False))
+    submit(engine, account_id, {"id_front": png(), "id_back": png()})
+
+    def decide(decision, reason="why"):
+        with Session(engine) as session:
+            return handlers.decide_review_case(
+                session,
+                emitter(session),
+                case_id=case_id,
+                decision=decision,
+                reason=reason,
+                reviewer_id="rev_1",
+                correlation_id="req-1",
+                clock=clock,
+            )
+
+    with pytest.raises(ce.InvalidInput):
+        decide("maybe")
+    with pytest.raises(ce.InvalidInput):
+        decide("reject", reason="   ")
+    assert decide("reject", "blurred")["status"] == "rejected"
+    with pytest.raises(ce.Conflict) as closed:
+        decide("approve")
+    assert closed.value.error_code == "case_closed"
+    with engine.connect() as conn:
+        audit = conn.execute(
+            sa.select(review_decisions).where(review_decisions.c.case_id == case_id)
+        ).all()
+    assert [(a.reviewer_id, a.decision, a.reason, a.correlation_id) for a in audit] == [
+        ("rev_1", "reject", "blurred", "req-1")
+    ]
+    assert outcomes(engine, case_id) == ["verification_failed", "verification_failed"]

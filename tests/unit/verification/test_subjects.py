@@ -1,0 +1,40 @@
+"""The accounts subject adapter: any failure or slowness is 'later', never a verdict."""
+
+from __future__ import annotations
+
+import eventlet
+import pytest
+from contracts import errors as ce
+from verification.dependencies import AccountsSubjects
+from verification.handlers import SubjectUnavailable
+
+
+class Proxy:
+    def __init__(self, answer=None, raises=None, delay=0.0):
+        self.answer, self.raises, self.delay = answer, raises, delay
+
+    def get_verification_subject(self, account_id):
+        if self.delay:
+            eventlet.sleep(self.delay)
+        if self.raises:
+            raise self.raises
+        return self.answer
+
+
+def test_the_subject_is_returned():
+    subject = {"account_id": "a", "name": "n"}
+    assert AccountsSubjects(Proxy(answer=subject), timeout=1).get("a") == subject
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectionError("broker"), ce.NotFound("account_not_found"), RuntimeError("bug")],
+)
+def test_failures_become_subject_unavailable(error):
+    with pytest.raises(SubjectUnavailable):
+        AccountsSubjects(Proxy(raises=error), timeout=1).get("a")
+
+
+def test_a_slow_accounts_times_out():
+    with pytest.raises(SubjectUnavailable):
+        AccountsSubjects(Proxy(answer={}, delay=2), timeout=0.05).get("a")
