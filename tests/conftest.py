@@ -9,6 +9,8 @@ prefix and port (see tests/support/isolation.py).
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
@@ -27,8 +29,12 @@ def isolation():
 
 
 @pytest.fixture(scope="session")
-def stack(isolation, tmp_path_factory):
-    stack = Stack(isolation, tmp_path_factory.mktemp("stack-logs"))
+def stack(isolation):
+    # Not pytest's tmp_path: it prunes the temp folders of other runs, and runs on
+    # one machine may overlap. The logs stay after the run, for a post-mortem.
+    log_dir = Path(tempfile.mkdtemp(prefix=f"stack-logs-{isolation.run_id}-"))
+    print(f"stack logs: {log_dir}")
+    stack = Stack(isolation, log_dir)
     stack.migrate()
     stack.start_all()
     try:

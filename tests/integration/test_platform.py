@@ -9,6 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.support.stack import RPC_TIMEOUT
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -100,7 +101,7 @@ def test_a_killed_service_turns_ready_red_and_requests_503_then_recovers(live_st
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     assert int(answer.headers["Retry-After"]) > 0
     assert answer.json()["code"] == "service_unavailable"
-    assert elapsed < 3 + 1.5  # the RPC timeout of the test stack, plus slack
+    assert elapsed < RPC_TIMEOUT + 1.5  # the test stack's RPC timeout, plus slack
 
     live_stack.start("accounts")
     live_stack.wait_ready(timeout=30)

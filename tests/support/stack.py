@@ -22,6 +22,7 @@ from tests.support.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 AUTHORITY_SAMPLE = ROOT / "services/verification/authority_registry.sample.csv"
 NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
+RPC_TIMEOUT = 5
 
 
 def command_for(service: str) -> list[str]:
@@ -51,7 +52,8 @@ class Stack:
             {
                 "GATEWAY_BIND": f"127.0.0.1:{self.port}",
                 "GATEWAY_WORKERS": "2",
-                "RPC_TIMEOUT": "3",
+                # Generous: several test runs may share this 2-core machine.
+                "RPC_TIMEOUT": str(RPC_TIMEOUT),
                 "READY_TIMEOUT": "1.5",
                 "PYTHONUNBUFFERED": "1",
                 "AUTHORITY_REGISTRY_PATH": str(self.authority_registry),
