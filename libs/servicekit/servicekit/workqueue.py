@@ -45,6 +45,7 @@ from functools import partial
 from typing import Any
 
 import eventlet
+import eventlet.queue
 import sqlalchemy as sa
 from eventlet.event import Event
 from nameko.extensions import Entrypoint
@@ -308,6 +309,8 @@ class WorkItemEntrypoint(Entrypoint):
         owner = f"{self.service}.{uuid.uuid4().hex[:8]}"
         self.queue = WorkQueue(self.engine, work_items_table(sa.MetaData()), owner)
         self._in_flight = 0
+        # a finished attempt or stop() wakes the loop at once (no wait for the poll)
+        self._wakeup = eventlet.queue.LightQueue()
         self._should_stop = Event()
         self._gt = None
 
@@ -317,6 +320,7 @@ class WorkItemEntrypoint(Entrypoint):
     def stop(self):
         if not self._should_stop.ready():
             self._should_stop.send(True)
+        self._wakeup.put(None)
         if self._gt is not None:
             self._gt.wait()
         self.engine.dispose()
@@ -348,8 +352,10 @@ class WorkItemEntrypoint(Entrypoint):
                 self._spawn(item)
             if claimed == 0:
                 wait = min(self.poll_interval * (2 ** min(failures, 5)), 30)
-                with eventlet.Timeout(wait, False):
-                    self._should_stop.wait()
+                try:
+                    self._wakeup.get(timeout=wait)
+                except eventlet.queue.Empty:
+                    pass
 
     def _spawn(self, item: WorkItem) -> None:
         from servicekit.jsonlog import work_item_call_id
@@ -404,6 +410,7 @@ class WorkItemEntrypoint(Entrypoint):
             )
         finally:
             self._in_flight -= 1  # greenthreads switch only on I/O: no lock needed
+            self._wakeup.put(None)
         jsonlog.log_work_item(
             service=self.service,
             kind=item.kind,
