@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from tests.support import events  # noqa: E402
-from tests.support.isolation import Isolation  # noqa: E402
-from tests.support.stack import Stack  # noqa: E402
-from tests.support.waiting import wait_for  # noqa: E402
+from tests.support import events
+from tests.support.isolation import Isolation
+from tests.support.stack import Stack
+from tests.support.waiting import wait_for
 
 
 def start_stub(stack: Stack, path: Path) -> None:
