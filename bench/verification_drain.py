@@ -143,13 +143,14 @@ def main() -> int:
                 stack.start("verification", copy, **env)
             stack.wait_ready()
             # time from the first decision (the copies are up) to the last
-            first = wait_for(
-                lambda: decided(engine, ids) > 0, timeout=120, interval=0.02
+            wait_for(
+                lambda ids=ids: decided(engine, ids) > 0, timeout=120, interval=0.02
             )
             started = time.monotonic()
-            del first
             wait_for(
-                lambda: decided(engine, ids) == len(ids), timeout=600, interval=0.05
+                lambda ids=ids: decided(engine, ids) == len(ids),
+                timeout=600,
+                interval=0.05,
             )
             seconds = time.monotonic() - started
             ceiling = copies * args.concurrency / (args.latency_ms / 1000)
