@@ -22,9 +22,11 @@ least 0.75), and the latency percentiles of (3).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -89,7 +91,59 @@ def register_accounts(url: str, count: int, rng: random.Random) -> list[str]:
     return names
 
 
-def run(url: str, concurrency: int, seconds: float, rounds: int = 3) -> None:
+def process_cpu(match) -> float:
+    """CPU seconds (user + system) of every process ``match(pgid, comm)`` accepts."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                comm, _, rest = stat.read().rpartition(")")
+            fields = rest.split()
+            if match(int(fields[2]), comm.partition("(")[2]):
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+    return total / tick
+
+
+def cpu_per_call(call, concurrency: int, count: int, pgids: set[int]) -> dict:
+    """Run ``count`` calls in ``concurrency`` threads; CPU milliseconds per call of
+    this process, of the stack's process groups and of the shared servers."""
+    servers = ("beam.smp", "postgres", "redis-server")
+
+    def snapshot():
+        return (
+            time.process_time(),
+            process_cpu(lambda pgid, comm: pgid in pgids),
+            process_cpu(lambda pgid, comm: comm in servers),
+        )
+
+    def worker(index: int) -> None:
+        for iteration in range(count // concurrency):
+            call(index, iteration)
+
+    before = snapshot()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = snapshot()
+    done = (count // concurrency) * concurrency
+    client, stack, shared = ((b - a) * 1000 / done for a, b in zip(before, after))
+    return {"client": client, "stack": stack, "servers": shared}
+
+
+def run(
+    url: str,
+    concurrency: int,
+    seconds: float,
+    rounds: int = 3,
+    pgids: set[int] | None = None,
+) -> None:
     import argon2
 
     rng = random.Random()
@@ -142,6 +196,24 @@ def run(url: str, concurrency: int, seconds: float, rounds: int = 3) -> None:
         f"\nlogin throughput / bare argon2id at concurrency {concurrency}: "
         f"{logins.throughput / bare.throughput:.2f} (goal >= 0.75)"
     )
+    if pgids:
+        # Wall-clock throughput on a box other jobs load swings with their load;
+        # CPU time per call does not. When the box is CPU-bound, throughput is the
+        # inverse of the CPU a call costs, so this ratio predicts the one above.
+        count = 40 * concurrency
+        hash_cpu = cpu_per_call(verify, concurrency, count, set())["client"]
+        login_cpu = cpu_per_call(log_in, concurrency, count, pgids)
+        own = login_cpu["stack"] + login_cpu["client"]
+        print(
+            f"CPU per call: argon2id {hash_cpu:.1f} ms; login: stack processes "
+            f"{login_cpu['stack']:.1f} ms, this client {login_cpu['client']:.1f} ms, "
+            f"RabbitMQ/PostgreSQL/Redis {login_cpu['servers']:.1f} ms (shared with "
+            f"other users of the servers: an upper bound)"
+        )
+        print(
+            f"CPU-based ratio: {hash_cpu / (own + login_cpu['servers']):.2f} with the "
+            f"servers, {hash_cpu / login_cpu['stack']:.2f} for the stack's own processes"
+        )
     print(f"results: {write_results('login', rows)}")
 
 
@@ -199,7 +271,8 @@ def main() -> int:
     isolation, stack = start_stack()
     try:
         print(f"stack at {stack.url} (logs in {stack.log_dir})")
-        run(stack.url, args.concurrency, args.seconds, args.rounds)
+        pgids = {process.pid for process in stack.processes.values()}
+        run(stack.url, args.concurrency, args.seconds, args.rounds, pgids)
     finally:
         stack.stop_all()
         isolation.destroy()

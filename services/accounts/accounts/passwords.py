@@ -22,8 +22,16 @@ from functools import lru_cache
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from prometheus_client import Counter
 
 _log = logging.getLogger("accounts.passwords")
+
+# Served by servicekit.metrics with the service's other metrics: under a brute force
+# its rate stays flat while the login attempts climb.
+HASH_CHECKS = Counter(
+    "accounts_password_hash_checks",
+    "Password hash verifications (the dummy ones for unknown login names included).",
+)
 
 LOGIN_NAME = re.compile(r"[A-Za-z0-9_]{4,32}")
 PASSWORD_MIN = 8
@@ -161,6 +169,7 @@ class PasswordHasher:
         and answers False).
         """
         self.checks += 1
+        HASH_CHECKS.inc()
         _log.info("password hash checked", extra={"hash_checks": self.checks})
         target = password_hash or self._dummy
         try:

@@ -43,6 +43,13 @@ class Attempt:
     captcha_required: bool = False
 
 
+_GIVE_BACK = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+
 def name_key(login_name: str) -> str:
     return hashlib.sha256(login_name.lower().encode("utf-8")).hexdigest()[:32]
 
@@ -89,9 +96,13 @@ class LoginThrottle:
         return Attempt(number, captcha_required=captcha)
 
     def give_back(self, login_name: str) -> None:
-        """Un-count an attempt that was refused before its password was checked."""
+        """Un-count an attempt that was refused before its password was checked.
+
+        Never below zero (the window may have ended meanwhile): a negative count
+        would hand out free attempts.
+        """
         failures, _, _ = self._keys(login_name, "")
-        self.redis.decr(failures)
+        self.redis.eval(_GIVE_BACK, 1, failures)
 
     def failed(self, login_name: str, client_ip: str, attempt: Attempt) -> bool:
         """Record a wrong password; True when this failure locked the name now."""

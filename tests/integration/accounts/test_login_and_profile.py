@@ -159,6 +159,21 @@ def test_success_clears_the_count(deps, otp):
         assert err.value.details["captcha_required"] is False
 
 
+def test_giving_back_an_attempt_never_goes_below_zero(keyspace):
+    from accounts.throttle import LoginPolicy, LoginThrottle, name_key
+
+    throttle = LoginThrottle(keyspace, LoginPolicy())
+    throttle.give_back("nobody_at_all")  # the window ended: no key
+    assert (
+        keyspace.client.get(keyspace.key("login-failures", name_key("nobody_at_all")))
+        is None
+    )
+    attempt = throttle.begin("nobody_at_all", IP)
+    throttle.give_back("nobody_at_all")
+    throttle.give_back("nobody_at_all")
+    assert throttle.begin("nobody_at_all", IP).number == attempt.number
+
+
 def test_failures_from_one_address_require_a_captcha_for_every_name(deps, otp):
     body, _ = register(deps, otp)
     for i in range(10):

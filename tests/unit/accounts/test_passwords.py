@@ -112,8 +112,10 @@ def test_hashes_are_argon2id_with_the_owasp_parameters(hasher):
 
 def test_an_unknown_account_costs_a_verification_and_fails(hasher):
     before = hasher.checks
+    metric = p.HASH_CHECKS._value.get()
     assert hasher.verify(None, "Abcdefg1!") is False
     assert hasher.checks == before + 1
+    assert p.HASH_CHECKS._value.get() == metric + 1
 
 
 def test_a_malformed_hash_answers_false(hasher):
