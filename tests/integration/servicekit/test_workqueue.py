@@ -94,9 +94,9 @@ def test_a_lapsed_lease_is_claimed_again_and_the_late_worker_cannot_finish(
         WorkQueue(engine, table, "crashed"),
         WorkQueue(engine, table, "ok"),
     )
-    lost = crashed.claim("job", 1, lease_seconds=0.3)[0]
-    assert survivor.claim("job", 1, lease_seconds=30) == []
-    again = wait_for(lambda: survivor.claim("job", 1, lease_seconds=30), timeout=5)[0]
+    lost = crashed.claim("job", 1, lease_seconds=2)[0]
+    assert survivor.claim("job", 1, lease_seconds=30) == []  # leased: not yet
+    again = wait_for(lambda: survivor.claim("job", 1, lease_seconds=30), timeout=10)[0]
     assert again.id == lost.id and again.attempts == 2
     assert not crashed.complete(lost)  # its claim is no longer the item's
     assert not crashed.retry(lost, 0, "late")
