@@ -231,6 +231,25 @@ class WorkQueue:
             for r in rows
         ]
 
+    def purge_done(self, kind: str, older_than: float, limit: int = 1000) -> int:
+        """Delete up to ``limit`` items of ``kind`` done more than ``older_than``
+        seconds ago (done rows are kept a while for inspection, then go)."""
+        t = self.table
+        old = (
+            sa.select(t.c.id)
+            .where(
+                t.c.kind == kind,
+                t.c.done_at.is_not(None),
+                t.c.done_at < sa.func.now() - _seconds(older_than),
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(
+                t.delete().where(t.c.id.in_(old.scalar_subquery()))
+            ).rowcount
+
     def counts(self, kind: str) -> tuple[int, int]:
         """(waiting for a first attempt, waiting to be retried) of ``kind``."""
         t = self.table
@@ -276,7 +295,8 @@ class WorkItemEntrypoint(Entrypoint):
 
     Config: ``DB_URL``; ``WORK_POLL_INTERVAL`` (seconds between polls when idle),
     ``WORK_LEASE_SECONDS``, ``WORK_CONCURRENCY`` (items in flight per copy),
-    ``WORK_RETRY_BASE_SECONDS``, ``WORK_RETRY_MAX_SECONDS``.
+    ``WORK_RETRY_BASE_SECONDS``, ``WORK_RETRY_MAX_SECONDS``,
+    ``WORK_DONE_RETENTION_SECONDS`` (how long done items stay in the table).
 
     The method gets one argument, :meth:`WorkItem.as_argument`; the item's
     ``correlation_id`` becomes the worker's, so its logs and events join the
@@ -293,6 +313,7 @@ class WorkItemEntrypoint(Entrypoint):
         self.poll_interval = float(config.get("WORK_POLL_INTERVAL", 0.5))
         self.lease_seconds = float(config.get("WORK_LEASE_SECONDS", 60))
         self.concurrency = int(config.get("WORK_CONCURRENCY", 4))
+        self.done_retention = float(config.get("WORK_DONE_RETENTION_SECONDS", 604800))
         self.backoff = Backoff(
             float(config.get("WORK_RETRY_BASE_SECONDS", 1.0)),
             float(config.get("WORK_RETRY_MAX_SECONDS", 60.0)),
@@ -339,6 +360,7 @@ class WorkItemEntrypoint(Entrypoint):
                 if time.monotonic() - reported_at >= COUNT_EVERY:
                     reported_at = time.monotonic()
                     self._report_counts()
+                    self.queue.purge_done(self.kind, self.done_retention)
                 free = self.concurrency - self._in_flight
                 items = self.queue.claim(self.kind, free, self.lease_seconds)
                 failures = 0

@@ -123,3 +123,16 @@ def test_delayed_and_other_kinds_are_not_claimed(engine, table):
     add(engine, table, 1, kind="other")
     add(engine, table, 1, delay=3600)
     assert WorkQueue(engine, table, "a").claim("job", 10, lease_seconds=30) == []
+
+
+def test_done_items_are_purged_after_their_retention(engine, table):
+    add(engine, table, 3)
+    queue = WorkQueue(engine, table, "a")
+    items = queue.claim("job", 3, lease_seconds=30)
+    for item in items[:2]:
+        assert queue.complete(item)
+    assert queue.purge_done("job", older_than=3600) == 0  # too recent
+    assert queue.purge_done("job", older_than=0) == 2
+    with engine.connect() as conn:
+        left = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    assert left == 1  # the unfinished one stays
