@@ -45,6 +45,7 @@ from functools import partial
 from typing import Any
 
 import eventlet
+import eventlet.queue
 import sqlalchemy as sa
 from eventlet.event import Event
 from nameko.extensions import Entrypoint
@@ -230,6 +231,25 @@ class WorkQueue:
             for r in rows
         ]
 
+    def purge_done(self, kind: str, older_than: float, limit: int = 1000) -> int:
+        """Delete up to ``limit`` items of ``kind`` done more than ``older_than``
+        seconds ago (done rows are kept a while for inspection, then go)."""
+        t = self.table
+        old = (
+            sa.select(t.c.id)
+            .where(
+                t.c.kind == kind,
+                t.c.done_at.is_not(None),
+                t.c.done_at < sa.func.now() - _seconds(older_than),
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(
+                t.delete().where(t.c.id.in_(old.scalar_subquery()))
+            ).rowcount
+
     def counts(self, kind: str) -> tuple[int, int]:
         """(waiting for a first attempt, waiting to be retried) of ``kind``."""
         t = self.table
@@ -275,7 +295,8 @@ class WorkItemEntrypoint(Entrypoint):
 
     Config: ``DB_URL``; ``WORK_POLL_INTERVAL`` (seconds between polls when idle),
     ``WORK_LEASE_SECONDS``, ``WORK_CONCURRENCY`` (items in flight per copy),
-    ``WORK_RETRY_BASE_SECONDS``, ``WORK_RETRY_MAX_SECONDS``.
+    ``WORK_RETRY_BASE_SECONDS``, ``WORK_RETRY_MAX_SECONDS``,
+    ``WORK_DONE_RETENTION_SECONDS`` (how long done items stay in the table).
 
     The method gets one argument, :meth:`WorkItem.as_argument`; the item's
     ``correlation_id`` becomes the worker's, so its logs and events join the
@@ -292,6 +313,7 @@ class WorkItemEntrypoint(Entrypoint):
         self.poll_interval = float(config.get("WORK_POLL_INTERVAL", 0.5))
         self.lease_seconds = float(config.get("WORK_LEASE_SECONDS", 60))
         self.concurrency = int(config.get("WORK_CONCURRENCY", 4))
+        self.done_retention = float(config.get("WORK_DONE_RETENTION_SECONDS", 604800))
         self.backoff = Backoff(
             float(config.get("WORK_RETRY_BASE_SECONDS", 1.0)),
             float(config.get("WORK_RETRY_MAX_SECONDS", 60.0)),
@@ -308,6 +330,8 @@ class WorkItemEntrypoint(Entrypoint):
         owner = f"{self.service}.{uuid.uuid4().hex[:8]}"
         self.queue = WorkQueue(self.engine, work_items_table(sa.MetaData()), owner)
         self._in_flight = 0
+        # a finished attempt or stop() wakes the loop at once (no wait for the poll)
+        self._wakeup = eventlet.queue.LightQueue()
         self._should_stop = Event()
         self._gt = None
 
@@ -317,6 +341,7 @@ class WorkItemEntrypoint(Entrypoint):
     def stop(self):
         if not self._should_stop.ready():
             self._should_stop.send(True)
+        self._wakeup.put(None)
         if self._gt is not None:
             self._gt.wait()
         self.engine.dispose()
@@ -335,6 +360,7 @@ class WorkItemEntrypoint(Entrypoint):
                 if time.monotonic() - reported_at >= COUNT_EVERY:
                     reported_at = time.monotonic()
                     self._report_counts()
+                    self.queue.purge_done(self.kind, self.done_retention)
                 free = self.concurrency - self._in_flight
                 items = self.queue.claim(self.kind, free, self.lease_seconds)
                 failures = 0
@@ -348,8 +374,10 @@ class WorkItemEntrypoint(Entrypoint):
                 self._spawn(item)
             if claimed == 0:
                 wait = min(self.poll_interval * (2 ** min(failures, 5)), 30)
-                with eventlet.Timeout(wait, False):
-                    self._should_stop.wait()
+                try:
+                    self._wakeup.get(timeout=wait)
+                except eventlet.queue.Empty:
+                    pass
 
     def _spawn(self, item: WorkItem) -> None:
         from servicekit.jsonlog import work_item_call_id
@@ -404,6 +432,7 @@ class WorkItemEntrypoint(Entrypoint):
             )
         finally:
             self._in_flight -= 1  # greenthreads switch only on I/O: no lock needed
+            self._wakeup.put(None)
         jsonlog.log_work_item(
             service=self.service,
             kind=item.kind,

@@ -94,9 +94,9 @@ def test_a_lapsed_lease_is_claimed_again_and_the_late_worker_cannot_finish(
         WorkQueue(engine, table, "crashed"),
         WorkQueue(engine, table, "ok"),
     )
-    lost = crashed.claim("job", 1, lease_seconds=0.3)[0]
-    assert survivor.claim("job", 1, lease_seconds=30) == []
-    again = wait_for(lambda: survivor.claim("job", 1, lease_seconds=30), timeout=5)[0]
+    lost = crashed.claim("job", 1, lease_seconds=2)[0]
+    assert survivor.claim("job", 1, lease_seconds=30) == []  # leased: not yet
+    again = wait_for(lambda: survivor.claim("job", 1, lease_seconds=30), timeout=10)[0]
     assert again.id == lost.id and again.attempts == 2
     assert not crashed.complete(lost)  # its claim is no longer the item's
     assert not crashed.retry(lost, 0, "late")
@@ -123,3 +123,16 @@ def test_delayed_and_other_kinds_are_not_claimed(engine, table):
     add(engine, table, 1, kind="other")
     add(engine, table, 1, delay=3600)
     assert WorkQueue(engine, table, "a").claim("job", 10, lease_seconds=30) == []
+
+
+def test_done_items_are_purged_after_their_retention(engine, table):
+    add(engine, table, 3)
+    queue = WorkQueue(engine, table, "a")
+    items = queue.claim("job", 3, lease_seconds=30)
+    for item in items[:2]:
+        assert queue.complete(item)
+    assert queue.purge_done("job", older_than=3600) == 0  # too recent
+    assert queue.purge_done("job", older_than=0) == 2
+    with engine.connect() as conn:
+        left = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    assert left == 1  # the unfinished one stays
