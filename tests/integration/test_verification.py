@@ -175,7 +175,7 @@ class World:
         if self.stack.is_running("verification"):
             self.stack.kill("verification", sig=9)
         self.start_verification(**overrides)
-        self.stack.wait_ready(timeout=30)
+        self.stack.wait_ready(timeout=90)
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -581,7 +581,7 @@ def test_a_decompression_bomb_is_422(w):
 def test_an_authority_outage_delays_cases_and_never_fails_them(w):
     w.stack.kill("verification", sig=9)
     w.start_verification(AUTHORITY_DOWN="true")
-    w.stack.wait_ready(timeout=30)
+    w.stack.wait_ready(timeout=90)
     accounts = [w.person()[0] for _ in range(5)]
     w.publish(*(w.registered(a) for a in accounts))
     # the work is tried again and again while the authority is down ...
@@ -619,7 +619,7 @@ def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w):
     w.stack.kill("verification", sig=9)
     slow = {"AUTHORITY_LATENCY_MS": "400", "WORK_CONCURRENCY": "4"}
     w.start_verification(**slow)
-    w.stack.wait_ready(timeout=30)
+    w.stack.wait_ready(timeout=90)
     accounts = [w.person(in_registry=i % 3 != 0)[0] for i in range(20)]
     w.publish(*(w.registered(a) for a in accounts))
     # kill -9 while some are decided and others are claimed and in flight
@@ -644,7 +644,7 @@ def test_two_copies_share_the_work_and_decide_each_case_once(w):
     slow = {"AUTHORITY_LATENCY_MS": "200", "WORK_CONCURRENCY": "3"}
     w.start_verification(**slow)
     w.start_verification(copy=1, **slow)
-    w.stack.wait_ready(timeout=30)
+    w.stack.wait_ready(timeout=90)
     accounts = [w.person()[0] for _ in range(20)]
     w.publish(*(w.registered(a) for a in accounts))
     wait_for(lambda: w.decided(accounts), timeout=30)
