@@ -12,6 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -155,3 +158,24 @@ class Stack:
         self.processes.clear()
         for log in self._log_files:
             log.close()
+
+
+@contextmanager
+def isolated_stack(
+    prefix: str = "stack-", isolation: Isolation | None = None, **env: str
+) -> Iterator[Stack]:
+    """A whole throwaway stack (as the e2e tests start it) for a script: its own
+    databases, vhost, key prefix and port, all removed on leaving; ``env`` goes to
+    every process. Logs stay in the temporary ``stack.log_dir``."""
+    isolation = isolation or Isolation()
+    isolation.create()
+    stack = Stack(isolation, Path(tempfile.mkdtemp(prefix=prefix)))
+    try:
+        stack.migrate()
+        for service in (*NAMEKO_SERVICES, "gateway"):
+            stack.start(service, **env)
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop_all()
+        isolation.destroy()
