@@ -14,10 +14,10 @@ import platform
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -39,7 +39,9 @@ class Measurement:
 def percentile(sorted_values: list[float], fraction: float) -> float:
     if not sorted_values:
         return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    index = min(
+        len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1)))
+    )
     return sorted_values[index]
 
 
@@ -112,7 +114,11 @@ def combined(name: str, parts: list[Measurement]) -> Measurement:
 
 
 def ratio(subject: Measurement, baseline: Measurement) -> float:
-    return subject.throughput / baseline.throughput if baseline.throughput else float("nan")
+    return (
+        subject.throughput / baseline.throughput
+        if baseline.throughput
+        else float("nan")
+    )
 
 
 def table(rows: list[tuple[Measurement, Measurement | None]]) -> str:
@@ -148,7 +154,9 @@ def machine() -> dict:
     }
 
 
-def write_results(scenario: str, rows: list[tuple[Measurement, Measurement | None]]) -> Path:
+def write_results(
+    scenario: str, rows: list[tuple[Measurement, Measurement | None]]
+) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"{scenario}-{stamp}.json"

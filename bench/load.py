@@ -126,7 +126,12 @@ class RegistrationLoad:
             self._record(True)
             with self.lock:
                 self.accepted.append(
-                    Accepted(answer["account_id"], body["login_name"], body["password"], sent_at)
+                    Accepted(
+                        answer["account_id"],
+                        body["login_name"],
+                        body["password"],
+                        sent_at,
+                    )
                 )
 
     # --- the reckoning ----------------------------------------------------------------
@@ -155,7 +160,9 @@ class RegistrationLoad:
                     pass
         return self.figures()
 
-    def _check(self, session: requests.Session, item: Accepted, again: bool = False) -> None:
+    def _check(
+        self, session: requests.Session, item: Accepted, again: bool = False
+    ) -> None:
         if item.token is None:
             answer = client.log_in(self.url, item.login_name, item.password, session)
             if answer.status_code != 201:
@@ -178,7 +185,9 @@ class RegistrationLoad:
             item.outcome_latency = max(0.0, first - item.sent_at)
 
     def figures(self) -> dict:
-        latencies = sorted(a.outcome_latency for a in self.accepted if a.outcome_latency)
+        latencies = sorted(
+            a.outcome_latency for a in self.accepted if a.outcome_latency
+        )
         outcomes: dict[str, int] = {}
         for item in self.accepted:
             key = item.outcome or "none"
@@ -212,7 +221,16 @@ class RegistrationLoad:
 
 def _kind(exc: Exception) -> str:
     text = str(exc)
-    for status in (" 400 ", " 409 ", " 422 ", " 429 ", " 500 ", " 502 ", " 503 ", " 504 "):
+    for status in (
+        " 400 ",
+        " 409 ",
+        " 422 ",
+        " 429 ",
+        " 500 ",
+        " 502 ",
+        " 503 ",
+        " 504 ",
+    ):
         if status in text:
             return f"HTTP {status.strip()}"
     return type(exc).__name__

@@ -42,24 +42,30 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
+import requests
 
-from bench.harness import Measurement, combined, measure, table, write_results  # noqa: E402
-from bench.load import RegistrationLoad  # noqa: E402
-from tests import identity_data as gen  # noqa: E402
-from tests.support import client  # noqa: E402
+from bench.harness import Measurement, combined, measure, table, write_results
+from bench.load import RegistrationLoad
+from tests import identity_data as gen
+from tests.support import client
 
 SCENARIOS = ("login", "names", "registration", "sms")
 Row = tuple[Measurement, Measurement | None]
 
 
 def alternate(
-    subject: tuple[str, callable], baseline: tuple[str, callable], concurrency, seconds, rounds
+    subject: tuple[str, callable],
+    baseline: tuple[str, callable],
+    concurrency,
+    seconds,
+    rounds,
 ) -> list[Row]:
     """Measure subject and baseline in turns; each in total ``seconds``."""
     subjects, baselines = [], []
     for _ in range(rounds):
-        baselines.append(measure(baseline[0], baseline[1], concurrency, seconds / rounds))
+        baselines.append(
+            measure(baseline[0], baseline[1], concurrency, seconds / rounds)
+        )
         subjects.append(measure(subject[0], subject[1], concurrency, seconds / rounds))
     base = combined(baseline[0], baselines)
     return [(base, None), (combined(subject[0], subjects), base)]
@@ -68,7 +74,10 @@ def alternate(
 def accounts(url: str, count: int) -> list[str]:
     """``count`` fresh person accounts (password gen.PASSWORD); their login names."""
     session = requests.Session()
-    return [client.register_person(url, session=session)[0]["login_name"] for _ in range(count)]
+    return [
+        client.register_person(url, session=session)[0]["login_name"]
+        for _ in range(count)
+    ]
 
 
 def login(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
@@ -105,7 +114,9 @@ def names(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
         return answer.status_code == 200 and answer.json()["available"] is False
 
     def echo(worker: int, iteration: int) -> bool:
-        answer = sessions[worker].get(f"{url}/dev/echo", params={"value": "x"}, timeout=10)
+        answer = sessions[worker].get(
+            f"{url}/dev/echo", params={"value": "x"}, timeout=10
+        )
         return answer.status_code == 200
 
     return alternate(
@@ -117,7 +128,9 @@ def names(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
     )
 
 
-def registration(url: str, registry: Path | None, concurrency: int, seconds: float) -> list[Row]:
+def registration(
+    url: str, registry: Path | None, concurrency: int, seconds: float
+) -> list[Row]:
     load = RegistrationLoad(url, registry, concurrency, timeout=10).start()
     time.sleep(seconds)
     load.stop()
@@ -197,9 +210,9 @@ def delivered(url: str, phones: Counter, timeout: float = 30.0) -> int:
     while True:
         found = sum(
             len(
-                requests.get(f"{url}/dev/sms-outbox", params={"phone": p}, timeout=10).json()[
-                    "messages"
-                ]
+                requests.get(
+                    f"{url}/dev/sms-outbox", params={"phone": p}, timeout=10
+                ).json()["messages"]
             )
             for p in phones
         )
@@ -219,7 +232,9 @@ def run(url: str, args, registry: Path | None) -> list[Row]:
         elif scenario == "names":
             rows += names(url, args.concurrency, args.seconds, args.rounds)
         elif scenario == "registration":
-            rows += registration(url, registry, args.concurrency, args.registration_seconds)
+            rows += registration(
+                url, registry, args.concurrency, args.registration_seconds
+            )
         elif scenario == "sms":
             rows += sms(url, args.concurrency, args.seconds)
     return rows
@@ -231,9 +246,13 @@ def goals(rows: list[Row]) -> list[str]:
     lines = []
     for subject, baseline in rows:
         if baseline and subject.name.startswith("login"):
-            lines.append(f"login / argon2id = {ratio(subject, baseline):.2f} (goal >= 0.75)")
+            lines.append(
+                f"login / argon2id = {ratio(subject, baseline):.2f} (goal >= 0.75)"
+            )
         if baseline and subject.name.startswith("names"):
-            lines.append(f"login-name check / echo = {ratio(subject, baseline):.2f} (goal >= 0.8)")
+            lines.append(
+                f"login-name check / echo = {ratio(subject, baseline):.2f} (goal >= 0.8)"
+            )
     return lines
 
 
@@ -241,13 +260,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8080/api/v1")
     parser.add_argument("--fresh", action="store_true", help="start an isolated stack")
-    parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios, comma-separated")
+    parser.add_argument(
+        "--only", default=",".join(SCENARIOS), help="scenarios, comma-separated"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=12.0, help="per measured scenario")
-    parser.add_argument("--rounds", type=int, default=3, help="alternations with the baseline")
+    parser.add_argument(
+        "--seconds", type=float, default=12.0, help="per measured scenario"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternations with the baseline"
+    )
     parser.add_argument("--registration-seconds", type=float, default=60.0)
     parser.add_argument(
-        "--registry", type=Path, help="the authority registry CSV the running stack reads"
+        "--registry",
+        type=Path,
+        help="the authority registry CSV the running stack reads",
     )
     args = parser.parse_args()
     args.only = [s for s in args.only.split(",") if s]
@@ -264,7 +291,9 @@ def main() -> int:
             rows = run(stack.url, args, stack.authority_registry)
     else:
         rows = run(args.url, args, args.registry)
-    print(f"\nbench {started}; {os.cpu_count()} CPUs; client concurrency {args.concurrency}")
+    print(
+        f"\nbench {started}; {os.cpu_count()} CPUs; client concurrency {args.concurrency}"
+    )
     print(table(rows))
     for line in goals(rows):
         print(line)

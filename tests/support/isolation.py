@@ -17,7 +17,9 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PG_SERVER = os.environ.get(
+    "TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432"
+)
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5672")
 RABBIT_API = os.environ.get("TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api")
 REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -71,7 +73,9 @@ class Isolation:
 
     def create(self) -> None:
         api = requests.Session()
-        response = api.put(f"{RABBIT_API}/vhosts/{quote(self.vhost, safe='')}", timeout=10)
+        response = api.put(
+            f"{RABBIT_API}/vhosts/{quote(self.vhost, safe='')}", timeout=10
+        )
         response.raise_for_status()
         response = api.put(
             f"{RABBIT_API}/permissions/{quote(self.vhost, safe='')}/guest",

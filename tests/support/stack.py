@@ -29,8 +29,23 @@ NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
 
 def command_for(service: str) -> list[str]:
     if service == "gateway":
-        return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
-    return [sys.executable, "-m", "nameko", "run", "--config", "config.yml", f"{service}.service"]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--no-control-socket",
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "nameko",
+        "run",
+        "--config",
+        "config.yml",
+        f"{service}.service",
+    ]
 
 
 class Stack:
@@ -132,7 +147,9 @@ class Stack:
         return response.json() if response.status_code == 200 else None
 
     def wait_ready(self, timeout: float = 60) -> dict:
-        return wait_for(self.ready, timeout=timeout, interval=0.25, what="/ready to be 200")
+        return wait_for(
+            self.ready, timeout=timeout, interval=0.25, what="/ready to be 200"
+        )
 
     def log_lines(self, service: str) -> list[dict]:
         """Every JSON line logged by every copy of ``service`` so far."""
