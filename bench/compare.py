@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 
@@ -17,13 +18,13 @@ def load(path: Path) -> dict[str, dict]:
 
 
 def change(old: float | None, new: float | None) -> str:
-    if old in (None, 0) or new is None or old != old or new != new:  # None, 0 or NaN
+    if not old or new is None or math.isnan(old) or math.isnan(new):
         return "-"
     return f"{(new - old) / old * 100:+.0f}%"
 
 
 def fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None or value != value else f"{value:.{digits}f}"
+    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
 def compare(old_path: Path, new_path: Path) -> str:
