@@ -184,6 +184,7 @@ class PrivateRabbit:
     def _ctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(
             ["rabbitmqctl", "-n", self.node, *args],
+            check=False,
             env=self.env,
             capture_output=True,
             text=True,
