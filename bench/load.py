@@ -9,9 +9,10 @@ in the simulated authority's registry so that verification should pass them.
 Each request ends one of three ways: answered as expected, answered with an error
 (any other status, a refused connection), or hung (no answer within the client
 timeout). An *accepted* registration is one answered 201: the platform now owes it a
-verification outcome. ``settle`` polls GET /me/verification for each until it has
-one: an accepted registration with none by the deadline is *lost*; one whose
-history holds more than one outcome was *applied twice*.
+verification outcome. ``settle`` polls GET /me/verification and GET /me for each
+until verification has decided and accounts shows the same outcome: an accepted
+registration without that by the deadline is *lost*; one whose case history holds
+more than one outcome was *applied twice*.
 """
 
 from __future__ import annotations
@@ -179,10 +180,17 @@ class RegistrationLoad:
         state = answer.json()
         decided = [h for h in state["history"] if h["status"] in OUTCOMES]
         item.outcomes_in_history = len(decided)
-        if state["status"] in OUTCOMES and decided and not again:
-            item.outcome = state["status"]
-            first = datetime.fromisoformat(decided[0]["at"]).timestamp()
-            item.outcome_latency = max(0.0, first - item.sent_at)
+        if state["status"] not in OUTCOMES or not decided or again:
+            return
+        # the outcome must also have reached accounts (its event consumed there)
+        me = session.get(
+            f"{self.url}/me", headers=client.bearer(item.token), timeout=10
+        )
+        if me.status_code != 200 or me.json()["real_name_status"] != state["status"]:
+            return
+        item.outcome = state["status"]
+        first = datetime.fromisoformat(decided[0]["at"]).timestamp()
+        item.outcome_latency = max(0.0, first - item.sent_at)
 
     def figures(self) -> dict:
         latencies = sorted(
