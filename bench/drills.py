@@ -115,6 +115,10 @@ def drill(
     fault_at = time.monotonic()
     fault()
     fault_seconds = time.monotonic() - fault_at
+    # keep the load on until it succeeds again (or --recover-within), then a while
+    deadline = time.monotonic() + args.recover_within
+    while time.monotonic() < deadline and load.recovery_seconds(fault_at) is None:
+        time.sleep(0.2)
     time.sleep(args.after)
     load.stop()
     figures = load.settle(timeout=args.settle)
@@ -262,12 +266,18 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--client-timeout", type=float, default=5.0)
     parser.add_argument("--pg-down", type=float, default=10.0)
+    parser.add_argument(
+        "--recover-within",
+        type=float,
+        default=60.0,
+        help="keep the load on this long at most for it to succeed again",
+    )
     args = parser.parse_args()
     args.only = [d for d in args.only.split(",") if d]
     if set(args.only) - set(DRILLS):
         parser.error(f"unknown drills; known: {DRILLS}")
     args.before, args.after, args.settle = (
-        (2.0, 6.0, 45.0) if args.short else (3.0, 15.0, 90.0)
+        (1.0, 3.0, 45.0) if args.short else (3.0, 10.0, 90.0)
     )
 
     started = datetime.now(UTC)
