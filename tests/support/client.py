@@ -41,9 +41,8 @@ def captcha(
     http = session or requests
     created = _expect(http.post(f"{url}/captchas", timeout=timeout), 201)
     captcha_id = created.json()["captcha_id"]
-    answer = http.get(f"{url}/dev/captchas/{captcha_id}", timeout=timeout).json()[
-        "answer"
-    ]
+    shown = _expect(http.get(f"{url}/dev/captchas/{captcha_id}", timeout=timeout), 200)
+    answer = shown.json()["answer"]
     return {"captcha_id": captcha_id, "captcha_answer": answer}
 
 
