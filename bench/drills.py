@@ -115,9 +115,15 @@ def drill(
     fault_at = time.monotonic()
     fault()
     fault_seconds = time.monotonic() - fault_at
-    # keep the load on until it succeeds again (or --recover-within), then a while
+    # keep the load on until the platform is ready again and a registration has
+    # succeeded since (or --recover-within has passed), then a while longer
     deadline = time.monotonic() + args.recover_within
-    while time.monotonic() < deadline and load.recovery_seconds(fault_at) is None:
+    try:
+        stack.wait_ready(timeout=args.recover_within)
+    except AssertionError:
+        pass
+    ready_at = time.monotonic()
+    while time.monotonic() < deadline and not load.succeeded_since(ready_at):
         time.sleep(0.2)
     time.sleep(args.after)
     load.stop()

@@ -214,6 +214,10 @@ class RegistrationLoad:
             "to_outcome_p99_ms": percentile(latencies, 0.99) * 1000,
         }
 
+    def succeeded_since(self, moment: float) -> bool:
+        with self.lock:
+            return any(ok and t > moment for t, ok in self.tally.events)
+
     def recovery_seconds(self, fault_at: float) -> float | None:
         """From ``fault_at`` (monotonic) to the first success after the last
         failure that followed it; 0 when nothing failed; None when it never
