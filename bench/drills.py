@@ -118,10 +118,7 @@ def drill(
     # keep the load on until the platform is ready again and a registration has
     # succeeded since (or --recover-within has passed), then a while longer
     deadline = time.monotonic() + args.recover_within
-    try:
-        stack.wait_ready(timeout=args.recover_within)
-    except AssertionError:
-        pass
+    restarted = supervise_until_ready(stack, deadline)
     ready_at = time.monotonic()
     while time.monotonic() < deadline and not load.succeeded_since(ready_at):
         time.sleep(0.2)
@@ -135,6 +132,8 @@ def drill(
         notes.append(", ".join(f"{k}: {v}" for k, v in figures["error_kinds"].items()))
     if twice_in_stores:
         notes.append(f"twice: {twice_in_stores}")
+    if restarted:
+        notes.append(f"exited, restarted as a supervisor would: {', '.join(restarted)}")
     row = Row(
         drill=name,
         fault_seconds=round(fault_seconds, 1),
@@ -160,6 +159,24 @@ def drill(
             stack.start(service)
     stack.wait_ready(timeout=90)
     return row
+
+
+def supervise_until_ready(stack: Stack, deadline: float) -> list[str]:
+    """Wait for /ready, starting again any process that exited meanwhile (what
+    supervisord does under `make up`); the services that had to be restarted."""
+    restarted = []
+    while time.monotonic() < deadline:
+        for service in SERVICES:
+            if not stack.is_running(service):
+                restarted.append(service)
+                stack.start(service)
+        try:
+            if stack.ready():
+                break
+        except Exception:  # noqa: BLE001, S110 - not answering yet
+            pass
+        time.sleep(0.5)
+    return restarted
 
 
 def kill_and_restart(stack: Stack, service: str) -> Callable[[], None]:
