@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 
-.PHONY: install up down logs status test servers migrate lint trace
+.PHONY: install up down logs status test servers migrate lint trace bench drills
 
 install: ## install the project's Python environment from uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -34,3 +34,11 @@ test: install servers ## run every test tier against the real servers
 
 lint:
 	@.venv/bin/ruff check libs services tests bench
+
+# make bench [ARGS="--fresh --only login,names --seconds 6"]  (needs `make up`, or --fresh)
+bench: install ## every benchmark scenario against the running stack, one table (bench/README.md)
+	@.venv/bin/python -m bench.run $(ARGS)
+
+# make drills [ARGS=--short]  (starts its own stack and private servers)
+drills: install ## fault drills under registration load: lost and applied twice must be 0
+	@.venv/bin/python -m bench.drills $(ARGS)

@@ -14,10 +14,10 @@ import platform
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -39,7 +39,9 @@ class Measurement:
 def percentile(sorted_values: list[float], fraction: float) -> float:
     if not sorted_values:
         return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    index = min(
+        len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1)))
+    )
     return sorted_values[index]
 
 
@@ -92,25 +94,52 @@ def measure(
     )
 
 
+def combined(name: str, parts: list[Measurement]) -> Measurement:
+    """Rounds of one scenario as one: total requests over total time; the
+    percentiles are the worst round's (the raw latencies are not kept)."""
+    seconds = sum(p.seconds for p in parts)
+    count = sum(p.requests for p in parts)
+    return Measurement(
+        name=name,
+        concurrency=parts[0].concurrency,
+        seconds=seconds,
+        requests=count,
+        errors=sum(p.errors for p in parts),
+        throughput=count / seconds,
+        p50_ms=max(p.p50_ms for p in parts),
+        p95_ms=max(p.p95_ms for p in parts),
+        p99_ms=max(p.p99_ms for p in parts),
+        extra={"rounds (req/s)": ", ".join(f"{p.throughput:.1f}" for p in parts)},
+    )
+
+
 def ratio(subject: Measurement, baseline: Measurement) -> float:
-    return subject.throughput / baseline.throughput if baseline.throughput else float("nan")
+    return (
+        subject.throughput / baseline.throughput
+        if baseline.throughput
+        else float("nan")
+    )
 
 
 def table(rows: list[tuple[Measurement, Measurement | None]]) -> str:
     header = (
-        f"{'scenario':<34} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'scenario':<36} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'errors':>7} {'vs baseline':>12}"
     )
     lines = [header, "-" * len(header)]
+    baselines = {id(baseline) for _, baseline in rows if baseline}
     for subject, baseline in rows:
-        versus = f"{ratio(subject, baseline):.2f}" if baseline else "baseline"
+        if baseline:
+            versus = f"{ratio(subject, baseline):.2f}"
+        else:
+            versus = "baseline" if id(subject) in baselines else "-"
         lines.append(
-            f"{subject.name:<34} {subject.concurrency:>4} {subject.throughput:>9.1f} "
+            f"{subject.name:<36} {subject.concurrency:>4} {subject.throughput:>9.1f} "
             f"{subject.p50_ms:>8.1f} {subject.p95_ms:>8.1f} {subject.p99_ms:>8.1f} "
             f"{subject.errors:>7} {versus:>12}"
         )
         for key, value in subject.extra.items():
-            lines.append(f"{'':<36}{key}: {value}")
+            lines.append(f"{'':<38}{key}: {value}")
     return "\n".join(lines)
 
 
@@ -125,7 +154,9 @@ def machine() -> dict:
     }
 
 
-def write_results(scenario: str, rows: list[tuple[Measurement, Measurement | None]]) -> Path:
+def write_results(
+    scenario: str, rows: list[tuple[Measurement, Measurement | None]]
+) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"{scenario}-{stamp}.json"

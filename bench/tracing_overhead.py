@@ -21,19 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 
-from tests.support.isolation import Isolation, free_port
+from bench.harness import RESULTS
+from tests.support.isolation import free_port
 from tests.support.otlp import OtlpReceiver
-from tests.support.stack import Stack
+from tests.support.stack import Stack, isolated_stack
 
 TRACED = ("gateway", "accounts", "verification")
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def post(session: requests.Session, url: str) -> float:
@@ -95,14 +93,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    isolation = Isolation()
-    isolation.create()
-    stack = Stack(isolation, Path(tempfile.mkdtemp(prefix="bench-logs-")))
     results = {}
-    try:
-        stack.migrate()
-        stack.start_all()
-        stack.wait_ready()
+    with isolated_stack("bench-logs-") as stack:
         receiver = OtlpReceiver()
         configurations = {
             "off": {},
@@ -125,9 +117,6 @@ def main() -> None:
                 results[f"{name} #{round_no}"] = result
                 print(name, round_no, json.dumps(result), flush=True)
         receiver.stop()
-    finally:
-        stack.stop_all()
-        isolation.destroy()
 
     print(
         f"\n{'exporter':<8} {'seq p50':>8} {'seq p90':>8} {'conc p50':>9} "

@@ -8,8 +8,6 @@ publishes itself on verification's exchange.
 from __future__ import annotations
 
 import concurrent.futures
-import random
-import re
 import uuid
 
 import pytest
@@ -19,85 +17,22 @@ import sqlalchemy as sa
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
+from tests.support import client
 from tests.support.isolation import REDIS_SERVER
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-CODE = re.compile(r"验证码为(\d{6})")
-
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def captcha(stack) -> dict:
-    created = requests.post(f"{stack.url}/captchas", timeout=10)
-    assert created.status_code == 201, created.text
-    captcha_id = created.json()["captcha_id"]
-    answer = requests.get(f"{stack.url}/dev/captchas/{captcha_id}", timeout=10).json()
-    return {"captcha_id": captcha_id, "captcha_answer": answer["answer"]}
-
-
-def sms_code(stack, phone: str, purpose: str) -> str:
-    sent = requests.post(
-        f"{stack.url}/sms-codes",
-        json={"phone": phone, "purpose": purpose, **captcha(stack)},
-        timeout=10,
-    )
-    assert sent.status_code == 202, sent.text
-
-    def delivered():
-        outbox = requests.get(
-            f"{stack.url}/dev/sms-outbox", params={"phone": phone}, timeout=10
-        ).json()
-        for message in outbox["messages"]:
-            found = CODE.search(message["text"])
-            if found:
-                return found.group(1)
-        return None
-
-    return wait_for(
-        delivered, timeout=15, interval=0.1, what=f"an SMS code for {purpose}"
-    )
-
-
-def register_person(stack, **overrides) -> tuple[dict, dict]:
-    body = gen.person_registration(random.Random(), **overrides)
-    body["sms_code"] = sms_code(stack, body["phone"], "register_person")
-    answer = requests.post(f"{stack.url}/registrations/person", json=body, timeout=10)
-    assert answer.status_code == 201, answer.text
-    return body, answer.json()
-
-
-def register_organization(stack) -> tuple[dict, dict]:
-    body = gen.organization_registration(random.Random())
-    agent = body["main_agent"]
-    agent["sms_code"] = sms_code(stack, agent["phone"], "register_organization")
-    answer = requests.post(
-        f"{stack.url}/registrations/organization", json=body, timeout=10
-    )
-    assert answer.status_code == 201, answer.text
-    return body, answer.json()
-
-
-def log_in(stack, login_name, password=gen.PASSWORD, **extra) -> requests.Response:
-    return requests.post(
-        f"{stack.url}/sessions",
-        json={"login_name": login_name, "password": password, **extra},
-        timeout=10,
-    )
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")
 def registered(stack):
     """One person and one organisation, registered over HTTP with real SMS codes."""
     return {
-        "person": register_person(stack),
-        "organization": register_organization(stack),
+        "person": client.register_person(stack.url),
+        "organization": client.register_organization(stack.url),
     }
 
 
@@ -106,10 +41,10 @@ def clean_login_counters(isolation):
     """Failed logins are counted per client address too, and every test speaks from
     127.0.0.1: a test that fails on purpose removes its address's count after."""
     yield
-    client = redis.Redis.from_url(REDIS_SERVER)
-    for key in client.scan_iter(match=f"{isolation.redis_prefix}login-failures-ip:*"):
-        client.delete(key)
-    client.close()
+    store = redis.Redis.from_url(REDIS_SERVER)
+    for key in store.scan_iter(match=f"{isolation.redis_prefix}login-failures-ip:*"):
+        store.delete(key)
+    store.close()
 
 
 # --- flows -----------------------------------------------------------------------------------
@@ -134,18 +69,18 @@ def test_a_person_registers_logs_in_reads_me_changes_profile_and_password(
             "identity_region": "mainland",
             "doc_type": "resident_id",
             "doc_number": body["doc_number"],
-            **captcha(live_stack),
+            **client.captcha(live_stack.url),
         },
         timeout=10,
     )
     assert check.json() == {"registered": True}
 
-    first = log_in(live_stack, body["login_name"])
+    first = client.log_in(live_stack.url, body["login_name"])
     assert first.status_code == 201, first.text
     token = first.json()["token"]
     assert first.json()["account"]["account_id"] == account["account_id"]
 
-    me = requests.get(f"{url}/me", headers=bearer(token), timeout=10).json()
+    me = requests.get(f"{url}/me", headers=client.bearer(token), timeout=10).json()
     phone = normalize_phone(body["phone"])[3:]
     assert me["profile"]["mobile"] == f"{phone[:2]}*****{phone[-3:]}"
     doc = body["doc_number"]
@@ -156,7 +91,7 @@ def test_a_person_registers_logs_in_reads_me_changes_profile_and_password(
 
     changed = requests.patch(
         f"{url}/me/profile",
-        headers=bearer(token),
+        headers=client.bearer(token),
         json={"name": "张伟新", "title": "研究员"},
         timeout=10,
     )
@@ -164,27 +99,34 @@ def test_a_person_registers_logs_in_reads_me_changes_profile_and_password(
     assert changed.json()["profile"]["name"] == "张伟新"
     assert changed.json()["real_name_status"] == "pending"
 
-    second = log_in(live_stack, body["login_name"]).json()["token"]
+    second = client.log_in(live_stack.url, body["login_name"]).json()["token"]
     new_password = "Fresh-Pass-2026!"
     changed = requests.put(
         f"{url}/me/password",
-        headers=bearer(second),
+        headers=client.bearer(second),
         json={"current_password": gen.PASSWORD, "new_password": new_password},
         timeout=10,
     )
     assert changed.status_code == 204, changed.text
-    old = requests.get(f"{url}/me", headers=bearer(token), timeout=10)
+    old = requests.get(f"{url}/me", headers=client.bearer(token), timeout=10)
     assert (old.status_code, old.json()["code"]) == (401, "session_invalid")
     assert (
-        requests.get(f"{url}/me", headers=bearer(second), timeout=10).status_code == 200
+        requests.get(f"{url}/me", headers=client.bearer(second), timeout=10).status_code
+        == 200
     )
-    assert log_in(live_stack, body["login_name"]).status_code == 401
-    assert log_in(live_stack, body["login_name"], new_password).status_code == 201
+    assert client.log_in(live_stack.url, body["login_name"]).status_code == 401
+    assert (
+        client.log_in(live_stack.url, body["login_name"], new_password).status_code
+        == 201
+    )
 
-    out = requests.delete(f"{url}/sessions/current", headers=bearer(second), timeout=10)
+    out = requests.delete(
+        f"{url}/sessions/current", headers=client.bearer(second), timeout=10
+    )
     assert out.status_code == 204
     assert (
-        requests.get(f"{url}/me", headers=bearer(second), timeout=10).status_code == 401
+        requests.get(f"{url}/me", headers=client.bearer(second), timeout=10).status_code
+        == 401
     )
 
 
@@ -193,7 +135,7 @@ def test_an_organisation_registers_and_uses_the_cookie_with_csrf(
 ):
     url = live_stack.url
     body, _ = registered["organization"]
-    login = log_in(live_stack, body["login_name"])
+    login = client.log_in(live_stack.url, body["login_name"])
     assert login.status_code == 201
     assert "__Host-session=" in login.headers["Set-Cookie"]
     assert "Secure" in login.headers["Set-Cookie"]
@@ -261,14 +203,19 @@ def test_registration_field_errors_come_together_and_create_nothing(
         "doc_number": "document_registered",
         "agreement_version": "agreement_required",
     }
-    assert log_in(live_stack, again["login_name"], again["password"]).status_code == 401
+    assert (
+        client.log_in(
+            live_stack.url, again["login_name"], again["password"]
+        ).status_code
+        == 401
+    )
 
 
 def test_verification_outcomes_reach_my_information(live_stack, isolation):
     from nameko.standalone.events import event_dispatcher
 
-    body, account = register_person(live_stack)
-    token = log_in(live_stack, body["login_name"]).json()["token"]
+    body, account = client.register_person(live_stack.url)
+    token = client.log_in(live_stack.url, body["login_name"]).json()["token"]
     dispatch = event_dispatcher({"AMQP_URI": isolation.amqp_uri})
     envelope = {
         "event_id": str(uuid.uuid4()),
@@ -283,7 +230,7 @@ def test_verification_outcomes_reach_my_information(live_stack, isolation):
 
     def status():
         me = requests.get(
-            f"{live_stack.url}/me", headers=bearer(token), timeout=10
+            f"{live_stack.url}/me", headers=client.bearer(token), timeout=10
         ).json()
         return me if me["real_name_status"] == "failed" else None
 
@@ -304,7 +251,9 @@ def test_verification_outcomes_reach_my_information(live_stack, isolation):
 def test_a_thousand_wrong_passwords_cost_a_handful_of_hash_checks(
     live_stack, clean_login_counters
 ):
-    body, _ = register_person(live_stack)  # its own account: this one ends locked
+    body, _ = client.register_person(
+        live_stack.url
+    )  # its own account: this one ends locked
     run = f"bf-{uuid.uuid4().hex}"
 
     def attempt(i: int) -> int:
@@ -343,8 +292,10 @@ def test_a_thousand_wrong_passwords_cost_a_handful_of_hash_checks(
     assert hash_checks() <= 3, hash_checks()
     # no captcha was ever solved, so the name is not locked: the right password
     # still needs a captcha, and with one it logs in
-    assert log_in(live_stack, body["login_name"]).status_code == 428
-    solved = log_in(live_stack, body["login_name"], **captcha(live_stack))
+    assert client.log_in(live_stack.url, body["login_name"]).status_code == 428
+    solved = client.log_in(
+        live_stack.url, body["login_name"], **client.captcha(live_stack.url)
+    )
     assert solved.status_code == 201, solved.text
 
 

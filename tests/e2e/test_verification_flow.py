@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import re
 import secrets
 import subprocess
 import sys
@@ -19,13 +18,11 @@ import pytest
 import requests
 from PIL import Image
 
-from tests import identity_data as gen
+from tests.support import client
 from tests.support.stack import ROOT
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
-
-CODE = re.compile(r"验证码为(\d{6})")
 
 
 class Platform:
@@ -35,64 +32,20 @@ class Platform:
         self.registry = registry
         self.rng = random.Random()
 
-    def captcha(self) -> dict:
-        created = requests.post(f"{self.url}/captchas", timeout=10)
-        assert created.status_code == 201, created.text
-        captcha_id = created.json()["captcha_id"]
-        answer = requests.get(f"{self.url}/dev/captchas/{captcha_id}", timeout=10)
-        return {"captcha_id": captcha_id, "captcha_answer": answer.json()["answer"]}
-
-    def sms_code(self, phone: str, purpose: str) -> str:
-        sent = requests.post(
-            f"{self.url}/sms-codes",
-            json={"phone": phone, "purpose": purpose, **self.captcha()},
-            timeout=10,
-        )
-        assert sent.status_code == 202, sent.text
-
-        def delivered():
-            outbox = requests.get(
-                f"{self.url}/dev/sms-outbox", params={"phone": phone}, timeout=10
-            ).json()
-            found = [CODE.search(m["text"]) for m in outbox["messages"]]
-            return next((f.group(1) for f in found if f), None)
-
-        return wait_for(delivered, timeout=15, interval=0.1, what="an SMS code")
-
     def log_in(self, login_name: str, password: str) -> dict:
-        def attempt(**captcha):
-            return requests.post(
-                f"{self.url}/sessions",
-                json={"login_name": login_name, "password": password, **captcha},
-                timeout=10,
-            )
-
-        answer = attempt()
-        if answer.status_code == 428:
-            # failed logins are counted per client address too, and every test
-            # speaks from 127.0.0.1: after other tests' failures, solve the captcha
-            answer = attempt(**self.captcha())
+        answer = client.log_in_solving_captcha(self.url, login_name, password)
         assert answer.status_code == 201, answer.text
         return answer.json()
 
     def register_person(self, in_registry: bool, request_id: str | None = None) -> dict:
-        name = "测试" + "".join(
-            self.rng.choice("伟芳娜敏静丽强磊军洋") for _ in range(2)
+        body, registered = client.register_person(
+            self.url,
+            client.person_body(self.rng),
+            registry=self.registry if in_registry else None,
+            headers={"X-Request-ID": request_id} if request_id else None,
         )
-        body = gen.person_registration(self.rng, name=name)
-        if in_registry:
-            with self.registry.open("a", encoding="utf-8") as handle:
-                handle.write(f"person,{name},resident_id,{body['doc_number']},,\n")
-        body["sms_code"] = self.sms_code(body["phone"], "register_person")
-        answer = requests.post(
-            f"{self.url}/registrations/person",
-            json=body,
-            headers={"X-Request-ID": request_id} if request_id else {},
-            timeout=10,
-        )
-        assert answer.status_code == 201, answer.text
         logged_in = self.log_in(body["login_name"], body["password"])
-        return {**answer.json(), "token": logged_in["token"]}
+        return {**registered, "token": logged_in["token"]}
 
     def reviewer(self) -> dict:
         """A reviewer made with accounts' operator CLI, past its first login."""

@@ -17,7 +17,9 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PG_SERVER = os.environ.get(
+    "TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432"
+)
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5672")
 RABBIT_API = os.environ.get("TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api")
 REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -33,18 +35,26 @@ def free_port() -> int:
 
 @dataclass
 class Isolation:
+    """One run's resources; by default on the machine's shared servers. A fault
+    drill passes the URLs of private servers it started (and ``rabbit_api=None`` for
+    a private broker: its default vhost ``/`` is then the run's own)."""
+
     run_id: str = field(default_factory=lambda: "t" + secrets.token_hex(4))
+    pg_server: str = PG_SERVER
+    amqp_server: str = AMQP_SERVER
+    rabbit_api: str | None = RABBIT_API
+    redis_server: str = REDIS_SERVER
 
     def db_url(self, service: str) -> str:
-        return f"{PG_SERVER}/{service}_{self.run_id}"
+        return f"{self.pg_server}/{service}_{self.run_id}"
 
     @property
     def vhost(self) -> str:
-        return f"test-{self.run_id}"
+        return f"test-{self.run_id}" if self.rabbit_api else "/"
 
     @property
     def amqp_uri(self) -> str:
-        return f"{AMQP_SERVER}/{quote(self.vhost, safe='')}"
+        return f"{self.amqp_server}/{quote(self.vhost, safe='')}"
 
     @property
     def redis_prefix(self) -> str:
@@ -53,7 +63,7 @@ class Isolation:
     def env(self) -> dict[str, str]:
         env = {
             "AMQP_URI": self.amqp_uri,
-            "REDIS_URL": REDIS_SERVER,
+            "REDIS_URL": self.redis_server,
             "REDIS_KEY_PREFIX": self.redis_prefix,
             "ENVIRONMENT": "test",
             "OUTBOX_RELAY_INTERVAL": "0.2",
@@ -70,25 +80,34 @@ class Isolation:
         return env
 
     def create(self) -> None:
+        if not self.rabbit_api:
+            return
         api = requests.Session()
-        response = api.put(f"{RABBIT_API}/vhosts/{quote(self.vhost, safe='')}", timeout=10)
+        response = api.put(
+            f"{self.rabbit_api}/vhosts/{quote(self.vhost, safe='')}", timeout=10
+        )
         response.raise_for_status()
         response = api.put(
-            f"{RABBIT_API}/permissions/{quote(self.vhost, safe='')}/guest",
+            f"{self.rabbit_api}/permissions/{quote(self.vhost, safe='')}/guest",
             json={"configure": ".*", "write": ".*", "read": ".*"},
             timeout=10,
         )
         response.raise_for_status()
 
     def destroy(self) -> None:
-        requests.delete(f"{RABBIT_API}/vhosts/{quote(self.vhost, safe='')}", timeout=10)
-        admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        if self.rabbit_api:
+            requests.delete(
+                f"{self.rabbit_api}/vhosts/{quote(self.vhost, safe='')}", timeout=10
+            )
+        admin = sa.create_engine(
+            f"{self.pg_server}/postgres", isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             for service in DB_SERVICES:
                 name = make_url(self.db_url(service)).database
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-        client = redis.Redis.from_url(REDIS_SERVER)
+        client = redis.Redis.from_url(self.redis_server)
         keys = list(client.scan_iter(match=f"{self.redis_prefix}*", count=1000))
         if keys:
             client.delete(*keys)

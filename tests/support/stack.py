@@ -12,6 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -27,8 +30,23 @@ RPC_TIMEOUT = 5
 
 def command_for(service: str) -> list[str]:
     if service == "gateway":
-        return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
-    return [sys.executable, "-m", "nameko", "run", "--config", "config.yml", f"{service}.service"]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--no-control-socket",
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "nameko",
+        "run",
+        "--config",
+        "config.yml",
+        f"{service}.service",
+    ]
 
 
 class Stack:
@@ -131,7 +149,9 @@ class Stack:
         return response.json() if response.status_code == 200 else None
 
     def wait_ready(self, timeout: float = 60) -> dict:
-        return wait_for(self.ready, timeout=timeout, interval=0.25, what="/ready to be 200")
+        return wait_for(
+            self.ready, timeout=timeout, interval=0.25, what="/ready to be 200"
+        )
 
     def log_lines(self, service: str) -> list[dict]:
         """Every JSON line logged by every copy of ``service`` so far."""
@@ -157,3 +177,24 @@ class Stack:
         self.processes.clear()
         for log in self._log_files:
             log.close()
+
+
+@contextmanager
+def isolated_stack(
+    prefix: str = "stack-", isolation: Isolation | None = None, **env: str
+) -> Iterator[Stack]:
+    """A whole throwaway stack (as the e2e tests start it) for a script: its own
+    databases, vhost, key prefix and port, all removed on leaving; ``env`` goes to
+    every process. Logs stay in the temporary ``stack.log_dir``."""
+    isolation = isolation or Isolation()
+    isolation.create()
+    stack = Stack(isolation, Path(tempfile.mkdtemp(prefix=prefix)))
+    try:
+        stack.migrate()
+        for service in (*NAMEKO_SERVICES, "gateway"):
+            stack.start(service, **env)
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop_all()
+        isolation.destroy()

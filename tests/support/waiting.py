@@ -10,7 +10,10 @@ T = TypeVar("T")
 
 
 def wait_for(
-    condition: Callable[[], T], timeout: float = 10.0, interval: float = 0.05, what: str = ""
+    condition: Callable[[], T],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    what: str = "",
 ) -> T:
     """Call ``condition`` until it returns something truthy; fail after ``timeout``."""
     deadline = time.monotonic() + timeout

@@ -129,6 +129,15 @@ class AccountsContract(ServiceContract):
         "account_locked",
     )
 
+    def echo(self, value: str) -> str:
+        """Return ``value`` unchanged: no store, no rule.
+
+        The benchmarks' floor: the gateway's dev-only ``GET /api/v1/dev/echo``
+        makes this one RPC, so a real endpoint's cost can be set against what one
+        HTTP request plus one RPC costs on the same machine (bench/README.md).
+        """
+        raise NotImplementedError
+
     def send_pipeline_canary(self, canary_id: str) -> CanaryResult:
         """Write a ``pipeline_canary_sent`` event through the outbox.
 

@@ -55,6 +55,10 @@ class AccountsService:
     def ping(self):
         return ping_result(self.name, database=self.db.ping(), redis=self.redis.ping())
 
+    @rpc
+    def echo(self, value):
+        return value
+
     @rpc(expected_exceptions=ServiceError)
     def send_pipeline_canary(self, canary_id):
         with self.db.session.begin():

@@ -20,9 +20,10 @@ import uuid
 from typing import Any
 
 import contracts  # noqa: F401 - registers the contract errors for deserialize()
-from amqp.exceptions import ChannelError
+from amqp.exceptions import ChannelError, RecoverableConnectionError
 from contracts.errors import ServiceError
 from kombu import Connection, Exchange, Queue
+from kombu.exceptions import OperationalError
 from nameko.exceptions import deserialize
 
 from gateway import tracing
@@ -163,7 +164,9 @@ class RpcPool:
                 client = RpcClient(self.amqp_uri, connect_timeout=timeout)
             except Exception as exc:  # noqa: BLE001 - broker down or refusing
                 _log.warning("cannot reach the broker: %s", exc)
-                raise ServiceUnavailable(service, "message broker unreachable") from None
+                raise ServiceUnavailable(
+                    service, "message broker unreachable"
+                ) from None
         healthy = False
         try:
             result = client.call(service, method, kwargs, context, timeout)
@@ -171,9 +174,19 @@ class RpcPool:
             return result
         except ServiceUnavailable:
             raise
-        except (OSError, ChannelError, ConnectionError) as exc:
+        # a connection the broker closed (e.g. it restarted): 503 now, and the
+        # client is dropped so the next call connects afresh
+        except (
+            OSError,
+            ChannelError,
+            ConnectionError,
+            RecoverableConnectionError,
+            OperationalError,
+        ) as exc:
             _log.warning("rpc %s.%s failed: %s", service, method, exc)
-            raise ServiceUnavailable(service, "message broker connection lost") from None
+            raise ServiceUnavailable(
+                service, "message broker connection lost"
+            ) from None
         except Exception:
             healthy = True  # an error the service raised: the client is fine
             raise

@@ -116,3 +116,14 @@ def test_dev_helpers_are_not_served_in_production():
 def test_unknown_environment_is_refused():
     with pytest.raises(ValueError):
         Settings.from_env({"ENVIRONMENT": "staging"})
+
+
+def test_dev_echo_makes_one_echo_rpc_and_returns_its_value():
+    rpc = FakeRpc({("accounts", "echo"): lambda value: value})
+    result = client(rpc).simulate_get("/api/v1/dev/echo", params={"value": "hi"})
+    assert result.status_code == 200
+    assert result.json == {"value": "hi"}
+    assert [call[:2] for call in rpc.calls] == [("accounts", "echo")]
+    assert client(rpc, environment="production").simulate_get(
+        "/api/v1/dev/echo"
+    ).status_code == 404

@@ -37,8 +37,26 @@ class PipelineCanary:
         )
 
 
+class Echo:
+    """One RPC and nothing else: ``accounts.echo`` of the ``value`` parameter.
+
+    The floor the benchmarks set a real endpoint against (HTTP, the middleware,
+    one RPC over the broker), so they measure what our code adds to the framework.
+    """
+
+    def __init__(self, rpc):
+        self.rpc = rpc
+
+    def on_get(self, req, resp):
+        value = req.get_param("value", default="")[:200]
+        resp.media = {
+            "value": self.rpc.call("accounts", "echo", context=rpc_context(), value=value)
+        }
+
+
 def add_routes(app, ctx) -> None:
     """Only called when the environment is dev or test."""
+    app.add_route(f"{ctx.api}/dev/echo", Echo(ctx.rpc))
     canary = PipelineCanary(ctx.rpc)
     app.add_route(f"{ctx.api}/dev/pipeline-canaries", canary)
     app.add_route(f"{ctx.api}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one")
