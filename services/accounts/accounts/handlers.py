@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from contracts.accounts import LEGAL_PERSON_TYPES, ORGANIZATION_REGIONS
-from contracts.phones import PhoneInvalid, normalize_phone
 from contracts.errors import (
     CaptchaRequired,
     Forbidden,
@@ -31,6 +30,7 @@ from contracts.errors import (
     Unauthenticated,
     field_error,
 )
+from contracts.phones import PhoneInvalid, normalize_phone
 
 from accounts import documents, passwords, personal_data
 from accounts import validation as v
