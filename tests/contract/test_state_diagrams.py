@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from recovery import flow as recovery_flow
 from verification import flow
 
