@@ -60,6 +60,8 @@ class Stack:
                 # copy with their own small limits.
                 "OTP_CLIENT_PER_HOUR": "100000",
                 "CAPTCHAS_PER_MINUTE": "100000",
+                "RECOVERY_CLIENT_PER_HOUR": "100000",
+                "RECOVERY_SUBJECT_PER_HOUR": "100000",
             }
         )
         env.update(overrides)
