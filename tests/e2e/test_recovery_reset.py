@@ -206,4 +206,4 @@ def test_a_known_and_an_unknown_login_name_cannot_be_told_apart(client):
         assert abs(known - unknown) <= tolerance
     # nothing was ever sent for the unknown name's flows, and the known one got
     # no code either (its phone never matched)
-    assert client.outbox(person["phone"])[0]["text"].count("验证码") == 1
+    assert len(client.outbox(person["phone"])) == 1  # the registration code only
