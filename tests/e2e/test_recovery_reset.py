@@ -155,7 +155,7 @@ def shape(response: requests.Response) -> tuple:
 def test_a_known_and_an_unknown_login_name_cannot_be_told_apart(client):
     """Same statuses, same body shapes, same masked-phone form, and the same time.
 
-    Samples alternate between the two names so drift (the broker, the machine)
+    Samples alternate between the two names (in a shuffled order) so drift (the broker, the machine)
     hits both alike. The tolerance: both paths make the same calls (captcha at
     otp, the accounts look-up by login name, an HMAC, the Redis write; in step 2
     the blind-index comparison at accounts), so what remains is one indexed row
@@ -176,8 +176,10 @@ def test_a_known_and_an_unknown_login_name_cannot_be_told_apart(client):
     for _ in range(3):  # warm up both paths
         for name in names.values():
             client.start(name)
+    order = list(names.items())
     for _ in range(15):
-        for which, name in names.items():
+        client.rng.shuffle(order)  # neither name always goes first
+        for which, name in order:
             body = {"login_name": name, **client.captcha()}
             began = time.perf_counter()
             started = client.post("/recovery/password-resets", body)

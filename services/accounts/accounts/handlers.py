@@ -1136,6 +1136,16 @@ def apply_verification_outcome(deps: Deps, envelope: dict) -> bool:
 
 # Compared with when an account id is unusable, so an unknown id costs the same query.
 _NO_ACCOUNT = uuid.UUID(int=0)
+_decoy_ciphertext: list[str] = []
+
+
+def _decoy_phone(cipher) -> str:
+    """A stored-form phone to decrypt when there is none (same work)."""
+    if not _decoy_ciphertext:
+        _decoy_ciphertext.append(
+            personal_data.phone_columns(cipher, "+8613000000000")["phone_enc"]
+        )
+    return _decoy_ciphertext[0]
 
 
 def _account_key_or_none(account_id: object) -> uuid.UUID:
@@ -1149,20 +1159,21 @@ def find_account_for_recovery(deps: Deps, login_name: object) -> dict | None:
     """``{account_id, kind, masked_phone}`` of a person or organisation with a
     reserved phone, or None (unknown name, staff, no phone). Never raises for
     a malformed name: the caller must answer the same either way."""
-    if not isinstance(login_name, str) or passwords.login_name_problem(login_name):
-        return None
+    # One query and one decrypt whether or not the name exists: recovery's
+    # answers must not differ in time between a known and an unknown name.
+    name = login_name if isinstance(login_name, str) else ""
+    malformed = bool(passwords.login_name_problem(name))
     with deps.repo.transaction():
-        account = deps.repo.find_for_login(login_name)
-        if account is None or account.kind not in ("person", "organization"):
-            return None
-        row = deps.repo.get_account(account.id)
-    if row is None or not row.phone_enc:
+        row = deps.repo.find_for_recovery("" if malformed else name)
+    usable = (
+        row is not None and row.kind in ("person", "organization") and row.phone_enc
+    )
+    masked = personal_data.masked_phone(
+        deps.cipher, row.phone_enc if usable else _decoy_phone(deps.cipher)
+    )
+    if not usable:
         return None
-    return {
-        "account_id": str(account.id),
-        "kind": account.kind,
-        "masked_phone": personal_data.masked_phone(deps.cipher, row.phone_enc),
-    }
+    return {"account_id": str(row.id), "kind": row.kind, "masked_phone": masked}
 
 
 def reserved_phone_matches(deps: Deps, account_id: object, phone: object) -> bool:

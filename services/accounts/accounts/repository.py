@@ -204,6 +204,13 @@ class Repository:
 
     # --- recovery --------------------------------------------------------------------
 
+    def find_for_recovery(self, login_name: str) -> sa.Row | None:
+        """One query for a known and an unknown name alike (recovery's timing)."""
+        query = sa.select(accounts.c.id, accounts.c.kind, accounts.c.phone_enc).where(
+            sa.func.lower(accounts.c.login_name) == login_name.lower()
+        )
+        return self.session.execute(query).first()
+
     def reserved_phone_index(self, account_id: uuid.UUID) -> str | None:
         return self.session.execute(
             sa.select(accounts.c.phone_index).where(accounts.c.id == account_id)
