@@ -6,6 +6,7 @@ import eventlet
 from contracts.errors import ServiceError, Unavailable
 from nameko.extensions import DependencyProvider
 
+from recovery.appeals import AppealSettings
 from recovery.resets import ResetSettings
 
 
@@ -55,8 +56,25 @@ class Settings(DependencyProvider):
                 client_per_hour=int(config.get("RECOVERY_CLIENT_PER_HOUR", 60)),
                 subject_per_hour=int(config.get("RECOVERY_SUBJECT_PER_HOUR", 10)),
             ),
+            "appeal": AppealSettings(
+                max_file_bytes=int(config.get("APPEAL_MAX_FILE_BYTES", 1024 * 1024)),
+                max_pixels=int(config.get("APPEAL_MAX_PIXELS", 25_000_000)),
+                retention_seconds=float(
+                    config.get("APPEAL_FILE_RETENTION_SECONDS", 2592000)
+                ),
+                client_per_hour=int(config.get("RECOVERY_CLIENT_PER_HOUR", 60)),
+                subject_per_hour=int(config.get("RECOVERY_SUBJECT_PER_HOUR", 10)),
+                lookup_ttl_seconds=int(config.get("ORG_LOOKUP_TTL_SECONDS", 1800)),
+            ),
             "rpc_timeout": float(config.get("RECOVERY_RPC_TIMEOUT", 5.0)),
         }
+        lease = float(config.get("WORK_LEASE_SECONDS", 60))
+        if 2 * self.value["rpc_timeout"] >= lease / 2:
+            # a work item makes two calls: together they must end well inside the
+            # lease, or a second copy could run the same item at once
+            raise ValueError(
+                "RECOVERY_RPC_TIMEOUT must be under a quarter of the lease"
+            )
 
     def get_dependency(self, worker_ctx) -> dict:
         return self.value

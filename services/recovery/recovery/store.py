@@ -72,3 +72,22 @@ class Quotas:
             keys=[self.keyspace.key("recovery", "quota", name, subject)], args=[window]
         )
         return 0 if int(count) <= limit else max(1, int(ttl))
+
+
+class LookupStore:
+    """Organisation look-ups (appeal step 1): JSON with a time to live."""
+
+    def __init__(self, keyspace: Keyspace):
+        self.keyspace = keyspace
+
+    def _key(self, lookup_id: str) -> str:
+        return self.keyspace.key("recovery", "lookup", lookup_id)
+
+    def put(self, lookup_id: str, value: dict, ttl_seconds: int) -> None:
+        self.keyspace.client.set(
+            self._key(lookup_id), json.dumps(value), ex=ttl_seconds
+        )
+
+    def get(self, lookup_id: str) -> dict | None:
+        raw = self.keyspace.client.get(self._key(lookup_id))
+        return json.loads(raw) if raw is not None else None

@@ -75,9 +75,7 @@ def upgrade() -> None:
         sa.Column("decided_at", TIMESTAMP, nullable=False),
         sa.Column("correlation_id", sa.String(128), nullable=True),
     )
-    op.create_index(
-        "ix_appeal_decisions_appeal", "appeal_decisions", ["appeal_id"]
-    )
+    op.create_index("ix_appeal_decisions_appeal", "appeal_decisions", ["appeal_id"])
 
 
 def downgrade() -> None:
