@@ -62,6 +62,8 @@ class Stack:
                 "CAPTCHAS_PER_MINUTE": "100000",
                 "RECOVERY_CLIENT_PER_HOUR": "100000",
                 "RECOVERY_SUBJECT_PER_HOUR": "100000",
+                # under a quarter of the isolation's 4 s work lease
+                "RECOVERY_WORK_RPC_TIMEOUT": "0.9",
             }
         )
         env.update(overrides)

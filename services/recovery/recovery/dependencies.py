@@ -67,13 +67,14 @@ class Settings(DependencyProvider):
                 lookup_ttl_seconds=int(config.get("ORG_LOOKUP_TTL_SECONDS", 1800)),
             ),
             "rpc_timeout": float(config.get("RECOVERY_RPC_TIMEOUT", 5.0)),
+            "work_rpc_timeout": float(config.get("RECOVERY_WORK_RPC_TIMEOUT", 5.0)),
         }
         lease = float(config.get("WORK_LEASE_SECONDS", 60))
-        if 2 * self.value["rpc_timeout"] >= lease / 2:
+        if 2 * self.value["work_rpc_timeout"] >= lease / 2:
             # a work item makes two calls: together they must end well inside the
             # lease, or a second copy could run the same item at once
             raise ValueError(
-                "RECOVERY_RPC_TIMEOUT must be under a quarter of the lease"
+                "RECOVERY_WORK_RPC_TIMEOUT must be under a quarter of WORK_LEASE_SECONDS"
             )
 
     def get_dependency(self, worker_ctx) -> dict:

@@ -87,8 +87,8 @@ class RecoveryService:
             clock=time.time,
         )
 
-    def _appeal_deps(self) -> appeals.AppealDeps:
-        timeout = self.settings["rpc_timeout"]
+    def _appeal_deps(self, work: bool = False) -> appeals.AppealDeps:
+        timeout = self.settings["work_rpc_timeout" if work else "rpc_timeout"]
         return appeals.AppealDeps(
             session=self.db.session,
             emit=self.db.emit,
@@ -168,13 +168,13 @@ class RecoveryService:
     @work_item(appeals.RECOVER_ACCOUNT)
     def recover_account(self, item):
         return appeals.recover_account(
-            self._appeal_deps(), item["ref"], item["payload"]
+            self._appeal_deps(work=True), item["ref"], item["payload"]
         )
 
     @work_item(appeals.NOTIFY_REJECTION)
     def notify_rejection(self, item):
-        return appeals.notify_rejection(self._appeal_deps(), item["ref"])
+        return appeals.notify_rejection(self._appeal_deps(work=True), item["ref"])
 
     @work_item(appeals.PURGE_FILES)
     def purge_appeal_files(self, item):
-        return appeals.purge_files(self._appeal_deps(), item["ref"])
+        return appeals.purge_files(self._appeal_deps(work=True), item["ref"])
