@@ -201,3 +201,65 @@ def test_a_bad_appeal_is_refused_whole(platform):
         timeout=30,
     )
     assert big.status_code == 422 and big.json()["code"] == "file_too_large"
+
+
+def test_an_organisation_appeal_recovers_the_account_end_to_end(platform):
+    body = gen.organization_registration(
+        platform.rng, name=f"恢复测试{platform.rng.randrange(10**6)}有限公司"
+    )
+    agent = body["main_agent"]
+    agent["sms_code"] = platform.sms_code(agent["phone"], "register_organization")
+    registered = requests.post(
+        f"{platform.url}/registrations/organization", json=body, timeout=10
+    )
+    assert registered.status_code == 201, registered.text
+
+    looked_up = requests.post(
+        f"{platform.url}/recovery/organization-lookups",
+        json={"unit_name": body["name"], **platform.captcha()},
+        timeout=10,
+    )
+    assert looked_up.status_code == 201, looked_up.text
+    unknown = requests.post(
+        f"{platform.url}/recovery/organization-lookups",
+        json={"unit_name": "不存在的单位" + body["name"], **platform.captcha()},
+        timeout=10,
+    )
+    assert unknown.status_code == 201 and set(unknown.json()) == set(looked_up.json())
+
+    contact = gen.mobile(platform.rng)
+    submitted = requests.post(
+        f"{platform.url}/recovery/appeals/organization",
+        data={
+            "lookup_id": looked_up.json()["lookup_id"],
+            "contact_name": "赵敏",
+            "contact_phone": contact,
+            "sms_code": platform.sms_code(contact, "appeal"),
+        },
+        files=images("licence", "id_front", "id_back"),
+        timeout=30,
+    )
+    assert submitted.status_code == 202, submitted.text
+    appeal_id = submitted.json()["appeal_id"]
+
+    reviewer = platform.reviewer()
+    case = platform.http("GET", f"/admin/review-cases/{appeal_id}", reviewer["token"])
+    assert case.json()["matched_account"]["login_name"] == body["login_name"]
+    assert approve(platform, reviewer, appeal_id).status_code == 200
+
+    login_name, temporary = temporary_password_sms(platform, contact)
+    assert login_name == body["login_name"]
+    first = platform.log_in(login_name, temporary)
+    assert first["must_change_password"] is True
+    changed = platform.http(
+        "PUT",
+        "/me/password",
+        first["token"],
+        json={
+            "current_password": temporary,
+            "new_password": OWN_PASSWORD,
+            "new_password_confirmation": OWN_PASSWORD,
+        },
+    )
+    assert changed.status_code in (200, 204), changed.text
+    assert platform.log_in(login_name, OWN_PASSWORD)["must_change_password"] is False
