@@ -263,3 +263,62 @@ def test_an_organisation_appeal_recovers_the_account_end_to_end(platform):
     )
     assert changed.status_code in (200, 204), changed.text
     assert platform.log_in(login_name, OWN_PASSWORD)["must_change_password"] is False
+
+
+def test_killing_recovery_between_approval_and_sms_loses_nothing_and_sends_once(
+    platform,
+):
+    """The crash drill: otp is down when the reviewer approves, so the work item
+    sets the temporary password at accounts and then cannot send it (it retries
+    with back-off). recovery is then killed (SIGKILL) in that state. After otp
+    and recovery come back, the item runs again: accounts does not apply the
+    password a second time (request id = appeal id), otp sends exactly one SMS
+    (dedupe key = appeal id, also for the calls that waited in otp's queue), and
+    that SMS's password is the one that works."""
+    stack = platform.stack
+    person = register(platform)
+    phone = gen.mobile(platform.rng)
+    appeal = person_appeal(platform, person, phone).json()
+    reviewer = platform.reviewer()
+
+    stack.kill("otp")
+    try:
+        assert approve(platform, reviewer, appeal["appeal_id"]).status_code == 200
+        # accounts applied the temporary password: the old one stops working
+        wait_for(
+            lambda: (
+                requests.post(
+                    f"{platform.url}/sessions",
+                    json={
+                        "login_name": person["login_name"],
+                        "password": person["password"],
+                    },
+                    timeout=10,
+                ).status_code
+                == 401
+            ),
+            timeout=20,
+            what="the temporary password to be set while otp is down",
+        )
+        stack.kill("recovery")  # SIGKILL between the password and the SMS
+    finally:
+        stack.start("otp")
+    stack.start("recovery")
+    stack.wait_ready(timeout=60)
+
+    def recovered():
+        case = platform.http(
+            "GET", f"/admin/review-cases/{appeal['appeal_id']}", reviewer["token"]
+        )
+        return case.status_code == 200 and case.json()["status"] == "recovered"
+
+    wait_for(recovered, timeout=60, interval=0.3, what="the appeal to be recovered")
+    login_name, temporary = temporary_password_sms(platform, phone)
+    messages = outbox(platform, phone)
+    notices = [m for m in messages if "临时密码" in m["text"]]
+    print(
+        f"\nSMS to the appeal's phone: {len(messages)} ({len(notices)} with a password)"
+    )
+    assert len(notices) == 1
+    assert len(messages) == 2  # the appeal's code and one password
+    assert platform.log_in(login_name, temporary)["must_change_password"] is True
