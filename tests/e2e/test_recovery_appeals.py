@@ -322,3 +322,35 @@ def test_killing_recovery_between_approval_and_sms_loses_nothing_and_sends_once(
     assert len(notices) == 1
     assert len(messages) == 2  # the appeal's code and one password
     assert platform.log_in(login_name, temporary)["must_change_password"] is True
+
+
+def test_images_are_deleted_the_configured_time_after_the_decision(platform):
+    stack = platform.stack
+    stack.kill("recovery")
+    stack.start("recovery", APPEAL_FILE_RETENTION_SECONDS="1")
+    stack.wait_ready(timeout=60)
+    try:
+        person = register(platform)
+        appeal = person_appeal(platform, person, gen.mobile(platform.rng)).json()
+        reviewer = platform.reviewer()
+        path = f"/admin/review-cases/{appeal['appeal_id']}"
+        assert len(platform.http("GET", path, reviewer["token"]).json()["files"]) == 2
+        rejected = platform.http(
+            "POST",
+            f"{path}/decision",
+            reviewer["token"],
+            json={"decision": "reject", "reason": "重复申诉"},
+        )
+        assert rejected.status_code == 200
+        wait_for(
+            lambda: platform.http("GET", path, reviewer["token"]).json()["files"] == [],
+            timeout=20,
+            what="the appeal's images to be deleted",
+        )
+        # the audit stays
+        case = platform.http("GET", path, reviewer["token"]).json()
+        assert case["decisions"][0]["reason"] == "重复申诉"
+    finally:
+        stack.kill("recovery")
+        stack.start("recovery")
+        stack.wait_ready(timeout=60)
