@@ -303,7 +303,7 @@ def test_every_setting_is_documented():
             for v in sorted(config_yml_variables(service))
             if f"`{v}`" not in deploy and f"`{v}`" not in own
         ]
-    gateway_own = (ROOT / "services/gateway/README.md")
+    gateway_own = ROOT / "services/gateway/README.md"
     gateway_text = gateway_own.read_text() if gateway_own.exists() else ""
     missing += [
         f"gateway:{v}"

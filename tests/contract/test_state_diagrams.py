@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from recovery import flow as recovery_flow
 from verification import flow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +49,36 @@ def test_verification_case_diagram_matches_the_transition_table():
     assert final == {s.value for s in flow.FINAL}
     drawn = {s for e in edges for s in e[:2]} | initial | final
     assert drawn == {s.value for s in flow.CaseStatus}
+
+
+@pytest.mark.parametrize(
+    "diagram, table, initial_state, final_states, states",
+    [
+        (
+            "reset_states.md",
+            recovery_flow.RESET_TRANSITIONS,
+            recovery_flow.RESET_INITIAL,
+            recovery_flow.RESET_FINAL,
+            recovery_flow.ResetState,
+        ),
+        (
+            "appeal_states.md",
+            recovery_flow.APPEAL_TRANSITIONS,
+            recovery_flow.APPEAL_INITIAL,
+            recovery_flow.APPEAL_FINAL,
+            recovery_flow.AppealStatus,
+        ),
+    ],
+)
+def test_recovery_diagrams_match_their_transition_tables(
+    diagram, table, initial_state, final_states, states
+):
+    edges, initial, final = diagram_edges(ROOT / "services/recovery/recovery" / diagram)
+    assert edges == {
+        (source.value, target.value, trigger.value)
+        for (source, trigger), target in table.items()
+    }
+    assert initial == {initial_state.value}
+    assert final == {s.value for s in final_states}
+    drawn = {s for e in edges for s in e[:2]} | initial | final
+    assert drawn == {s.value for s in states}

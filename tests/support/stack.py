@@ -85,6 +85,10 @@ class Stack:
                 # captcha. Per-account limits keep their defaults.
                 "LOGIN_IP_CAPTCHA_AFTER": "1000000",
                 "LOGIN_IP_BLOCK_AFTER": "1000000",
+                "RECOVERY_CLIENT_PER_HOUR": "100000",
+                "RECOVERY_SUBJECT_PER_HOUR": "100000",
+                # under a quarter of the isolation's 4 s work lease
+                "RECOVERY_WORK_RPC_TIMEOUT": "0.9",
             }
         )
         env.update(overrides)

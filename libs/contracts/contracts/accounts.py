@@ -118,6 +118,12 @@ class VerificationSubject(TypedDict, total=False):
     legal_representative_name: str  # organisations
 
 
+class RecoveryAccount(TypedDict):
+    account_id: str
+    kind: str
+    masked_phone: str
+
+
 class AccountsContract(ServiceContract):
     name = "accounts"
     events = (
@@ -307,4 +313,53 @@ class AccountsContract(ServiceContract):
         Called by the verification service only. Raises ``NotFound``
         (``account_not_found``) for an unknown id.
         """
+        raise NotImplementedError
+
+    # --- recovery (called by the recovery service only) ---------------------------
+
+    def find_account_for_recovery(self, login_name: str) -> RecoveryAccount | None:
+        """The person or organisation a reset by login name is for:
+        ``{account_id, kind, masked_phone}``, or None for an unknown name, a
+        staff account, an account without a reserved phone or a malformed name.
+        Never raises for the name (the caller answers the same either way)."""
+        raise NotImplementedError
+
+    def reserved_phone_matches(self, account_id: str, phone: str) -> bool:
+        """Whether ``phone`` is the account's reserved phone (compared by blind
+        index in constant time). False for an unknown account or a malformed
+        phone, after the same work. Never raises."""
+        raise NotImplementedError
+
+    def reset_password(self, account_id: str, new_password: str) -> dict:
+        """Set the password a user chose in a reset: the registration rule,
+        ``must_change_password`` cleared, every session ended:
+        ``{sessions_ended}``. Raises ``InvalidInput`` (``password_too_weak``,
+        ``required``), ``NotFound`` (``account_not_found``). Emits
+        ``password_changed`` (reason ``reset``)."""
+        raise NotImplementedError
+
+    def set_temporary_password(
+        self, account_id: str, password: str, phone: str, request_id: str
+    ) -> dict:
+        """An approved appeal: ``password`` becomes a temporary password (expires
+        in 24 hours, must be changed at the next login), ``phone`` the reserved
+        phone, every session ends. Applied once per ``request_id`` (a retry
+        changes nothing and answers ``applied: false``):
+        ``{account_id, login_name, applied}``. Raises ``InvalidInput``
+        (``phone_invalid``, ``request_id_invalid``, ``password_too_weak``),
+        ``NotFound`` (``account_not_found``). Emits ``password_changed``
+        (reason ``appeal``) when applied."""
+        raise NotImplementedError
+
+    def find_person_for_appeal(
+        self, doc_type: str, doc_number: str, name: str
+    ) -> dict | None:
+        """The person account holding this document (blind index):
+        ``{account_id, login_name, name_matches}``, or None. For reviewers
+        only (through recovery); never raises."""
+        raise NotImplementedError
+
+    def find_organization_for_appeal(self, unit_name: str) -> dict | None:
+        """The organisation registered under exactly ``unit_name``:
+        ``{account_id, login_name}``, or None. Never raises."""
         raise NotImplementedError

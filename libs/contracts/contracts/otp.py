@@ -84,6 +84,18 @@ class OtpContract(ServiceContract):
         """
         raise NotImplementedError
 
+    def issue_sms_code(self, phone: str, purpose: str, client_ip: str) -> SmsCodeSent:
+        """``send_sms_code`` without a captcha, for trusted service callers only.
+
+        The recovery service calls it in the reset flow's second step: the user
+        solved a captcha in the first step, which recovery checked. The gateway
+        never exposes it. Every limit of ``send_sms_code`` applies (``client_ip``
+        is the end user's address). Raises ``InvalidInput`` (``phone_invalid``,
+        ``purpose_invalid``) or ``RateLimited`` (``sms_rate_limited``).
+        Emits ``sms_sent`` once the carrier took it.
+        """
+        raise NotImplementedError
+
     def verify_sms_code(self, phone: str, purpose: str, code: str) -> None:
         """Accept and consume the code, exactly once.
 

@@ -30,6 +30,7 @@ from contracts.errors import (
     Unauthenticated,
     field_error,
 )
+from contracts.phones import PhoneInvalid, normalize_phone
 
 from accounts import documents, passwords, personal_data
 from accounts import validation as v
@@ -52,6 +53,7 @@ class Settings:
     )
     login: LoginPolicy = field(default_factory=LoginPolicy)
     temporary_password_hours: int = 72
+    appeal_temporary_password_hours: int = 24
 
 
 @dataclass
@@ -1128,6 +1130,202 @@ def apply_verification_outcome(deps: Deps, envelope: dict) -> bool:
             extra={"account_id": str(key), "event_type": envelope["event_type"]},
         )
     return applied
+
+
+# --- recovery (called by the recovery service only) ----------------------------------
+
+# Compared with when an account id is unusable, so an unknown id costs the same query.
+_NO_ACCOUNT = uuid.UUID(int=0)
+_decoy_ciphertext: list[str] = []
+
+
+def _decoy_phone(cipher) -> str:
+    """A stored-form phone to decrypt when there is none (same work)."""
+    if not _decoy_ciphertext:
+        _decoy_ciphertext.append(
+            personal_data.phone_columns(cipher, "+8613000000000")["phone_enc"]
+        )
+    return _decoy_ciphertext[0]
+
+
+def _account_key_or_none(account_id: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(account_id))
+    except ValueError:
+        return _NO_ACCOUNT
+
+
+def find_account_for_recovery(deps: Deps, login_name: object) -> dict | None:
+    """``{account_id, kind, masked_phone}`` of a person or organisation with a
+    reserved phone, or None (unknown name, staff, no phone). Never raises for
+    a malformed name: the caller must answer the same either way."""
+    # One query and one decrypt whether or not the name exists: recovery's
+    # answers must not differ in time between a known and an unknown name.
+    name = login_name if isinstance(login_name, str) else ""
+    malformed = bool(passwords.login_name_problem(name))
+    with deps.repo.transaction():
+        row = deps.repo.find_for_recovery("" if malformed else name)
+    usable = (
+        row is not None and row.kind in ("person", "organization") and row.phone_enc
+    )
+    masked = personal_data.masked_phone(
+        deps.cipher, row.phone_enc if usable else _decoy_phone(deps.cipher)
+    )
+    if not usable:
+        return None
+    return {"account_id": str(row.id), "kind": row.kind, "masked_phone": masked}
+
+
+def reserved_phone_matches(deps: Deps, account_id: object, phone: object) -> bool:
+    """Whether ``phone`` is the account's reserved phone (blind index, compared in
+    constant time). An unknown account or a malformed phone is False, after the
+    same work."""
+    try:
+        canonical = normalize_phone(phone)  # type: ignore[arg-type]
+    except PhoneInvalid:
+        canonical = "+8613000000000"
+        valid = False
+    else:
+        valid = True
+    offered = deps.cipher.blind_index(canonical, personal_data.PHONE)
+    with deps.repo.transaction():
+        stored = deps.repo.reserved_phone_index(_account_key_or_none(account_id))
+    same = secrets.compare_digest(stored or "", offered)
+    return bool(valid and stored and same)
+
+
+def reset_password(deps: Deps, account_id: object, new_password: object) -> dict:
+    """Set a new password chosen by the user (recovery's reset): the password rule
+    as at registration, ``must_change_password`` cleared, every session ended.
+    Returns ``{sessions_ended}``. Raises ``InvalidInput`` (``password_too_weak``,
+    ``required``), ``NotFound`` (``account_not_found``). Emits
+    ``password_changed`` (reason ``reset``)."""
+    key = _account_id(account_id)
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+    if account is None:
+        raise NotFound("account_not_found", "No such account.")
+    errors = FieldErrors()
+    new = _new_password(
+        {"new_password": new_password},
+        errors,
+        account.login_name,
+        field_name="new_password",
+        confirmation="new_password_confirmation",
+        confirmation_required=False,
+    )
+    errors.raise_if_any()
+    new_hash = deps.hasher.hash(new)
+    now = deps.clock()
+    with deps.repo.transaction():
+        deps.repo.update_account(
+            key,
+            password_hash=new_hash,
+            password_changed_at=now,
+            must_change_password=False,
+            temporary_password_expires_at=None,
+            updated_at=now,
+        )
+        deps.emit(
+            "password_changed",
+            {"account_id": str(key), "account_kind": account.kind, "reason": "reset"},
+        )
+    return {"sessions_ended": deps.sessions.end_all_except(str(key), None)}
+
+
+def set_temporary_password(
+    deps: Deps,
+    account_id: object,
+    password: object,
+    phone: object,
+    request_id: object,
+    processed: Callable[[str], bool],
+) -> dict:
+    """An approved appeal: a temporary password (expires in
+    ``temporary_password_hours``, must be changed at the next login), the
+    appeal's proven phone as the reserved phone, every session ended.
+
+    Applied once per ``request_id``: ``processed(request_id)`` records it in
+    the same transaction and says whether this is the first time. Returns
+    ``{account_id, login_name, applied}``. Raises ``InvalidInput``
+    (``phone_invalid``, ``request_id_invalid``, ``password_too_weak``),
+    ``NotFound`` (``account_not_found``). Emits ``password_changed`` (reason
+    ``appeal``) when applied."""
+    key = _account_id(account_id)
+    errors = FieldErrors()
+    canonical = v.phone({"phone": phone}, "phone", errors)
+    if not isinstance(request_id, str) or not 1 <= len(request_id) <= 64:
+        errors.add("request_id", "request_id_invalid", "1 to 64 characters")
+    if not isinstance(password, str) or passwords.password_problems(password):
+        errors.add("password", "password_too_weak", "not a valid password")
+    errors.raise_if_any()
+    new_hash = deps.hasher.hash(password)  # type: ignore[arg-type]
+    now = deps.clock()
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key, for_update=True)
+        if account is None or account.kind not in ("person", "organization"):
+            raise NotFound("account_not_found", "No such account.")
+        applied = processed(request_id)  # type: ignore[arg-type]
+        if applied:
+            deps.repo.update_account(
+                key,
+                password_hash=new_hash,
+                password_changed_at=now,
+                must_change_password=True,
+                temporary_password_expires_at=now
+                + timedelta(hours=deps.settings.appeal_temporary_password_hours),
+                updated_at=now,
+                **personal_data.phone_columns(deps.cipher, canonical),
+            )
+            deps.emit(
+                "password_changed",
+                {
+                    "account_id": str(key),
+                    "account_kind": account.kind,
+                    "reason": "appeal",
+                },
+            )
+    if applied:
+        deps.sessions.end_all_except(str(key), None)
+    return {
+        "account_id": str(key),
+        "login_name": account.login_name,
+        "applied": applied,
+    }
+
+
+def find_person_for_appeal(
+    deps: Deps, doc_type: object, doc_number: object, name: object
+) -> dict | None:
+    """The person account holding this document (blind index):
+    ``{account_id, login_name, name_matches}``, or None. For recovery's
+    reviewers: the login name is shown to staff only."""
+    if not isinstance(doc_type, str) or not isinstance(doc_number, str):
+        return None
+    index = personal_data.doc_index(
+        deps.cipher, doc_type, documents.normalize(doc_number)
+    )
+    with deps.repo.transaction():
+        row = deps.repo.find_person_by_document(index)
+    if row is None:
+        return None
+    return {
+        "account_id": str(row.id),
+        "login_name": row.login_name,
+        "name_matches": isinstance(name, str) and name.strip() == row.name,
+    }
+
+
+def find_organization_for_appeal(deps: Deps, unit_name: object) -> dict | None:
+    """The organisation account registered under exactly this name:
+    ``{account_id, login_name}``, or None."""
+    if not isinstance(unit_name, str) or not 1 <= len(unit_name.strip()) <= 200:
+        return None
+    with deps.repo.transaction():
+        row = deps.repo.find_organization_by_name(unit_name.strip())
+    if row is None:
+        return None
+    return {"account_id": str(row.id), "login_name": row.login_name}
 
 
 # --- reviewers (operator CLI) -----------------------------------------------------------

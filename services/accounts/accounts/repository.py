@@ -201,3 +201,33 @@ class Repository:
             )
         )
         return result.rowcount == 1
+
+    # --- recovery --------------------------------------------------------------------
+
+    def find_for_recovery(self, login_name: str) -> sa.Row | None:
+        """One query for a known and an unknown name alike (recovery's timing)."""
+        query = sa.select(accounts.c.id, accounts.c.kind, accounts.c.phone_enc).where(
+            sa.func.lower(accounts.c.login_name) == login_name.lower()
+        )
+        return self.session.execute(query).first()
+
+    def reserved_phone_index(self, account_id: uuid.UUID) -> str | None:
+        return self.session.execute(
+            sa.select(accounts.c.phone_index).where(accounts.c.id == account_id)
+        ).scalar()
+
+    def find_person_by_document(self, doc_number_index: str) -> sa.Row | None:
+        return self.session.execute(
+            sa.select(accounts.c.id, accounts.c.login_name, persons.c.name)
+            .join(persons, persons.c.account_id == accounts.c.id)
+            .where(persons.c.doc_number_index == doc_number_index)
+        ).first()
+
+    def find_organization_by_name(self, name: str) -> sa.Row | None:
+        return self.session.execute(
+            sa.select(accounts.c.id, accounts.c.login_name, organizations.c.name)
+            .join(organizations, organizations.c.account_id == accounts.c.id)
+            .where(organizations.c.name == name)
+            .order_by(accounts.c.created_at)
+            .limit(1)
+        ).first()

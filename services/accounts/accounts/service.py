@@ -179,6 +179,42 @@ class AccountsService:
     def get_verification_subject(self, account_id):
         return handlers.get_verification_subject(self._deps(), account_id)
 
+    # --- recovery (called by the recovery service only) ---------------------------
+
+    @rpc(expected_exceptions=ServiceError)
+    def find_account_for_recovery(self, login_name):
+        return handlers.find_account_for_recovery(self._deps(), login_name)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone",))
+    def reserved_phone_matches(self, account_id, phone):
+        return handlers.reserved_phone_matches(self._deps(), account_id, phone)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("new_password",))
+    def reset_password(self, account_id, new_password):
+        return handlers.reset_password(self._deps(), account_id, new_password)
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password", "phone"))
+    def set_temporary_password(self, account_id, password, phone, request_id):
+        session = self.db.session
+        return handlers.set_temporary_password(
+            self._deps(),
+            account_id,
+            password,
+            phone,
+            request_id,
+            processed=lambda rid: first_delivery(
+                session, processed_events, rid, "set_temporary_password"
+            ),
+        )
+
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("doc_number", "name"))
+    def find_person_for_appeal(self, doc_type, doc_number, name):
+        return handlers.find_person_for_appeal(self._deps(), doc_type, doc_number, name)
+
+    @rpc(expected_exceptions=ServiceError)
+    def find_organization_for_appeal(self, unit_name):
+        return handlers.find_organization_for_appeal(self._deps(), unit_name)
+
     @consume("verification", "verification_passed")
     def on_verification_verification_passed(self, envelope):
         self._apply_outcome(envelope, "on_verification_verification_passed")

@@ -11,7 +11,16 @@ from gateway import errors, logs, tracing
 from gateway.auth import Authenticator
 from gateway.metrics import MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
-from gateway.resources import accounts, dev, dev_otp, health, otp, review, verification
+from gateway.resources import (
+    accounts,
+    dev,
+    dev_otp,
+    health,
+    otp,
+    recovery,
+    review,
+    verification,
+)
 from gateway.resources import metrics as metrics_routes
 from gateway.rpc import RpcPool
 from gateway.settings import Settings
@@ -19,7 +28,7 @@ from gateway.settings import Settings
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, metrics_routes, otp, accounts, verification, review)
+AREAS = (health, metrics_routes, otp, accounts, verification, review, recovery)
 DEV_AREAS = (dev, dev_otp)
 
 

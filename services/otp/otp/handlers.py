@@ -158,7 +158,19 @@ def send_sms_code(
     queue it (one atomic store step). Returns ``{expires_in, resend_after}``."""
     canonical = _phone_and_purpose(phone, purpose)
     check_captcha(otp, captcha_id, captcha_answer)
+    return _admit_code(otp, canonical, purpose, client_ip)  # type: ignore[arg-type]
 
+
+def issue_sms_code(otp: Otp, phone: object, purpose: object, client_ip: object) -> dict:
+    """``send_sms_code`` without the captcha, for trusted service callers that
+    already made the user solve one (recovery's reset step 1). Every send quota
+    applies as for ``send_sms_code``. Returns ``{expires_in, resend_after}``."""
+    canonical = _phone_and_purpose(phone, purpose)
+    return _admit_code(otp, canonical, purpose, client_ip)  # type: ignore[arg-type]
+
+
+def _admit_code(otp: Otp, canonical: str, purpose: str, client_ip: object) -> dict:
+    """Admit one code send against every quota and queue it (one store step)."""
     settings = otp.settings
     now = otp.now_ms()
     code = otp.random.code(codes.CODE_LENGTH)

@@ -42,6 +42,10 @@ class OtpService:
             self.otp, phone, purpose, captcha_id, captcha_answer, client_ip
         )
 
+    @rpc(expected_exceptions=ServiceError)
+    def issue_sms_code(self, phone, purpose, client_ip):
+        return handlers.issue_sms_code(self.otp, phone, purpose, client_ip)
+
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("code",))
     def verify_sms_code(self, phone, purpose, code):
         return handlers.verify_sms_code(self.otp, phone, purpose, code)

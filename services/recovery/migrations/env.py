@@ -1,5 +1,4 @@
-from servicekit.alembic_env import run_migrations
-
 from recovery.models import metadata
+from servicekit.alembic_env import run_migrations
 
 run_migrations(metadata)

@@ -1,10 +1,83 @@
-"""The recovery database: its tables, including the outbox and processed events."""
+"""The recovery database: appeals, their files and decisions, the outbox, processed
+events and durable work items. Personal data (names, document numbers, phones) is
+stored encrypted with ``servicekit.crypto``; the appellant's ticket only as a hash.
+"""
 
 import sqlalchemy as sa
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
+from servicekit.workqueue import work_items_table
 
 metadata = sa.MetaData()
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+work_items = work_items_table(metadata)
+
+TIMESTAMP = sa.DateTime(timezone=True)
+
+# One appeal (flow.AppealStatus). The public id is "apl_" + 32 hex: the gateway
+# routes review case ids to recovery by that prefix.
+appeals = sa.Table(
+    "appeals",
+    metadata,
+    sa.Column("appeal_id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # person | organization
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("ticket_hash", sa.String(64), nullable=False),
+    # persons: the appellant; organisations: the contact person
+    sa.Column("name_enc", sa.Text, nullable=False),
+    sa.Column("identity_region", sa.String(16), nullable=True),
+    sa.Column("doc_type", sa.String(32), nullable=True),
+    sa.Column("doc_number_enc", sa.Text, nullable=True),
+    sa.Column("unit_name_enc", sa.Text, nullable=True),
+    # the mobile proven by an SMS code: the reserved phone after approval
+    sa.Column("phone_enc", sa.Text, nullable=False),
+    sa.Column("matched_account_id", sa.String(64), nullable=True),
+    sa.Column("matched_login_name", sa.String(64), nullable=True),
+    sa.Column("name_matches", sa.Boolean, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("correlation_id", sa.String(128), nullable=True),
+    sa.Column("submitted_at", TIMESTAMP, nullable=False),
+    sa.Column("decided_at", TIMESTAMP, nullable=True),
+    sa.Column("updated_at", TIMESTAMP, nullable=False),
+    sa.Index("ix_appeals_status", "status", "submitted_at"),
+)
+
+# Uploaded images, re-encoded and encrypted (AES-GCM, aad binds appeal and field).
+appeal_files = sa.Table(
+    "appeal_files",
+    metadata,
+    sa.Column(
+        "appeal_id",
+        sa.String(40),
+        sa.ForeignKey("appeals.appeal_id"),
+        primary_key=True,
+    ),
+    sa.Column("field", sa.String(20), primary_key=True),
+    sa.Column("media_type", sa.String(20), nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+)
+
+# The audit of every reviewer decision: who, when, what, why.
+appeal_decisions = sa.Table(
+    "appeal_decisions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column(
+        "appeal_id", sa.String(40), sa.ForeignKey("appeals.appeal_id"), nullable=False
+    ),
+    sa.Column("reviewer_id", sa.String(64), nullable=False),
+    sa.Column("decision", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("from_status", sa.String(20), nullable=False),
+    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("decided_at", TIMESTAMP, nullable=False),
+    sa.Column("correlation_id", sa.String(128), nullable=True),
+    sa.Index("ix_appeal_decisions_appeal", "appeal_id"),
+)

@@ -37,7 +37,7 @@ from verification.authority import (
     PersonQuery,
 )
 from verification.flow import CaseStatus, Trigger, advance, sources_of
-from verification.images import ImageRejected, clean_image
+from servicekit.images import ImageRejected, clean_image
 from verification.models import work_items
 
 _log = logging.getLogger("verification.handlers")

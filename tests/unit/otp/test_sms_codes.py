@@ -289,3 +289,31 @@ def test_a_redis_restart_kills_codes_in_flight_and_never_revives_a_spent_one(
     # users ask again, and it works
     send(otp, phone=OTHER_PHONE, purpose="appeal", code="975310")
     verify(otp, "975310", phone=OTHER_PHONE, purpose="appeal")
+
+
+# --- issue_sms_code: the captcha-less send for trusted services (recovery) -----------
+
+
+def test_issue_sends_a_code_without_a_captcha_that_verifies(otp, store):
+    otp.random.codes.append("246810")
+    sent = handlers.issue_sms_code(otp, PHONE, "password_reset", CLIENT)
+    assert sent == {"expires_in": 300, "resend_after": 60}
+    (job,) = store.jobs.values()
+    assert job.kind == "code" and job.topic == "password_reset"
+    handlers.verify_sms_code(otp, PHONE, "password_reset", "246810")
+
+
+def test_issue_obeys_the_same_cooldown_as_a_captcha_send(otp):
+    otp.random.codes.append("246810")
+    handlers.issue_sms_code(otp, PHONE, "password_reset", CLIENT)
+    otp.random.codes.append("135790")
+    with pytest.raises(RateLimited) as error:
+        handlers.issue_sms_code(otp, PHONE, "password_reset", CLIENT)
+    assert error.value.error_code == "sms_rate_limited"
+
+
+def test_issue_validates_phone_and_purpose(otp):
+    with pytest.raises(InvalidInput) as error:
+        handlers.issue_sms_code(otp, "12345", "lottery", CLIENT)
+    codes = [e["code"] for e in error.value.details["errors"]]
+    assert codes == ["phone_invalid", "purpose_invalid"]

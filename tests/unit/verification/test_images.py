@@ -6,7 +6,7 @@ import io
 
 import pytest
 from PIL import Image
-from verification.images import ImageRejected, clean_image
+from servicekit.images import ImageRejected, clean_image
 
 from tests.unit.verification import images
 

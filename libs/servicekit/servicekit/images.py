@@ -1,4 +1,5 @@
-"""The rule for uploaded document images: what is accepted and what is kept.
+"""The rule for uploaded document images (shared by verification and recovery):
+what is accepted and what is kept.
 
 Accepted: JPEG or PNG *by content* (magic bytes, then a real decode with only that
 format's decoder), at most ``max_bytes``, at most ``max_pixels`` (checked from the

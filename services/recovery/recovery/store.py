@@ -1,0 +1,93 @@
+"""Redis: reset flows (JSON, compare-and-set) and the per-step quotas.
+
+A flow is one key holding its JSON; every change is a compare-and-set against the
+text that was read (one Lua step), so two racing requests cannot both move it.
+The key outlives ``expires_at`` by a retention time, so a late step is answered
+410 (expired) instead of 404 (never existed).
+"""
+
+from __future__ import annotations
+
+import json
+
+from servicekit.redis import Keyspace
+
+_REPLACE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
+
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+return {n, ttl}
+"""
+
+
+class ResetStore:
+    def __init__(self, keyspace: Keyspace):
+        self.keyspace = keyspace
+        self.redis = keyspace.client
+        self._replace = self.redis.register_script(_REPLACE)
+
+    def _key(self, reset_id: str) -> str:
+        return self.keyspace.key("recovery", "reset", reset_id)
+
+    def create(self, flow: dict, keep_seconds: int) -> None:
+        self.redis.set(
+            self._key(flow["id"]), json.dumps(flow), ex=keep_seconds, nx=True
+        )
+
+    def get(self, reset_id: str) -> tuple[str, dict] | None:
+        """``(raw text, flow)`` or None; the raw text is what ``replace`` compares."""
+        raw = self.redis.get(self._key(reset_id))
+        if raw is None:
+            return None
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        return text, json.loads(text)
+
+    def replace(self, reset_id: str, read: str, flow: dict) -> bool:
+        """Store ``flow`` if the key still holds ``read``; False when it moved."""
+        return bool(
+            self._replace(keys=[self._key(reset_id)], args=[read, json.dumps(flow)])
+        )
+
+
+class Quotas:
+    """Fixed-window counters: ``hit`` counts one use and says how long to wait."""
+
+    def __init__(self, keyspace: Keyspace):
+        self.keyspace = keyspace
+        self._hit = keyspace.client.register_script(_HIT)
+
+    def hit(self, name: str, subject: str, limit: int, window: int) -> int:
+        """0 when this use is within ``limit`` per ``window`` seconds, else the
+        seconds until the window ends. ``subject`` is never personal data in
+        clear (callers pass a keyed hash)."""
+        count, ttl = self._hit(
+            keys=[self.keyspace.key("recovery", "quota", name, subject)], args=[window]
+        )
+        return 0 if int(count) <= limit else max(1, int(ttl))
+
+
+class LookupStore:
+    """Organisation look-ups (appeal step 1): JSON with a time to live."""
+
+    def __init__(self, keyspace: Keyspace):
+        self.keyspace = keyspace
+
+    def _key(self, lookup_id: str) -> str:
+        return self.keyspace.key("recovery", "lookup", lookup_id)
+
+    def put(self, lookup_id: str, value: dict, ttl_seconds: int) -> None:
+        self.keyspace.client.set(
+            self._key(lookup_id), json.dumps(value), ex=ttl_seconds
+        )
+
+    def get(self, lookup_id: str) -> dict | None:
+        raw = self.keyspace.client.get(self._key(lookup_id))
+        return json.loads(raw) if raw is not None else None
