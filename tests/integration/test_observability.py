@@ -309,3 +309,33 @@ def check_one_trace_across_services(stack, receiver, session) -> None:
         # arguments never become attributes (the canary id stands for personal data)
         assert canary_id not in json.dumps(span.attributes), span
         assert span.status != "STATUS_CODE_ERROR", span
+
+
+def test_the_trace_of_a_registration_names_every_service_it_crossed(live_stack):
+    from tests.support import client
+
+    request_id = f"trace-reg-{uuid.uuid4().hex}"
+    client.register_person(live_stack.url, headers={"X-Request-ID": request_id})
+
+    def hops_reaching_verification():
+        hops = hops_of(live_stack, request_id)
+        return hops if any(h["service"] == "verification" for h in hops) else None
+
+    hops = wait_for(hops_reaching_verification, timeout=20, what="verification's hop")
+    by_what = {h["what"].split(" ")[0] + " " + h["what"].split(" ")[1]: h for h in hops}
+    http = by_what["http POST"]
+    register = by_what["rpc register_person"]
+    verify_code = by_what["rpc verify_sms_code"]
+    handled = next(
+        h for h in hops if h["what"].startswith("event on_accounts_person_reg")
+    )
+    assert (http["service"], register["service"]) == ("gateway", "accounts")
+    assert verify_code["service"] == "otp"
+    assert handled["service"] == "verification"
+    # nested by who called whom: gateway > accounts > otp, and the event under accounts
+    assert http["depth"] == 0 and register["depth"] == 1 and verify_code["depth"] == 2
+    assert handled["depth"] > register["depth"]
+    assert http["started_at"] <= register["started_at"] <= verify_code["started_at"]
+    assert verify_code["started_at"] <= handled["started_at"]
+    for hop in (http, register, verify_code, handled):
+        assert hop["duration_ms"] >= 0 and hop["outcome"] == "ok", hop
