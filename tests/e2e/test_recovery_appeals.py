@@ -13,6 +13,7 @@ import requests
 from tests import identity_data as gen
 from tests.e2e.test_verification_flow import Platform as VerificationPlatform
 from tests.e2e.test_verification_flow import png
+from tests.support import client
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -22,6 +23,12 @@ OWN_PASSWORD = "My-0wn-Passw0rd!"
 
 
 class Platform(VerificationPlatform):
+    def captcha(self) -> dict:
+        return client.captcha(self.url)
+
+    def sms_code(self, phone: str, purpose: str) -> str:
+        return client.sms_code(self.url, phone, purpose)
+
     def log_in(self, login_name: str, password: str) -> dict:
         """Always with a solved captcha: earlier tests of the run may have made
         127.0.0.1 fail logins often enough that accounts asks for one (428)."""

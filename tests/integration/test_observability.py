@@ -190,7 +190,7 @@ def test_metrics_answer_on_the_gateway_and_every_service_and_move(live_stack):
     # every gunicorn worker's samples are added up, whichever worker answers the scrape
     after = wait_for(
         lambda: (r := read()) and all(r[k] >= before[k] + 1 for k in r) and r,
-        timeout=10,
+        timeout=30,
         what="every counter to move",
     )
     assert after["gateway"] == before["gateway"] + 1

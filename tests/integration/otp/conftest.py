@@ -141,6 +141,9 @@ def otp_copy(live_stack, calls):
             interval=0.2,
             what=f"{running} otp copies to consume RPCs",
         )
+        # consuming is not yet answering: a copy starting on a loaded machine
+        # may take seconds more before its first RPC completes
+        wait_for(calls.otp_answers, timeout=30, interval=0.2, what="otp to answer")
         return copy
 
     yield start
