@@ -188,11 +188,13 @@ def test_metrics_answer_on_the_gateway_and_every_service_and_move(live_stack):
     before = read()
     send_canary(live_stack)
     # every gunicorn worker's samples are added up, whichever worker answers the scrape
-    after = wait_for(
-        lambda: (r := read()) and all(r[k] >= before[k] + 1 for k in r) and r,
-        timeout=30,
-        what="every counter to move",
-    )
+    seen = {}
+
+    def moved():
+        seen.update(read())
+        return all(seen[k] >= before[k] + 1 for k in seen) and dict(seen)
+
+    after = wait_for(moved, timeout=30, what=f"every counter to move from {before}")
     assert after["gateway"] == before["gateway"] + 1
 
 

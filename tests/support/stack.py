@@ -118,8 +118,9 @@ class Stack:
             port = self.metrics_ports.setdefault((service, copy), free_port())
             env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
         else:
-            # under the run's temporary directory: a killed gunicorn cannot clean up
-            metrics_dir = self.log_dir.parent / f"gateway-{copy}-metrics"
+            # in this stack's own folder (a killed gunicorn cannot clean up; two
+            # stacks must never share one: they would count into each other)
+            metrics_dir = self.log_dir / f"gateway-{copy}-metrics"
             env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env}
         self.start_command(
             service, copy, command_for(service), ROOT / "services" / service, **env
