@@ -14,10 +14,10 @@ from pathlib import Path
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.support.isolation import Isolation  # noqa: E402
-from tests.support.stack import Stack  # noqa: E402
+from tests.support.isolation import Isolation
+from tests.support.stack import Stack
 
 
 @pytest.fixture(scope="session")

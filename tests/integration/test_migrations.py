@@ -6,8 +6,8 @@ import importlib
 
 import pytest
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
 from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from tests.support.isolation import DB_SERVICES
 

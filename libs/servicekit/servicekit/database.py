@@ -12,17 +12,17 @@ import os
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
-import logging  # noqa: E402
-from typing import Any  # noqa: E402
+import logging
+from typing import Any
 
-import eventlet  # noqa: E402
-import psycopg  # noqa: E402, F401 - imported at module top on purpose (stack-notes)
-import sqlalchemy as sa  # noqa: E402
-from nameko.extensions import DependencyProvider  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+import eventlet
+import psycopg  # noqa: F401 - imported at module top on purpose (stack-notes)
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from sqlalchemy.orm import Session, sessionmaker
 
-from servicekit.outbox import OutboxRelay, add_event  # noqa: E402
-from servicekit.tracing import trace_context_of  # noqa: E402
+from servicekit.outbox import OutboxRelay, add_event
+from servicekit.tracing import trace_context_of
 
 _log = logging.getLogger("servicekit.database")
 

@@ -41,7 +41,7 @@ def ensure_database(url: str) -> bool:
         admin.dispose()
 
 
-_SETTING = re.compile(r"^DB_URL:\s*\$\{(?P<var>[^:}]+):?(?P<default>[^}]*)\}\s*$", re.M)
+_SETTING = re.compile(r"^DB_URL:\s*\$\{(?P<var>[^:}]+):?(?P<default>[^}]*)\}\s*$", re.MULTILINE)
 
 
 def database_url_for(service_dir: Path) -> str:

@@ -10,6 +10,7 @@ delivery is at-least-once and every consumer is idempotent (``idempotency.py``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -208,8 +209,7 @@ class OutboxRelay:
 
     def close(self) -> None:
         if self._connection is not None:
-            try:
+            # closing a broken connection may raise; nothing to do about it
+            with contextlib.suppress(Exception):
                 self._connection.release()
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
             self._connection = None

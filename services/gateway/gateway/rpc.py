@@ -12,9 +12,9 @@ not execute calls whose caller has long been answered 503.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
-import socket
 import time
 import uuid
 from typing import Any
@@ -104,7 +104,7 @@ class RpcClient:
                 raise ServiceUnavailable(service, f"no answer within {timeout}s")
             try:
                 self.connection.drain_events(timeout=remaining)
-            except socket.timeout:
+            except TimeoutError:
                 continue
         reply, self._reply = self._reply, None
         if reply.get("error"):
@@ -112,10 +112,9 @@ class RpcClient:
         return reply["result"]
 
     def close(self) -> None:
-        try:
+        # closing a broken connection may raise; nothing to do about it
+        with contextlib.suppress(Exception):
             self.connection.release()
-        except Exception:  # noqa: BLE001 - closing a broken connection
-            pass
 
 
 class RpcPool:

@@ -26,6 +26,7 @@ from contracts.verification import (
     REASON_REVIEWER_APPROVED,
     REASON_REVIEWER_REJECTED,
 )
+from servicekit.images import ImageRejected, clean_image
 from servicekit.workqueue import RetryLater, enqueue
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,6 @@ from verification.authority import (
     PersonQuery,
 )
 from verification.flow import CaseStatus, Trigger, advance, sources_of
-from servicekit.images import ImageRejected, clean_image
 from verification.models import work_items
 
 _log = logging.getLogger("verification.handlers")

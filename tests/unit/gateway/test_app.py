@@ -6,7 +6,6 @@ import json
 
 import falcon.testing
 import pytest
-from contracts import errors as ce
 from gateway.app import create_app
 from gateway.errors import STATUS_BY_ERROR
 from gateway.settings import Settings
