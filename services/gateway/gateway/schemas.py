@@ -23,6 +23,12 @@ def read_json(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, "malformed_json", "The body is not valid JSON.") from None
+    try:
+        # JSON may escape lone surrogates ("\\ud800"): valid JSON, yet no UTF-8
+        # text, so no service could receive it. Refuse it here, as malformed.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Problem(400, "malformed_json", "The body is not valid UTF-8 text.") from None
     if not isinstance(body, dict):
         raise Problem(400, "malformed_json", "The body must be a JSON object.")
     return body

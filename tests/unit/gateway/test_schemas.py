@@ -35,6 +35,7 @@ def test_a_json_object_is_read(client):
         (b"{not json", "application/json", 400, "malformed_json"),
         (b"[1, 2]", "application/json", 400, "malformed_json"),
         (b"\xff\xfe", "application/json", 400, "malformed_json"),
+        (b'{"login_name": "\\uda5f"}', "application/json", 400, "malformed_json"),
     ],
 )
 def test_bad_bodies_get_a_specific_problem(client, body, content_type, status, code):
