@@ -21,14 +21,36 @@ def read_json(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
         raise Problem(413, "body_too_large", f"The body may be at most {max_bytes} bytes.")
     try:
         body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Problem(400, "malformed_json", "The body is not valid JSON.") from None
-    try:
-        # JSON may escape lone surrogates ("\\ud800"): valid JSON, yet no UTF-8
-        # text, so no service could receive it. Refuse it here, as malformed.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise Problem(400, "malformed_json", "The body is not valid UTF-8 text.") from None
+    problem = _unstorable_text(body)
+    if problem:
+        raise Problem(400, "malformed_json", problem)
     if not isinstance(body, dict):
         raise Problem(400, "malformed_json", "The body must be a JSON object.")
     return body
+
+
+def _unstorable_text(value: Any) -> str | None:
+    """Why a string somewhere in ``value`` can reach no service, or None.
+
+    JSON may escape lone surrogates ("\\ud800"), which are no UTF-8 text, and
+    NUL ("\\u0000"), which PostgreSQL refuses in every text column. No field of
+    the API accepts either, so the whole body is refused as malformed.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "The body holds a NUL character (\\u0000), which no field accepts."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "The body is not valid UTF-8 text."
+    return None

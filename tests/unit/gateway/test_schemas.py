@@ -36,6 +36,8 @@ def test_a_json_object_is_read(client):
         (b"[1, 2]", "application/json", 400, "malformed_json"),
         (b"\xff\xfe", "application/json", 400, "malformed_json"),
         (b'{"login_name": "\\uda5f"}', "application/json", 400, "malformed_json"),
+        (b'{"login_name": "a\\u0000b"}', "application/json", 400, "malformed_json"),
+        (b'{"x": [{"k\\u0000": 1}]}', "application/json", 400, "malformed_json"),
     ],
 )
 def test_bad_bodies_get_a_specific_problem(client, body, content_type, status, code):
@@ -43,3 +45,27 @@ def test_bad_bodies_get_a_specific_problem(client, body, content_type, status, c
     assert result.status_code == status
     assert result.headers["Content-Type"] == "application/problem+json"
     assert result.json["code"] == code
+
+
+def test_a_surrogate_pair_is_ordinary_text(client):
+    result = client.simulate_post(
+        "/echo", body=b'{"a": "\\ud83d\\ude00"}', headers={"Content-Type": "application/json"}
+    )
+    assert result.json == {"a": "\U0001f600"}
+
+
+def test_nesting_too_deep_to_parse_is_malformed():
+    app = falcon.App()
+    errors.register(app, retry_after=5)
+    app.add_route("/echo", _LargeEcho())
+    body = b"[" * 200_000 + b"]" * 200_000
+    result = falcon.testing.TestClient(app).simulate_post(
+        "/echo", body=body, headers={"Content-Type": "application/json"}
+    )
+    assert result.status_code == 400
+    assert result.json["code"] == "malformed_json"
+
+
+class _LargeEcho:
+    def on_post(self, req, resp):
+        resp.media = read_json(req, max_bytes=1_000_000)
