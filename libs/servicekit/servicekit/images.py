@@ -10,6 +10,7 @@ chunks) and anything smuggled after or inside the file (a polyglot) are gone.
 
 from __future__ import annotations
 
+import base64
 import io
 import warnings
 from dataclasses import dataclass
@@ -38,6 +39,19 @@ class CleanImage:
     data: bytes
     width: int
     height: int
+
+
+def review_view(
+    field: str, media_type: str, width: int, height: int, data: bytes
+) -> dict:
+    """A stored image as a reviewer's screen shows it: its field, size and a data URL."""
+    return {
+        "field": field,
+        "media_type": media_type,
+        "width": width,
+        "height": height,
+        "data_url": f"data:{media_type};base64," + base64.b64encode(data).decode(),
+    }
 
 
 def sniff(data: bytes) -> str | None:

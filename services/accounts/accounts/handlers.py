@@ -1034,21 +1034,7 @@ def change_password(
         raise single(
             "new_password", "password_unchanged", "Choose a password you do not use now"
         )
-    new_hash = deps.hasher.hash(new)
-    now = deps.clock()
-    with deps.repo.transaction():
-        deps.repo.update_account(
-            key,
-            password_hash=new_hash,
-            password_changed_at=now,
-            must_change_password=False,
-            temporary_password_expires_at=None,
-            updated_at=now,
-        )
-        deps.emit(
-            "password_changed",
-            {"account_id": str(key), "account_kind": account.kind, "reason": "changed"},
-        )
+    _store_new_password(deps, key, account.kind, new, "changed")
     # After the commit: a crash here leaves other sessions alive until they expire
     # (at most the idle timeout), never a changed password without the event.
     keep = session_id if isinstance(session_id, str) else None
@@ -1215,21 +1201,7 @@ def reset_password(deps: Deps, account_id: object, new_password: object) -> dict
         confirmation_required=False,
     )
     errors.raise_if_any()
-    new_hash = deps.hasher.hash(new)
-    now = deps.clock()
-    with deps.repo.transaction():
-        deps.repo.update_account(
-            key,
-            password_hash=new_hash,
-            password_changed_at=now,
-            must_change_password=False,
-            temporary_password_expires_at=None,
-            updated_at=now,
-        )
-        deps.emit(
-            "password_changed",
-            {"account_id": str(key), "account_kind": account.kind, "reason": "reset"},
-        )
+    _store_new_password(deps, key, account.kind, new, "reset")
     return {"sessions_ended": deps.sessions.end_all_except(str(key), None)}
 
 
@@ -1380,3 +1352,22 @@ def create_reviewer(deps: Deps, login_name: object, name: object) -> dict:
         "temporary_password": password,
         "expires_at": expires_at.isoformat(),
     }
+
+
+def _store_new_password(deps: Deps, key, kind: str, new: str, reason: str) -> None:
+    """Hash and store a chosen password, with its ``password_changed`` event."""
+    new_hash = deps.hasher.hash(new)
+    now = deps.clock()
+    with deps.repo.transaction():
+        deps.repo.update_account(
+            key,
+            password_hash=new_hash,
+            password_changed_at=now,
+            must_change_password=False,
+            temporary_password_expires_at=None,
+            updated_at=now,
+        )
+        deps.emit(
+            "password_changed",
+            {"account_id": str(key), "account_kind": kind, "reason": reason},
+        )

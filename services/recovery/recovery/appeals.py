@@ -35,7 +35,7 @@ from contracts.errors import (
     field_error,
 )
 from contracts.phones import PhoneInvalid, mask_phone, normalize_phone
-from servicekit.images import ImageRejected, clean_image
+from servicekit.images import ImageRejected, clean_image, review_view
 from servicekit.workqueue import RetryLater, enqueue
 from sqlalchemy.orm import Session
 
@@ -493,19 +493,16 @@ def get_review_case(deps: AppealDeps, case_id: object) -> dict:
         claimed["unit_name"] = c.decrypt(row.unit_name_enc, UNIT_NAME)
     if row.matched_account_id is None:
         differences.append("no_matching_account")
-    files = []
-    for f in stored:
-        data = c.decrypt_bytes(f.ciphertext, file_aad(case_id, f.field))
-        files.append(
-            {
-                "field": f.field,
-                "media_type": f.media_type,
-                "width": f.width,
-                "height": f.height,
-                "data_url": f"data:{f.media_type};base64,"
-                + base64.b64encode(data).decode(),
-            }
+    files = [
+        review_view(
+            f.field,
+            f.media_type,
+            f.width,
+            f.height,
+            c.decrypt_bytes(f.ciphertext, file_aad(case_id, f.field)),
         )
+        for f in stored
+    ]
     return {
         **review_summary(row),
         "claimed": claimed,

@@ -26,7 +26,7 @@ from contracts.verification import (
     REASON_REVIEWER_APPROVED,
     REASON_REVIEWER_REJECTED,
 )
-from servicekit.images import ImageRejected, clean_image
+from servicekit.images import ImageRejected, clean_image, review_view
 from servicekit.workqueue import RetryLater, enqueue
 from sqlalchemy.orm import Session
 
@@ -221,7 +221,8 @@ def ask_authority(authority: IdentityAuthority, account_kind: str, subject: dict
             OrganizationQuery(
                 name=subject.get("name") or "",
                 credit_code=subject.get("credit_code") or "",
-                legal_representative_name=subject.get("legal_representative_name") or "",
+                legal_representative_name=subject.get("legal_representative_name")
+                or "",
             )
         )
     return authority.check_person(
@@ -468,19 +469,16 @@ def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
             raise ce.NotFound("case_not_found", "no such review case")
         stored = repo.case_materials(session, case_id)
         decisions = repo.case_decisions(session, case_id)
-    files = []
-    for m in stored:
-        data = cipher.decrypt_bytes(m.ciphertext, material_aad(case_id, m.field))
-        files.append(
-            {
-                "field": m.field,
-                "media_type": m.media_type,
-                "width": m.width,
-                "height": m.height,
-                "data_url": f"data:{m.media_type};base64,"
-                + base64.b64encode(data).decode(),
-            }
+    files = [
+        review_view(
+            m.field,
+            m.media_type,
+            m.width,
+            m.height,
+            cipher.decrypt_bytes(m.ciphertext, material_aad(case_id, m.field)),
         )
+        for m in stored
+    ]
     return {
         **review_summary(case),
         "reason_code": case.reason_code,
