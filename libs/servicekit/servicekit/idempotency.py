@@ -25,7 +25,9 @@ def processed_events_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
-def first_delivery(session: Session, table: sa.Table, event_id: str, consumer: str) -> bool:
+def first_delivery(
+    session: Session, table: sa.Table, event_id: str, consumer: str
+) -> bool:
     """Record ``event_id`` for ``consumer``; False when it was already processed.
 
     Call it inside the transaction that applies the effect.

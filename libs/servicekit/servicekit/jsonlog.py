@@ -62,7 +62,13 @@ from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from servicekit.workqueue import WorkItemEntrypoint
 
-_CONTEXT_FIELDS = ("correlation_id", "service", "entrypoint", "call_id", "parent_call_id")
+_CONTEXT_FIELDS = (
+    "correlation_id",
+    "service",
+    "entrypoint",
+    "call_id",
+    "parent_call_id",
+)
 
 # A greenthread-local under eventlet's monkey patching (nameko run patches first).
 _current = threading.local()
@@ -226,4 +232,6 @@ def log_work_item(
         extra["error"] = type(error).__name__
         extra["error_code"] = getattr(error, "error_code", None)
     level = logging.WARNING if outcome == "failed" else logging.INFO
-    (logger or logging.getLogger("servicekit.work")).log(level, "work item finished", extra=extra)
+    (logger or logging.getLogger("servicekit.work")).log(
+        level, "work item finished", extra=extra
+    )

@@ -41,14 +41,18 @@ def ensure_database(url: str) -> bool:
         admin.dispose()
 
 
-_SETTING = re.compile(r"^DB_URL:\s*\$\{(?P<var>[^:}]+):?(?P<default>[^}]*)\}\s*$", re.MULTILINE)
+_SETTING = re.compile(
+    r"^DB_URL:\s*\$\{(?P<var>[^:}]+):?(?P<default>[^}]*)\}\s*$", re.MULTILINE
+)
 
 
 def database_url_for(service_dir: Path) -> str:
     """The service's ``DB_URL`` as its config.yml resolves it in this environment."""
     match = _SETTING.search((service_dir / "config.yml").read_text("utf-8"))
     if match is None:
-        raise SystemExit(f"{service_dir.name}/config.yml has no DB_URL: ${{VAR:default}}")
+        raise SystemExit(
+            f"{service_dir.name}/config.yml has no DB_URL: ${{VAR:default}}"
+        )
     return os.environ.get(match["var"]) or match["default"]
 
 

@@ -534,8 +534,7 @@ def check_login_name(deps: Deps, login_name: object) -> dict:
     problem = passwords.login_name_problem(login_name)
     if problem:
         raise single("login_name", *problem)
-    with deps.repo.transaction():
-        taken = deps.repo.login_name_taken(login_name)
+    taken = deps.repo.login_name_taken(login_name)  # one read, no transaction
     return {"login_name": login_name, "available": not taken}
 
 
@@ -637,8 +636,7 @@ def log_in(
             deps.throttle.give_back(login_name)
             raise
 
-    with deps.repo.transaction():
-        account = deps.repo.find_for_login(login_name)
+    account = deps.repo.find_for_login(login_name)  # one read, no transaction
     if not deps.hasher.verify(account.password_hash if account else None, password):
         locked_now = deps.throttle.failed(login_name, client_ip or "", attempt)
         if locked_now and account is not None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from servicekit.database import read_one
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,21 @@ def duplicate_from(error: IntegrityError) -> Duplicate | None:
     return Duplicate(field) if field else None
 
 
+_LOGIN_NAME_TAKEN = sa.select(sa.literal(1)).where(
+    sa.func.lower(accounts.c.login_name) == sa.bindparam("canonical")
+)
+_FIND_FOR_LOGIN = sa.select(
+    accounts.c.id,
+    accounts.c.kind,
+    accounts.c.login_name,
+    accounts.c.role,
+    accounts.c.password_hash,
+    accounts.c.must_change_password,
+    accounts.c.temporary_password_expires_at,
+    accounts.c.real_name_status,
+).where(sa.func.lower(accounts.c.login_name) == sa.bindparam("canonical"))
+
+
 class Repository:
     def __init__(self, session: Session):
         self.session = session
@@ -58,23 +74,14 @@ class Repository:
     # --- reads -----------------------------------------------------------------------
 
     def login_name_taken(self, login_name: str) -> bool:
-        query = sa.select(sa.literal(1)).where(
-            sa.func.lower(accounts.c.login_name) == login_name.lower()
-        )
-        return self.session.execute(query).first() is not None
+        """Whether an account uses this name, compared case-insensitively."""
+        canonical = {"canonical": login_name.lower()}
+        return read_one(self.session, _LOGIN_NAME_TAKEN, canonical) is not None
 
     def find_for_login(self, login_name: str) -> sa.Row | None:
-        query = sa.select(
-            accounts.c.id,
-            accounts.c.kind,
-            accounts.c.login_name,
-            accounts.c.role,
-            accounts.c.password_hash,
-            accounts.c.must_change_password,
-            accounts.c.temporary_password_expires_at,
-            accounts.c.real_name_status,
-        ).where(sa.func.lower(accounts.c.login_name) == login_name.lower())
-        return self.session.execute(query).first()
+        return read_one(
+            self.session, _FIND_FOR_LOGIN, {"canonical": login_name.lower()}
+        )
 
     def get_account(
         self, account_id: uuid.UUID, for_update: bool = False

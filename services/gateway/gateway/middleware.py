@@ -67,7 +67,9 @@ class RequestIdMiddleware:
         if started is not None:
             wall, perf = started
             route = getattr(req, "uri_template", None) or "unmatched"
-            status = int(resp.status_code) if hasattr(resp, "status_code") else resp.status
+            status = (
+                int(resp.status_code) if hasattr(resp, "status_code") else resp.status
+            )
             _access.info(
                 "request finished",
                 extra={

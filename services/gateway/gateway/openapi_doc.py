@@ -30,6 +30,8 @@ def load_openapi(include_dev: bool = True) -> dict:
             target = document.setdefault("components", {}).setdefault(section, {})
             for key, value in entries.items():
                 if key in target:
-                    raise ValueError(f"{name}: components.{section}.{key} already exists")
+                    raise ValueError(
+                        f"{name}: components.{section}.{key} already exists"
+                    )
                 target[key] = value
     return document

@@ -13,12 +13,16 @@ from gateway.errors import Problem
 def read_json(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
     """The JSON object in the body; a clean 4xx for anything else."""
     if req.content_length is not None and req.content_length > max_bytes:
-        raise Problem(413, "body_too_large", f"The body may be at most {max_bytes} bytes.")
+        raise Problem(
+            413, "body_too_large", f"The body may be at most {max_bytes} bytes."
+        )
     if not req.content_type or not req.content_type.startswith("application/json"):
         raise Problem(415, "unsupported_media_type", "Send application/json.")
     raw = req.bounded_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise Problem(413, "body_too_large", f"The body may be at most {max_bytes} bytes.")
+        raise Problem(
+            413, "body_too_large", f"The body may be at most {max_bytes} bytes."
+        )
     try:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -48,7 +52,9 @@ def _unstorable_text(value: Any) -> str | None:
             pending.extend(item)
         elif isinstance(item, str):
             if "\x00" in item:
-                return "The body holds a NUL character (\\u0000), which no field accepts."
+                return (
+                    "The body holds a NUL character (\\u0000), which no field accepts."
+                )
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:

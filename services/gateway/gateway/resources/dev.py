@@ -50,7 +50,9 @@ class Echo:
     def on_get(self, req, resp):
         value = req.get_param("value", default="")[:200]
         resp.media = {
-            "value": self.rpc.call("accounts", "echo", context=rpc_context(), value=value)
+            "value": self.rpc.call(
+                "accounts", "echo", context=rpc_context(), value=value
+            )
         }
 
 
@@ -59,4 +61,6 @@ def add_routes(app, ctx) -> None:
     app.add_route(f"{ctx.api}/dev/echo", Echo(ctx.rpc))
     canary = PipelineCanary(ctx.rpc)
     app.add_route(f"{ctx.api}/dev/pipeline-canaries", canary)
-    app.add_route(f"{ctx.api}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one")
+    app.add_route(
+        f"{ctx.api}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one"
+    )

@@ -32,7 +32,9 @@ class Ready:
 
     def _ping(self, service: str, context: dict) -> dict:
         try:
-            answer = self.rpc.call(service, "ping", context=context, timeout=self.timeout)
+            answer = self.rpc.call(
+                service, "ping", context=context, timeout=self.timeout
+            )
         except ServiceUnavailable as exc:
             return {"status": "down", "reason": exc.reason}
         return {
@@ -51,7 +53,8 @@ class Ready:
     def on_get(self, req, resp):
         context = rpc_context()
         futures = {
-            name: self.executor.submit(self._ping, name, context) for name in ALL_SERVICES
+            name: self.executor.submit(self._ping, name, context)
+            for name in ALL_SERVICES
         }
         redis_future = self.executor.submit(self._ping_redis)
         services = {name: f.result() for name, f in futures.items()}
