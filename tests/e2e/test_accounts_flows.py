@@ -8,6 +8,7 @@ publishes itself on verification's exchange.
 from __future__ import annotations
 
 import concurrent.futures
+import random
 import uuid
 
 import pytest
@@ -128,6 +129,54 @@ def test_a_person_registers_logs_in_reads_me_changes_profile_and_password(
         requests.get(f"{url}/me", headers=client.bearer(second), timeout=10).status_code
         == 401
     )
+
+
+def test_a_person_changes_the_phone_and_recovery_then_asks_for_the_new_one(live_stack):
+    url = live_stack.url
+    body, _ = client.register_person(url)
+    token = client.log_in(url, body["login_name"]).json()["token"]
+    new = gen.mobile(random.Random())
+    national = normalize_phone(new)[3:]
+
+    unproven = requests.put(
+        f"{url}/me/phone",
+        headers=client.bearer(token),
+        json={"phone": new, "sms_code": "123456"},
+        timeout=10,
+    )
+    assert unproven.status_code == 422, unproven.text
+    # no code was ever sent to that phone: otp calls it expired
+    assert unproven.json()["errors"] == [
+        {
+            "field": "sms_code",
+            "code": "sms_code_expired",
+            "message": unproven.json()["errors"][0]["message"],
+        }
+    ]
+
+    code = client.sms_code(url, new, "change_phone")
+    changed = requests.put(
+        f"{url}/me/phone",
+        headers=client.bearer(token),
+        json={"phone": new, "sms_code": code},
+        timeout=10,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["profile"]["mobile"] == f"{national[:2]}*****{national[-3:]}"
+
+    # recovery (another service) now shows and accepts only the new phone
+    started = requests.post(
+        f"{url}/recovery/password-resets",
+        json={"login_name": body["login_name"], **client.captcha(url)},
+        timeout=10,
+    )
+    assert started.status_code == 201, started.text
+    assert started.json()["masked_phone"] == f"{national[:2]}*****{national[-3:]}"
+    base = f"{url}/recovery/password-resets/{started.json()['reset_id']}"
+    old = requests.post(f"{base}/sms-code", json={"phone": body["phone"]}, timeout=10)
+    assert (old.status_code, old.json()["code"]) == (422, "phone_mismatch")
+    sent = requests.post(f"{base}/sms-code", json={"phone": national}, timeout=10)
+    assert sent.status_code == 202, sent.text
 
 
 def test_an_organisation_registers_and_uses_the_cookie_with_csrf(

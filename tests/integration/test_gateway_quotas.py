@@ -17,7 +17,9 @@ from tests.unit.gateway.fakes import FakeRpc
 pytestmark = pytest.mark.integration
 
 
-def captcha_app(redis_client, prefix: str, per_minute: int) -> falcon.testing.TestClient:
+def captcha_app(
+    redis_client, prefix: str, per_minute: int
+) -> falcon.testing.TestClient:
     rpc = FakeRpc(
         {
             ("otp", "create_captcha"): lambda: {
@@ -28,7 +30,9 @@ def captcha_app(redis_client, prefix: str, per_minute: int) -> falcon.testing.Te
         }
     )
     settings = dataclasses.replace(
-        Settings(environment="test"), redis_key_prefix=prefix, captchas_per_minute=per_minute
+        Settings(environment="test"),
+        redis_key_prefix=prefix,
+        captchas_per_minute=per_minute,
     )
     return falcon.testing.TestClient(create_app(settings, rpc, redis_client))
 
@@ -37,7 +41,10 @@ def test_new_captchas_are_limited_per_client_address(isolation):
     client = captcha_app(
         redis.Redis.from_url(REDIS_SERVER), isolation.redis_prefix + "quota1:", 3
     )
-    ok = [client.simulate_post("/api/v1/captchas", remote_addr="192.0.2.7") for _ in range(3)]
+    ok = [
+        client.simulate_post("/api/v1/captchas", remote_addr="192.0.2.7")
+        for _ in range(3)
+    ]
     assert [r.status_code for r in ok] == [201, 201, 201]
 
     refused = client.simulate_post("/api/v1/captchas", remote_addr="192.0.2.7")

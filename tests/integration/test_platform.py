@@ -19,7 +19,9 @@ SERVICES = {"accounts", "otp", "verification", "recovery"}
 
 def send_canary(stack, request_id: str | None = None) -> requests.Response:
     headers = {"X-Request-ID": request_id} if request_id else {}
-    return requests.post(f"{stack.url}/dev/pipeline-canaries", headers=headers, timeout=10)
+    return requests.post(
+        f"{stack.url}/dev/pipeline-canaries", headers=headers, timeout=10
+    )
 
 
 def canary_received(stack, canary_id: str) -> dict | None:
@@ -72,7 +74,9 @@ def test_one_request_id_reaches_gateway_rpc_and_event_consumer(live_stack):
 
 def test_ill_formed_request_id_is_replaced(live_stack):
     answer = requests.get(
-        f"{live_stack.url}/health", headers={"X-Request-ID": "bad id <script>"}, timeout=5
+        f"{live_stack.url}/health",
+        headers={"X-Request-ID": "bad id <script>"},
+        timeout=5,
     )
     assert answer.status_code == 200
     assert answer.headers["X-Request-ID"] != "bad id <script>"
@@ -84,9 +88,11 @@ def test_a_killed_service_turns_ready_red_and_requests_503_then_recovers(live_st
 
     started = time.monotonic()
     body = wait_for(
-        lambda: (r := requests.get(f"{live_stack.url}/ready", timeout=10)).status_code
-        == 503
-        and r.json(),
+        lambda: (
+            (r := requests.get(f"{live_stack.url}/ready", timeout=10)).status_code
+            == 503
+            and r.json()
+        ),
         timeout=5,
         what="/ready to turn 503",
     )
@@ -211,5 +217,7 @@ def test_two_copies_of_a_service_share_its_rpc_load(live_stack):
         counts = {copy: served_by(copy) - before[copy] for copy in (0, 1)}
         return counts if all(counts.values()) else None
 
-    counts = wait_for(both_serving, timeout=30, interval=0.1, what="both copies to serve")
+    counts = wait_for(
+        both_serving, timeout=30, interval=0.1, what="both copies to serve"
+    )
     assert counts[0] > 0 and counts[1] > 0

@@ -289,6 +289,16 @@ class AccountsContract(ServiceContract):
         """
         raise NotImplementedError
 
+    def change_phone(self, account_id: str, phone: str, sms_code: str) -> dict:
+        """Change the reserved phone (a person's mobile; an organisation's main
+        agent's mobile) with an SMS code sent to the new phone (purpose
+        ``change_phone``); returns what ``get_me`` returns. Emits
+        ``profile_changed`` (``changed_fields`` ``["phone"]``, ``reverify`` false).
+        Raises ``InvalidInput`` (``phone_invalid``, ``phone_unchanged``,
+        ``sms_code_invalid``, ``sms_code_expired``), ``Forbidden`` (staff),
+        ``NotFound``."""
+        raise NotImplementedError
+
     def change_password(
         self,
         account_id: str,

@@ -975,6 +975,53 @@ def update_profile(deps: Deps, account_id: object, changes: object) -> dict:
     return get_me(deps, key)
 
 
+def change_phone(
+    deps: Deps, account_id: object, phone: object, sms_code: object
+) -> dict:
+    """Change the reserved phone (a person's mobile; an organisation's main
+    agent's mobile), proven by an SMS code sent to the new phone with purpose
+    ``change_phone``.
+
+    The input and the account are checked before the code is spent. Returns what
+    ``get_me`` returns. Raises ``InvalidInput`` (``phone_invalid``,
+    ``phone_unchanged``, ``sms_code_invalid``, ``sms_code_expired``...),
+    ``Forbidden`` (staff), ``NotFound``. Emits ``profile_changed`` (``reverify``
+    false: the phone is not checked by the identity authority).
+    """
+    key = _account_id(account_id)
+    errors = FieldErrors()
+    data = {"phone": phone, "sms_code": sms_code}
+    canonical = v.phone(data, "phone", errors)
+    code = v.sms_code(data, "sms_code", errors)
+    errors.raise_if_any()
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+    if account is None:
+        raise NotFound("account_not_found", "No such account.")
+    if account.kind not in ("person", "organization"):
+        raise Forbidden("profile_not_editable", "Staff profiles are kept by operators.")
+    columns = personal_data.phone_columns(deps.cipher, canonical)
+    if account.phone_index == columns["phone_index"]:
+        raise single("phone", "phone_unchanged", "This is already your phone")
+    _verify_sms(deps, canonical, "change_phone", code, "sms_code")
+    now = deps.clock()
+    with deps.repo.transaction():
+        deps.repo.get_account(key, for_update=True)
+        deps.repo.update_account(key, updated_at=now, **columns)
+        if account.kind == "organization":
+            deps.repo.update_organization_person(key, "main_agent", **columns)
+        deps.emit(
+            "profile_changed",
+            {
+                "account_id": str(key),
+                "account_kind": account.kind,
+                "reverify": False,
+                "changed_fields": ["phone"],
+            },
+        )
+    return get_me(deps, key)
+
+
 def change_password(
     deps: Deps,
     account_id: object,

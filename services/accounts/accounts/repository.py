@@ -163,6 +163,18 @@ class Repository:
             .values(**values)
         )
 
+    def update_organization_person(
+        self, organization_id: uuid.UUID, role: str, **values: Any
+    ) -> None:
+        self.session.execute(
+            sa.update(organization_people)
+            .where(
+                organization_people.c.organization_id == organization_id,
+                organization_people.c.role == role,
+            )
+            .values(**values)
+        )
+
     def update_organization(self, account_id: uuid.UUID, **values: Any) -> None:
         self.session.execute(
             sa.update(organizations)

@@ -148,6 +148,10 @@ class AccountsService:
     def update_profile(self, account_id, changes):
         return handlers.update_profile(self._deps(), account_id, changes)
 
+    @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone", "sms_code"))
+    def change_phone(self, account_id, phone, sms_code):
+        return handlers.change_phone(self._deps(), account_id, phone, sms_code)
+
     @rpc(
         expected_exceptions=ServiceError,
         sensitive_arguments=(

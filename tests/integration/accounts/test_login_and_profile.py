@@ -24,6 +24,7 @@ from contracts.errors import (
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
+from tests.integration.accounts.test_registration import register_org
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -429,6 +430,66 @@ def test_changing_a_verified_field_restarts_verification(deps, otp, events):
     handlers.update_profile(deps, account_id, {"name": "张伟伟", "title": "工程师"})
     assert len(events(account_id)) == count
     assert "12345678" not in str(events(account_id))
+
+
+def test_a_person_changes_the_reserved_phone_with_a_code_sent_to_it(deps, otp, events):
+    body, registered = register(deps, otp, phone="13812345141")
+    account_id = registered["account_id"]
+    new = "+8613998765432"
+    me = handlers.change_phone(
+        deps, account_id, "13998765432", otp.issue_code(new, "change_phone")
+    )
+    assert me["profile"]["mobile"] == "13*****432"
+    assert me["real_name_status"] == "pending"  # as before: phones are not verified
+    assert handlers.reserved_phone_matches(deps, account_id, new)
+    assert not handlers.reserved_phone_matches(deps, account_id, body["phone"])
+    assert events(account_id)[-1] == (
+        "profile_changed",
+        {
+            "account_id": account_id,
+            "account_kind": "person",
+            "reverify": False,
+            "changed_fields": ["phone"],
+        },
+    )
+    assert "13998765432" not in str(events(account_id))
+
+
+def test_an_organisation_changes_its_main_agents_phone(deps, otp):
+    _, registered = register_org(deps, otp)
+    account_id = registered["account_id"]
+    new = "+8613698765433"
+    me = handlers.change_phone(
+        deps, account_id, new, otp.issue_code(new, "change_phone")
+    )
+    assert me["profile"]["mobile"] == "13*****433"
+    assert me["profile"]["main_agent"]["mobile"] == "13*****433"
+    assert handlers.reserved_phone_matches(deps, account_id, new)
+
+
+def test_a_phone_change_is_refused_before_the_code_is_spent(deps, otp, events):
+    body, registered = register(deps, otp, phone="13812345142")
+    account_id = registered["account_id"]
+    before = len(events(account_id))
+    cases = [
+        ("1381234", "123456", "phone", "phone_invalid"),
+        ("13812345142", "123456", "phone", "phone_unchanged"),
+        ("13912345143", "12ab", "sms_code", "sms_code_invalid"),
+    ]
+    for phone, code, field, error in cases:
+        with pytest.raises(InvalidInput) as err:
+            handlers.change_phone(deps, account_id, phone, code)
+        assert {e["field"]: e["code"] for e in err.value.details["errors"]} == {
+            field: error
+        }
+    # a wrong code for the right phone is refused by otp, and nothing changes
+    otp.issue_code("+8613912345143", "change_phone")
+    with pytest.raises(InvalidInput) as err:
+        handlers.change_phone(deps, account_id, "13912345143", "000000")
+    assert err.value.details["errors"][0]["code"] == "sms_code_invalid"
+    assert otp.verified == [(normalize_phone(body["phone"]), "register_person")]
+    assert handlers.reserved_phone_matches(deps, account_id, body["phone"])
+    assert len(events(account_id)) == before
 
 
 def test_the_verification_subject_is_in_clear_for_verification(deps, otp):

@@ -10,7 +10,11 @@ from contracts.errors import InvalidInput, RateLimited, ServiceError
 from contracts.phones import PhoneInvalid, mask_phone, normalize_phone
 from nameko.exceptions import RemoteError, deserialize, serialize
 
-ERROR_CLASSES = [c for c in vars(ce).values() if isinstance(c, type) and issubclass(c, ce.ServiceError)]
+ERROR_CLASSES = [
+    c
+    for c in vars(ce).values()
+    if isinstance(c, type) and issubclass(c, ce.ServiceError)
+]
 
 
 @pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda c: c.__name__)
@@ -47,7 +51,9 @@ def test_mobiles_are_normalised_to_e164(raw, e164):
     assert normalize_phone(raw) == e164
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "010-12345678", "+8610123", "abc", None, "1" * 40])
+@pytest.mark.parametrize(
+    "raw", ["", "12345", "010-12345678", "+8610123", "abc", None, "1" * 40]
+)
 def test_non_mobiles_are_refused(raw):
     with pytest.raises(PhoneInvalid):
         normalize_phone(raw)

@@ -9,7 +9,9 @@ from gateway.rpc import ServiceUnavailable
 
 
 class FakeRpc:
-    def __init__(self, answers: dict[tuple[str, str], Callable[..., Any]] | None = None):
+    def __init__(
+        self, answers: dict[tuple[str, str], Callable[..., Any]] | None = None
+    ):
         self.answers = dict(answers or {})
         self.calls: list[tuple[str, str, dict, dict]] = []
 

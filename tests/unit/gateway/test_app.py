@@ -36,10 +36,14 @@ def test_a_well_formed_request_id_is_kept_and_passed_to_rpc():
     )
     assert result.headers["X-Request-ID"] == "caller-supplied-0001"
     contexts = [context for *_, context in rpc.calls]
-    assert contexts and all(c["correlation_id"] == "caller-supplied-0001" for c in contexts)
+    assert contexts and all(
+        c["correlation_id"] == "caller-supplied-0001" for c in contexts
+    )
 
 
-@pytest.mark.parametrize("offered", ["short", "has space in it", "x" * 200, "ünïcode-id-123"])
+@pytest.mark.parametrize(
+    "offered", ["short", "has space in it", "x" * 200, "ünïcode-id-123"]
+)
 def test_an_ill_formed_request_id_is_replaced(offered):
     result = client().simulate_get("/api/v1/health", headers={"X-Request-ID": offered})
     assert result.headers["X-Request-ID"] != offered
@@ -71,7 +75,9 @@ def test_unknown_route_is_problem_json():
     assert body["request_id"] == result.headers["X-Request-ID"]
 
 
-@pytest.mark.parametrize(("error_class", "status"), sorted(STATUS_BY_ERROR.items(), key=str))
+@pytest.mark.parametrize(
+    ("error_class", "status"), sorted(STATUS_BY_ERROR.items(), key=str)
+)
 def test_each_contract_error_maps_to_its_status_with_its_own_code(error_class, status):
     def raising(**kwargs):
         raise error_class("some_specific_code", "explained", {"retry_after": 7})
@@ -123,6 +129,9 @@ def test_dev_echo_makes_one_echo_rpc_and_returns_its_value():
     assert result.status_code == 200
     assert result.json == {"value": "hi"}
     assert [call[:2] for call in rpc.calls] == [("accounts", "echo")]
-    assert client(rpc, environment="production").simulate_get(
-        "/api/v1/dev/echo"
-    ).status_code == 404
+    assert (
+        client(rpc, environment="production")
+        .simulate_get("/api/v1/dev/echo")
+        .status_code
+        == 404
+    )

@@ -30,7 +30,12 @@ def test_a_json_object_is_read(client):
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "code"),
     [
-        (b"{" + b'"a": "' + b"x" * 100 + b'"}', "application/json", 413, "body_too_large"),
+        (
+            b"{" + b'"a": "' + b"x" * 100 + b'"}',
+            "application/json",
+            413,
+            "body_too_large",
+        ),
         (b"a=1", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
         (b"{not json", "application/json", 400, "malformed_json"),
         (b"[1, 2]", "application/json", 400, "malformed_json"),
@@ -41,7 +46,9 @@ def test_a_json_object_is_read(client):
     ],
 )
 def test_bad_bodies_get_a_specific_problem(client, body, content_type, status, code):
-    result = client.simulate_post("/echo", body=body, headers={"Content-Type": content_type})
+    result = client.simulate_post(
+        "/echo", body=body, headers={"Content-Type": content_type}
+    )
     assert result.status_code == status
     assert result.headers["Content-Type"] == "application/problem+json"
     assert result.json["code"] == code
@@ -49,7 +56,9 @@ def test_bad_bodies_get_a_specific_problem(client, body, content_type, status, c
 
 def test_a_surrogate_pair_is_ordinary_text(client):
     result = client.simulate_post(
-        "/echo", body=b'{"a": "\\ud83d\\ude00"}', headers={"Content-Type": "application/json"}
+        "/echo",
+        body=b'{"a": "\\ud83d\\ude00"}',
+        headers={"Content-Type": "application/json"},
     )
     assert result.json == {"a": "\U0001f600"}
 

@@ -212,6 +212,20 @@ class MyProfile(Base):
         no_store(resp)
 
 
+class MyPhone(Base):
+    def on_put(self, req, resp):
+        """Change the reserved phone with an SMS code sent to the new one."""
+        account = self.auth.require_account(req)
+        body = read_json(req, self.max_body)
+        resp.media = self.call(
+            "change_phone",
+            account_id=account["account_id"],
+            phone=body.get("phone"),
+            sms_code=body.get("sms_code"),
+        )
+        no_store(resp)
+
+
 class MyPassword(Base):
     def on_put(self, req, resp):
         account = self.auth.require_account(req, allow_temporary=True)
@@ -240,4 +254,5 @@ def add_routes(app, ctx) -> None:
     app.add_route(f"{api}/sessions/current", sessions, suffix="current")
     app.add_route(f"{api}/me", Me(ctx))
     app.add_route(f"{api}/me/profile", MyProfile(ctx))
+    app.add_route(f"{api}/me/phone", MyPhone(ctx))
     app.add_route(f"{api}/me/password", MyPassword(ctx))
