@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
 from contracts.errors import ServiceError
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
@@ -12,6 +12,7 @@ from servicekit.idempotency import consume, first_delivery
 from servicekit.jsonlog import WorkerLogging
 from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 
 from accounts import handlers

@@ -2,10 +2,10 @@
 
 import servicekit  # noqa: F401 - shared process setup (warnings, psycopg)
 from contracts.errors import ServiceError
-from nameko.rpc import rpc
 from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
 from servicekit.metrics import Metrics
+from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 
 from otp import handlers

@@ -6,13 +6,14 @@ import time
 from datetime import UTC, datetime
 
 from contracts.errors import ServiceError
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
 from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 
 from nameko.contextdata import ContextDataProvider

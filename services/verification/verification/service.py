@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from contracts import errors as ce
 from nameko.contextdata import ContextDataProvider
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
@@ -15,6 +15,7 @@ from servicekit.idempotency import consume, first_delivery
 from servicekit.jsonlog import WorkerLogging
 from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 

@@ -1,0 +1,385 @@
+"""servicekit.rpc: a store outage reaches the caller as ``Unavailable`` (503), every
+other error as it was. No server runs: the "down" errors are the drivers' own, from
+ports where nothing listens, or built as the drivers build them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+import eventlet
+import falcon.testing
+import psycopg
+import psycopg.errors as pg
+import pytest
+import redis
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+from contracts import errors as ce
+from nameko.containers import ServiceContainer
+from nameko.exceptions import RemoteError, deserialize, serialize
+from nameko.rpc import Rpc as NamekoRpc
+from nameko.utils import REDACTED, get_redacted_args
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from servicekit import rpc as srpc
+from servicekit.jsonlog import WorkerLogging
+
+from tests.support.isolation import free_port
+
+
+def sa_error(cls, orig, invalidated=False):
+    """A SQLAlchemy error wrapping a driver error, as SQLAlchemy raises it."""
+    return cls("SELECT 1", {}, orig, connection_invalidated=invalidated)
+
+
+@pytest.fixture(scope="module")
+def refused_by_postgresql() -> sa_exc.OperationalError:
+    engine = sa.create_engine(
+        f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x",
+        connect_args={"connect_timeout": 2},
+    )
+    try:
+        with engine.connect():
+            pass
+    except sa_exc.OperationalError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    pytest.fail("something listens on a free port")
+
+
+@pytest.fixture(scope="module")
+def refused_by_redis() -> redis.ConnectionError:
+    client = redis.Redis(
+        port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        client.get("key")
+    except redis.ConnectionError as exc:
+        return exc
+    finally:
+        client.close()
+    pytest.fail("something listens on a free port")
+
+
+def pool_timeout() -> sa_exc.TimeoutError:
+    try:
+        raise sa_exc.TimeoutError("QueuePool limit of size 10 overflow 5 reached")
+    except sa_exc.TimeoutError as exc:
+        return exc
+
+
+# --- which errors are outages ------------------------------------------------------------
+
+
+def test_a_refused_postgresql_connection_is_a_database_outage(refused_by_postgresql):
+    assert srpc.dependency_down(refused_by_postgresql) == "postgresql"
+
+
+def test_a_refused_redis_connection_is_a_cache_outage(refused_by_redis):
+    assert srpc.dependency_down(refused_by_redis) == "redis"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.AdminShutdown("terminating"), True),
+            id="server shut down mid-connection (invalidated)",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.AdminShutdown("terminating")),
+            id="admin shutdown",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.CannotConnectNow("starting up")),
+            id="starting up",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.TooManyConnections("too many")),
+            id="too many connections",
+        ),
+        pytest.param(
+            sa_error(
+                sa_exc.OperationalError,
+                psycopg.OperationalError("consuming input failed: server closed"),
+            ),
+            id="connection lost (libpq, no sqlstate)",
+        ),
+        pytest.param(
+            sa_error(
+                sa_exc.InterfaceError, psycopg.InterfaceError("connection closed"), True
+            ),
+            id="InterfaceError on a connection SQLAlchemy saw break",
+        ),
+        pytest.param(
+            sa_error(sa_exc.DBAPIError, psycopg.Error("lost"), True),
+            id="any DBAPIError with connection_invalidated",
+        ),
+        pytest.param(pool_timeout(), id="pool checkout timed out"),
+        pytest.param(psycopg.OperationalError("connection failed"), id="raw psycopg"),
+    ],
+)
+def test_database_outages(error):
+    assert srpc.dependency_down(error) == "postgresql"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        redis.TimeoutError("Timeout reading from socket"),
+        redis.ConnectionError("Error 111 connecting"),
+        redis.BusyLoadingError("Redis is loading the dataset in memory"),
+    ],
+    ids=type,
+)
+def test_cache_outages(error):
+    assert srpc.dependency_down(error) == "redis"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(
+            sa_error(sa_exc.IntegrityError, pg.UniqueViolation("duplicate key")),
+            id="IntegrityError",
+        ),
+        pytest.param(
+            sa_error(sa_exc.ProgrammingError, pg.UndefinedTable("no such table")),
+            id="ProgrammingError",
+        ),
+        pytest.param(
+            sa_error(sa_exc.DataError, pg.DivisionByZero("division by zero")),
+            id="DataError",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.DeadlockDetected("deadlock")),
+            id="deadlock",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.SerializationFailure("serialize")),
+            id="serialization failure",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.QueryCanceled("statement timeout")),
+            id="statement timeout",
+        ),
+        pytest.param(
+            sa_error(sa_exc.OperationalError, pg.LockNotAvailable("lock timeout")),
+            id="lock timeout",
+        ),
+        pytest.param(
+            sa_error(sa_exc.InterfaceError, psycopg.InterfaceError("cursor closed")),
+            id="InterfaceError (misuse)",
+        ),
+        pytest.param(
+            sa_exc.PendingRollbackError("rollback first"), id="PendingRollbackError"
+        ),
+        pytest.param(pg.UniqueViolation("duplicate key"), id="raw psycopg integrity"),
+        pytest.param(redis.ResponseError("WRONGTYPE"), id="redis ResponseError"),
+        pytest.param(
+            redis.AuthenticationError("invalid password"), id="redis wrong password"
+        ),
+        pytest.param(ConnectionError("a socket"), id="builtin ConnectionError"),
+        pytest.param(TimeoutError(), id="builtin TimeoutError"),
+        pytest.param(ValueError("bug"), id="ValueError"),
+        pytest.param(ce.Unavailable("store_unavailable", "down"), id="Unavailable"),
+    ],
+)
+def test_other_errors_are_not_outages(error):
+    assert srpc.dependency_down(error) is None
+    assert srpc.unavailable_for(error, 5) is None
+
+
+# --- what the caller receives -------------------------------------------------------------
+
+
+class ToyService:
+    name = "toy"
+    log = WorkerLogging()
+
+    @srpc.rpc(expected_exceptions=ce.ServiceError, sensitive_arguments=("password",))
+    def act(self, login_name, password, error=None):
+        if error is not None:
+            raise error
+        return {"login_name": login_name}
+
+
+class Sent:
+    """Stands in for nameko's RpcConsumer: records the reply it would publish."""
+
+    def __init__(self):
+        self.replies: list[tuple] = []
+
+    def handle_result(self, message, result, exc_info):
+        error = serialize(exc_info[1]) if exc_info else None
+        # on the wire, as JSON (how the gateway receives it)
+        self.replies.append(json.loads(json.dumps({"result": result, "error": error})))
+        return result, exc_info
+
+    def caller_sees(self):
+        reply = self.replies[-1]
+        return deserialize(reply["error"]) if reply["error"] else reply["result"]
+
+
+def toy_container(**config) -> ServiceContainer:
+    container = ServiceContainer(
+        ToyService, {"AMQP_URI": "memory://", "max_workers": 2, **config}
+    )
+    for extension in container.extensions:
+        extension.setup()
+    return container
+
+
+def run(container: ServiceContainer, error=None):
+    """One worker through the container, as a message would start it; returns what
+    the caller was sent and what the dependencies' worker_result got."""
+    entrypoint = next(e for e in container.entrypoints if isinstance(e, NamekoRpc))
+    sent = Sent()
+    entrypoint.rpc_consumer = sent
+    seen: list = []
+    original = container._worker_result
+    container._worker_result = lambda ctx, result, exc_info: (
+        seen.append(exc_info),
+        original(ctx, result, exc_info),
+    )
+    done = eventlet.event.Event()
+    message = SimpleNamespace(properties={})
+
+    def handle_result(worker_ctx, result, exc_info):
+        try:
+            return entrypoint.handle_result(message, worker_ctx, result, exc_info)
+        finally:
+            done.send()
+
+    container.spawn_worker(
+        entrypoint,
+        (),
+        {"login_name": "zhang_wei", "password": "Secret-1", "error": error},
+        handle_result=handle_result,
+    )
+    done.wait()
+    eventlet.sleep(0.01)  # the worker's teardown
+    return sent.caller_sees(), seen[-1]
+
+
+def test_a_database_outage_reaches_the_caller_as_unavailable(refused_by_postgresql):
+    answer, worker_saw = run(toy_container(), refused_by_postgresql)
+    assert isinstance(answer, ce.Unavailable)
+    assert answer.error_code == "dependency_unavailable"
+    assert answer.message == "The database is unavailable; try again shortly."
+    assert answer.details == {"retry_after": 5, "dependency": "postgresql"}
+    # the container's dependencies (logs, metrics, spans) see the real cause
+    assert worker_saw[1] is refused_by_postgresql
+
+
+def test_a_cache_outage_reaches_the_caller_as_unavailable(refused_by_redis):
+    answer, _ = run(toy_container(DEPENDENCY_RETRY_AFTER=12), refused_by_redis)
+    assert isinstance(answer, ce.Unavailable)
+    assert answer.error_code == "dependency_unavailable"
+    assert answer.message == "The cache is unavailable; try again shortly."
+    assert answer.details == {"retry_after": 12, "dependency": "redis"}
+
+
+def test_the_reply_names_no_internals(refused_by_postgresql):
+    container = toy_container()
+    run(container, refused_by_postgresql)
+    entrypoint = next(e for e in container.entrypoints if isinstance(e, NamekoRpc))
+    wire = json.dumps(entrypoint.rpc_consumer.replies[-1])
+    for internal in (
+        "psycopg",
+        "OperationalError",
+        "127.0.0.1",
+        "refused",
+        "sqlalchemy",
+    ):
+        assert internal not in wire
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sa_error(sa_exc.IntegrityError, pg.UniqueViolation("duplicate key")),
+        sa_error(sa_exc.ProgrammingError, pg.UndefinedTable("no such table")),
+        ValueError("a bug"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_any_other_error_reaches_the_caller_unchanged(error):
+    answer, worker_saw = run(toy_container(), error)
+    assert isinstance(answer, RemoteError)  # the gateway's 500 internal_error
+    assert answer.exc_type == type(error).__name__
+    assert worker_saw[1] is error
+
+
+def test_an_expected_error_and_a_result_are_untouched():
+    error = ce.Conflict("login_name_taken", "Taken.")
+    answer, worker_saw = run(toy_container(), error)
+    assert isinstance(answer, ce.Conflict) and answer.error_code == "login_name_taken"
+    assert worker_saw[1] is error
+    answer, worker_saw = run(toy_container())
+    assert answer == {"login_name": "zhang_wei"} and worker_saw is None
+
+
+def test_the_outage_is_logged_as_an_error_with_its_traceback(
+    refused_by_postgresql, caplog
+):
+    caplog.set_level(logging.INFO)
+    run(toy_container(), refused_by_postgresql)
+    finished = [r for r in caplog.records if r.getMessage() == "entrypoint finished"]
+    assert finished and finished[-1].levelno == logging.ERROR
+    assert finished[-1].outcome == "error"
+    assert finished[-1].error == "OperationalError"
+    assert finished[-1].exc_info[1] is refused_by_postgresql
+    told = [r for r in caplog.records if r.name == "servicekit.rpc"]
+    assert told and told[-1].dependency == "postgresql"
+    # nothing the caller sent is in any line (sensitive_arguments still redacted)
+    assert "Secret-1" not in caplog.text
+
+
+def test_expected_exceptions_and_sensitive_arguments_still_apply():
+    container = toy_container()
+    entrypoint = next(e for e in container.entrypoints if isinstance(e, NamekoRpc))
+    assert isinstance(entrypoint, srpc.Rpc)
+    assert entrypoint.expected_exceptions is ce.ServiceError
+    assert entrypoint.sensitive_arguments == ("password",)
+    redacted = get_redacted_args(entrypoint, "zhang_wei", "Secret-1")
+    assert redacted == {"login_name": "zhang_wei", "password": REDACTED, "error": None}
+
+
+@pytest.mark.parametrize("value, seconds", [(None, 5), ("", 5), (30, 30), ("7", 7)])
+def test_retry_after_setting(value, seconds):
+    config = {} if value is None else {"DEPENDENCY_RETRY_AFTER": value}
+    assert srpc.retry_after_setting(config) == seconds
+
+
+@pytest.mark.parametrize("value", [0, -1, "soon"])
+def test_a_nonsense_retry_after_stops_the_service(value):
+    with pytest.raises(ValueError):
+        toy_container(DEPENDENCY_RETRY_AFTER=value)
+
+
+def test_the_gateway_answers_503_with_retry_after(refused_by_postgresql):
+    """The whole chain but the broker: reply -> gateway -> HTTP."""
+    from gateway.app import create_app
+    from gateway.settings import Settings
+
+    from tests.unit.gateway.fakes import FakeRedis, FakeRpc
+
+    answer, _ = run(toy_container(DEPENDENCY_RETRY_AFTER=9), refused_by_postgresql)
+
+    def check_login_name(login_name):
+        raise answer
+
+    rpc = FakeRpc({("accounts", "check_login_name"): check_login_name})
+    app = create_app(Settings(environment="test"), rpc, FakeRedis())
+    result = falcon.testing.TestClient(app).simulate_get(
+        "/api/v1/login-names/zhang_wei"
+    )
+    assert result.status_code == 503
+    assert result.headers["Content-Type"] == "application/problem+json"
+    assert result.headers["Retry-After"] == "9"
+    assert result.json["code"] == "dependency_unavailable"
+    assert result.json["dependency"] == "postgresql"
