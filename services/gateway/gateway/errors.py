@@ -98,13 +98,17 @@ _PROBLEM_MEMBERS = frozenset(
 )
 
 
-def problem_from_service_error(error: ce.ServiceError) -> Problem:
+def problem_from_service_error(error: ce.ServiceError, retry_after: int) -> Problem:
+    """The problem for a contract error; a 503 always says when to retry (the
+    service's ``retry_after`` when it gave one, else ``retry_after``)."""
     status = status_for(error)
     # a service's details may not overwrite the problem's own members
     details = {k: v for k, v in error.details.items() if k not in _PROBLEM_MEMBERS}
     headers = {}
     if "retry_after" in details:
         headers["Retry-After"] = str(int(details["retry_after"]))
+    elif status == 503:
+        headers["Retry-After"] = str(retry_after)
     if status == 500:
         _log.error("unmapped service error %r", error)
         return Problem(500, "internal_error", "An unexpected error occurred.")
@@ -116,7 +120,7 @@ def register(app: falcon.App, retry_after: int) -> None:
         render(resp, ex)
 
     def on_service_error(req, resp, ex, params):
-        render(resp, problem_from_service_error(ex))
+        render(resp, problem_from_service_error(ex, retry_after))
 
     def on_unavailable(req, resp, ex, params):
         _log.warning("dependency unavailable: %s", ex)

@@ -6,6 +6,7 @@ import json
 
 import falcon.testing
 import pytest
+from contracts.errors import Unavailable
 from gateway.app import create_app
 from gateway.errors import STATUS_BY_ERROR
 from gateway.settings import Settings
@@ -89,6 +90,17 @@ def test_each_contract_error_maps_to_its_status_with_its_own_code(error_class, s
     assert body["code"] == "some_specific_code"
     assert body["detail"] == "explained"
     assert result.headers["Retry-After"] == "7"
+
+
+def test_a_services_unavailable_error_without_retry_after_still_says_when():
+    def raising(**kwargs):
+        raise Unavailable("dependency_unavailable", "otp did not answer")
+
+    rpc = FakeRpc({("accounts", "send_pipeline_canary"): raising})
+    result = client(rpc).simulate_post("/api/v1/dev/pipeline-canaries")
+    assert result.status_code == 503
+    assert result.json["code"] == "dependency_unavailable"
+    assert result.headers["Retry-After"] == "5"
 
 
 def test_an_absent_service_is_503_with_retry_after():
