@@ -6,7 +6,7 @@
 
 Starts its own isolated stack (own databases, vhost or broker, key prefix, port).
 Drills that restart a server get a private server started here on a free port
-(bench/servers.py), never the machine's shared ones, which other runs use:
+(tests/support/servers.py), never the machine's shared ones, which other runs use:
 
 kill:<service>  kill -9 the service (gateway: gunicorn and its workers) and start it
                 again at once; for every service in turn; on the shared servers
@@ -46,8 +46,8 @@ import sqlalchemy as sa
 
 from bench.harness import RESULTS, machine
 from bench.load import RegistrationLoad
-from bench.servers import PrivatePostgres, PrivateRabbit, PrivateRedis
 from tests.support.isolation import Isolation
+from tests.support.servers import PrivatePostgres, PrivateRabbit, PrivateRedis
 from tests.support.stack import NAMEKO_SERVICES, Stack, isolated_stack
 
 SERVICES = (*NAMEKO_SERVICES, "gateway")

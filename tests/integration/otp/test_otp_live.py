@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import threading
 import uuid
 from collections import Counter
@@ -19,7 +18,7 @@ from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
 from tests.integration.otp.conftest import CODE, random_ip, random_phone
-from tests.support.isolation import free_port
+from tests.support.servers import PrivateRedis
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -235,38 +234,13 @@ def test_an_accepted_sms_survives_an_otp_crash_and_a_carrier_outage(
     assert code not in text and phone.removeprefix("+86") not in text
 
 
-def _start_redis(port: int, folder) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-            "--dbfilename",
-            "dump.rdb",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    wait_for(client.ping, timeout=10, what="the private redis-server")
-    client.close()
-    return process
-
-
 def test_a_redis_restart_loses_codes_in_flight_and_never_revives_a_spent_code(
-    live_stack, calls, otp_copy, tmp_path
+    live_stack, calls, otp_copy
 ):
-    port = free_port()
-    server = _start_redis(port, tmp_path)
+    server = PrivateRedis()
+    server.start()
     try:
-        otp_copy(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        otp_copy(REDIS_URL=server.url)
         spent, in_flight, saved = random_phone(), random_phone(), random_phone()
         codes = {}
         for phone in (spent, in_flight, saved):
@@ -274,17 +248,16 @@ def test_a_redis_restart_loses_codes_in_flight_and_never_revives_a_spent_code(
             codes[phone] = calls.wait_code(phone)
         calls.verify(spent, codes[spent])
         # A snapshot taken while `saved` is still unused; then it is used.
-        direct = redis.Redis(port=port)
+        direct = redis.Redis(port=server.port)
         direct.save()
         calls.verify(saved, codes[saved])
 
         server.kill()
-        server.wait()
         down = requests.post(f"{calls.url}/captchas", timeout=10)
         problem(down, 503, "store_unavailable")
         assert int(down.headers["Retry-After"]) > 0
 
-        server = _start_redis(port, tmp_path)  # loads the snapshot
+        server.start()  # loads the snapshot
         assert any(b":otp:code:" in key for key in direct.keys("*")), (
             "snapshot not loaded"
         )
@@ -298,8 +271,7 @@ def test_a_redis_restart_loses_codes_in_flight_and_never_revives_a_spent_code(
         calls.verify(in_flight, code, "appeal")
         direct.close()
     finally:
-        server.kill()
-        server.wait()
+        server.remove()
 
 
 def test_production_refuses_to_start_with_the_development_key(live_stack):

@@ -1,4 +1,5 @@
-"""Private RabbitMQ, PostgreSQL and Redis servers for the fault drills.
+"""Private RabbitMQ, PostgreSQL and Redis servers, for the fault drills and the
+tests that stop or kill a server.
 
 Other people run tests against the machine's shared servers at the same time, so a
 drill that restarts a server restarts one of its own: started here on free ports in
@@ -86,6 +87,12 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=15)
+
+    def kill(self) -> None:
+        """A crash: SIGKILL, nothing saved (a later start loads the last snapshot)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
             self.process.wait(timeout=15)
 
     def remove(self) -> None:
