@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from contracts.errors import ServiceError
 from nameko.rpc import RpcProxy
+from servicekit.context import CallId, CorrelationId
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
@@ -15,9 +16,6 @@ from servicekit.metrics import Metrics
 from servicekit.redis import Redis
 from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
-
-from nameko.contextdata import ContextDataProvider
-from nameko.extensions import DependencyProvider
 from servicekit.workqueue import work_item
 
 from recovery import appeals, resets
@@ -39,17 +37,6 @@ ORG_SECRETS = (
     "appeal.contact_phone",
     "appeal.sms_code",
 )
-
-
-class CorrelationId(ContextDataProvider):
-    context_key = "correlation_id"
-
-
-class CallId(DependencyProvider):
-    """The worker's own call id: stored with the work it enqueues (trace parent)."""
-
-    def get_dependency(self, worker_ctx):
-        return worker_ctx.call_id
 
 
 def _now() -> datetime:

@@ -5,9 +5,8 @@ import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before a
 from datetime import UTC, datetime
 
 from contracts import errors as ce
-from nameko.contextdata import ContextDataProvider
-from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
+from servicekit.context import CallId, CorrelationId
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
@@ -24,17 +23,6 @@ from verification.dependencies import AccountsSubjects, Authority, Settings
 from verification.models import outbox, processed_events
 
 EXPECTED = (ce.ServiceError,)
-
-
-class CorrelationId(ContextDataProvider):
-    context_key = "correlation_id"
-
-
-class CallId(DependencyProvider):
-    """The worker's own call id: stored with the work it enqueues (trace parent)."""
-
-    def get_dependency(self, worker_ctx):
-        return worker_ctx.call_id
 
 
 def now() -> datetime:
