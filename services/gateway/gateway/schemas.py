@@ -1,4 +1,5 @@
-"""Reading request bodies: size, media type and JSON shape, before any RPC."""
+"""Reading request bodies: size, media type and JSON shape, before any RPC; and the
+field checks the gateway makes itself (a phone before a quota is counted)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from typing import Any
 
 import falcon
+from contracts.errors import InvalidInput, field_error
+from contracts.phones import PhoneInvalid, normalize_phone
 
 from gateway.errors import Problem
 
@@ -60,3 +63,19 @@ def _unstorable_text(value: Any) -> str | None:
             except UnicodeEncodeError:
                 return "The body is not valid UTF-8 text."
     return None
+
+
+def canonical_phone(raw: object, errors: list[dict]) -> str | None:
+    """The phone in canonical form, or None with a ``phone_invalid`` field error."""
+    try:
+        return normalize_phone(raw)  # type: ignore[arg-type]
+    except PhoneInvalid as exc:
+        errors.append(field_error("phone", "phone_invalid", str(exc)))
+        return None
+
+
+def raise_field_errors(errors: list[dict]) -> None:
+    """422 with every collected field error, the first one's code on top."""
+    if errors:
+        first = errors[0]
+        raise InvalidInput(first["code"], first["message"], {"errors": errors})

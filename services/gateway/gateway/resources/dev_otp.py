@@ -4,7 +4,7 @@ Not routed at all in production (and otp refuses them there too)."""
 from __future__ import annotations
 
 from gateway.middleware import rpc_context
-from gateway.resources.otp import canonical_phone, raise_field_errors
+from gateway.schemas import canonical_phone, raise_field_errors
 
 
 class CaptchaAnswer:

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import falcon
-from contracts.errors import InvalidInput, field_error
+from contracts.errors import field_error
 from contracts.otp import SMS_PURPOSES
-from contracts.phones import PhoneInvalid, normalize_phone
 
 from gateway.client_address import client_address, trusted_networks
 from gateway.middleware import rpc_context
 from gateway.quotas import ClientQuota
-from gateway.schemas import read_json
-
-
-def canonical_phone(raw: object, errors: list[dict]) -> str | None:
-    try:
-        return normalize_phone(raw)  # type: ignore[arg-type]
-    except PhoneInvalid as exc:
-        errors.append(field_error("phone", "phone_invalid", str(exc)))
-        return None
-
-
-def raise_field_errors(errors: list[dict]) -> None:
-    if errors:
-        first = errors[0]
-        raise InvalidInput(first["code"], first["message"], {"errors": errors})
+from gateway.schemas import canonical_phone, raise_field_errors, read_json
 
 
 class Captchas:
