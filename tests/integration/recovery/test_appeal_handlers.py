@@ -1,0 +1,751 @@
+"""recovery's appeal use cases against a real, migrated PostgreSQL and Redis (no
+Nameko, no broker): reviewers racing on one appeal, a decision racing with its own
+re-delivery, the recovery work item run twice or at once, decisions out of turn.
+
+Only what lies outside recovery is faked: accounts and otp, reached as in the
+service through ``dependencies.Remote`` (keyword calls; a transport failure becomes
+``Unavailable``), each keeping its documented promise (accounts applies a temporary
+password once per ``request_id``; otp queues a notice once per ``dedupe_key``) and
+recording every call it got.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+import secrets
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from contracts import errors as ce
+from contracts.phones import PhoneInvalid, normalize_phone
+from PIL import Image
+from recovery import appeals
+from recovery.dependencies import Remote
+from recovery.models import appeal_decisions, appeal_files, outbox, work_items
+from recovery.store import LookupStore, Quotas
+from servicekit.crypto import PersonalDataCipher
+from servicekit.migrate import upgrade
+from servicekit.outbox import add_event
+from servicekit.redis import Keyspace
+from servicekit.workqueue import RetryLater
+from sqlalchemy.orm import Session
+
+from tests.support.isolation import PG_SERVER, REDIS_SERVER
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
+CIPHER = PersonalDataCipher({"k1": b"\x07" * 32}, "k1", b"\x08" * 32)
+SETTINGS = appeals.AppealSettings(client_per_hour=10_000, subject_per_hour=10_000)
+ROUNDS = 3  # each race runs this many times on fresh appeals
+
+
+@pytest.fixture(scope="module")
+def engine():
+    url = f"{PG_SERVER}/recovery_h{secrets.token_hex(4)}"
+    upgrade(ROOT / "services" / "recovery", url)
+    engine = sa.create_engine(url, pool_size=10)
+    yield engine
+    engine.dispose()
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = url.rsplit("/", 1)[1]
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def keyspace():
+    client = redis.Redis.from_url(REDIS_SERVER, decode_responses=True)
+    space = Keyspace(client, f"rh{secrets.token_hex(4)}:")
+    yield space
+    for key in client.scan_iter(match=space.prefix + "*"):
+        client.delete(key)
+    client.close()
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- accounts and otp, as recovery sees them ------------------------------------------
+
+
+class AccountsProxy:
+    """accounts' RPCs that recovery calls. ``set_temporary_password`` keeps
+    accounts' promise: applied once per ``request_id`` (``processed_events``)."""
+
+    def __init__(self, login_name="zhang_wei", match=True, barrier=None):
+        self.login_name, self.match, self.barrier = login_name, match, barrier
+        self.account_id = "acc_" + secrets.token_hex(6)
+        self.calls: list[tuple[str, dict]] = []
+        self.applied: dict[str, dict] = {}  # request_id -> what was set
+        self.down = False
+        self._lock = threading.Lock()
+
+    def find_person_for_appeal(self, doc_type, doc_number, name):
+        self.calls.append(("find_person_for_appeal", {"doc_number": doc_number}))
+        if not self.match:
+            return None
+        return {
+            "account_id": self.account_id,
+            "login_name": self.login_name,
+            "name_matches": name == "张伟",
+        }
+
+    def find_organization_for_appeal(self, unit_name):
+        self.calls.append(("find_organization_for_appeal", {"unit_name": unit_name}))
+        if not self.match:
+            return None
+        return {"account_id": self.account_id, "login_name": self.login_name}
+
+    def set_temporary_password(self, account_id, password, phone, request_id):
+        kwargs = {
+            "account_id": account_id,
+            "password": password,
+            "phone": phone,
+            "request_id": request_id,
+        }
+        self.calls.append(("set_temporary_password", kwargs))
+        if self.barrier is not None:
+            self.barrier.wait(timeout=5)  # every racer is past its read
+        if self.down:
+            raise ConnectionError("accounts is down")  # a transport failure
+        with self._lock:
+            applied = request_id not in self.applied
+            if applied:
+                self.applied[request_id] = kwargs
+        return {
+            "account_id": account_id,
+            "login_name": self.login_name,
+            "applied": applied,
+        }
+
+    def sets(self) -> list[dict]:
+        return [kw for name, kw in self.calls if name == "set_temporary_password"]
+
+
+class OtpProxy:
+    """otp's RPCs that recovery calls. ``send_notice`` keeps otp's promise: a
+    repeat of a ``dedupe_key`` queues nothing and answers the first message id."""
+
+    def __init__(self, code_ok=True):
+        self.code_ok = code_ok
+        self.calls: list[tuple[str, dict]] = []
+        self.queued: dict[str, dict] = {}  # message id -> the notice
+        self._by_key: dict[str, str] = {}
+        self.down = False
+        self._lock = threading.Lock()
+
+    def verify_sms_code(self, phone, purpose, code):
+        self.calls.append(("verify_sms_code", {"phone": phone, "purpose": purpose}))
+        if not self.code_ok:
+            raise ce.InvalidInput("sms_code_invalid", "wrong", {"tries_left": 2})
+        return {"verified": True}
+
+    def check_captcha(self, captcha_id, answer):
+        self.calls.append(("check_captcha", {"captcha_id": captcha_id}))
+        if answer != "right":
+            raise ce.InvalidInput("captcha_invalid", "wrong")
+        return {"ok": True}
+
+    def send_notice(self, phone, template, params, dedupe_key=None):
+        notice = {"phone": phone, "template": template, "params": params}
+        self.calls.append(("send_notice", {**notice, "dedupe_key": dedupe_key}))
+        if self.down:
+            raise ConnectionError("otp is down")
+        with self._lock:
+            if dedupe_key in self._by_key:
+                return {"message_id": self._by_key[dedupe_key]}
+            message_id = "msg_" + secrets.token_hex(6)
+            self.queued[message_id] = notice
+            if dedupe_key is not None:
+                self._by_key[dedupe_key] = message_id
+        return {"message_id": message_id}
+
+    def notices(self) -> list[dict]:
+        return [kw for name, kw in self.calls if name == "send_notice"]
+
+
+class Deps:
+    """Builds the ``AppealDeps`` one call gets (a fresh session, as a worker does)."""
+
+    def __init__(self, engine, keyspace, accounts=None, otp=None, settings=SETTINGS):
+        self.engine, self.keyspace, self.settings = engine, keyspace, settings
+        self.accounts = accounts or AccountsProxy()
+        self.otp = otp or OtpProxy()
+
+    def __call__(self, clock=clock, emitted=None) -> appeals.AppealDeps:
+        session = Session(self.engine, expire_on_commit=False)
+
+        def emit(event_type, data):
+            if emitted is not None:
+                emitted(event_type, data)
+            return add_event(
+                session,
+                outbox,
+                source="recovery",
+                event_type=event_type,
+                data=data,
+                correlation_id="req-1",
+            )
+
+        return appeals.AppealDeps(
+            session=session,
+            emit=emit,
+            cipher=CIPHER,
+            accounts=Remote(self.accounts, "accounts", 5),
+            otp=Remote(self.otp, "otp", 5),
+            quotas=Quotas(self.keyspace),
+            lookups=LookupStore(self.keyspace),
+            settings=self.settings,
+            clock=clock,
+            correlation_id="req-1",
+        )
+
+
+@pytest.fixture
+def make(engine, keyspace):
+    def make(**kwargs) -> Deps:
+        return Deps(engine, keyspace, **kwargs)
+
+    return make
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+_random = random.Random()
+
+
+def random_phone() -> str:
+    while True:
+        try:
+            return normalize_phone(f"+86139{_random.randrange(10**8):08d}")
+        except PhoneInvalid:
+            continue
+
+
+def png() -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def person(phone: str | None = None) -> dict:
+    return {
+        "name": "张伟",
+        "identity_region": "other",
+        "doc_type": "passport",
+        "doc_number": "e 1234567",
+        "phone": phone or random_phone(),
+        "sms_code": "123456",
+    }
+
+
+def submit(deps: Deps, phone: str | None = None, **kwargs) -> dict:
+    return appeals.submit_person_appeal(
+        deps(**kwargs),
+        person(phone),
+        {"id_front": png(), "id_back": png()},
+        "198.18.0.7",
+    )
+
+
+def decide(deps: Deps, case_id, decision="approve", reviewer="rev_1", **kwargs):
+    return appeals.decide_review_case(
+        deps(**kwargs), case_id, decision, f"{decision}: checked", reviewer
+    )
+
+
+def recover(deps: Deps, appeal_id: str) -> str:
+    return appeals.recover_account(deps(), appeal_id, payload(deps.engine, appeal_id))
+
+
+# --- what the database holds -------------------------------------------------------------
+
+
+def appeal_row(engine, appeal_id: str):
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT * FROM appeals WHERE appeal_id = :a"), {"a": appeal_id}
+        ).one_or_none()
+
+
+def count_appeals(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM appeals")).scalar_one()
+
+
+def audit(engine, appeal_id: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [
+            (r.reviewer_id, r.decision, r.from_status, r.to_status)
+            for r in conn.execute(
+                sa.select(appeal_decisions)
+                .where(appeal_decisions.c.appeal_id == appeal_id)
+                .order_by(appeal_decisions.c.id)
+            )
+        ]
+
+
+def work(engine, appeal_id: str) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(
+            conn.execute(
+                sa.select(work_items.c.kind).where(work_items.c.ref == appeal_id)
+            ).scalars()
+        )
+
+
+def payload(engine, appeal_id: str) -> dict:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(work_items.c.payload).where(
+                work_items.c.kind == appeals.RECOVER_ACCOUNT,
+                work_items.c.ref == appeal_id,
+            )
+        ).scalar_one()
+
+
+def events(engine, appeal_id: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(outbox.c.event_type)
+                .where(outbox.c.envelope["data"]["appeal_id"].astext == appeal_id)
+                .order_by(outbox.c.created_at)
+            ).scalars()
+        )
+
+
+def file_count(engine, appeal_id: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count()).where(appeal_files.c.appeal_id == appeal_id)
+        ).scalar_one()
+
+
+def waiting_for_a_lock(engine) -> int:
+    """Backends of this database blocked on a lock (a racer at FOR UPDATE)."""
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+
+
+def deciding(deps: Deps, appeal_id: str, decision: str, reviewer: str, overlaps):
+    """One racing reviewer: its own session, and the clock of ``holding_the_case``."""
+    return lambda: decide(
+        deps,
+        appeal_id,
+        decision,
+        reviewer,
+        clock=holding_the_case(deps.engine, overlaps),
+    )
+
+
+def recovering(deps: Deps, appeal_id: str, item: dict):
+    """One racing copy of the recovery work item, with its own session."""
+    return lambda: appeals.recover_account(deps(), appeal_id, item)
+
+
+def race(*calls) -> list:
+    """Run the calls in threads released together; each result or raised error."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait(timeout=5)
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the race's outcome is the result
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def holding_the_case(engine, overlaps: list):
+    """A clock for the deciding racer: it is asked the time after it locked and
+    checked the case, so it waits (up to 2 s) until its rival is seen blocked on
+    that lock: the rival really arrived while the decision was in flight."""
+
+    def clock_after_rival_blocked() -> datetime:
+        deadline = time.monotonic() + 2
+        while not waiting_for_a_lock(engine):
+            if time.monotonic() > deadline:
+                overlaps.append(False)
+                return datetime.now(UTC)
+            time.sleep(0.01)
+        overlaps.append(True)
+        return datetime.now(UTC)
+
+    return clock_after_rival_blocked
+
+
+# --- submitting ---------------------------------------------------------------------------
+
+
+def test_a_person_appeal_is_stored_encrypted_once_and_answers_only_its_ticket(
+    engine, make
+):
+    deps = make()
+    phone = random_phone()
+    answer = submit(deps, phone)
+    appeal_id = answer["appeal_id"]
+    assert answer["status"] == "submitted" and appeal_id.startswith("apl_")
+    row = appeal_row(engine, appeal_id)
+    assert (row.kind, row.status, row.doc_type) == ("person", "submitted", "passport")
+    assert (row.matched_account_id, row.name_matches) == (
+        deps.accounts.account_id,
+        True,
+    )
+    assert phone not in row.phone_enc and "1234567" not in row.doc_number_enc
+    assert CIPHER.decrypt(row.phone_enc, appeals.PHONE) == phone
+    assert CIPHER.decrypt(row.doc_number_enc, appeals.DOC_NUMBER) == "E1234567"
+    assert row.ticket_hash == appeals.ticket_hash(answer["ticket"])
+    assert file_count(engine, appeal_id) == 2
+    assert events(engine, appeal_id) == ["appeal_submitted"]
+    assert work(engine, appeal_id) == []
+    assert deps.otp.calls == [
+        ("verify_sms_code", {"phone": phone, "purpose": "appeal"})
+    ]
+
+    status = appeals.get_appeal_status(deps(), appeal_id, answer["ticket"])
+    assert (status["status"], status["decided_at"], status["reason"]) == (
+        "submitted",
+        None,
+        None,
+    )
+    for wrong in ("wrong-ticket", None):
+        with pytest.raises(ce.NotFound) as hidden:
+            appeals.get_appeal_status(deps(), appeal_id, wrong)
+        assert hidden.value.error_code == "appeal_not_found"
+
+
+def test_a_refused_sms_code_or_quota_stores_nothing(engine, make):
+    before = count_appeals(engine)
+    refusing = make(otp=OtpProxy(code_ok=False))
+    with pytest.raises(ce.InvalidInput) as refused:
+        submit(refusing)
+    assert refused.value.error_code == "sms_code_invalid"
+    assert refused.value.details["tries_left"] == 2
+    assert refusing.accounts.calls == []  # no lookup for an unproven phone
+
+    tight = make(
+        settings=appeals.AppealSettings(client_per_hour=10_000, subject_per_hour=1)
+    )
+    phone = random_phone()
+    submit(tight, phone)
+    with pytest.raises(ce.RateLimited) as limited:
+        submit(tight, phone)
+    assert limited.value.error_code == "recovery_rate_limited"
+    assert limited.value.details["retry_after"] > 0
+    assert len(tight.otp.calls) == 1  # the second code was never spent
+    assert count_appeals(engine) == before + 1
+
+
+def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused(
+    engine, make
+):
+    deps = make()
+    with pytest.raises(ce.InvalidInput) as captcha:
+        appeals.start_organization_lookup(
+            deps(), "示例科技有限公司", "cap_1", "no", "ip"
+        )
+    assert captcha.value.error_code == "captcha_invalid"
+    lookup = appeals.start_organization_lookup(
+        deps(), " 示例科技有限公司 ", "cap_1", "right", "198.18.0.9"
+    )
+    assert lookup["expires_in"] == SETTINGS.lookup_ttl_seconds
+    appeal = {
+        "lookup_id": lookup["lookup_id"],
+        "contact_name": "李娜",
+        "contact_phone": random_phone(),
+        "sms_code": "654321",
+    }
+    files = {"licence": png(), "id_front": png(), "id_back": png()}
+    answer = appeals.submit_organization_appeal(deps(), appeal, files, "198.18.0.9")
+    row = appeal_row(engine, answer["appeal_id"])
+    assert (row.kind, row.matched_account_id) == (
+        "organization",
+        deps.accounts.account_id,
+    )
+    assert CIPHER.decrypt(row.unit_name_enc, appeals.UNIT_NAME) == "示例科技有限公司"
+    assert file_count(engine, answer["appeal_id"]) == 3
+
+    before = count_appeals(engine)
+    with pytest.raises(ce.InvalidInput) as stale:
+        appeals.submit_organization_appeal(
+            deps(), {**appeal, "lookup_id": "lku_gone"}, files, "198.18.0.9"
+        )
+    assert stale.value.error_code == "lookup_invalid"
+    assert count_appeals(engine) == before
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+
+PAIRS = [("approve", "approve"), ("approve", "reject"), ("reject", "reject")]
+
+
+@pytest.mark.parametrize(("first", "second"), PAIRS)
+def test_two_reviewers_deciding_at_once_record_exactly_one_decision(
+    engine, make, first, second
+):
+    deps = make()
+    for _ in range(ROUNDS):
+        appeal_id = submit(deps)["appeal_id"]
+        overlaps: list[bool] = []
+        results = race(
+            deciding(deps, appeal_id, first, "rev_a", overlaps),
+            deciding(deps, appeal_id, second, "rev_b", overlaps),
+        )
+        won = [r for r in results if isinstance(r, dict)]
+        lost = [r for r in results if isinstance(r, Exception)]
+        assert len(won) == 1 and len(lost) == 1, results
+        assert isinstance(lost[0], ce.Conflict) and lost[0].error_code == "case_closed"
+        winner = won[0]
+        decision = "approve" if winner["status"] == "approved" else "reject"
+        assert lost[0].details == {"case_status": winner["status"]}
+        reviewer = ("rev_a", "rev_b")[results.index(winner)]
+        assert audit(engine, appeal_id) == [
+            (reviewer, decision, "submitted", winner["status"])
+        ]
+        assert [d["reviewer_id"] for d in winner["decisions"]] == [reviewer]
+        follow_up = (
+            appeals.RECOVER_ACCOUNT
+            if decision == "approve"
+            else appeals.NOTIFY_REJECTION
+        )
+        assert work(engine, appeal_id) == sorted([follow_up, appeals.PURGE_FILES])
+        assert events(engine, appeal_id) == [
+            "appeal_submitted",
+            "appeal_approved" if decision == "approve" else "appeal_rejected",
+        ]
+        assert appeal_row(engine, appeal_id).status == winner["status"]
+        assert overlaps == [True]  # the rival was blocked while one decided
+
+
+def test_a_decision_racing_with_its_own_redelivery_is_applied_once(engine, make):
+    deps = make()
+    for _ in range(ROUNDS):
+        appeal_id = submit(deps)["appeal_id"]
+        overlaps: list[bool] = []
+        results = race(*[deciding(deps, appeal_id, "approve", "rev_1", overlaps)] * 2)
+        assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+        assert audit(engine, appeal_id) == [
+            ("rev_1", "approve", "submitted", "approved")
+        ]
+        assert work(engine, appeal_id) == sorted(
+            [appeals.RECOVER_ACCOUNT, appeals.PURGE_FILES]
+        )
+        assert events(engine, appeal_id) == ["appeal_submitted", "appeal_approved"]
+        assert set(payload(engine, appeal_id)) == {"password_enc"}
+        assert overlaps == [True]  # the re-delivery was blocked while one decided
+
+
+def test_a_case_whose_submission_has_not_committed_cannot_be_decided(engine, make):
+    deps = make()
+    stored, release = threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def hold_the_submission(event_type, data):
+        seen.update(data)
+        stored.set()  # the appeal and its files are written, not yet committed
+        release.wait(timeout=10)
+
+    submitting = threading.Thread(
+        target=lambda: seen.update(answer=submit(deps, emitted=hold_the_submission))
+    )
+    submitting.start()
+    try:
+        assert stored.wait(timeout=10)
+        with pytest.raises(ce.NotFound) as early:
+            decide(deps, seen["appeal_id"])
+        assert early.value.error_code == "case_not_found"
+    finally:
+        release.set()
+        submitting.join(timeout=10)
+    appeal_id = seen["answer"]["appeal_id"]
+    assert appeal_id == seen["appeal_id"]
+    assert audit(engine, appeal_id) == [] and work(engine, appeal_id) == []
+    assert decide(deps, appeal_id)["status"] == "approved"  # now it is submitted
+
+
+def test_a_closed_case_refuses_every_later_decision(engine, make):
+    deps = make()
+    approved = submit(deps)["appeal_id"]
+    decided = decide(deps, approved, reviewer="rev_a")
+    assert decided["status"] == "approved" and decided["decided_at"]
+    for decision in ("approve", "reject"):
+        with pytest.raises(ce.Conflict) as closed:
+            decide(deps, approved, decision, "rev_b")
+        assert closed.value.error_code == "case_closed"
+        assert closed.value.details == {"case_status": "approved"}
+    assert recover(deps, approved) == "recovered"
+    with pytest.raises(ce.Conflict) as closed:
+        decide(deps, approved, "reject", "rev_b")
+    assert closed.value.details == {"case_status": "recovered"}
+    assert audit(engine, approved) == [("rev_a", "approve", "submitted", "approved")]
+
+    rejected = submit(deps)["appeal_id"]
+    decide(deps, rejected, "reject", "rev_a")
+    with pytest.raises(ce.Conflict) as closed:
+        decide(deps, rejected, "approve", "rev_b")
+    assert closed.value.details == {"case_status": "rejected"}
+    assert audit(engine, rejected) == [("rev_a", "reject", "submitted", "rejected")]
+    assert events(engine, rejected) == ["appeal_submitted", "appeal_rejected"]
+
+    with pytest.raises(ce.NotFound) as unknown:
+        decide(deps, "apl_" + "0" * 32)
+    assert unknown.value.error_code == "case_not_found"
+
+
+def test_bad_decisions_and_an_unmatched_approval_write_nothing(engine, make):
+    deps = make(accounts=AccountsProxy(match=False))
+    appeal_id = submit(deps)["appeal_id"]
+    assert appeal_row(engine, appeal_id).matched_account_id is None
+    with pytest.raises(ce.Conflict) as unmatched:
+        decide(deps, appeal_id, "approve")
+    assert unmatched.value.error_code == "no_matching_account"
+    for decision, reason, code in [
+        ("maybe", "why", "decision_invalid"),
+        ("reject", "   ", "reason_required"),
+        ("reject", "x" * 1001, "reason_too_long"),
+    ]:
+        with pytest.raises(ce.InvalidInput) as refused:
+            appeals.decide_review_case(deps(), appeal_id, decision, reason, "rev_1")
+        assert refused.value.error_code == code
+    assert audit(engine, appeal_id) == [] and work(engine, appeal_id) == []
+    assert appeal_row(engine, appeal_id).status == "submitted"
+    assert decide(deps, appeal_id, "reject")["status"] == "rejected"
+
+
+# --- the work after a decision ---------------------------------------------------------------
+
+
+def test_recovery_run_again_sets_one_password_and_sends_one_sms(engine, make):
+    deps = make()
+    phone = random_phone()
+    appeal_id = submit(deps, phone)["appeal_id"]
+    decide(deps, appeal_id)
+    item = payload(engine, appeal_id)
+
+    deps.otp.down = True  # a crash between the two calls: the password is set ...
+    with pytest.raises(RetryLater) as later:
+        appeals.recover_account(deps(), appeal_id, item)
+    assert later.value.error_code == "dependency_unavailable"
+    assert appeal_row(engine, appeal_id).status == "approved"
+    assert payload(engine, appeal_id) == item  # ... and still sendable
+    deps.otp.down = False
+    assert appeals.recover_account(deps(), appeal_id, item) == "recovered"
+    # the lease ran out: another copy runs the item it claimed earlier
+    assert appeals.recover_account(deps(), appeal_id, item) == "skipped"
+
+    sets = deps.accounts.sets()
+    assert len(sets) == 2 and sets[0] == sets[1]  # the same password both times
+    assert sets[0]["request_id"] == appeal_id and sets[0]["phone"] == phone
+    assert list(deps.accounts.applied) == [appeal_id]
+    password = sets[0]["password"]
+    assert [n["dedupe_key"] for n in deps.otp.notices()] == [appeal_id, appeal_id]
+    assert list(deps.otp.queued.values()) == [
+        {
+            "phone": phone,
+            "template": "temporary_password",
+            "params": {"login_name": "zhang_wei", "password": password},
+        }
+    ]
+    assert appeal_row(engine, appeal_id).status == "recovered"
+    assert payload(engine, appeal_id) == {}  # the encrypted password is gone
+
+
+def test_two_recoveries_at_once_set_one_password_and_send_one_sms(engine, make):
+    for _ in range(ROUNDS):
+        deps = make(accounts=AccountsProxy(barrier=threading.Barrier(2)))
+        answer = submit(deps)
+        appeal_id = answer["appeal_id"]
+        decide(deps, appeal_id)
+        item = payload(engine, appeal_id)
+        results = race(*[recovering(deps, appeal_id, item)] * 2)
+        assert sorted(results, key=str) == ["recovered", "skipped"], results
+        sets = deps.accounts.sets()
+        assert len(sets) == 2 and sets[0] == sets[1]
+        assert list(deps.accounts.applied) == [appeal_id]
+        assert len(deps.otp.queued) == 1
+        (notice,) = deps.otp.queued.values()
+        assert notice["params"]["password"] == sets[0]["password"]
+        assert appeal_row(engine, appeal_id).status == "recovered"
+        assert payload(engine, appeal_id) == {}
+        status = appeals.get_appeal_status(deps(), appeal_id, answer["ticket"])
+        assert status["status"] == "approved"  # recovered shows as approved
+
+
+def test_an_outage_at_accounts_retries_later_and_changes_nothing(engine, make):
+    deps = make()
+    appeal_id = submit(deps)["appeal_id"]
+    decide(deps, appeal_id)
+    item = payload(engine, appeal_id)
+    deps.accounts.down = True
+    with pytest.raises(RetryLater):
+        appeals.recover_account(deps(), appeal_id, item)
+    assert deps.otp.notices() == [] and deps.accounts.applied == {}
+    assert appeal_row(engine, appeal_id).status == "approved"
+    assert payload(engine, appeal_id) == item
+
+
+def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
+    deps = make()
+    phone = random_phone()
+    answer = submit(deps, phone)
+    appeal_id = answer["appeal_id"]
+    decide(deps, appeal_id, "reject")
+    assert appeals.recover_account(deps(), appeal_id, {"password_enc": "x"}) == (
+        "skipped"
+    )
+    assert deps.accounts.sets() == []
+    assert appeals.notify_rejection(deps(), appeal_id) == "sent"
+    assert appeals.notify_rejection(deps(), appeal_id) == "sent"
+    assert [n["dedupe_key"] for n in deps.otp.notices()] == [
+        f"{appeal_id}:rejected"
+    ] * 2
+    assert list(deps.otp.queued.values()) == [
+        {
+            "phone": phone,
+            "template": "appeal_rejected",
+            "params": {"ticket": appeal_id, "reason": "reject: checked"},
+        }
+    ]
+    status = appeals.get_appeal_status(deps(), appeal_id, answer["ticket"])
+    assert (status["status"], status["reason"]) == ("rejected", "reject: checked")
+    assert status["decided_at"] is not None
+
+    assert appeals.purge_files(deps(), appeal_id) == 2
+    assert appeals.purge_files(deps(), appeal_id) == 0
+    assert file_count(engine, appeal_id) == 0
+    with engine.connect() as conn:
+        due = conn.execute(
+            sa.select(work_items.c.next_attempt_at).where(
+                work_items.c.kind == appeals.PURGE_FILES,
+                work_items.c.ref == appeal_id,
+            )
+        ).scalar_one()
+    retention = timedelta(seconds=SETTINGS.retention_seconds)
+    assert abs(due - (clock() + retention)) < timedelta(minutes=1)
+
+    approved = submit(deps)["appeal_id"]
+    decide(deps, approved)
+    assert appeals.notify_rejection(deps(), approved) == "skipped"
