@@ -570,7 +570,7 @@ def decide_review_case(
             )
         target = advance_appeal(row.status, trigger)
         now = deps.clock()
-        repo.transition(
+        moved = repo.transition(
             session,
             case_id,
             from_status=row.status,
@@ -579,6 +579,12 @@ def decide_review_case(
             decided_at=now,
             reason=reason,
         )
+        if not moved:  # a second guard beside the lock: the row left `submitted`
+            raise Conflict(
+                "case_closed",
+                "The appeal is not waiting for a review.",
+                {"case_status": repo.get_appeal(session, case_id).status},
+            )
         repo.insert_decision(
             session,
             appeal_id=case_id,
