@@ -2,14 +2,15 @@
 
     .venv/bin/python bench/verification_drain.py --cases 300 --latency-ms 50
 
-Starts a throwaway stack (as the tests do), with accounts played by the test
-stand-in (tests/support/accounts_stub.py) so that only verification is measured.
-For each run it stops verification, publishes ``--cases`` ``person_registered``
-events (half of the people in the authority's registry), starts the copies and
-times how long until every case has an outcome; then it checks that each case was
-decided exactly once. The simulated authority takes ``--latency-ms`` per call; each
-copy runs ``--concurrency`` checks at a time, so the ceiling is about
-copies x concurrency / latency cases per second.
+Starts a throwaway stack (as the tests do), every service real. For each run it
+stops verification, registers ``--cases`` people over HTTP (half of them in the
+authority's registry; their ``person_registered`` events wait in verification's
+queue), starts the copies and times how long until every case has an outcome;
+then it checks that each case was decided exactly once. Each check asks the real
+accounts for the person's data (``get_verification_subject``) and the simulated
+authority, which takes ``--latency-ms`` per call; each copy runs ``--concurrency``
+checks at a time, so the ceiling is about copies x concurrency / latency cases per
+second. The registrations themselves (argon2id hashing) are not timed.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,47 +30,24 @@ os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 import sqlalchemy as sa
 
-from tests.support import events
+from tests.support import client
 from tests.support.isolation import Isolation
-from tests.support.stack import Stack
+from tests.support.stack import NAMEKO_SERVICES, Stack
 from tests.support.waiting import wait_for
 
 
-def start_stub(stack: Stack, path: Path) -> None:
-    stack.start_command(
-        "accounts",
-        0,
-        [
-            sys.executable,
-            "-m",
-            "nameko",
-            "run",
-            "--config",
-            str(ROOT / "services/accounts/config.yml"),
-            "tests.support.accounts_stub",
-        ],
-        ROOT,
-        ACCOUNTS_STUB_PATH=str(path),
-    )
+def register_people(url: str, n: int, registry: Path) -> list[str]:
+    """Register ``n`` people over HTTP, four at a time, the even ones in the
+    authority's registry; their account ids."""
 
+    def register(i: int) -> str:
+        _, answer = client.register_person(
+            url, client.person_body(), registry=registry if i % 2 == 0 else None
+        )
+        return answer["account_id"]
 
-def make_people(n: int, stub: dict, registry: Path) -> list[str]:
-    ids = []
-    with registry.open("a", encoding="utf-8") as handle:
-        for i in range(n):
-            account_id = "acc_" + secrets.token_hex(8)
-            number = "E" + str(secrets.randbelow(10**8)).zfill(8)
-            stub["subjects"][account_id] = {
-                "account_id": account_id,
-                "account_kind": "person",
-                "name": "压测" + str(i),
-                "doc_type": "passport",
-                "doc_number": number,
-            }
-            if i % 2 == 0:
-                handle.write(f"person,压测{i},passport,{number},,\n")
-            ids.append(account_id)
-    return ids
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(register, range(n)))
 
 
 def decided(engine, ids: list[str]) -> int:
@@ -107,9 +85,6 @@ def main() -> int:
     isolation = Isolation()
     isolation.create()
     stack = Stack(isolation, Path(tempfile.mkdtemp(prefix="verification-drain-")))
-    stub_path = stack.log_dir / "accounts.json"
-    stub = {"subjects": {}, "sessions": {}}
-    stub_path.write_text(json.dumps(stub))
     env = {
         "AUTHORITY_LATENCY_MS": str(args.latency_ms),
         "WORK_CONCURRENCY": str(args.concurrency),
@@ -117,28 +92,14 @@ def main() -> int:
     results = []
     try:
         stack.migrate()
-        for service in ("otp", "recovery", "gateway"):
-            stack.start(service)
-        start_stub(stack, stub_path)
+        for service in (*NAMEKO_SERVICES, "gateway"):
+            stack.start(service, **(env if service == "verification" else {}))
         engine = sa.create_engine(isolation.db_url("verification"))
-        stack.start("verification", **env)
         stack.wait_ready()
         for copies in (1, 2):
             for key in [k for k in list(stack.processes) if k[0] == "verification"]:
                 stack.kill(*key)
-            ids = make_people(args.cases, stub, stack.authority_registry)
-            stub_path.write_text(json.dumps(stub, ensure_ascii=False))
-            events.publish(
-                isolation.amqp_uri,
-                *(
-                    events.envelope(
-                        "accounts",
-                        "person_registered",
-                        {"account_id": a, "account_kind": "person"},
-                    )
-                    for a in ids
-                ),
-            )
+            ids = register_people(stack.url, args.cases, stack.authority_registry)
             for copy in range(copies):
                 stack.start("verification", copy, **env)
             stack.wait_ready()

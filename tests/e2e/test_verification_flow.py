@@ -49,25 +49,7 @@ class Platform:
 
     def reviewer(self) -> dict:
         """A reviewer made with accounts' operator CLI, past its first login."""
-        login = "rv_" + secrets.token_hex(4)
-        created = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "accounts.cli",
-                "create-reviewer",
-                "--login-name",
-                login,
-                "--name",
-                "审核员",
-            ],
-            cwd=ROOT / "services/accounts",
-            env=self.stack.env(),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        temporary = json.loads(created.stdout)["temporary_password"]
+        login, temporary = client.create_reviewer(self.stack.env())
         first = self.log_in(login, temporary)
         assert first["must_change_password"]
         # a temporary password opens nothing but the password change
@@ -75,17 +57,7 @@ class Platform:
             self.http("GET", "/admin/review-cases", first["token"]).status_code == 403
         )
         new_password = "Rev1ewer!" + secrets.token_hex(4)
-        changed = self.http(
-            "PUT",
-            "/me/password",
-            first["token"],
-            json={
-                "current_password": temporary,
-                "new_password": new_password,
-                "new_password_confirmation": new_password,
-            },
-        )
-        assert changed.status_code in (200, 204), changed.text
+        client.change_password(self.url, first["token"], temporary, new_password)
         me = self.http("GET", "/me", first["token"]).json()
         return {"account_id": me["account_id"], "token": first["token"]}
 

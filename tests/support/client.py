@@ -1,15 +1,22 @@
-"""A citizen's HTTP client for a dev/test stack, shared by the e2e tests and bench/.
+"""A citizen's HTTP client for a dev/test stack, shared by the e2e and integration
+tests and bench/.
 
 Registration needs an SMS code, and an SMS code needs a solved captcha: on a dev or
 test stack both come from the dev endpoints (``GET /dev/captchas/{id}`` gives the
 answer, ``GET /dev/sms-outbox`` the messages sent). Every helper takes the gateway's
 ``/api/v1`` URL and an optional ``requests.Session`` (one per thread when loading).
+Reviewers are made as an operator makes them, with accounts' CLI
+(:func:`create_reviewer`).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import random
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -19,6 +26,16 @@ from tests import identity_data as gen
 from tests.support.waiting import wait_for
 
 CODE = re.compile(r"验证码为(\d{6})")
+ACCOUNTS_FOLDER = Path(__file__).resolve().parents[2] / "services/accounts"
+# the columns of the simulated authority's registry file
+REGISTRY_COLUMNS = (
+    "kind",
+    "name",
+    "doc_type",
+    "doc_number",
+    "credit_code",
+    "legal_representative_name",
+)
 _registry_lock = threading.Lock()
 
 
@@ -80,10 +97,36 @@ def sms_code(
     )
 
 
-def add_to_registry(registry: Path, body: dict) -> None:
-    """Put the person of a registration ``body`` in the simulated authority's
-    registry (AUTHORITY_REGISTRY_PATH), so verification passes them."""
-    line = f"person,{body['name']},{body['doc_type']},{body['doc_number']},,\n"
+def registry_entry(body: dict, **changes: str) -> dict:
+    """The simulated authority's record of the person or organisation of a
+    registration ``body`` (the registry's columns), with ``changes`` made to it."""
+    if "credit_code" in body:
+        entry = {
+            "kind": "organization",
+            "name": body["name"],
+            "doc_type": "",
+            "doc_number": "",
+            "credit_code": body["credit_code"],
+            "legal_representative_name": body["legal_representative"]["name"],
+        }
+    else:
+        entry = {
+            "kind": "person",
+            "name": body["name"],
+            "doc_type": body["doc_type"],
+            "doc_number": body["doc_number"],
+            "credit_code": "",
+            "legal_representative_name": "",
+        }
+    return {**entry, **changes}
+
+
+def add_to_registry(registry: Path, body: dict, **changes: str) -> None:
+    """Put the person or organisation of a registration ``body`` in the simulated
+    authority's registry (AUTHORITY_REGISTRY_PATH), so verification passes them;
+    ``changes`` record something else than was registered (``name=...``)."""
+    entry = registry_entry(body, **changes)
+    line = ",".join(entry[column] for column in REGISTRY_COLUMNS) + "\n"
     with _registry_lock, registry.open("a", encoding="utf-8") as handle:
         handle.write(line)
 
@@ -120,10 +163,31 @@ def register_person(
     return body, _expect(answer, 201).json()
 
 
+def organization_body(rng: random.Random | None = None, **overrides) -> dict:
+    """A valid organisation registration with a name and a legal representative
+    of its own (the main agent's sms_code still to fill)."""
+    rng = rng or random.Random()
+    word = "".join(rng.choice("华信达兴远通宏泰安瑞") for _ in range(3))
+    overrides.setdefault("name", f"示例{word}科技有限公司")
+    body = gen.organization_registration(rng, **overrides)
+    body["legal_representative"]["name"] = "法人" + "".join(
+        rng.choice("伟芳娜敏静丽强磊军洋") for _ in range(2)
+    )
+    return body
+
+
 def register_organization(
-    url: str, session: requests.Session | None = None
+    url: str,
+    session: requests.Session | None = None,
+    body: dict | None = None,
+    registry: Path | None = None,
 ) -> tuple[dict, dict]:
-    body = gen.organization_registration(random.Random())
+    """Register an organisation over HTTP (captcha, the main agent's SMS code,
+    POST); (body sent, answer). With ``registry`` it is first added to the
+    authority's registry."""
+    body = copy.deepcopy(body or gen.organization_registration(random.Random()))
+    if registry is not None:
+        add_to_registry(registry, body)
     agent = body["main_agent"]
     agent["sms_code"] = sms_code(url, agent["phone"], "register_organization", session)
     http = session or requests
@@ -163,3 +227,59 @@ def log_in_solving_captcha(
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def create_reviewer(env: dict[str, str], name: str = "审核员") -> tuple[str, str]:
+    """A reviewer made as an operator makes one, with accounts' CLI against the
+    database in ``env`` (a stack's ``env()``); (login name, temporary password)."""
+    login_name = "rv_" + "".join(random.choice("0123456789abcdef") for _ in range(10))
+    created = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "accounts.cli",
+            "create-reviewer",
+            "--login-name",
+            login_name,
+            "--name",
+            name,
+        ],
+        cwd=ACCOUNTS_FOLDER,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return login_name, json.loads(created.stdout)["temporary_password"]
+
+
+def change_password(
+    url: str, token: str, current: str, new: str, timeout: float = 10
+) -> None:
+    answer = requests.put(
+        f"{url}/me/password",
+        json={
+            "current_password": current,
+            "new_password": new,
+            "new_password_confirmation": new,
+        },
+        headers=bearer(token),
+        timeout=timeout,
+    )
+    _expect(answer, 204)
+
+
+def reviewer_session(url: str, env: dict[str, str]) -> dict:
+    """A new reviewer past the first login (the temporary password changed):
+    ``{account_id, login_name, token}``."""
+    login_name, temporary = create_reviewer(env)
+    first = _expect(log_in_solving_captcha(url, login_name, temporary), 201).json()
+    change_password(url, first["token"], temporary, "Rev1ewer!" + login_name[-6:])
+    me = _expect(
+        requests.get(f"{url}/me", headers=bearer(first["token"]), timeout=10), 200
+    )
+    return {
+        "account_id": me.json()["account_id"],
+        "login_name": login_name,
+        "token": first["token"],
+    }

@@ -1,47 +1,81 @@
-"""Publishing a service's events from a test, exactly as its outbox relay would."""
+"""A service's real events, read back and delivered again as its outbox relay did.
+
+For tests of how a consumer handles a duplicate or late delivery of an event
+another service really emitted: :func:`emitted` reads the events from the emitting
+service's outbox table, :func:`take` takes an undelivered one off a consumer's
+queue (it then arrives late, when the test gives it back), :func:`publish` sends
+events to the source's exchange with the same body and headers as the relay.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
-from kombu import Connection
+import sqlalchemy as sa
+from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
 
-def envelope(
-    source: str,
-    event_type: str,
-    data: dict,
-    correlation_id: str | None = None,
-    occurred_at: datetime | None = None,
-) -> dict:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": event_type,
-        "source": source,
-        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
-        "correlation_id": correlation_id,
-        "data": data,
-    }
+@dataclass(frozen=True)
+class Event:
+    envelope: dict
+    headers: dict  # the AMQP headers (``nameko.correlation_id``...)
+
+    @property
+    def event_id(self) -> str:
+        return self.envelope["event_id"]
 
 
-def publish(amqp_uri: str, *envelopes: dict) -> None:
-    """Publish each envelope to its source's event exchange (publisher confirms)."""
+def emitted(db_url: str, event_type: str, account_id: str) -> list[Event]:
+    """The ``event_type`` events about ``account_id`` in a service's outbox (at
+    ``db_url``), oldest first, with the headers its relay sends."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT envelope, headers FROM outbox WHERE event_type = :t"
+                    " AND envelope->'data'->>'account_id' = :a ORDER BY created_at"
+                ),
+                {"t": event_type, "a": account_id},
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        Event(
+            row.envelope,
+            {f"nameko.{k}": v for k, v in row.headers.items() if v is not None},
+        )
+        for row in rows
+    ]
+
+
+def take(amqp_uri: str, queue: str) -> Event | None:
+    """Take the first message off ``queue`` (acknowledged: its consumer will not
+    get it); None when the queue is empty."""
+    with Connection(amqp_uri) as conn:
+        message = Queue(queue, no_declare=True)(conn.default_channel).get()
+        if message is None:
+            return None
+        event = Event(message.decode(), dict(message.headers or {}))
+        message.ack()
+        return event
+
+
+def publish(amqp_uri: str, *events: Event) -> None:
+    """Publish each event to its source's event exchange (publisher confirms),
+    with the routing key, body and headers the relay used."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         producer = conn.Producer()
-        for env in envelopes:
-            exchange = get_event_exchange(env["source"], {})
-            headers = {}
-            if env.get("correlation_id"):
-                headers["nameko.correlation_id"] = env["correlation_id"]
+        for event in events:
+            exchange = get_event_exchange(event.envelope["source"], {})
             producer.publish(
-                env,
+                event.envelope,
                 exchange=exchange,
-                routing_key=env["event_type"],
+                routing_key=event.envelope["event_type"],
                 declare=[exchange],
                 serializer="json",
                 delivery_mode=2,
-                headers=headers,
+                headers=event.headers,
                 retry=True,
             )

@@ -122,19 +122,11 @@ class Stack:
             # stacks must never share one: they would count into each other)
             metrics_dir = self.log_dir / f"gateway-{copy}-metrics"
             env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env}
-        self.start_command(
-            service, copy, command_for(service), ROOT / "services" / service, **env
-        )
-
-    def start_command(
-        self, service: str, copy: int, command: list[str], cwd: Path, **env: str
-    ) -> None:
-        """Run ``command`` as copy ``copy`` of ``service`` (e.g. a stand-in)."""
         log = open(self.log_path(service, copy), "ab")  # noqa: SIM115 - closed in stop_all
         self._log_files.append(log)
         self.processes[(service, copy)] = subprocess.Popen(
-            command,
-            cwd=cwd,
+            command_for(service),
+            cwd=ROOT / "services" / service,
             env=self.env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,
