@@ -29,8 +29,10 @@ Usage: ``from servicekit.rpc import rpc`` instead of ``from nameko.rpc import rp
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
+import kombu.exceptions
 import psycopg
 import redis
 import sqlalchemy.exc as sa_exc
@@ -50,6 +52,14 @@ MESSAGES = {
     POSTGRESQL: "The database is unavailable; try again shortly.",
     REDIS: "The cache is unavailable; try again shortly.",
 }
+
+# What publishing a reply raises when the broker went away (kombu gives up after
+# its retries with OperationalError; amqp and the socket raise their own).
+REPLY_LOST = (
+    kombu.exceptions.OperationalError,
+    kombu.exceptions.ConnectionError,  # amqp's, re-exported
+    OSError,
+)
 
 # SQLSTATEs of a server that cannot serve now (PostgreSQL's "Appendix A. Error
 # Codes"): class 08 connection exception, class 53 insufficient resources (too many
@@ -163,7 +173,24 @@ class Rpc(NamekoRpc):
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         reply = self.reply_exc_info(exc_info)
-        result, sent = self.rpc_consumer.handle_result(message, result, reply)
+        try:
+            result, sent = self.rpc_consumer.handle_result(message, result, reply)
+        except REPLY_LOST as exc:
+            # Plain nameko 2 lets this kill the container: every worker of the
+            # service stops and the process exits (a RabbitMQ restart took accounts
+            # down). The caller waits for a reply that cannot come and times out
+            # (503 at the gateway); the service lives on and its consumer
+            # reconnects. The request is acked when its channel still lives, so it
+            # is not run a second time.
+            _log.warning(
+                "the reply to %s could not be sent (the broker went away); "
+                "the caller will time out: %s",
+                worker_ctx.call_id,
+                exc,
+            )
+            with contextlib.suppress(*REPLY_LOST):
+                self.rpc_consumer.queue_consumer.ack_message(message)
+            return result, exc_info
         if exc_info is not None and sent is reply:
             # the dependencies' worker_result (logs, metrics, spans) get the real cause
             return result, exc_info

@@ -8,8 +8,10 @@ import json
 import logging
 from types import SimpleNamespace
 
+import amqp.exceptions
 import eventlet
 import falcon.testing
+import kombu.exceptions
 import psycopg
 import psycopg.errors as pg
 import pytest
@@ -281,6 +283,52 @@ def test_a_cache_outage_reaches_the_caller_as_unavailable(refused_by_redis):
     assert answer.error_code == "dependency_unavailable"
     assert answer.message == "The cache is unavailable; try again shortly."
     assert answer.details == {"retry_after": 12, "dependency": "redis"}
+
+
+class BrokerGone(Sent):
+    """A consumer whose reply cannot be published: the broker went away."""
+
+    def __init__(self, error: Exception):
+        super().__init__()
+        self.error = error
+        self.acked: list = []
+        self.queue_consumer = SimpleNamespace(ack_message=self.acked.append)
+
+    def handle_result(self, message, result, exc_info):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        kombu.exceptions.OperationalError("publish gave up after its retries"),
+        amqp.exceptions.RecoverableConnectionError("connection already closed"),
+        ConnectionResetError(104, "Connection reset by peer"),
+    ],
+    ids=type,
+)
+def test_a_reply_the_broker_cannot_take_leaves_the_service_running(error):
+    container = toy_container()
+    entrypoint = next(e for e in container.entrypoints if isinstance(e, NamekoRpc))
+    entrypoint.rpc_consumer = BrokerGone(error)
+    message = SimpleNamespace(properties={})
+    worker_ctx = SimpleNamespace(call_id="toy.log_in.1")
+
+    result, exc_info = entrypoint.handle_result(message, worker_ctx, {"ok": 1}, None)
+
+    # the worker ends normally (plain nameko re-raises here and the container dies)
+    assert (result, exc_info) == ({"ok": 1}, None)
+    assert entrypoint.rpc_consumer.acked == [message]
+
+
+def test_another_reply_failure_is_not_hidden():
+    container = toy_container()
+    entrypoint = next(e for e in container.entrypoints if isinstance(e, NamekoRpc))
+    entrypoint.rpc_consumer = BrokerGone(TypeError("not serialisable"))
+    with pytest.raises(TypeError):
+        entrypoint.handle_result(
+            SimpleNamespace(properties={}), SimpleNamespace(call_id="x"), object(), None
+        )
 
 
 def test_the_reply_names_no_internals(refused_by_postgresql):
