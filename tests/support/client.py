@@ -88,6 +88,17 @@ def add_to_registry(registry: Path, body: dict) -> None:
         handle.write(line)
 
 
+def add_organization_to_registry(registry: Path, body: dict) -> None:
+    """Put the organisation of a registration ``body`` (domestic: credit code)
+    in the simulated authority's registry, so verification passes it."""
+    line = (
+        f"organization,{body['name']},,,{body['credit_code']},"
+        f"{body['legal_representative']['name']}\n"
+    )
+    with _registry_lock, registry.open("a", encoding="utf-8") as handle:
+        handle.write(line)
+
+
 def person_body(rng: random.Random | None = None, **overrides) -> dict:
     """A valid person registration with a name of its own (sms_code still to fill)."""
     rng = rng or random.Random()
@@ -121,9 +132,18 @@ def register_person(
 
 
 def register_organization(
-    url: str, session: requests.Session | None = None
+    url: str,
+    session: requests.Session | None = None,
+    registry: Path | None = None,
 ) -> tuple[dict, dict]:
+    """Register a domestic organisation over HTTP; (body sent, answer).
+
+    With ``registry`` the organisation is first added to the authority's
+    registry (verification then passes it).
+    """
     body = gen.organization_registration(random.Random())
+    if registry is not None:
+        add_organization_to_registry(registry, body)
     agent = body["main_agent"]
     agent["sms_code"] = sms_code(url, agent["phone"], "register_organization", session)
     http = session or requests
