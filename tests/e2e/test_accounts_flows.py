@@ -16,6 +16,7 @@ import redis
 import requests
 import sqlalchemy as sa
 from contracts.phones import normalize_phone
+from gateway.rpc import RpcPool
 
 from tests import identity_data as gen
 from tests.support import client
@@ -417,7 +418,17 @@ def test_no_document_number_or_phone_in_plain_text_in_the_database_or_logs(
         assert value not in logs
 
 
-def test_an_organisation_designates_an_agent_who_sees_it_until_revoked(live_stack):
+@pytest.fixture
+def accounts_rpc(live_stack):
+    """An RPC client on the stack's broker, as a business system would hold."""
+    pool = RpcPool(live_stack.isolation.amqp_uri, timeout=10)
+    yield pool
+    pool.close()
+
+
+def test_an_organisation_designates_an_agent_who_sees_it_until_revoked(
+    live_stack, accounts_rpc
+):
     url = live_stack.url
     org_body, org = client.register_organization(
         url, registry=live_stack.authority_registry
@@ -433,6 +444,15 @@ def test_an_organisation_designates_an_agent_who_sees_it_until_revoked(live_stac
         token_of(org_body["login_name"]),
         token_of(person_body["login_name"]),
     )
+
+    # what a business system asks accounts over the broker (single sign-on)
+    def acts_for() -> bool:
+        return accounts_rpc.call(
+            "accounts",
+            "acts_for",
+            person_id=person["account_id"],
+            organization_id=org["account_id"],
+        )
 
     def http(method: str, path: str, headers: dict, **kwargs) -> requests.Response:
         return requests.request(
@@ -477,6 +497,7 @@ def test_an_organisation_designates_an_agent_who_sees_it_until_revoked(live_stac
         len(person_body["name"]) - 1
     )
     assert http("GET", "/me/agents", as_org).json() == {"items": [agent]}
+    assert acts_for() is True
 
     code = org_body["credit_code"]
     mine = http("GET", "/me/organizations", as_person)
@@ -500,6 +521,7 @@ def test_an_organisation_designates_an_agent_who_sees_it_until_revoked(live_stac
 
     revoked = http("DELETE", f"/me/agents/{person['account_id']}", as_org)
     assert revoked.status_code == 204
+    assert acts_for() is False  # at once
     assert http("GET", "/me/organizations", as_person).json() == {"items": []}
     assert http("GET", "/me/agents", as_org).json() == {"items": []}
     again = http("DELETE", f"/me/agents/{person['account_id']}", as_org)
