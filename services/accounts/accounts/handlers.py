@@ -1198,6 +1198,14 @@ def _agent_not_found() -> InvalidInput:
     )
 
 
+def _already_designated() -> InvalidInput:
+    return single(
+        "login_name",
+        "agent_already_designated",
+        "This person is already an agent of the organisation",
+    )
+
+
 def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
     """The organisation designates the natural person with ``login_name`` as
     its agent (re-activating a revoked designation with a new ``granted_at``).
@@ -1210,12 +1218,12 @@ def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
     """
     key = _account_id(account_id)
     settings = deps.settings
-    now = deps.clock()
     with deps.repo.transaction():
         # The organisation's row, locked: designations of one organisation run
         # one at a time, so the cap and the "already designated" check hold
         # under races (the primary key would still refuse a duplicate pair).
         org = _organization_for_agents(deps, key, for_update=True)
+        now = deps.clock()  # after the lock: one organisation's grants in order
         if (
             settings.agents_require_verified_organization
             and org.real_name_status != "passed"
@@ -1232,11 +1240,7 @@ def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
             raise _agent_not_found()
         existing = deps.repo.get_agent(key, person.id)
         if existing is not None and existing.revoked_at is None:
-            raise single(
-                "login_name",
-                "agent_already_designated",
-                "This person is already an agent of the organisation",
-            )
+            raise _already_designated()
         limit = settings.agents_per_organization
         if deps.repo.count_active_agents(key) >= limit:
             full = single(
@@ -1248,12 +1252,8 @@ def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
                 full.error_code, full.message, {**full.details, "limit": limit}
             )
         if not deps.repo.grant_agent(key, person.id, now):
-            # Only without the lock above (it cannot happen with it): the key won.
-            raise single(
-                "login_name",
-                "agent_already_designated",
-                "This person is already an agent of the organisation",
-            )
+            # Unreachable while the lock above is taken; the key decides if not.
+            raise _already_designated()
         deps.emit(
             "agent_designated",
             {"organization_id": str(key), "person_id": str(person.id)},
