@@ -16,6 +16,7 @@ import redis
 import requests
 import sqlalchemy as sa
 from contracts.phones import normalize_phone
+from gateway.rpc import RpcPool
 
 from tests import identity_data as gen
 from tests.support import client
@@ -415,3 +416,113 @@ def test_no_document_number_or_phone_in_plain_text_in_the_database_or_logs(
     )
     for value in values:
         assert value not in logs
+
+
+@pytest.fixture
+def accounts_rpc(live_stack):
+    """An RPC client on the stack's broker, as a business system would hold."""
+    pool = RpcPool(live_stack.isolation.amqp_uri, timeout=10)
+    yield pool
+    pool.close()
+
+
+def test_an_organisation_designates_an_agent_who_sees_it_until_revoked(
+    live_stack, accounts_rpc
+):
+    url = live_stack.url
+    org_body, org = client.register_organization(
+        url, registry=live_stack.authority_registry
+    )
+    person_body, person = client.register_person(url)
+
+    def token_of(login_name: str) -> dict:
+        answer = client.log_in_solving_captcha(url, login_name, gen.PASSWORD)
+        assert answer.status_code == 201, answer.text
+        return client.bearer(answer.json()["token"])
+
+    as_org, as_person = (
+        token_of(org_body["login_name"]),
+        token_of(person_body["login_name"]),
+    )
+
+    # what a business system asks accounts over the broker (single sign-on)
+    def acts_for() -> bool:
+        return accounts_rpc.call(
+            "accounts",
+            "acts_for",
+            person_id=person["account_id"],
+            organization_id=org["account_id"],
+        )
+
+    def http(method: str, path: str, headers: dict, **kwargs) -> requests.Response:
+        return requests.request(
+            method, f"{url}{path}", headers=headers, timeout=10, **kwargs
+        )
+
+    # the organisation is in the authority's registry: verification passes it
+    wait_for(
+        lambda: http("GET", "/me", as_org).json()["real_name_status"] == "passed",
+        timeout=30,
+        what="the organisation's verification to pass",
+    )
+
+    # a person has no agents of its own to designate
+    for answer in (
+        http("GET", "/me/agents", as_person),
+        http("POST", "/me/agents", as_person, json={"login_name": "whoever"}),
+    ):
+        assert (answer.status_code, answer.json()["code"]) == (403, "organization_only")
+    assert http("GET", "/me/organizations", as_person).json() == {"items": []}
+
+    # an organisation's name is no person's
+    refused = http(
+        "POST", "/me/agents", as_org, json={"login_name": org_body["login_name"]}
+    )
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("login_name", "agent_not_found")
+    ]
+
+    designated = http(
+        "POST",
+        "/me/agents",
+        as_org,
+        json={"login_name": person_body["login_name"].upper()},
+    )
+    assert designated.status_code == 201, designated.text
+    agent = designated.json()["agent"]
+    assert agent["person_id"] == person["account_id"]
+    assert agent["login_name"] == person_body["login_name"]
+    assert agent["name"] == person_body["name"][0] + "*" * (
+        len(person_body["name"]) - 1
+    )
+    assert http("GET", "/me/agents", as_org).json() == {"items": [agent]}
+    assert acts_for() is True
+
+    code = org_body["credit_code"]
+    mine = http("GET", "/me/organizations", as_person)
+    assert mine.status_code == 200
+    assert mine.json() == {
+        "items": [
+            {
+                "organization_id": org["account_id"],
+                "name": org_body["name"],
+                "unique_code": f"{code[:3]}********{code[-2:]}",
+                "granted_at": agent["granted_at"],
+            }
+        ]
+    }
+    assert code not in mine.text
+    organizations = http("GET", "/me/organizations", as_org)
+    assert (organizations.status_code, organizations.json()["code"]) == (
+        403,
+        "person_only",
+    )
+
+    revoked = http("DELETE", f"/me/agents/{person['account_id']}", as_org)
+    assert revoked.status_code == 204
+    assert acts_for() is False  # at once
+    assert http("GET", "/me/organizations", as_person).json() == {"items": []}
+    assert http("GET", "/me/agents", as_org).json() == {"items": []}
+    again = http("DELETE", f"/me/agents/{person['account_id']}", as_org)
+    assert (again.status_code, again.json()["code"]) == (404, "agent_not_found")

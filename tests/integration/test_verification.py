@@ -174,6 +174,9 @@ class World:
                     " FROM outbox WHERE event_type IN"
                     " ('verification_passed', 'verification_failed')"
                     " AND envelope->'data'->>'account_id' = ANY(:ids)"
+                    # without an order the heap's decides, and the relay's update
+                    # (sent_at) moves a row: events in the order they happened
+                    " ORDER BY created_at"
                 ),
                 {"ids": list(account_ids)},
             ).all()

@@ -18,6 +18,9 @@ kinds only, never personal data):
 ``password_changed``         ``{account_id, account_kind, reason}``
 ``account_locked``           ``{account_id, account_kind, locked_seconds}``
 ``pipeline_canary_sent``     ``{canary_id}``
+``agent_designated``         ``{organization_id, person_id}``: an organisation made a
+                             natural person its agent (again, after a revocation)
+``agent_revoked``            ``{organization_id, person_id}``
 
 Consumed: ``verification.verification_passed`` / ``verification_failed`` /
 ``verification_review_requested`` with ``data {account_id, reason_code?, final?}``
@@ -124,6 +127,36 @@ class RecoveryAccount(TypedDict):
     masked_phone: str
 
 
+class Agent(TypedDict):
+    """A natural person an organisation designated as its agent (代办人)."""
+
+    person_id: str
+    login_name: str
+    name: str  # masked: first character shown (张**), see designate_agent
+    granted_at: str  # ISO 8601
+
+
+class DesignatedAgent(TypedDict):
+    agent: Agent
+
+
+class Agents(TypedDict):
+    items: list[Agent]
+
+
+class RepresentedOrganization(TypedDict):
+    """An organisation a person is an active agent of."""
+
+    organization_id: str
+    name: str
+    unique_code: str  # credit code or registration number, first 3 + last 2 shown
+    granted_at: str  # ISO 8601
+
+
+class RepresentedOrganizations(TypedDict):
+    items: list[RepresentedOrganization]
+
+
 class AccountsContract(ServiceContract):
     name = "accounts"
     events = (
@@ -133,6 +166,8 @@ class AccountsContract(ServiceContract):
         "profile_changed",
         "password_changed",
         "account_locked",
+        "agent_designated",
+        "agent_revoked",
     )
 
     def echo(self, value: str) -> str:
@@ -323,6 +358,66 @@ class AccountsContract(ServiceContract):
         Called by the verification service only. Raises ``NotFound``
         (``account_not_found``) for an unknown id.
         """
+        raise NotImplementedError
+
+    # --- agents (代办, product.md flow 7) -------------------------------------------
+
+    def designate_agent(self, account_id: str, login_name: str) -> DesignatedAgent:
+        """The organisation ``account_id`` designates the natural person with
+        this login name (case-insensitive) as its agent: ``{agent: {person_id,
+        login_name, name, granted_at}}``. ``name`` is masked (first character,
+        then one ``*`` per other character): the organisation confirms it chose
+        the right person without learning full names by trying login names.
+        Designating a revoked agent again re-activates it with a new
+        ``granted_at``. Emits ``agent_designated``.
+
+        Raises ``Forbidden``: ``organization_only`` (the account is a person or
+        staff), ``organization_not_verified`` (its ``real_name_status`` is not
+        ``passed``; ``AGENTS_REQUIRE_VERIFIED_ORGANIZATION``). ``InvalidInput``
+        on field ``login_name``: ``required``, ``login_name_invalid``,
+        ``agent_not_found`` (no person has that name: the same answer for an
+        organisation's or a staff member's name), ``agent_already_designated``,
+        ``agent_limit_reached`` (``AGENTS_PER_ORGANIZATION`` active agents;
+        ``details["limit"]``). ``NotFound`` (``account_not_found``).
+        Designations of one organisation are serialised (its account row is
+        locked), so two at once never both pass the checks.
+        """
+        raise NotImplementedError
+
+    def list_agents(self, account_id: str) -> Agents:
+        """The active agents of the organisation ``account_id``, oldest grant
+        first: ``{items: [{person_id, login_name, name, granted_at}]}`` (names
+        masked as in ``designate_agent``). Raises ``Forbidden``
+        (``organization_only``), ``NotFound`` (``account_not_found``)."""
+        raise NotImplementedError
+
+    def revoke_agent(self, account_id: str, person_id: str) -> dict:
+        """The organisation ``account_id`` revokes its agent ``person_id``, at
+        once (``acts_for`` answers false from now on): ``{person_id,
+        revoked_at}``. Emits ``agent_revoked``. Raises ``Forbidden``
+        (``organization_only``), ``NotFound`` (``agent_not_found``: not an
+        active agent of this organisation, or not an id; ``account_not_found``).
+        """
+        raise NotImplementedError
+
+    def list_represented_organizations(
+        self, account_id: str
+    ) -> RepresentedOrganizations:
+        """The organisations the person ``account_id`` is an active agent of,
+        oldest grant first: ``{items: [{organization_id, name, unique_code,
+        granted_at}]}`` (``unique_code`` masked, first 3 and last 2 characters).
+        Raises ``Forbidden`` (``person_only``), ``NotFound``
+        (``account_not_found``)."""
+        raise NotImplementedError
+
+    def acts_for(self, person_id: str, organization_id: str) -> bool:
+        """Whether the person ``person_id`` is, right now, an active agent of the
+        organisation ``organization_id`` (for business systems and single
+        sign-on: may this logged-in person act for that organisation?). Read
+        on every call, never cached, so a revocation counts at once. False for
+        unknown or malformed ids; never raises (``Unavailable`` aside). It does
+        not look at either account's real-name status: a caller that needs a
+        verified person or organisation asks for that too."""
         raise NotImplementedError
 
     # --- recovery (called by the recovery service only) ---------------------------

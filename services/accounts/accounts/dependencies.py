@@ -62,6 +62,16 @@ class OtpClient:
         self._call("verify_sms_code", phone=phone, purpose=purpose, code=code)
 
 
+def _flag(value, default: bool) -> bool:
+    """A yes/no setting: YAML gives a bool for true/false; text is read too
+    (``bool("false")`` would be True)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
 class Runtime:
     """Objects built once per process from the config."""
 
@@ -100,6 +110,10 @@ class Runtime:
             },
             login=self.login_policy,
             temporary_password_hours=setting("TEMPORARY_PASSWORD_HOURS", 72),
+            agents_per_organization=setting("AGENTS_PER_ORGANIZATION", 20),
+            agents_require_verified_organization=_flag(
+                config.get("AGENTS_REQUIRE_VERIFIED_ORGANIZATION"), default=True
+            ),
         )
         self.otp_timeout = setting("OTP_TIMEOUT", 5.0)
 

@@ -154,8 +154,9 @@ sa.Index(
     "ix_organization_people_doc_number_index", organization_people.c.doc_number_index
 )
 
-# Natural-person accounts an organisation designated as its agents (flow 7; the
-# table is here so agents can be linked; the designation RPCs come with flow 7).
+# Natural-person accounts an organisation designated as its agents (flow 7). One
+# row per pair: a revocation sets revoked_at, designating again clears it (a new
+# granted_at), so the primary key alone keeps a pair from being granted twice.
 agents = sa.Table(
     "agents",
     metadata,
@@ -174,6 +175,9 @@ agents = sa.Table(
     sa.Column("granted_at", TIMESTAMP, nullable=False),
     sa.Column("revoked_at", TIMESTAMP, nullable=True),
 )
+# "Which organisations does this person act for" (my organisations, acts_for) reads
+# by person; the primary key serves the organisation's side.
+sa.Index("ix_agents_person_id", agents.c.person_id)
 
 # Platform staff (reviewers): created by an operator with the accounts CLI.
 staff_members = sa.Table(

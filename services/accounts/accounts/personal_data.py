@@ -53,6 +53,16 @@ def masked_org_code(cipher, stored: str | None) -> str | None:
     return mask_document(cipher.decrypt(stored, ORG_CODE)) if stored else None
 
 
+def mask_name(name: str) -> str:
+    """A person's name as shown to someone else (an organisation's agent list):
+    the first character, then one ``*`` per other character (张** / 王*); a
+    one-character name is ``*``."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)
+
+
 def mask_telephone(number: str) -> str:
     """A landline or any phone as typed: first 2 and last 3 characters shown."""
     digits = number.strip()

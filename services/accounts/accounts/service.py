@@ -184,6 +184,28 @@ class AccountsService:
     def get_verification_subject(self, account_id):
         return handlers.get_verification_subject(self._deps(), account_id)
 
+    # --- agents (flow 7) ------------------------------------------------------------
+
+    @rpc(expected_exceptions=ServiceError)
+    def designate_agent(self, account_id, login_name):
+        return handlers.designate_agent(self._deps(), account_id, login_name)
+
+    @rpc(expected_exceptions=ServiceError)
+    def list_agents(self, account_id):
+        return handlers.list_agents(self._deps(), account_id)
+
+    @rpc(expected_exceptions=ServiceError)
+    def revoke_agent(self, account_id, person_id):
+        return handlers.revoke_agent(self._deps(), account_id, person_id)
+
+    @rpc(expected_exceptions=ServiceError)
+    def list_represented_organizations(self, account_id):
+        return handlers.list_represented_organizations(self._deps(), account_id)
+
+    @rpc(expected_exceptions=ServiceError)
+    def acts_for(self, person_id, organization_id):
+        return handlers.acts_for(self._deps(), person_id, organization_id)
+
     # --- recovery (called by the recovery service only) ---------------------------
 
     @rpc(expected_exceptions=ServiceError)

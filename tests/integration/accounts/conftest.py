@@ -115,34 +115,48 @@ def clock():
 
 
 @pytest.fixture
-def deps(accounts_engine, keyspace, hasher, otp, clock):
-    session = Session(accounts_engine, expire_on_commit=False)
-    policy = LoginPolicy()
+def make_deps(accounts_engine, keyspace, hasher, otp, clock):
+    """``make_deps(**settings)``: handler deps on a database session of their own
+    (one per thread in a race), with ``handlers.Settings`` overrides."""
+    sessions: list[Session] = []
 
-    def emit(event_type, data):
-        return add_event(
-            session,
-            outbox,
-            source="accounts",
-            event_type=event_type,
-            data=data,
-            correlation_id=None,
+    def make(**settings) -> handlers.Deps:
+        session = Session(accounts_engine, expire_on_commit=False)
+        sessions.append(session)
+        policy = LoginPolicy()
+
+        def emit(event_type, data):
+            return add_event(
+                session,
+                outbox,
+                source="accounts",
+                event_type=event_type,
+                data=data,
+                correlation_id=None,
+            )
+
+        return handlers.Deps(
+            repo=Repository(session),
+            cipher=PersonalDataCipher.from_config({"ENVIRONMENT": "test"}),
+            hasher=hasher,
+            otp=otp,
+            sessions=SessionStore(
+                keyspace, SessionPolicy(), clock=lambda: clock().timestamp()
+            ),
+            throttle=LoginThrottle(keyspace, policy),
+            emit=emit,
+            settings=handlers.Settings(login=policy, **settings),
+            clock=clock,
         )
 
-    yield handlers.Deps(
-        repo=Repository(session),
-        cipher=PersonalDataCipher.from_config({"ENVIRONMENT": "test"}),
-        hasher=hasher,
-        otp=otp,
-        sessions=SessionStore(
-            keyspace, SessionPolicy(), clock=lambda: clock().timestamp()
-        ),
-        throttle=LoginThrottle(keyspace, policy),
-        emit=emit,
-        settings=handlers.Settings(login=policy),
-        clock=clock,
-    )
-    session.close()
+    yield make
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture
+def deps(make_deps):
+    return make_deps()
 
 
 @pytest.fixture

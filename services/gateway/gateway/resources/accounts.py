@@ -1,4 +1,5 @@
-"""Registration, checks, log in / out and my information (the accounts service).
+"""Registration, checks, log in / out, my information and agents (the accounts
+service).
 
 Thin: read the body, pick the fields the contract names, call accounts, render.
 Every rule (and every field error) comes from accounts; errors render through
@@ -242,6 +243,43 @@ class MyPassword(Base):
         resp.status = falcon.HTTP_204
 
 
+class MyAgents(Base):
+    """An organisation's agents (代办人, flow 7). Who may designate (an
+    organisation, verified) is accounts' rule: a person gets its 403 from there."""
+
+    def on_get(self, req, resp):
+        account = self.auth.require_account(req)
+        resp.media = self.call("list_agents", account_id=account["account_id"])
+        no_store(resp)
+
+    def on_post(self, req, resp):
+        account = self.auth.require_account(req)
+        body = read_json(req, self.max_body)
+        resp.status = falcon.HTTP_201
+        resp.media = self.call(
+            "designate_agent",
+            account_id=account["account_id"],
+            login_name=body.get("login_name"),
+        )
+        no_store(resp)
+
+    def on_delete_agent(self, req, resp, person_id):
+        account = self.auth.require_account(req)
+        self.call("revoke_agent", account_id=account["account_id"], person_id=person_id)
+        resp.status = falcon.HTTP_204
+
+
+class MyOrganizations(Base):
+    """The organisations a person is an active agent of."""
+
+    def on_get(self, req, resp):
+        account = self.auth.require_account(req)
+        resp.media = self.call(
+            "list_represented_organizations", account_id=account["account_id"]
+        )
+        no_store(resp)
+
+
 def add_routes(app, ctx) -> None:
     api = ctx.api
     app.add_route(f"{api}/registrations/person", PersonRegistrations(ctx))
@@ -256,3 +294,7 @@ def add_routes(app, ctx) -> None:
     app.add_route(f"{api}/me/profile", MyProfile(ctx))
     app.add_route(f"{api}/me/phone", MyPhone(ctx))
     app.add_route(f"{api}/me/password", MyPassword(ctx))
+    agents = MyAgents(ctx)
+    app.add_route(f"{api}/me/agents", agents)
+    app.add_route(f"{api}/me/agents/{{person_id}}", agents, suffix="agent")
+    app.add_route(f"{api}/me/organizations", MyOrganizations(ctx))
