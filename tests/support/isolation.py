@@ -6,10 +6,13 @@ gateway port; all are removed at the end of the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import redis
@@ -25,6 +28,31 @@ RABBIT_API = os.environ.get("TEST_RABBIT_API", "http://guest:guest@127.0.0.1:156
 REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 DB_SERVICES = ("accounts", "verification", "recovery")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def drop_database(server: str, name: str) -> None:
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextlib.contextmanager
+def migrated_engine(service: str, **engine_options) -> Iterator[sa.Engine]:
+    """An engine on a fresh database of its own, migrated as ``service`` migrates
+    (for handler tests without the service's processes); dropped on leaving."""
+    from servicekit.migrate import upgrade
+
+    name = f"{service}_h{secrets.token_hex(4)}"
+    url = f"{PG_SERVER}/{name}"
+    upgrade(ROOT / "services" / service, url)
+    engine = sa.create_engine(url, **engine_options)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop_database(PG_SERVER, name)
 
 
 def free_port() -> int:
@@ -99,14 +127,8 @@ class Isolation:
             requests.delete(
                 f"{self.rabbit_api}/vhosts/{quote(self.vhost, safe='')}", timeout=10
             )
-        admin = sa.create_engine(
-            f"{self.pg_server}/postgres", isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            for service in DB_SERVICES:
-                name = make_url(self.db_url(service)).database
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        for service in DB_SERVICES:
+            drop_database(self.pg_server, make_url(self.db_url(service)).database)
         client = redis.Redis.from_url(self.redis_server)
         keys = list(client.scan_iter(match=f"{self.redis_prefix}*", count=1000))
         if keys:

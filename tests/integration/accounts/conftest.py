@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -21,14 +20,11 @@ from accounts.sessions import SessionPolicy, SessionStore
 from accounts.throttle import LoginPolicy, LoginThrottle
 from contracts.errors import InvalidInput
 from servicekit.crypto import PersonalDataCipher
-from servicekit.migrate import upgrade
 from servicekit.outbox import add_event
 from servicekit.redis import Keyspace
 from sqlalchemy.orm import Session
 
-from tests.support.isolation import PG_SERVER, REDIS_SERVER
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.isolation import REDIS_SERVER, migrated_engine
 
 
 class FakeOtp:
@@ -75,16 +71,8 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def accounts_engine():
-    url = f"{PG_SERVER}/accounts_h{secrets.token_hex(4)}"
-    upgrade(ROOT / "services" / "accounts", url)
-    engine = sa.create_engine(url)
-    yield engine
-    engine.dispose()
-    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = sa.engine.make_url(url).database
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_engine("accounts") as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -31,16 +30,14 @@ from recovery.dependencies import Remote
 from recovery.models import appeal_decisions, appeal_files, outbox, work_items
 from recovery.store import LookupStore, Quotas
 from servicekit.crypto import PersonalDataCipher
-from servicekit.migrate import upgrade
 from servicekit.outbox import add_event
 from servicekit.redis import Keyspace
 from servicekit.workqueue import RetryLater
 from sqlalchemy.orm import Session
 
-from tests.support.isolation import PG_SERVER, REDIS_SERVER
+from tests.support.isolation import REDIS_SERVER, migrated_engine
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[3]
 CIPHER = PersonalDataCipher({"k1": b"\x07" * 32}, "k1", b"\x08" * 32)
 SETTINGS = appeals.AppealSettings(client_per_hour=10_000, subject_per_hour=10_000)
 ROUNDS = 3  # each race runs this many times on fresh appeals
@@ -48,16 +45,8 @@ ROUNDS = 3  # each race runs this many times on fresh appeals
 
 @pytest.fixture(scope="module")
 def engine():
-    url = f"{PG_SERVER}/recovery_h{secrets.token_hex(4)}"
-    upgrade(ROOT / "services" / "recovery", url)
-    engine = sa.create_engine(url, pool_size=10)
-    yield engine
-    engine.dispose()
-    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = url.rsplit("/", 1)[1]
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_engine("recovery", pool_size=10) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="module")

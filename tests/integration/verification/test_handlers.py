@@ -8,14 +8,12 @@ import io
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from contracts import errors as ce
 from PIL import Image
 from servicekit.crypto import PersonalDataCipher
-from servicekit.migrate import upgrade
 from servicekit.outbox import add_event
 from servicekit.workqueue import RetryLater
 from sqlalchemy.orm import Session
@@ -23,24 +21,15 @@ from verification import handlers
 from verification.authority import AuthorityUnavailable, Verdict
 from verification.models import outbox, review_decisions, work_items
 
-from tests.support.isolation import PG_SERVER
+from tests.support.isolation import migrated_engine
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def engine():
-    url = f"{PG_SERVER}/verification_h{secrets.token_hex(4)}"
-    upgrade(ROOT / "services" / "verification", url)
-    engine = sa.create_engine(url, pool_size=10)
-    yield engine
-    engine.dispose()
-    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = url.rsplit("/", 1)[1]
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_engine("verification", pool_size=10) as engine:
+        yield engine
 
 
 def clock() -> datetime:
