@@ -21,21 +21,13 @@ import threading
 from pathlib import Path
 
 import requests
+from verification.authority import REGISTRY_COLUMNS  # the registry file's columns
 
 from tests import identity_data as gen
 from tests.support.waiting import wait_for
 
 CODE = re.compile(r"验证码为(\d{6})")
 ACCOUNTS_FOLDER = Path(__file__).resolve().parents[2] / "services/accounts"
-# the columns of the simulated authority's registry file
-REGISTRY_COLUMNS = (
-    "kind",
-    "name",
-    "doc_type",
-    "doc_number",
-    "credit_code",
-    "legal_representative_name",
-)
 _registry_lock = threading.Lock()
 
 
