@@ -1,10 +1,14 @@
 """Operator commands of the accounts service.
 
     python -m accounts.cli create-reviewer --login-name li_shenhe --name "李审核"
+    python -m accounts.cli reencrypt-personal-data
 
 Reads the same ``config.yml`` as the service (so the same environment variables:
 ``ACCOUNTS_DB_URL``, ``ARGON2_*``, ``TEMPORARY_PASSWORD_HOURS``...). The reviewer
 gets a temporary password, printed once; the first login must change it.
+``reencrypt-personal-data`` rewrites stored personal data under the active key
+(``PII_ACTIVE_KEY_ID``) after a key rotation (accounts/rotation.py); it prints what
+it rewrote and exits 1 if any value's key is not configured.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import servicekit  # noqa: F401 - process setup (warnings, psycopg wait function
 import sqlalchemy as sa
 import yaml
 from contracts.errors import InvalidInput
+from servicekit.crypto import PersonalDataCipher
 from sqlalchemy.orm import Session
 
 from accounts import handlers
 from accounts.passwords import PasswordHasher
 from accounts.repository import Repository
+from accounts.rotation import reencrypt
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config.yml"
 
@@ -64,6 +70,16 @@ def create_reviewer(config: dict, login_name: str, name: str) -> dict:
         engine.dispose()
 
 
+def reencrypt_personal_data(config: dict) -> dict:
+    engine = sa.create_engine(config["DB_URL"], poolclass=sa.pool.NullPool)
+    try:
+        return reencrypt(
+            lambda: Session(engine), PersonalDataCipher.from_config(config)
+        )
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m accounts.cli")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -73,9 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     reviewer.add_argument("--login-name", required=True)
     reviewer.add_argument("--name", required=True, help="the reviewer's display name")
+    commands.add_parser(
+        "reencrypt-personal-data",
+        help="rewrite stored personal data under the active key (after a key rotation)",
+    )
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
+    if args.command == "reencrypt-personal-data":
+        report = reencrypt_personal_data(config)
+        print(json.dumps(report, indent=2))
+        return 1 if any(c["unreadable"] for c in report.values()) else 0
     try:
         created = create_reviewer(config, args.login_name, args.name)
     except InvalidInput as exc:

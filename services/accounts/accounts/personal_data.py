@@ -6,6 +6,7 @@ from __future__ import annotations
 from contracts.phones import mask_phone
 
 from accounts.documents import mask_document
+from accounts.models import accounts, organization_people, organizations, persons
 
 # Blind-index / associated-data kinds. A kind is part of every index and ciphertext:
 # changing one makes existing rows unreadable, so they never change.
@@ -13,6 +14,16 @@ PHONE = "phone"
 TELEPHONE = "telephone"
 DOC_NUMBER = "doc_number"
 ORG_CODE = "org_code"
+
+# Every encrypted column, with its kind (what the re-encryption job rewrites).
+ENCRYPTED_COLUMNS = (
+    (accounts.c.phone_enc, PHONE),
+    (persons.c.doc_number_enc, DOC_NUMBER),
+    (persons.c.telephone_enc, TELEPHONE),
+    (organizations.c.code_enc, ORG_CODE),
+    (organization_people.c.phone_enc, PHONE),
+    (organization_people.c.doc_number_enc, DOC_NUMBER),
+)
 
 
 def phone_columns(cipher, e164: str, prefix: str = "phone") -> dict:
