@@ -7,7 +7,7 @@ Reads the same ``config.yml`` as the service (so the same environment variables:
 ``ACCOUNTS_DB_URL``, ``ARGON2_*``, ``TEMPORARY_PASSWORD_HOURS``...). The reviewer
 gets a temporary password, printed once; the first login must change it.
 ``reencrypt-personal-data`` rewrites stored personal data under the active key
-(``PII_ACTIVE_KEY_ID``) after a key rotation (accounts/rotation.py); it prints what
+(``PII_ACTIVE_KEY_ID``) after a key rotation (servicekit/rotation.py); it prints what
 it rewrote and exits 1 if any value's key is not configured.
 """
 
@@ -21,25 +21,17 @@ from pathlib import Path
 
 import servicekit  # noqa: F401 - process setup (warnings, psycopg wait function)
 import sqlalchemy as sa
-import yaml
 from contracts.errors import InvalidInput
-from servicekit.crypto import PersonalDataCipher
+from servicekit.config import load_config
+from servicekit.rotation import reencrypt_from_config
 from sqlalchemy.orm import Session
 
 from accounts import handlers
 from accounts.passwords import PasswordHasher
+from accounts.personal_data import ENCRYPTED_COLUMNS
 from accounts.repository import Repository
-from accounts.rotation import reencrypt
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config.yml"
-
-
-def load_config(path: Path) -> dict:
-    from nameko.cli.main import setup_yaml_parser
-
-    setup_yaml_parser()
-    with open(path, encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
 
 
 def create_reviewer(config: dict, login_name: str, name: str) -> dict:
@@ -70,16 +62,6 @@ def create_reviewer(config: dict, login_name: str, name: str) -> dict:
         engine.dispose()
 
 
-def reencrypt_personal_data(config: dict) -> dict:
-    engine = sa.create_engine(config["DB_URL"], poolclass=sa.pool.NullPool)
-    try:
-        return reencrypt(
-            lambda: Session(engine), PersonalDataCipher.from_config(config)
-        )
-    finally:
-        engine.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m accounts.cli")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -97,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(args.config)
     if args.command == "reencrypt-personal-data":
-        report = reencrypt_personal_data(config)
+        report = reencrypt_from_config(config, ENCRYPTED_COLUMNS)
         print(json.dumps(report, indent=2))
         return 1 if any(c["unreadable"] for c in report.values()) else 0
     try:

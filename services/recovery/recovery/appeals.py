@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from recovery import repository as repo
 from recovery.flow import AppealStatus, AppealTrigger, advance_appeal
-from recovery.models import work_items
+from recovery.models import appeals, work_items
 
 _log = logging.getLogger("recovery.appeals")
 
@@ -56,6 +56,13 @@ PURGE_FILES = "purge_appeal_files"
 SMS_CODE = re.compile(r"^\d{6}$")
 # kinds of servicekit.crypto values (part of every ciphertext's associated data)
 NAME, DOC_NUMBER, PHONE, UNIT_NAME = "name", "doc_number", "phone", "unit_name"
+# every encrypted text column with its kind (what a key rotation rewrites)
+ENCRYPTED_COLUMNS = (
+    (appeals.c.name_enc, NAME),
+    (appeals.c.doc_number_enc, DOC_NUMBER),
+    (appeals.c.unit_name_enc, UNIT_NAME),
+    (appeals.c.phone_enc, PHONE),
+)
 
 
 @dataclass(frozen=True)

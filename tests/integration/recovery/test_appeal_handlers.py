@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import random
 import secrets
 import threading
@@ -39,6 +40,7 @@ from tests.support.isolation import REDIS_SERVER, migrated_engine
 
 pytestmark = pytest.mark.integration
 CIPHER = PersonalDataCipher({"k1": b"\x07" * 32}, "k1", b"\x08" * 32)
+OLD_KEYS = "k1:" + base64.b64encode(b"\x07" * 32).decode()  # CIPHER's, as PII_KEYS
 SETTINGS = appeals.AppealSettings(client_per_hour=10_000, subject_per_hour=10_000)
 ROUNDS = 3  # each race runs this many times on fresh appeals
 
@@ -738,3 +740,42 @@ def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
     approved = submit(deps)["appeal_id"]
     decide(deps, approved)
     assert appeals.notify_rejection(deps(), approved) == "skipped"
+
+
+# --- key rotation ----------------------------------------------------------------------------
+
+
+def test_a_key_rotation_rewrites_the_appeals_under_the_new_key(
+    keyspace, tmp_path, capsys
+):
+    from recovery import cli
+
+    new_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    with migrated_engine("recovery") as fresh:
+        appeal_id = submit(Deps(fresh, keyspace))["appeal_id"]
+        before = appeal_row(fresh, appeal_id)
+        config = tmp_path / "config.yml"
+        config.write_text(
+            f"DB_URL: {fresh.url.render_as_string(hide_password=False)}\n"
+            f"ENVIRONMENT: test\nPII_KEYS: '{OLD_KEYS},k2:{new_key}'\n"
+            "PII_ACTIVE_KEY_ID: k2\n"
+        )
+
+        assert cli.main(["--config", str(config), "reencrypt-personal-data"]) == 0
+
+        report = json.loads(capsys.readouterr().out)
+        assert report == {
+            "appeals.name_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.doc_number_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.unit_name_enc": {"rewritten": 0, "unreadable": 0},
+            "appeals.phone_enc": {"rewritten": 1, "unreadable": 0},
+        }
+        after = appeal_row(fresh, appeal_id)
+        new_only = PersonalDataCipher.from_config(
+            {"PII_KEYS": f"k2:{new_key}", "PII_ACTIVE_KEY_ID": "k2"}
+        )
+        for column, kind in appeals.ENCRYPTED_COLUMNS:
+            old, new = getattr(before, column.name), getattr(after, column.name)
+            if old is not None:
+                assert new.startswith("v1.k2.")
+                assert new_only.decrypt(new, kind) == CIPHER.decrypt(old, kind)

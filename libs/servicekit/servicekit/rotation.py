@@ -2,9 +2,11 @@
 
 After a new key is added to ``PII_KEYS`` and made active (``PII_ACTIVE_KEY_ID``),
 new values use it at once and old ones stay readable. This job rewrites the old
-ones, so that the old key can then be removed::
+ones, so that the old key can then be removed. Each service that stores personal
+data lists its encrypted columns with their kinds and offers the command::
 
     python -m accounts.cli reencrypt-personal-data
+    python -m recovery.cli reencrypt-personal-data
 
 It is safe beside the running service and to run again: rows are read in primary-key
 order in batches, and each value is replaced only if it is still the one that was
@@ -15,24 +17,39 @@ active key) is left alone. Blind indexes use their own key and do not change.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
-from servicekit.crypto import DecryptionError, PersonalDataCipher
 from sqlalchemy.orm import Session
 
-from accounts.personal_data import ENCRYPTED_COLUMNS
+from servicekit.crypto import DecryptionError, PersonalDataCipher
 
-_log = logging.getLogger("accounts.rotation")
+_log = logging.getLogger("servicekit.rotation")
+
+
+def reencrypt_from_config(
+    config: dict, columns: Iterable[tuple[sa.Column, str]]
+) -> dict[str, dict[str, int]]:
+    """:func:`reencrypt` with a service's config (``DB_URL``, ``PII_KEYS``...)."""
+    engine = sa.create_engine(config["DB_URL"], poolclass=sa.pool.NullPool)
+    try:
+        cipher = PersonalDataCipher.from_config(config)
+        return reencrypt(lambda: Session(engine), cipher, columns)
+    finally:
+        engine.dispose()
 
 
 def reencrypt(
-    new_session: Callable[[], Session], cipher: PersonalDataCipher, batch: int = 500
+    new_session: Callable[[], Session],
+    cipher: PersonalDataCipher,
+    columns: Iterable[tuple[sa.Column, str]],
+    batch: int = 500,
 ) -> dict[str, dict[str, int]]:
-    """``{"table.column": {"rewritten": n, "unreadable": m}}``; ``unreadable``
+    """Rewrite ``columns`` (each with the kind bound to its values);
+    ``{"table.column": {"rewritten": n, "unreadable": m}}``, where ``unreadable``
     counts values whose key is not configured (they stay as they are)."""
     report = {}
-    for column, kind in ENCRYPTED_COLUMNS:
+    for column, kind in columns:
         report[f"{column.table.name}.{column.name}"] = _column(
             new_session, cipher, column, kind, batch
         )
