@@ -48,6 +48,12 @@ def run_job(engine, tmp_path, capsys) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
+def register_person(deps, otp) -> tuple[dict, str]:
+    body = gen.person_registration(random.Random())
+    body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
+    return body, handlers.register_person(deps, body)["account_id"]
+
+
 def test_every_value_moves_to_the_new_key_and_reads_the_same(
     deps, otp, tmp_path, capsys
 ):
@@ -56,11 +62,7 @@ def test_every_value_moves_to_the_new_key_and_reads_the_same(
             mine = dataclasses.replace(
                 deps, repo=Repository(session), emit=lambda *args: "event"
             )
-            person = gen.person_registration(random.Random())
-            person["sms_code"] = otp.issue_code(
-                normalize_phone(person["phone"]), "register_person"
-            )
-            person_id = handlers.register_person(mine, person)["account_id"]
+            person, person_id = register_person(mine, otp)
             handlers.update_profile(mine, person_id, {"telephone": "010-12345678"})
             org = gen.organization_registration(random.Random())
             agent = org["main_agent"]
@@ -106,11 +108,7 @@ def test_a_value_under_an_unknown_key_is_reported_and_left_alone(
             mine = dataclasses.replace(
                 deps, repo=Repository(session), emit=lambda *args: "event"
             )
-            body = gen.person_registration(random.Random())
-            body["sms_code"] = otp.issue_code(
-                normalize_phone(body["phone"]), "register_person"
-            )
-            handlers.register_person(mine, body)
+            register_person(mine, otp)
         lost = "v1.gone.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE accounts SET phone_enc = :v"), {"v": lost})
