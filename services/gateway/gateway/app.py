@@ -19,6 +19,7 @@ from gateway.resources import (
     otp,
     recovery,
     review,
+    support,
     verification,
 )
 from gateway.resources import metrics as metrics_routes
@@ -28,7 +29,7 @@ from gateway.settings import Settings
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, metrics_routes, otp, accounts, verification, review, recovery)
+AREAS = (health, support, metrics_routes, otp, accounts, verification, review, recovery)
 DEV_AREAS = (dev, dev_otp)
 
 

@@ -27,6 +27,12 @@ class Settings:
     # New captchas per client address and minute (each costs the otp service ~10 ms
     # of CPU to draw); 0 turns the quota off.
     captchas_per_minute: int = 30
+    # Help (flow 9): the support contact the platform publishes in one place
+    # (GET /help/contact). Empty ones are left out of the answer.
+    support_phone: str = ""
+    support_email: str = ""
+    support_fax: str = ""
+    support_hours: str = ""
 
     @property
     def dev_helpers(self) -> bool:
@@ -55,6 +61,10 @@ class Settings:
             captchas_per_minute=int(
                 env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)
             ),
+            support_phone=env.get("SUPPORT_PHONE", "").strip(),
+            support_email=env.get("SUPPORT_EMAIL", "").strip(),
+            support_fax=env.get("SUPPORT_FAX", "").strip(),
+            support_hours=env.get("SUPPORT_HOURS", "").strip(),
         )
 
 

@@ -147,3 +147,27 @@ def test_dev_echo_makes_one_echo_rpc_and_returns_its_value():
         .status_code
         == 404
     )
+
+
+def test_the_support_contact_is_published_from_the_settings():
+    settings = Settings(
+        environment="production",
+        support_phone="010-0000-0000",
+        support_email="support@example.gov.cn",
+    )
+    app = create_app(settings, FakeRpc(), FakeRedis())
+    result = falcon.testing.TestClient(app).simulate_get("/api/v1/help/contact")
+    assert result.status_code == 200
+    # the unset fax and hours are left out; no service is called for it
+    assert result.json == {"phone": "010-0000-0000", "email": "support@example.gov.cn"}
+    assert "max-age=300" in result.headers["Cache-Control"]
+
+
+def test_the_support_contact_comes_from_the_environment():
+    settings = Settings.from_env(
+        {"SUPPORT_PHONE": " 010-1111-2222 ", "SUPPORT_FAX": "010-1111-2223"}
+    )
+    assert (settings.support_phone, settings.support_fax) == (
+        "010-1111-2222",
+        "010-1111-2223",
+    )
