@@ -45,7 +45,6 @@ from recovery.models import appeals, work_items
 
 _log = logging.getLogger("recovery.appeals")
 
-PREFIX = "apl_"
 PERSON_FILES = ("id_front", "id_back")
 ORGANIZATION_FILES = ("licence", "id_front", "id_back")
 DECISIONS = ("approve", "reject")
@@ -404,11 +403,7 @@ def get_appeal_status(deps: AppealDeps, appeal_id: object, ticket: object) -> di
     rejection). An unknown id and a wrong ticket are the same ``NotFound``
     (``appeal_not_found``); the ticket is compared in constant time."""
     row = None
-    if (
-        isinstance(appeal_id, str)
-        and appeal_id.startswith(PREFIX)
-        and len(appeal_id) <= 40
-    ):
+    if repo.is_appeal_id(appeal_id):
         with deps.session.begin():
             row = repo.get_appeal(deps.session, appeal_id)
     offered = ticket_hash(ticket) if isinstance(ticket, str) else ""
@@ -473,7 +468,7 @@ def _decision_record(d) -> dict:
 def get_review_case(deps: AppealDeps, case_id: object) -> dict:
     """One appeal for a reviewer: what was claimed (masked where the API masks),
     the matched account, what differs, the decoded images and the decisions."""
-    if not isinstance(case_id, str) or not case_id.startswith(PREFIX):
+    if not repo.is_appeal_id(case_id):
         raise NotFound("case_not_found", "No such review case.")
     with deps.session.begin():
         row = repo.get_appeal(deps.session, case_id)
@@ -552,7 +547,7 @@ def decide_review_case(
         errors.append(field_error("reviewer_id", "reviewer_required", "who decides?"))
     if errors:
         raise _invalid(errors)
-    if not isinstance(case_id, str) or not case_id.startswith(PREFIX):
+    if not repo.is_appeal_id(case_id):
         raise NotFound("case_not_found", "No such review case.")
     trigger = (
         AppealTrigger.REVIEWER_APPROVED

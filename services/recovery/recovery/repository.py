@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -11,9 +12,17 @@ from sqlalchemy.orm import Session
 
 from recovery.models import appeal_decisions, appeal_files, appeals, work_items
 
+_APPEAL_ID = re.compile(r"apl_[0-9a-f]{32}")
+
 
 def new_appeal_id() -> str:
     return "apl_" + secrets.token_hex(16)
+
+
+def is_appeal_id(value: object) -> bool:
+    """Whether ``value`` has the shape ``new_appeal_id`` gives. Anything else names
+    no appeal and is never sent to PostgreSQL (which refuses a NUL in text)."""
+    return isinstance(value, str) and _APPEAL_ID.fullmatch(value) is not None
 
 
 def insert_appeal(session: Session, **values: Any) -> None:

@@ -463,6 +463,8 @@ def list_review_cases(
 
 
 def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
+    if not repo.is_case_id(case_id):
+        raise ce.NotFound("case_not_found", "no such review case")
     with session.begin():
         case = repo.get_case(session, case_id)
         if case is None or case.submitted_at is None:
@@ -538,6 +540,8 @@ def decide_review_case(
     reason_code = (
         REASON_REVIEWER_APPROVED if decision == "approve" else REASON_REVIEWER_REJECTED
     )
+    if not repo.is_case_id(case_id):
+        raise ce.NotFound("case_not_found", "no such review case")
     with session.begin():
         case = repo.get_case(session, case_id, for_update=True)
         if case is None or case.submitted_at is None:

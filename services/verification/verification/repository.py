@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -22,6 +23,15 @@ from verification.models import (
 
 def new_case_id() -> str:
     return CASE_ID_PREFIX + secrets.token_hex(16)
+
+
+_CASE_ID = re.compile(re.escape(CASE_ID_PREFIX) + r"[0-9a-f]{32}")
+
+
+def is_case_id(value: object) -> bool:
+    """Whether ``value`` has the shape ``new_case_id`` gives. Anything else names no
+    case and is never sent to PostgreSQL (which refuses a NUL in text)."""
+    return isinstance(value, str) and _CASE_ID.fullmatch(value) is not None
 
 
 def lock_account(session: Session, account_id: str) -> None:

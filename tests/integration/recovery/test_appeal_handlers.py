@@ -779,3 +779,16 @@ def test_a_key_rotation_rewrites_the_appeals_under_the_new_key(
             if old is not None:
                 assert new.startswith("v1.k2.")
                 assert new_only.decrypt(new, kind) == CIPHER.decrypt(old, kind)
+
+
+@pytest.mark.parametrize("appeal_id", ["apl_\x00", "apl_" + "0" * 31 + "\x00", "apl_x"])
+def test_an_id_no_appeal_can_have_is_not_found_without_a_query(make, appeal_id):
+    """A NUL would make PostgreSQL refuse the query (a 500); such an id names none."""
+    deps = make()
+    for call in (
+        lambda: appeals.get_appeal_status(deps(), appeal_id, "ticket"),
+        lambda: appeals.get_review_case(deps(), appeal_id),
+        lambda: decide(deps, appeal_id),
+    ):
+        with pytest.raises(ce.NotFound):
+            call()

@@ -257,3 +257,21 @@ def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
         ("rev_1", "reject", "blurred", "req-1")
     ]
     assert outcomes(engine, case_id) == ["verification_failed", "verification_failed"]
+
+
+@pytest.mark.parametrize("case_id", ["vrf_\x00", "vrf_" + "0" * 31 + "\x00", "vrf_x"])
+def test_an_id_no_case_can_have_is_not_found_without_a_query(engine, case_id):
+    """A NUL would make PostgreSQL refuse the query (a 500); such an id names no case."""
+    with Session(engine) as session, pytest.raises(ce.NotFound):
+        handlers.get_review_case(session, case_id, CIPHER)
+    with Session(engine) as session, pytest.raises(ce.NotFound):
+        handlers.decide_review_case(
+            session,
+            emitter(session),
+            case_id=case_id,
+            decision="approve",
+            reason="fine",
+            reviewer_id="rev_1",
+            correlation_id=None,
+            clock=clock,
+        )
