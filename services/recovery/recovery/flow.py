@@ -24,12 +24,16 @@ class TransitionNotAllowed(Exception):
 class ResetState(StrEnum):
     STARTED = "started"  # login name + captcha accepted; waiting for the phone
     CODE_SENT = "code_sent"  # the phone matched; an SMS code is on its way
+    # otp accepted the code (spent it); the password is being set. A failure at
+    # accounts leaves the flow here, and the same code finishes it on a retry.
+    CODE_VERIFIED = "code_verified"
     COMPLETED = "completed"  # the new password is set
     FAILED = "failed"  # too many wrong phones or codes: the flow is dead
 
 
 class ResetTrigger(StrEnum):
     PHONE_MATCHED = "phone_matched"
+    CODE_ACCEPTED = "code_accepted"
     PASSWORD_SET = "password_set"
     ATTEMPTS_EXHAUSTED = "attempts_exhausted"
 
@@ -38,9 +42,11 @@ R, RT = ResetState, ResetTrigger
 
 RESET_TRANSITIONS: dict[tuple[ResetState, ResetTrigger], ResetState] = {
     (R.STARTED, RT.PHONE_MATCHED): R.CODE_SENT,
-    (R.CODE_SENT, RT.PASSWORD_SET): R.COMPLETED,
+    (R.CODE_SENT, RT.CODE_ACCEPTED): R.CODE_VERIFIED,
+    (R.CODE_VERIFIED, RT.PASSWORD_SET): R.COMPLETED,
     (R.STARTED, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
     (R.CODE_SENT, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
+    (R.CODE_VERIFIED, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
 }
 RESET_INITIAL = R.STARTED
 RESET_FINAL = frozenset({R.COMPLETED, R.FAILED})

@@ -42,6 +42,8 @@ SMS_CODE = re.compile(r"^\d{6}$")
 # Compared with when there is no account, so the look-up costs the same.
 NO_ACCOUNT = "00000000-0000-0000-0000-000000000000"
 MAX_CAS_TRIES = 8
+# blind-index kind of a spent code's proof, kept while the password is being set
+CODE_PROOF_KIND = "reset_code"
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,8 @@ def start_password_reset(
 # --- loading and moving a flow ----------------------------------------------------------
 
 
-def _load(deps: ResetDeps, reset_id: object, expected: ResetState) -> tuple[str, dict]:
-    """The flow, if ``expected`` is its state: else 404, 410 or 409."""
+def _load(deps: ResetDeps, reset_id: object, *expected: ResetState) -> tuple[str, dict]:
+    """The flow, if its state is one of ``expected``: else 404, 410 or 409."""
     found = (
         deps.store.get(reset_id)
         if isinstance(reset_id, str) and 0 < len(reset_id) <= 64
@@ -177,7 +179,7 @@ def _load(deps: ResetDeps, reset_id: object, expected: ResetState) -> tuple[str,
         raise Gone("reset_expired", "This password reset has expired; start again.")
     if flow["state"] == ResetState.FAILED:
         raise Gone("reset_failed", "Too many wrong attempts; start again.")
-    if flow["state"] != expected:
+    if flow["state"] not in expected:
         raise Conflict(
             "reset_step_not_allowed",
             "This step was done already or its turn has not come.",
@@ -193,6 +195,18 @@ def _move(deps: ResetDeps, reset_id: str, raw: str, flow: dict, **changes) -> di
             "reset_step_not_allowed", "Another request moved this reset first."
         )
     return moved
+
+
+def _update(deps: ResetDeps, reset_id: str, **changes) -> None:
+    """Apply ``changes`` whatever else a racing request changed meanwhile (a wrong
+    attempt counts one more): compare-and-set until it holds."""
+    for _ in range(MAX_CAS_TRIES):
+        found = deps.store.get(reset_id)
+        if found is None:
+            return
+        raw, current = found
+        if deps.store.replace(reset_id, raw, {**current, **changes}):
+            return
 
 
 def _spend_attempt(deps: ResetDeps, reset_id: str) -> int:
@@ -280,9 +294,11 @@ def complete_password_reset(
     nor an attempt). Raises ``NotFound``, ``Gone``, ``Conflict`` as step 2;
     ``InvalidInput`` (``required``, ``password_too_weak``; ``sms_code_invalid``
     or ``sms_code_expired`` with ``attempts_left``), ``RateLimited``.
-    Publishes ``password_reset_completed``.
+    Publishes ``password_reset_completed``. When otp accepted the code but
+    accounts failed to set the password (``Unavailable``), the flow waits in
+    ``code_verified`` and the same code finishes it on a retry.
     """
-    raw, flow = _load(deps, reset_id, ResetState.CODE_SENT)
+    _, flow = _load(deps, reset_id, ResetState.CODE_SENT, ResetState.CODE_VERIFIED)
     errors = []
     if not isinstance(sms_code, str) or not SMS_CODE.fullmatch(sms_code):
         errors.append(field_error("sms_code", "sms_code_invalid", "6 digits"))
@@ -297,37 +313,49 @@ def complete_password_reset(
     if not rating["acceptable"]:
         message = "; ".join(p["message"] for p in rating["problems"]) or "Too weak"
         raise _invalid([field_error("new_password", "password_too_weak", message)])
-    phone = deps.cipher.decrypt(flow["phone_enc"], PHONE_KIND)
-    try:
-        deps.otp.verify_sms_code(phone=phone, purpose="password_reset", code=sms_code)
-    except InvalidInput as exc:
-        code = exc.error_code
-        if code not in ("sms_code_invalid", "sms_code_expired"):
-            code = "sms_code_invalid"
-        left = _spend_attempt(deps, reset_id)  # type: ignore[arg-type]
-        raise _invalid(
-            [field_error("sms_code", code, "The SMS code is wrong or has expired")],
-            attempts_left=left,
-        ) from None
-    # otp consumed the code exactly once: a racing copy of this step stops above
+    proof = deps.cipher.blind_index(f"{flow['id']}:{sms_code}", CODE_PROOF_KIND)
+    if flow["state"] == ResetState.CODE_VERIFIED:
+        # otp spent this flow's code on an earlier try whose password was not set
+        # (accounts failed): the same code, and only it, finishes the flow.
+        if not secrets.compare_digest(flow.get("code_proof") or "", proof):
+            left = _spend_attempt(deps, reset_id)  # type: ignore[arg-type]
+            raise _invalid(
+                [field_error("sms_code", "sms_code_invalid", "The SMS code is wrong")],
+                attempts_left=left,
+            )
+    else:
+        phone = deps.cipher.decrypt(flow["phone_enc"], PHONE_KIND)
+        try:
+            deps.otp.verify_sms_code(
+                phone=phone, purpose="password_reset", code=sms_code
+            )
+        except InvalidInput as exc:
+            code = exc.error_code
+            if code not in ("sms_code_invalid", "sms_code_expired"):
+                code = "sms_code_invalid"
+            left = _spend_attempt(deps, reset_id)  # type: ignore[arg-type]
+            raise _invalid(
+                [field_error("sms_code", code, "The SMS code is wrong or has expired")],
+                attempts_left=left,
+            ) from None
+        # otp consumed the code exactly once: a racing copy of this step stops above
+        _update(
+            deps,
+            reset_id,  # type: ignore[arg-type]
+            state=advance_reset(flow["state"], ResetTrigger.CODE_ACCEPTED).value,
+            code_proof=proof,
+        )
     deps.accounts.reset_password(
         account_id=flow["account_id"], new_password=new_password
     )
-    # A wrong attempt racing this one may have changed the flow since it was read:
-    # compare-and-set again until it says completed (the password is set).
-    for _ in range(MAX_CAS_TRIES):
-        found = deps.store.get(reset_id)
-        if found is None:
-            break
-        raw, current = found
-        done = {
-            **current,
-            "state": ResetState.COMPLETED.value,
-            "phone_enc": None,
-            "login_name": None,
-        }
-        if deps.store.replace(reset_id, raw, done):
-            break
+    _update(
+        deps,
+        reset_id,  # type: ignore[arg-type]
+        state=advance_reset(ResetState.CODE_VERIFIED, ResetTrigger.PASSWORD_SET).value,
+        phone_enc=None,
+        login_name=None,
+        code_proof=None,
+    )
     deps.publish(
         "password_reset_completed",
         {"reset_id": flow["id"], "account_id": flow["account_id"]},

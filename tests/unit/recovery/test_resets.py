@@ -13,6 +13,7 @@ from contracts.errors import (
     InvalidInput,
     NotFound,
     RateLimited,
+    Unavailable,
 )
 from recovery import resets
 from recovery.flow import ResetState
@@ -153,6 +154,44 @@ def test_the_three_steps_set_the_password_and_publish(deps):
     assert flow["state"] == ResetState.COMPLETED
     assert flow["phone_enc"] is None and flow["login_name"] is None
     assert {"id", "state", "issued_at", "expires_at", "attempts"} <= set(flow)
+
+
+def test_accounts_failing_after_the_code_was_spent_lets_the_same_code_finish(deps):
+    start(deps)
+    resets.send_reset_code(deps, "rst_test0", PHONE, CLIENT)
+    setting = deps.accounts.reset_password
+
+    def down(**kwargs):
+        raise Unavailable("dependency_unavailable", "accounts did not answer")
+
+    deps.accounts.reset_password = down
+    with pytest.raises(Unavailable):
+        resets.complete_password_reset(
+            deps, "rst_test0", "123456", GOOD_PASSWORD, CLIENT
+        )
+    flow = deps.store.get("rst_test0")[1]
+    assert flow["state"] == ResetState.CODE_VERIFIED
+    assert "123456" not in deps.store.data["rst_test0"]  # a keyed proof, not the code
+    assert deps.otp.codes == {}  # otp spent it: it cannot be verified again
+    assert deps.published == []
+
+    deps.accounts.reset_password = setting
+    with pytest.raises(InvalidInput) as wrong:
+        resets.complete_password_reset(
+            deps, "rst_test0", "654321", GOOD_PASSWORD, CLIENT
+        )
+    assert wrong.value.details["attempts_left"] == 2
+    assert deps.accounts.passwords == {}
+
+    resets.complete_password_reset(deps, "rst_test0", "123456", GOOD_PASSWORD, CLIENT)
+    assert deps.accounts.passwords == {ACCOUNT: GOOD_PASSWORD}
+    flow = deps.store.get("rst_test0")[1]
+    assert flow["state"] == ResetState.COMPLETED and flow["code_proof"] is None
+    assert [t for t, _ in deps.published] == ["password_reset_completed"]
+    with pytest.raises(Conflict):
+        resets.complete_password_reset(
+            deps, "rst_test0", "123456", GOOD_PASSWORD, CLIENT
+        )
 
 
 def test_the_phone_is_stored_encrypted(deps):
