@@ -52,7 +52,6 @@ MATERIAL_FIELDS = {
     "organization": ("id_front", "id_back", "licence"),
 }
 MAX_MATERIAL_BYTES = 1024 * 1024
-DECISIONS = ("approve", "reject")
 
 
 class CanaryStatus(TypedDict):

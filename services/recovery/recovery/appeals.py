@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contracts import review
 from contracts.accounts import DOC_TYPES_BY_REGION, IDENTITY_REGIONS
 from contracts.errors import (
     Conflict,
@@ -47,8 +48,6 @@ _log = logging.getLogger("recovery.appeals")
 
 PERSON_FILES = ("id_front", "id_back")
 ORGANIZATION_FILES = ("licence", "id_front", "id_back")
-DECISIONS = ("approve", "reject")
-MAX_REASON_CHARS = 1000
 RECOVER_ACCOUNT = "recover_account"
 NOTIFY_REJECTION = "notify_rejection"
 PURGE_FILES = "purge_appeal_files"
@@ -441,28 +440,10 @@ def list_review_cases(
     deps: AppealDeps, status: str | None, limit: int, offset: int
 ) -> dict:
     status = status or AppealStatus.SUBMITTED.value
-    if status not in {s.value for s in AppealStatus}:
-        raise InvalidInput(
-            "status_invalid",
-            "status must be one of " + ", ".join(s.value for s in AppealStatus),
-            {"errors": [field_error("status", "status_invalid", "unknown status")]},
-        )
-    if not (isinstance(limit, int) and 1 <= limit <= 200) or not (
-        isinstance(offset, int) and offset >= 0
-    ):
-        raise InvalidInput("limit_invalid", "limit 1-200, offset 0 or more")
+    review.check_page(status, [s.value for s in AppealStatus], limit, offset)
     with deps.session.begin():
         rows, total = repo.review_page(deps.session, status, limit, offset)
     return {"items": [review_summary(r) for r in rows], "total": total}
-
-
-def _decision_record(d) -> dict:
-    return {
-        "decision": d.decision,
-        "reason": d.reason,
-        "reviewer_id": d.reviewer_id,
-        "decided_at": d.decided_at.isoformat(),
-    }
 
 
 def get_review_case(deps: AppealDeps, case_id: object) -> dict:
@@ -515,7 +496,7 @@ def get_review_case(deps: AppealDeps, case_id: object) -> dict:
         ),
         "differences": differences,
         "files": files,
-        "decisions": [_decision_record(d) for d in decisions],
+        "decisions": [review.decision_record(d) for d in decisions],
     }
 
 
@@ -533,20 +514,7 @@ def decide_review_case(
     ``NotFound`` (``case_not_found``), ``Conflict`` (``case_closed``;
     ``no_matching_account``: an appeal that matches no account cannot be
     approved). Emits ``appeal_approved`` or ``appeal_rejected``."""
-    errors = []
-    if decision not in DECISIONS:
-        errors.append(field_error("decision", "decision_invalid", "approve or reject"))
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
-        errors.append(field_error("reason", "reason_required", "give a reason"))
-    elif len(reason) > MAX_REASON_CHARS:
-        errors.append(
-            field_error("reason", "reason_too_long", f"at most {MAX_REASON_CHARS}")
-        )
-    if not reviewer_id:
-        errors.append(field_error("reviewer_id", "reviewer_required", "who decides?"))
-    if errors:
-        raise _invalid(errors)
+    reason = review.checked_decision(decision, reason, reviewer_id)
     if not repo.is_appeal_id(case_id):
         raise NotFound("case_not_found", "No such review case.")
     trigger = (
@@ -643,7 +611,7 @@ def decide_review_case(
         decisions = repo.decisions(session, case_id)
     return {
         **review_summary(updated),
-        "decisions": [_decision_record(d) for d in decisions],
+        "decisions": [review.decision_record(d) for d in decisions],
     }
 
 

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contracts import errors as ce
+from contracts import review
 from contracts.errors import field_error
 from contracts.verification import (
-    DECISIONS,
     MATERIAL_FIELDS,
     MAX_MATERIAL_BYTES,
     NO_CASE_STATUS,
@@ -46,7 +46,6 @@ Emit = Callable[[str, dict[str, Any]], str]
 ACCOUNT_KINDS = ("person", "organization")
 CHECK_CASE = "check_case"
 PURGE_MATERIALS = "purge_materials"
-MAX_REASON_CHARS = 1000
 
 
 class SubjectUnavailable(Exception):
@@ -447,16 +446,7 @@ def list_review_cases(
     session: Session, status: str | None, limit: int, offset: int
 ) -> dict:
     status = status or CaseStatus.MANUAL_REVIEW.value
-    if status not in {s.value for s in REVIEW_STATUSES}:
-        raise ce.InvalidInput(
-            "status_invalid",
-            "status must be one of " + ", ".join(s.value for s in REVIEW_STATUSES),
-            {"errors": [field_error("status", "status_invalid", "unknown status")]},
-        )
-    if not (isinstance(limit, int) and 1 <= limit <= 200) or not (
-        isinstance(offset, int) and offset >= 0
-    ):
-        raise ce.InvalidInput("limit_invalid", "limit 1-200, offset 0 or more")
+    review.check_page(status, [s.value for s in REVIEW_STATUSES], limit, offset)
     with session.begin():
         rows, total = repo.review_cases(session, status, limit, offset)
     return {"items": [review_summary(r) for r in rows], "total": total}
@@ -485,16 +475,7 @@ def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
         **review_summary(case),
         "reason_code": case.reason_code,
         "files": files,
-        "decisions": [decision_record(d) for d in decisions],
-    }
-
-
-def decision_record(d) -> dict:
-    return {
-        "decision": d.decision,
-        "reason": d.reason,
-        "reviewer_id": d.reviewer_id,
-        "decided_at": d.decided_at.isoformat(),
+        "decisions": [review.decision_record(d) for d in decisions],
     }
 
 
@@ -514,24 +495,7 @@ def decide_review_case(
     """Approve or reject a case in review; the audit row, the state change and the
     outcome event are one transaction. A second decision finds the case closed.
     The images are deleted ``retention_seconds`` later."""
-    errors = []
-    if decision not in DECISIONS:
-        errors.append(field_error("decision", "decision_invalid", "approve or reject"))
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
-        errors.append(field_error("reason", "reason_required", "give a reason"))
-    elif len(reason) > MAX_REASON_CHARS:
-        errors.append(
-            field_error(
-                "reason", "reason_too_long", f"at most {MAX_REASON_CHARS} chars"
-            )
-        )
-    if not reviewer_id:
-        errors.append(field_error("reviewer_id", "reviewer_required", "who decides?"))
-    if errors:
-        raise ce.InvalidInput(
-            errors[0]["code"], errors[0]["message"], {"errors": errors}
-        )
+    reason = review.checked_decision(decision, reason, reviewer_id)
     trigger = (
         Trigger.REVIEWER_APPROVED
         if decision == "approve"
@@ -586,5 +550,5 @@ def decide_review_case(
     return {
         **review_summary(updated),
         "reason_code": updated.reason_code,
-        "decisions": [decision_record(d) for d in decisions],
+        "decisions": [review.decision_record(d) for d in decisions],
     }
