@@ -31,7 +31,6 @@ from contracts.errors import (
     Conflict,
     InvalidInput,
     NotFound,
-    RateLimited,
     ServiceError,
     field_error,
 )
@@ -43,6 +42,7 @@ from sqlalchemy.orm import Session
 from recovery import repository as repo
 from recovery.flow import AppealStatus, AppealTrigger, advance_appeal
 from recovery.models import appeals, work_items
+from recovery.store import require_quota
 
 _log = logging.getLogger("recovery.appeals")
 
@@ -114,16 +114,6 @@ def temporary_password(length: int = 14) -> str:
     chars += [secrets.choice(everything) for _ in range(length - len(chars))]
     secrets.SystemRandom().shuffle(chars)
     return "".join(chars)
-
-
-def _quota(deps: AppealDeps, name: str, subject: str, limit: int) -> None:
-    wait = deps.quotas.hit(name, subject, limit, 3600)
-    if wait:
-        raise RateLimited(
-            "recovery_rate_limited",
-            "Too many attempts; try again later.",
-            {"retry_after": wait},
-        )
 
 
 # --- input ------------------------------------------------------------------------------
@@ -271,14 +261,14 @@ def submit_person_appeal(
     if errors:
         raise _invalid(errors)
     doc_number = "".join(doc_number.split()).upper()  # type: ignore[union-attr]
-    _quota(
-        deps,
+    require_quota(
+        deps.quotas,
         "client:appeal",
         str(client_ip or "unknown"),
         deps.settings.client_per_hour,
     )
-    _quota(
-        deps,
+    require_quota(
+        deps.quotas,
         "phone:appeal",
         deps.cipher.blind_index(phone, PHONE),
         deps.settings.subject_per_hour,
@@ -321,8 +311,8 @@ def start_organization_lookup(
         errors.append(field_error("captcha_answer", "captcha_invalid", "Required"))
     if errors:
         raise _invalid(errors)
-    _quota(
-        deps,
+    require_quota(
+        deps.quotas,
         "client:lookup",
         str(client_ip or "unknown"),
         deps.settings.client_per_hour,
@@ -370,14 +360,14 @@ def submit_organization_appeal(
     cleaned = _images(files, ORGANIZATION_FILES, deps, errors)
     if errors:
         raise _invalid(errors)
-    _quota(
-        deps,
+    require_quota(
+        deps.quotas,
         "client:appeal",
         str(client_ip or "unknown"),
         deps.settings.client_per_hour,
     )
-    _quota(
-        deps,
+    require_quota(
+        deps.quotas,
         "phone:appeal",
         deps.cipher.blind_index(phone, PHONE),
         deps.settings.subject_per_hour,

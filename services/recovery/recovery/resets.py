@@ -26,12 +26,12 @@ from contracts.errors import (
     Gone,
     InvalidInput,
     NotFound,
-    RateLimited,
     field_error,
 )
 from contracts.phones import PhoneInvalid, normalize_phone
 
 from recovery.flow import ResetState, ResetTrigger, advance_reset
+from recovery.store import require_quota
 
 PHONE_KIND = "phone"  # the cipher's kind for phones (aad and blind index)
 DECOY_KIND = "recovery_decoy_phone"
@@ -88,19 +88,9 @@ def decoy_masked_phone(cipher: Cipher, login_name: str) -> str:
     return f"{prefix}*****{int(digest[8:16], 16) % 1000:03d}"
 
 
-def _quota(deps: ResetDeps, name: str, subject: str, limit: int) -> None:
-    wait = deps.quotas.hit(name, subject, limit, 3600)
-    if wait:
-        raise RateLimited(
-            "recovery_rate_limited",
-            "Too many attempts; try again later.",
-            {"retry_after": wait},
-        )
-
-
 def _client(deps: ResetDeps, step: str, client_ip: object) -> None:
     address = client_ip if isinstance(client_ip, str) and client_ip else "unknown"
-    _quota(deps, f"client:{step}", address, deps.settings.client_per_hour)
+    require_quota(deps.quotas, f"client:{step}", address, deps.settings.client_per_hour)
 
 
 # --- step 1 ---------------------------------------------------------------------------
@@ -131,7 +121,7 @@ def start_password_reset(
         raise CaptchaRequired("captcha_required", "Solve the image captcha first")
     _client(deps, "start", client_ip)
     name_ref = deps.cipher.blind_index(login_name.lower(), LOGIN_NAME_KIND)
-    _quota(deps, "name:start", name_ref, deps.settings.subject_per_hour)
+    require_quota(deps.quotas, "name:start", name_ref, deps.settings.subject_per_hour)
     try:
         deps.otp.check_captcha(captcha_id=captcha_id, answer=captcha_answer)
     except InvalidInput:
@@ -253,7 +243,7 @@ def send_reset_code(
         raise _invalid([field_error("phone", "phone_invalid", str(exc))]) from None
     _client(deps, "phone", client_ip)
     phone_ref = deps.cipher.blind_index(canonical, PHONE_KIND)
-    _quota(deps, "phone:phone", phone_ref, deps.settings.subject_per_hour)
+    require_quota(deps.quotas, "phone:phone", phone_ref, deps.settings.subject_per_hour)
 
     matches = deps.accounts.reserved_phone_matches(
         account_id=flow["account_id"] or NO_ACCOUNT, phone=canonical

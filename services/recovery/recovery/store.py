@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from contracts.errors import RateLimited
 from servicekit.redis import Keyspace
 
 _REPLACE = """
@@ -72,6 +73,20 @@ class Quotas:
             keys=[self.keyspace.key("recovery", "quota", name, subject)], args=[window]
         )
         return 0 if int(count) <= limit else max(1, int(ttl))
+
+
+def require_quota(
+    quotas: Quotas, name: str, subject: str, limit: int, window: int = 3600
+) -> None:
+    """Count one use; ``RateLimited`` (``recovery_rate_limited``, ``retry_after``)
+    past ``limit`` per ``window`` seconds."""
+    wait = quotas.hit(name, subject, limit, window)
+    if wait:
+        raise RateLimited(
+            "recovery_rate_limited",
+            "Too many attempts; try again later.",
+            {"retry_after": wait},
+        )
 
 
 class LookupStore:
