@@ -11,11 +11,10 @@ from __future__ import annotations
 import falcon
 from contracts import errors as ce
 
-from gateway.auth import Authenticator, clear_session_cookie, set_session_cookie
-from gateway.client_address import client_address, trusted_networks
+from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
-from gateway.middleware import rpc_context
 from gateway.quotas import ClientQuota
+from gateway.resources.base import ServiceResource, no_store
 from gateway.schemas import read_json
 
 PERSON_FIELDS = (
@@ -64,24 +63,8 @@ def pick(body: dict, fields: tuple[str, ...]) -> dict:
     return {name: body[name] for name in fields if name in body}
 
 
-def no_store(resp: falcon.Response) -> None:
-    resp.set_header("Cache-Control", "no-store")
-
-
-class Base:
-    def __init__(self, ctx):
-        self.rpc = ctx.rpc
-        self.auth: Authenticator = ctx.auth
-        self.max_body = ctx.settings.max_body_bytes
-        self.networks = trusted_networks(ctx.settings.trusted_proxies)
-
-    def client(self, req: falcon.Request) -> str:
-        return client_address(
-            req.remote_addr, req.get_header("X-Forwarded-For"), self.networks
-        )
-
-    def call(self, method: str, **kwargs):
-        return self.rpc.call("accounts", method, context=rpc_context(), **kwargs)
+class Base(ServiceResource):
+    service = "accounts"
 
 
 class PersonRegistrations(Base):

@@ -4,6 +4,7 @@ Not routed at all in production (and otp refuses them there too)."""
 from __future__ import annotations
 
 from gateway.middleware import rpc_context
+from gateway.resources.base import no_store
 from gateway.schemas import canonical_phone, raise_field_errors
 
 
@@ -12,7 +13,7 @@ class CaptchaAnswer:
         self.rpc = rpc
 
     def on_get(self, req, resp, captcha_id):
-        resp.set_header("Cache-Control", "no-store")
+        no_store(resp)
         resp.media = self.rpc.call(
             "otp", "get_captcha_answer", context=rpc_context(), captcha_id=captcha_id
         )
@@ -29,7 +30,7 @@ class SmsOutbox:
         messages = self.rpc.call(
             "otp", "read_sms_outbox", context=rpc_context(), phone=phone
         )
-        resp.set_header("Cache-Control", "no-store")
+        no_store(resp)
         resp.media = {"phone": phone, "messages": messages}
 
 

@@ -9,6 +9,7 @@ from contracts.otp import SMS_PURPOSES
 from gateway.client_address import client_address, trusted_networks
 from gateway.middleware import rpc_context
 from gateway.quotas import ClientQuota
+from gateway.resources.base import no_store
 from gateway.schemas import canonical_phone, raise_field_errors, read_json
 
 
@@ -26,7 +27,7 @@ class Captchas:
         )
         captcha = self.rpc.call("otp", "create_captcha", context=rpc_context())
         resp.status = falcon.HTTP_201
-        resp.set_header("Cache-Control", "no-store")
+        no_store(resp)
         resp.media = {
             "captcha_id": captcha["captcha_id"],
             "image": "data:image/png;base64," + captcha["image_png_base64"],

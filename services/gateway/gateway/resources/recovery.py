@@ -15,9 +15,7 @@ from contracts.recovery import (
     PERSON_APPEAL_FILES,
 )
 
-from gateway.client_address import client_address, trusted_networks
-from gateway.middleware import rpc_context
-from gateway.schemas import read_json
+from gateway.resources.base import ServiceResource, no_store
 from gateway.uploads import UploadLimits, read_multipart
 
 PERSON_FIELDS = frozenset(
@@ -33,21 +31,8 @@ APPEAL_LIMITS = UploadLimits(
 APPEAL_RPC_TIMEOUT = 20.0
 
 
-class _Recovery:
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.networks = trusted_networks(ctx.settings.trusted_proxies)
-
-    def client(self, req) -> str:
-        return client_address(
-            req.remote_addr, req.get_header("X-Forwarded-For"), self.networks
-        )
-
-    def body(self, req) -> dict:
-        return read_json(req, self.ctx.settings.max_body_bytes)
-
-    def call(self, method: str, **kwargs):
-        return self.ctx.rpc.call("recovery", method, context=rpc_context(), **kwargs)
+class _Recovery(ServiceResource):
+    service = "recovery"
 
 
 class PasswordResets(_Recovery):
@@ -61,7 +46,7 @@ class PasswordResets(_Recovery):
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_201
-        resp.set_header("Cache-Control", "no-store")
+        no_store(resp)
         resp.media = started
 
 
@@ -104,7 +89,7 @@ class _Appeal(_Recovery):
         )
         resp.media = self.call(
             self.method,
-            timeout=max(self.ctx.settings.rpc_timeout, APPEAL_RPC_TIMEOUT),
+            timeout=max(self.settings.rpc_timeout, APPEAL_RPC_TIMEOUT),
             appeal=dict(upload.fields),
             files={
                 name: base64.b64encode(part.data).decode("ascii")
@@ -113,7 +98,7 @@ class _Appeal(_Recovery):
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_202
-        resp.set_header("Cache-Control", "no-store")
+        no_store(resp)
 
 
 class PersonAppeals(_Appeal):
@@ -143,7 +128,7 @@ class OrganizationLookups(_Recovery):
 
 class AppealStatus(_Recovery):
     def on_get(self, req, resp, appeal_id):
-        resp.set_header("Cache-Control", "no-store")
+        no_store(resp)
         resp.media = self.call(
             "get_appeal_status", appeal_id=appeal_id, ticket=req.get_param("ticket")
         )
