@@ -114,6 +114,27 @@ def approve(platform, reviewer: dict, appeal_id: str) -> requests.Response:
     )
 
 
+def replace_temporary_password(platform, login_name: str, temporary: str) -> dict:
+    """Log in with the temporary password (it must be changed), change it, and log
+    in with the new one as an ordinary account; that login's answer."""
+    first = platform.log_in(login_name, temporary)
+    assert first["must_change_password"] is True
+    changed = platform.http(
+        "PUT",
+        "/me/password",
+        first["token"],
+        json={
+            "current_password": temporary,
+            "new_password": OWN_PASSWORD,
+            "new_password_confirmation": OWN_PASSWORD,
+        },
+    )
+    assert changed.status_code == 204, changed.text
+    own = platform.log_in(login_name, OWN_PASSWORD)
+    assert own["must_change_password"] is False
+    return own
+
+
 def test_a_person_appeal_recovers_the_account_end_to_end(platform):
     person = register(platform)
     new_phone = gen.mobile(platform.rng)
@@ -152,21 +173,7 @@ def test_a_person_appeal_recovers_the_account_end_to_end(platform):
     assert login_name == person["login_name"]
     assert len(outbox(platform, new_phone)) == 2  # the appeal code, the password
     assert platform.log_in_status(login_name, person["password"]) == 401
-    first = platform.log_in(login_name, temporary)
-    assert first["must_change_password"] is True
-    changed = platform.http(
-        "PUT",
-        "/me/password",
-        first["token"],
-        json={
-            "current_password": temporary,
-            "new_password": OWN_PASSWORD,
-            "new_password_confirmation": OWN_PASSWORD,
-        },
-    )
-    assert changed.status_code in (200, 204), changed.text
-    own = platform.log_in(login_name, OWN_PASSWORD)
-    assert own["must_change_password"] is False
+    own = replace_temporary_password(platform, login_name, temporary)
     # the appeal's phone is the reserved phone now
     assert platform.me(own["token"])["profile"]["mobile"].endswith(new_phone[-3:])
     final = requests.get(status_url, params={"ticket": appeal["ticket"]}, timeout=10)
@@ -272,20 +279,7 @@ def test_an_organisation_appeal_recovers_the_account_end_to_end(platform):
 
     login_name, temporary = temporary_password_sms(platform, contact)
     assert login_name == body["login_name"]
-    first = platform.log_in(login_name, temporary)
-    assert first["must_change_password"] is True
-    changed = platform.http(
-        "PUT",
-        "/me/password",
-        first["token"],
-        json={
-            "current_password": temporary,
-            "new_password": OWN_PASSWORD,
-            "new_password_confirmation": OWN_PASSWORD,
-        },
-    )
-    assert changed.status_code in (200, 204), changed.text
-    assert platform.log_in(login_name, OWN_PASSWORD)["must_change_password"] is False
+    replace_temporary_password(platform, login_name, temporary)
 
 
 def test_killing_recovery_between_approval_and_sms_loses_nothing_and_sends_once(
