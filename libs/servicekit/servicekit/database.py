@@ -19,6 +19,7 @@ from typing import Any
 import eventlet
 import psycopg  # noqa: F401 - imported at module top on purpose (stack-notes)
 import sqlalchemy as sa
+from contracts.events import Event
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,16 +87,19 @@ class WorkerDatabase:
             self._session = self._provider.sessionmaker()
         return self._session
 
-    def emit(self, event_type: str, data: dict[str, Any]) -> str:
-        """Write an event to the outbox in the current transaction; returns its id."""
+    def emit(self, event: Event | str, data: dict[str, Any] | None = None) -> str:
+        """Write ``event`` to the outbox in the current transaction; returns its id.
+
+        ``event`` is a ``contracts`` event model: its class names the event type, its
+        fields are the payload (``data``)."""
         if self._provider.outbox is None:
             raise RuntimeError("this Database was declared without an outbox table")
         event_id = add_event(
             self.session,
             self._provider.outbox,
             source=self._provider.container.service_name,
-            event_type=event_type,
-            data=data,
+            event_type=event if isinstance(event, str) else event.event_type,
+            data=data if isinstance(event, str) else event.dump(),
             correlation_id=self._worker_ctx.data.get("correlation_id"),
             call_id_stack=list(self._worker_ctx.call_id_stack or []),
             trace_context=trace_context_of(self._worker_ctx.data),

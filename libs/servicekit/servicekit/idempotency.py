@@ -7,12 +7,18 @@ uncommitted row and then finds it) and skips.
 
 from __future__ import annotations
 
+import functools
+import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from contracts.events import Envelope, Event
 from nameko.events import event_handler
+from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+
+_log = logging.getLogger("servicekit.consume")
 
 
 def processed_events_table(metadata: sa.MetaData) -> sa.Table:
@@ -41,11 +47,41 @@ def first_delivery(
     return result.first() is not None
 
 
-def consume(source_service: str, event_type: str):
-    """An event handler that puts the message back when the handler fails.
+def consume(event: type[Event] | str, event_type: str | None = None):
+    """An event handler for the ``contracts`` event model ``event``; the method
+    receives an :class:`~contracts.events.Envelope` whose ``data`` is that model.
 
     nameko's default acks a message whose handler raised, which would lose the
     event; here a failure (database down, bug) requeues it, so nothing accepted is
     lost. Handlers must therefore be idempotent (``first_delivery``).
+
+    A payload that does not match the model is a bug of the emitter, and would fail
+    again at every delivery: it is logged at error level and acked (the event stays
+    in the emitter's outbox table for a replay once the bug is fixed), instead of
+    spinning for ever.
     """
-    return event_handler(source_service, event_type, requeue_on_error=True)
+    if isinstance(event, str):  # the source service and the event type, untyped
+        return event_handler(event, event_type, requeue_on_error=True)
+    envelope_type = Envelope[event]
+    register = event_handler(event.source, event.event_type, requeue_on_error=True)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def handle(self, payload):
+            try:
+                envelope = envelope_type.model_validate(payload)
+            except ValidationError as exc:
+                _log.error(
+                    "event %s.%s %s does not match its model; dropped: %s",
+                    event.source,
+                    event.event_type,
+                    payload.get("event_id") if isinstance(payload, dict) else None,
+                    exc,
+                )
+                return None
+            return fn(self, envelope)
+
+        handle.consumes = event  # read by the contract tests
+        return register(handle)
+
+    return decorate

@@ -24,7 +24,9 @@ and the ``entrypoint finished`` line), counted as ``outcome="error"`` and record
 the span, so on-call sees the cause. ``expected_exceptions`` and
 ``sensitive_arguments`` work exactly as in ``nameko.rpc.rpc``.
 
-Usage: ``from servicekit.rpc import rpc`` instead of ``from nameko.rpc import rpc``.
+Usage: ``from servicekit.rpc import rpc`` instead of ``from nameko.rpc import rpc``;
+its arguments and reply are read through the method's annotations (the contract's
+models, :mod:`servicekit.typed`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ import redis
 import sqlalchemy.exc as sa_exc
 from contracts.errors import Unavailable
 from nameko.rpc import Rpc as NamekoRpc
+
+from servicekit.typed import typed
 
 _log = logging.getLogger("servicekit.rpc")
 
@@ -197,4 +201,14 @@ class Rpc(NamekoRpc):
         return result, sent
 
 
-rpc = Rpc.decorator
+def rpc(*args, **kwargs):
+    """``@rpc`` or ``@rpc(expected_exceptions=..., sensitive_arguments=...)``: the
+    method registered as an :class:`Rpc` entrypoint, its arguments and reply read
+    through its annotations (:func:`servicekit.typed.typed`)."""
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return Rpc.decorator(typed(args[0]))
+
+    def register(fn):
+        return Rpc.decorator(*args, **kwargs)(typed(fn))
+
+    return register
