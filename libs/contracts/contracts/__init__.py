@@ -6,19 +6,19 @@ errors it raises, which are rebuilt as the same class at the caller.
 """
 
 from contracts.accounts import AccountsContract
-from contracts.otp import OtpContract
+from contracts.otp import OtpClient
 from contracts.recovery import RecoveryContract
 from contracts.verification import VerificationContract
 
 ALL_SERVICES = {
     c.name: c
-    for c in (AccountsContract, OtpContract, VerificationContract, RecoveryContract)
+    for c in (AccountsContract, OtpClient, VerificationContract, RecoveryContract)
 }
 
 __all__ = [
     "ALL_SERVICES",
     "AccountsContract",
-    "OtpContract",
+    "OtpClient",
     "RecoveryContract",
     "VerificationContract",
 ]

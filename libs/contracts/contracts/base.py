@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from contracts.models import Model
 
 
-class PingResult(TypedDict):
+class PingResult(Model):
+    """Every service's ``ping`` reply."""
+
     service: str
     version: str
     ok: bool

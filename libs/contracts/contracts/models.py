@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -51,6 +51,9 @@ class Model(BaseModel):
     """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    first_error_on_top: ClassVar[bool] = False
+    """Whether a 422 for this message carries its first field error's code on top
+    (the otp endpoints' answers) instead of ``validation_failed``."""
 
     def dump(self) -> dict[str, Any]:
         """The JSON-ready dict of this message: set fields only."""
@@ -62,9 +65,11 @@ class ErrorCode:
     """Field metadata: the code a shape error of this field reports.
 
     ``Annotated[str, Field(max_length=50), ErrorCode("unit_name_invalid")]``.
+    ``when_missing``: a missing value reports this code too, not ``required``.
     """
 
     code: str
+    when_missing: bool = False
 
 
 def rule_error(code: str, message: str) -> PydanticCustomError:
@@ -124,7 +129,9 @@ def _path(root: str, loc: Iterable[Any]) -> str:
     return path
 
 
-def _field_code(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | None:
+def _field_code(
+    model: type[BaseModel] | None, loc: tuple[Any, ...]
+) -> ErrorCode | None:
     """The :class:`ErrorCode` declared on the field at ``loc``, if any."""
     current: Any = model
     info = None
@@ -140,7 +147,7 @@ def _field_code(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | No
         return None
     for meta in info.metadata:
         if isinstance(meta, ErrorCode):
-            return meta.code
+            return meta
     return None
 
 
@@ -161,14 +168,16 @@ def _one(item: dict, model: type[BaseModel] | None, root: str) -> dict:
     names += [p for p in loc if isinstance(p, str) and not p.startswith("function-")]
     ctx = item.get("ctx") or {}
     message = item["msg"].removeprefix("Value error, ")
-    if item["type"] == "missing" or item.get("input") is None:
+    declared = _field_code(model, loc)
+    missing = item["type"] == "missing" or item.get("input") is None
+    if missing and not (declared and declared.when_missing):
         code, message = REQUIRED, "This field is required"
     elif ctx.get("code"):
         code = ctx["code"]
+    elif declared:
+        code = declared.code
     else:
-        code = _field_code(model, loc) or (
-            f"{names[-1]}_invalid" if names else VALIDATION_FAILED
-        )
+        code = f"{names[-1]}_invalid" if names else VALIDATION_FAILED
     return field_error(_path(root, loc) or "body", code, message)
 
 
@@ -180,8 +189,11 @@ def field_errors(
     return [_one(item, model, root) for item in error.errors(include_url=False)]
 
 
-def invalid(errors: list[dict]) -> InvalidInput:
-    """The one error for a message with field errors (422 ``validation_failed``)."""
+def invalid(errors: list[dict], first_on_top: bool = False) -> InvalidInput:
+    """The one error for a message with field errors: 422 ``validation_failed``,
+    or, for a message that says so, the first field error's code and message."""
+    if first_on_top and errors:
+        return InvalidInput(errors[0]["code"], errors[0]["message"], {"errors": errors})
     return InvalidInput(
         VALIDATION_FAILED, "Some fields are not valid; see errors.", {"errors": errors}
     )
@@ -199,7 +211,8 @@ def parse(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise invalid(field_errors(exc, model)) from None
+        on_top = getattr(model, "first_error_on_top", False)
+        raise invalid(field_errors(exc, model), on_top) from None
 
 
 def dump(value: Any) -> Any:

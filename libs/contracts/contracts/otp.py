@@ -6,9 +6,12 @@ Phones are passed in the canonical form of ``contracts.phones.normalize_phone``
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Annotated, Any, ClassVar, Literal
 
-from contracts.base import ServiceContract
+from contracts.client import ServiceClient
+from contracts.events import Event
+from contracts.models import ErrorCode, Model
+from contracts.phones import Phone
 
 SMS_PURPOSES = (
     "register_person",
@@ -17,7 +20,13 @@ SMS_PURPOSES = (
     "appeal",
     "change_phone",
 )
-
+SmsPurpose = Literal[
+    "register_person",
+    "register_organization",
+    "password_reset",
+    "appeal",
+    "change_phone",
+]
 
 NOTICE_TEMPLATES = {
     "temporary_password": ("login_name", "password"),
@@ -26,46 +35,94 @@ NOTICE_TEMPLATES = {
 }
 
 
-class Captcha(TypedDict):
+class Captcha(Model):
     captcha_id: str
     image_png_base64: str
     expires_in: int
 
 
-class SmsCodeSent(TypedDict):
+class CaptchaAnswer(Model):
+    captcha_id: str
+    answer: str
+
+
+class SmsCodeSent(Model):
     expires_in: int
     resend_after: int
 
 
-class NoticeQueued(TypedDict):
+class NoticeQueued(Model):
     message_id: str
 
 
-class OtpContract(ServiceContract):
+class OutboxMessage(Model):
+    """A message the dev/test ``outbox`` SMS provider kept (its text in clear)."""
+
+    message_id: str
+    phone: str
+    text: str
+    attempt: int
+    sent_at: str
+
+
+# --- HTTP bodies the gateway reads (and documents) ---------------------------------------
+
+
+class SmsCodeRequest(Model):
+    """``POST /sms-codes``: a code for a phone and purpose, behind an image captcha."""
+
+    first_error_on_top: ClassVar[bool] = True
+
+    phone: Annotated[Phone, ErrorCode("phone_invalid", when_missing=True)]
+    purpose: Annotated[SmsPurpose, ErrorCode("purpose_invalid", when_missing=True)]
+    captcha_id: Annotated[str, ErrorCode("captcha_invalid", when_missing=True)]
+    captcha_answer: Annotated[str, ErrorCode("captcha_invalid", when_missing=True)]
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+class SmsSent(Event):
+    """The carrier took an SMS. Never the phone number, the code or the text."""
+
+    source: ClassVar[str] = "otp"
+    event_type: ClassVar[str] = "sms_sent"
+    subscribers: ClassVar[str] = (
+        "the carrier-cost and delivery dashboards of the operations team (metrics "
+        "pipeline); no service of the platform acts on it"
+    )
+
+    message_id: str
+    kind: Literal["code", "notice"]
+    purpose: str | None = None
+    template: str | None = None
+    provider: str
+    attempts: int
+
+
+class OtpClient(ServiceClient):
     name = "otp"
-    # sms_sent {message_id, kind: "code" | "notice", purpose | template, provider,
-    # attempts}: never the phone number, the code or the text.
-    events = ("sms_sent",)
+    events = (SmsSent,)
 
     def create_captcha(self) -> Captcha:
         """A new image captcha, valid ``expires_in`` seconds, single use."""
-        raise NotImplementedError
+        return self._call("create_captcha", locals())
 
     def check_captcha(self, captcha_id: str, answer: str) -> None:
         """Consume the captcha (right or wrong, any check spends it).
 
         Raises ``InvalidInput`` (``captcha_invalid``) when missing, wrong or expired.
         """
-        raise NotImplementedError
+        return self._call("check_captcha", locals())
 
-    def get_captcha_answer(self, captcha_id: str) -> dict:
+    def get_captcha_answer(self, captcha_id: str) -> CaptchaAnswer:
         """Dev/test only: ``{captcha_id, answer}``. Raises ``NotFound`` otherwise."""
-        raise NotImplementedError
+        return self._call("get_captcha_answer", locals())
 
     def send_sms_code(
         self,
-        phone: str,
-        purpose: str,
+        phone: Phone,
+        purpose: SmsPurpose,
         captcha_id: str,
         captcha_answer: str,
         client_ip: str,
@@ -82,9 +139,11 @@ class OtpContract(ServiceContract):
         ``details["retry_after"]``, the seconds until every limit that bit allows
         a send). Emits ``sms_sent`` once the carrier took it.
         """
-        raise NotImplementedError
+        return self._call("send_sms_code", locals())
 
-    def issue_sms_code(self, phone: str, purpose: str, client_ip: str) -> SmsCodeSent:
+    def issue_sms_code(
+        self, phone: Phone, purpose: SmsPurpose, client_ip: str
+    ) -> SmsCodeSent:
         """``send_sms_code`` without a captcha, for trusted service callers only.
 
         The recovery service calls it in the reset flow's second step: the user
@@ -94,9 +153,9 @@ class OtpContract(ServiceContract):
         ``purpose_invalid``) or ``RateLimited`` (``sms_rate_limited``).
         Emits ``sms_sent`` once the carrier took it.
         """
-        raise NotImplementedError
+        return self._call("issue_sms_code", locals())
 
-    def verify_sms_code(self, phone: str, purpose: str, code: str) -> None:
+    def verify_sms_code(self, phone: Phone, purpose: SmsPurpose, code: str) -> None:
         """Accept and consume the code, exactly once.
 
         Every call spends one of the code's tries (``OTP_CODE_MAX_TRIES``, 5); the
@@ -106,10 +165,14 @@ class OtpContract(ServiceContract):
         or ``sms_code_expired`` (expired, spent, burnt by wrong tries or never sent),
         ``phone_invalid`` or ``purpose_invalid``.
         """
-        raise NotImplementedError
+        return self._call("verify_sms_code", locals())
 
     def send_notice(
-        self, phone: str, template: str, params: dict, dedupe_key: str | None = None
+        self,
+        phone: Phone,
+        template: str,
+        params: dict[str, Any],
+        dedupe_key: str | None = None,
     ) -> NoticeQueued:
         """Queue a templated notice (e.g. ``temporary_password``) to ``phone``.
 
@@ -125,9 +188,9 @@ class OtpContract(ServiceContract):
         Raises ``InvalidInput`` (``phone_invalid``, ``template_unknown``,
         ``params_invalid``, ``dedupe_key_invalid``).
         """
-        raise NotImplementedError
+        return self._call("send_notice", locals())
 
-    def read_sms_outbox(self, phone: str) -> list[dict]:
+    def read_sms_outbox(self, phone: Phone) -> list[OutboxMessage]:
         """Dev/test only: the messages the ``outbox`` provider kept for ``phone``,
         newest first. Raises ``NotFound`` in production."""
-        raise NotImplementedError
+        return self._call("read_sms_outbox", locals())

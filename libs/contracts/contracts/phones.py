@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
+from pydantic import AfterValidator
+
+from contracts.models import rule_error
 
 _MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
@@ -41,3 +46,16 @@ def mask_phone(e164: str) -> str:
     """
     national = str(phonenumbers.parse(e164, None).national_number)
     return national[:2] + "*****" + national[-3:]
+
+
+def _normalized(raw: str) -> str:
+    try:
+        return normalize_phone(raw)
+    except PhoneInvalid as exc:
+        message = str(exc)
+        raise rule_error("phone_invalid", message[:1].upper() + message[1:]) from None
+
+
+Phone = Annotated[str, AfterValidator(_normalized)]
+"""A mobile phone in a message: read in any form :func:`normalize_phone` takes,
+kept in its canonical E.164 form; ``phone_invalid`` otherwise."""

@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from contracts.models import dump, field_errors, invalid, parse
+from contracts.models import REQUIRED, dump, field_errors, invalid, parse
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 
@@ -34,10 +34,17 @@ def _reader(annotation: Any, name: str) -> Callable[[Any], Any] | None:
 
 
 def _check_value(adapter: TypeAdapter, name: str, value: Any) -> Any:
+    """A plain argument: any error, a missing value too, is ``<name>_invalid``
+    (or a rule's own code), and the first one is on top, as services answered
+    before their arguments were typed."""
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:
-        raise invalid(field_errors(exc, root=name)) from None
+        errors = field_errors(exc, root=name)
+        for error in errors:
+            if error["code"] == REQUIRED:
+                error["code"] = f"{name}_invalid"
+        raise invalid(errors, first_on_top=True) from None
 
 
 def _writer(annotation: Any) -> Callable[[Any], Any]:

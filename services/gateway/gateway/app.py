@@ -9,6 +9,7 @@ import redis
 
 from gateway import errors, logs, tracing
 from gateway.auth import Authenticator
+from gateway.clients import C, service_client
 from gateway.metrics import MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
 from gateway.resources import (
@@ -43,6 +44,10 @@ class AppContext:
     api: str = API
     # Session resolution any area reuses: ctx.auth.require_account(req).
     auth: Authenticator | None = None
+
+    def client(self, client_class: type[C]) -> C:
+        """A service's typed client over this app's RPC pool."""
+        return service_client(self.rpc, client_class)
 
 
 def create_app(settings: Settings, rpc, redis_client) -> falcon.App:

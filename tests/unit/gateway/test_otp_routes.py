@@ -145,6 +145,7 @@ def test_several_bad_fields_are_all_listed(rpc):
     assert [e["field"] for e in result.json["errors"]] == [
         "phone",
         "purpose",
+        "captcha_id",
         "captcha_answer",
     ]
 
