@@ -76,3 +76,63 @@ def test_every_operation_that_calls_a_service_documents_503():
     ]
     assert not missing
     assert GATEWAY_ONLY <= documented_routes(True)
+
+
+# Areas whose bodies are still written by hand in YAML; each area's file leaves this
+# list when its bodies come from models (issue 11). It must end empty.
+NOT_YET_FROM_MODELS: set[str] = {
+    "accounts.yaml",
+    "recovery.yaml",
+    "verification.yaml",
+    "platform.yaml",
+    "support.yaml",
+    "ops.yaml",
+    "dev.yaml",
+}
+
+
+def json_bodies(operation: dict):
+    body = (operation.get("requestBody") or {}).get("content", {})
+    if "application/json" in body:
+        yield "request", body["application/json"].get("schema")
+    for status, response in operation.get("responses", {}).items():
+        content = (response or {}).get("content", {})
+        if "application/json" in content:
+            yield status, content["application/json"].get("schema")
+
+
+def area_of(path: str) -> dict[str, str]:
+    from importlib.resources import files
+
+    import yaml
+
+    folder = files("gateway").joinpath("openapi")
+    owners = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".yaml") and entry.name != "base.yaml":
+            part = yaml.safe_load(entry.read_text("utf-8")) or {}
+            for documented in part.get("paths") or {}:
+                owners[documented] = entry.name
+    return owners
+
+
+def test_every_json_body_schema_comes_from_a_model():
+    document = load_openapi(True)
+    schemas = document["components"]["schemas"]
+    owners = area_of("")
+    for path, item in document["paths"].items():
+        if owners[path] in NOT_YET_FROM_MODELS:
+            continue
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for where, schema in json_bodies(operation):
+                ref = (schema or {}).get("$ref", "")
+                name = ref.rpartition("/")[2]
+                assert ref.startswith("#/components/schemas/"), (path, method, where)
+                assert schemas[name].get("x-generated-from-model"), (
+                    path,
+                    method,
+                    where,
+                    name,
+                )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
+from pydantic import Field
+
 from contracts.client import ServiceClient
 from contracts.events import Event
 from contracts.models import ErrorCode, Model
@@ -47,8 +49,13 @@ class CaptchaAnswer(Model):
 
 
 class SmsCodeSent(Model):
-    expires_in: int
-    resend_after: int
+    """The code is queued for delivery."""
+
+    expires_in: int = Field(description="Seconds the code stays valid.")
+    resend_after: int = Field(
+        description="Seconds before another code can be asked for this phone and "
+        "purpose."
+    )
 
 
 class NoticeQueued(Model):
@@ -65,7 +72,28 @@ class OutboxMessage(Model):
     sent_at: str
 
 
-# --- HTTP bodies the gateway reads (and documents) ---------------------------------------
+# --- HTTP bodies the gateway reads and answers (and documents) --------------------------
+
+
+class SmsOutbox(Model):
+    """``GET /dev/sms-outbox`` (dev/test): the messages at most the last 50, kept
+    for a day."""
+
+    phone: str = Field(description="The phone in E.164.")
+    messages: list[OutboxMessage]
+
+
+class CaptchaImage(Model):
+    """``POST /captchas``: the captcha as the browser shows it."""
+
+    captcha_id: str
+    image: str = Field(
+        description="The picture as a data URL, `data:image/png;base64,...`.",
+        pattern="^data:image/png;base64,",
+    )
+    expires_in: int = Field(
+        description="Seconds the captcha stays valid (300 by default)."
+    )
 
 
 class SmsCodeRequest(Model):
@@ -73,7 +101,15 @@ class SmsCodeRequest(Model):
 
     first_error_on_top: ClassVar[bool] = True
 
-    phone: Annotated[Phone, ErrorCode("phone_invalid", when_missing=True)]
+    phone: Annotated[
+        Phone,
+        ErrorCode("phone_invalid", when_missing=True),
+        Field(
+            description="A mobile number; mainland numbers may omit +86, other "
+            "regions in E.164.",
+            examples=["13800138000", "+85251234567"],
+        ),
+    ]
     purpose: Annotated[SmsPurpose, ErrorCode("purpose_invalid", when_missing=True)]
     captcha_id: Annotated[str, ErrorCode("captcha_invalid", when_missing=True)]
     captcha_answer: Annotated[str, ErrorCode("captcha_invalid", when_missing=True)]

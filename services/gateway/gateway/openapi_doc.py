@@ -8,9 +8,15 @@ the routes the app really serves.
 
 from __future__ import annotations
 
+import importlib
 from importlib.resources import files
+from typing import Any
 
 import yaml
+from pydantic import BaseModel
+
+MODEL_KEY = "x-model"
+REF = "#/components/schemas/{model}"
 
 
 def load_openapi(include_dev: bool = True) -> dict:
@@ -34,4 +40,47 @@ def load_openapi(include_dev: bool = True) -> dict:
                         f"{name}: components.{section}.{key} already exists"
                     )
                 target[key] = value
+    document.setdefault("components", {}).setdefault("schemas", {})
+    _models_to_schemas(document, document["components"]["schemas"])
     return document
+
+
+def model_class(spec: str) -> type[BaseModel]:
+    """``"contracts.otp:SmsCodeRequest"`` → that class."""
+    module, _, name = spec.partition(":")
+    model = getattr(importlib.import_module(module), name)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ValueError(f"{spec} is no pydantic model")
+    return model
+
+
+def model_schemas(model: type[BaseModel]) -> dict[str, dict]:
+    """The JSON Schema of ``model`` and of every model it holds, by name."""
+    schema = model.model_json_schema(ref_template=REF)
+    found = schema.pop("$defs", {})
+    found[model.__name__] = schema
+    for entry in found.values():
+        entry["x-generated-from-model"] = True
+    return found
+
+
+def _models_to_schemas(node: Any, schemas: dict) -> None:
+    """Every ``{x-model: module:Name}`` in the document becomes a ``$ref`` to the
+    model's JSON Schema, added to ``components.schemas``: request and reply bodies
+    are described by the same models the services check."""
+    if isinstance(node, list):
+        for item in node:
+            _models_to_schemas(item, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in list(node.items()):
+        if isinstance(value, dict) and MODEL_KEY in value:
+            model = model_class(value[MODEL_KEY])
+            for name, schema in model_schemas(model).items():
+                if schemas.get(name, schema) != schema:
+                    raise ValueError(f"two models are named {name}")
+                schemas[name] = schema
+            node[key] = {"$ref": REF.format(model=model.__name__)}
+        else:
+            _models_to_schemas(value, schemas)

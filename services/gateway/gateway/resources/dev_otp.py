@@ -3,8 +3,8 @@ Not routed at all in production (and otp refuses them there too)."""
 
 from __future__ import annotations
 
-from contracts.models import dump
 from contracts.otp import OtpClient
+from contracts.otp import SmsOutbox as OutboxView
 
 from gateway.resources.base import no_store
 from gateway.schemas import canonical_phone, raise_field_errors
@@ -29,7 +29,7 @@ class SmsOutbox:
         raise_field_errors(errors)
         messages = self.otp.read_sms_outbox(phone)
         no_store(resp)
-        resp.media = {"phone": phone, "messages": dump(messages)}
+        resp.media = OutboxView(phone=phone, messages=messages).dump()
 
 
 def add_routes(app, ctx) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 from contracts.models import parse
-from contracts.otp import OtpClient, SmsCodeRequest
+from contracts.otp import CaptchaImage, OtpClient, SmsCodeRequest
 
 from gateway.client_address import client_address, trusted_networks
 from gateway.quotas import ClientQuota
@@ -27,11 +27,11 @@ class Captchas:
         captcha = self.otp.create_captcha()
         resp.status = falcon.HTTP_201
         no_store(resp)
-        resp.media = {
-            "captcha_id": captcha.captcha_id,
-            "image": "data:image/png;base64," + captcha.image_png_base64,
-            "expires_in": captcha.expires_in,
-        }
+        resp.media = CaptchaImage(
+            captcha_id=captcha.captcha_id,
+            image="data:image/png;base64," + captcha.image_png_base64,
+            expires_in=captcha.expires_in,
+        ).dump()
 
 
 class SmsCodes:
