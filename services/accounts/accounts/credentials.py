@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from contracts.errors import Locked, NotFound
 
@@ -17,6 +18,29 @@ from accounts import field_rules, passwords, personal_data
 from accounts import validation as v
 from accounts.deps import Deps
 from accounts.validation import FieldErrors, single
+
+
+def _account(deps: Deps, account_id: object) -> tuple[uuid.UUID, Any]:
+    """``(key, account row)``; raises ``NotFound`` for an unknown account."""
+    key = field_rules.account_key(account_id)
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+    if account is None:
+        raise NotFound("account_not_found", "No such account.")
+    return key, account
+
+
+def _chosen_password(data: dict, errors: FieldErrors, login_name: str) -> str | None:
+    """``new_password`` by the password rule; ``new_password_confirmation`` is
+    compared only when sent (a change may send it; a reset never does)."""
+    return field_rules.new_password(
+        data,
+        errors,
+        login_name,
+        field_name="new_password",
+        confirmation="new_password_confirmation",
+        confirmation_required=False,
+    )
 
 
 def _store_new_password(
@@ -79,11 +103,7 @@ def change_password(
     ``password_unchanged``), ``Locked`` after too many wrong current passwords
     (the login counters), ``NotFound``. Emits ``password_changed``.
     """
-    key = field_rules.account_key(account_id)
-    with deps.repo.transaction():
-        account = deps.repo.get_account(key)
-    if account is None:
-        raise NotFound("account_not_found", "No such account.")
+    key, account = _account(deps, account_id)
     errors = FieldErrors()
     data = {
         "current_password": current_password,
@@ -91,14 +111,7 @@ def change_password(
         "new_password_confirmation": new_password_confirmation,
     }
     current = v.raw_string(data, "current_password", errors)
-    new = field_rules.new_password(
-        data,
-        errors,
-        account.login_name,
-        field_name="new_password",
-        confirmation="new_password_confirmation",
-        confirmation_required=False,
-    )
+    new = _chosen_password(data, errors, account.login_name)
     errors.raise_if_any()
     _check_current_password(
         deps, account.login_name, account.password_hash, current, client_ip or ""
@@ -123,20 +136,9 @@ def reset_password(deps: Deps, account_id: object, new_password: object) -> dict
     Returns ``{sessions_ended}``. Raises ``InvalidInput`` (``password_too_weak``,
     ``required``), ``NotFound`` (``account_not_found``). Emits
     ``password_changed`` (reason ``reset``)."""
-    key = field_rules.account_key(account_id)
-    with deps.repo.transaction():
-        account = deps.repo.get_account(key)
-    if account is None:
-        raise NotFound("account_not_found", "No such account.")
+    key, account = _account(deps, account_id)
     errors = FieldErrors()
-    new = field_rules.new_password(
-        {"new_password": new_password},
-        errors,
-        account.login_name,
-        field_name="new_password",
-        confirmation="new_password_confirmation",
-        confirmation_required=False,
-    )
+    new = _chosen_password({"new_password": new_password}, errors, account.login_name)
     errors.raise_if_any()
     _store_new_password(deps, key, account.kind, new, "reset")
     return {"sessions_ended": deps.sessions.end_all_except(str(key), None)}

@@ -136,6 +136,22 @@ def get_me(deps: Deps, account_id: object) -> dict:
     }
 
 
+def _texts(
+    changes: dict, errors: FieldErrors, name_limit: int, optional: tuple
+) -> dict:
+    """The name (which may not be emptied) and the optional text fields
+    ``(field, max length)`` present in ``changes``, checked."""
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = v.text(changes, "name", errors, max_length=name_limit)
+    for name, limit in optional:
+        if name in changes:
+            values[name] = v.text(
+                changes, name, errors, required=False, max_length=limit
+            )
+    return values
+
+
 def _person_changes(deps: Deps, changes: dict, person, errors: FieldErrors) -> dict:
     values: dict[str, Any] = {}
     for name in changes:
@@ -148,13 +164,7 @@ def _person_changes(deps: Deps, changes: dict, person, errors: FieldErrors) -> d
             errors.add(
                 name, "field_not_editable", "This comes from the identity document"
             )
-    if "name" in changes:
-        values["name"] = v.text(changes, "name", errors, max_length=100)
-    for name, limit in (("ethnicity", 32), ("title", 100)):
-        if name in changes:
-            values[name] = v.text(
-                changes, name, errors, required=False, max_length=limit
-            )
+    values.update(_texts(changes, errors, 100, (("ethnicity", 32), ("title", 100))))
     if "email" in changes:
         values["email"] = v.email(changes, "email", errors)
     if "telephone" in changes:
@@ -177,13 +187,8 @@ def _org_changes(changes: dict, errors: FieldErrors) -> dict:
     for name in changes:
         if name not in ORG_EDITABLE:
             errors.add(name, "field_not_editable", "This field cannot be changed here")
-    if "name" in changes:
-        values["name"] = v.text(changes, "name", errors, max_length=200)
-    for name, limit in (("name_en", 200), ("short_name", 100), ("area", 100)):
-        if name in changes:
-            values[name] = v.text(
-                changes, name, errors, required=False, max_length=limit
-            )
+    optional = (("name_en", 200), ("short_name", 100), ("area", 100))
+    values.update(_texts(changes, errors, 200, optional))
     if "homepage" in changes:
         values["homepage"] = v.homepage(changes, "homepage", errors)
     if "legal_person_type" in changes:
