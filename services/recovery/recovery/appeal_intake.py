@@ -8,15 +8,13 @@ transaction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import secrets
 
 from contracts.accounts import DOC_TYPES_BY_REGION, IDENTITY_REGIONS
 from contracts.errors import InvalidInput, NotFound, field_error
 from contracts.phones import PhoneInvalid, normalize_phone
-from servicekit.images import CleanImage, ImageRejected, clean_image
+from servicekit.images import CleanImage, ImageRejected, clean_upload
 
 from recovery import repository as repo
 from recovery.appeals import (
@@ -90,13 +88,8 @@ def _images(
             errors.append(field_error(name, "file_missing", f"{name} is required"))
             continue
         try:
-            raw = base64.b64decode(files[name], validate=True)
-        except (binascii.Error, ValueError, TypeError):
-            errors.append(field_error(name, "image_corrupt", "the file is not base64"))
-            continue
-        try:
-            cleaned[name] = clean_image(
-                raw, deps.settings.max_file_bytes, deps.settings.max_pixels
+            cleaned[name] = clean_upload(
+                files[name], deps.settings.max_file_bytes, deps.settings.max_pixels
             )
         except ImageRejected as rejected:
             errors.append(field_error(name, rejected.code, rejected.message))

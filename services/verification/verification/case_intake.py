@@ -3,8 +3,6 @@ and moved to review by the user's materials (plain functions, no Nameko import).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -12,7 +10,7 @@ from datetime import datetime
 from contracts import errors as ce
 from contracts.errors import field_error
 from contracts.verification import MATERIAL_FIELDS, NO_CASE_STATUS
-from servicekit.images import CleanImage, ImageRejected, clean_image
+from servicekit.images import CleanImage, ImageRejected, clean_upload
 from servicekit.workqueue import enqueue
 from sqlalchemy.orm import Session
 
@@ -157,12 +155,9 @@ def _checked_images(
         if name not in files:
             continue
         try:
-            raw = base64.b64decode(files[name], validate=True)
-        except (binascii.Error, ValueError, TypeError):
-            errors.append(field_error(name, "image_corrupt", "the file is not base64"))
-            continue
-        try:
-            cleaned[name] = clean_image(raw, limits.max_bytes, limits.max_pixels)
+            cleaned[name] = clean_upload(
+                files[name], limits.max_bytes, limits.max_pixels
+            )
         except ImageRejected as rejected:
             errors.append(field_error(name, rejected.code, rejected.message))
     if errors:
