@@ -68,7 +68,7 @@ class World:
 
     def log_in(self, login_name: str) -> str:
         answer = client.log_in_solving_captcha(self.url, login_name, PASSWORD)
-        assert answer.state_code == 201, answer.text
+        assert answer.status_code == 201, answer.text
         return answer.json()["token"]
 
     def person(self, in_registry: bool = True, log_in: bool = True) -> Account:
@@ -122,7 +122,7 @@ class World:
             headers=client.bearer(token),
             timeout=10,
         )
-        assert answer.state_code == 200, answer.text
+        assert answer.status_code == 200, answer.text
         return answer.json()
 
     def emitted(self, event_type: str, account_id: str) -> list[events.Event]:
@@ -417,7 +417,7 @@ def test_failed_then_materials_then_a_reviewer_approves(w):
             "id_back": ("back.jpg", image_bytes("JPEG"), "image/jpeg"),
         },
     )
-    assert answer.state_code == 202, answer.text
+    assert answer.status_code == 202, answer.text
     case_id = answer.json()["case_id"]
     assert case_id.startswith("vrf_") and answer.json()["status"] == "manual_review"
     assert w.my_status(token)["status"] == "manual_review"
@@ -506,7 +506,7 @@ def test_a_rejection_shows_the_reviewers_reason(w):
         reviewer,
         json={"decision": "reject", "reason": "licence is unreadable"},
     )
-    assert answer.state_code == 200
+    assert answer.status_code == 200
     mine = w.my_status(token)
     assert (mine["status"], mine["reason"]) == ("rejected", "licence is unreadable")
     with w.engine.connect() as conn:
@@ -585,7 +585,7 @@ def test_bad_uploads_are_422_and_store_nothing(w, case):
     }
     files.update(bad)
     answer = upload(w, person.token, files)
-    assert answer.state_code == 422, answer.text
+    assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == code
     assert w.my_status(person.token)["status"] == "failed"
     with w.engine.connect() as conn:
@@ -613,7 +613,7 @@ def test_a_decompression_bomb_is_422(w):
             "id_back": ("b.png", image_bytes(), "image/png"),
         },
     )
-    assert answer.state_code == 422 and answer.json()["code"] == "image_too_large"
+    assert answer.status_code == 422 and answer.json()["code"] == "image_too_large"
 
 
 @pytest.mark.parametrize("megabytes", [3, 20])
@@ -629,10 +629,10 @@ def test_a_large_upload_is_refused_while_it_streams(w, megabytes):
         answer = None
     elapsed = time.monotonic() - started
     if answer is not None:
-        assert answer.state_code == 422 and answer.json()["code"] == "file_too_large"
+        assert answer.status_code == 422 and answer.json()["code"] == "file_too_large"
     assert w.my_status(person.token)["status"] == "failed"
     print(
-        f"\n{megabytes} MB upload refused in {elapsed:.2f}s ({answer and answer.state_code})"
+        f"\n{megabytes} MB upload refused in {elapsed:.2f}s ({answer and answer.status_code})"
     )
 
 
