@@ -43,7 +43,7 @@ class Captcha(Model):
     expires_in: int
 
 
-class CaptchaAnswer(Model):
+class CaptchaWithAnswer(Model):
     captcha_id: str
     answer: str
 
@@ -111,8 +111,24 @@ class SmsCodeRequest(Model):
         ),
     ]
     purpose: Annotated[SmsPurpose, ErrorCode("purpose_invalid", when_missing=True)]
-    captcha_id: Annotated[str, ErrorCode("captcha_invalid", when_missing=True)]
-    captcha_answer: Annotated[str, ErrorCode("captcha_invalid", when_missing=True)]
+    captcha_id: Annotated[
+        str,
+        ErrorCode("captcha_invalid", when_missing=True),
+        Field(
+            pattern="^[A-Za-z0-9_-]{16,64}$",
+            description="The `captcha_id` of `POST /captchas`.",
+        ),
+    ]
+    captcha_answer: Annotated[
+        str,
+        ErrorCode("captcha_invalid", when_missing=True),
+        Field(
+            min_length=1,
+            max_length=64,
+            description="The characters in the picture; case and spaces do not "
+            "matter.",
+        ),
+    ]
 
 
 # --- events -------------------------------------------------------------------------------
@@ -151,7 +167,7 @@ class OtpClient(ServiceClient):
         """
         return self._call("check_captcha", locals())
 
-    def get_captcha_answer(self, captcha_id: str) -> CaptchaAnswer:
+    def get_captcha_answer(self, captcha_id: str) -> CaptchaWithAnswer:
         """Dev/test only: ``{captcha_id, answer}``. Raises ``NotFound`` otherwise."""
         return self._call("get_captcha_answer", locals())
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from contracts.models import rule_error
 
@@ -47,6 +47,10 @@ def _normalized(raw: str) -> str:
         raise rule_error("phone_invalid", message[:1].upper() + message[1:]) from None
 
 
-Phone = Annotated[str, AfterValidator(_normalized)]
+Phone = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32),
+    AfterValidator(_normalized),
+]
 """A mobile phone in a message: read in any form :func:`normalize_phone` takes,
 kept in its canonical E.164 form; ``phone_invalid`` otherwise."""

@@ -139,7 +139,10 @@ def register(app: falcon.App, retry_after: int) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(
             ex.status_code, (ex.title or "http_error").lower().replace(" ", "_")
         )
-        render(resp, Problem(ex.status_code, code, ex.description or ""))
+        # Falcon's own errors carry the headers their status requires: a 405's
+        # Allow lists the resource's methods (RFC 9110, section 15.5.6).
+        headers = dict(ex.headers or {})
+        render(resp, Problem(ex.status_code, code, ex.description or "", headers))
 
     def on_unexpected(req, resp, ex, params):
         _log.exception("unhandled error")

@@ -7,7 +7,7 @@ from contracts.base import PingResult
 from contracts.errors import ServiceError
 from contracts.otp import (
     Captcha,
-    CaptchaAnswer,
+    CaptchaWithAnswer,
     NoticeQueued,
     OutboxMessage,
     SmsCodeSent,
@@ -45,7 +45,7 @@ class OtpService:
         return handlers.check_captcha(self.otp, captcha_id, answer)
 
     @rpc(expected_exceptions=ServiceError)
-    def get_captcha_answer(self, captcha_id: str) -> CaptchaAnswer:
+    def get_captcha_answer(self, captcha_id: str) -> CaptchaWithAnswer:
         return handlers.get_captcha_answer(self.otp, captcha_id)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("captcha_answer",))
