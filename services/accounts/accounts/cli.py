@@ -26,7 +26,8 @@ from servicekit.config import load_config
 from servicekit.rotation import reencrypt_from_config
 from sqlalchemy.orm import Session
 
-from accounts import handlers
+from accounts import reviewers
+from accounts.deps import Deps, Settings
 from accounts.passwords import PasswordHasher
 from accounts.personal_data import ENCRYPTED_COLUMNS
 from accounts.repository import Repository
@@ -36,7 +37,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config.yml"
 
 def create_reviewer(config: dict, login_name: str, name: str) -> dict:
     engine = sa.create_engine(config["DB_URL"], poolclass=sa.pool.NullPool)
-    settings = handlers.Settings(
+    settings = Settings(
         temporary_password_hours=int(config.get("TEMPORARY_PASSWORD_HOURS") or 72)
     )
     hasher = PasswordHasher(
@@ -46,18 +47,18 @@ def create_reviewer(config: dict, login_name: str, name: str) -> dict:
     )
     try:
         with Session(engine) as session:
-            deps = handlers.Deps(
+            deps = Deps(
                 repo=Repository(session),
                 cipher=None,
                 hasher=hasher,
                 otp=None,
                 sessions=None,
-                throttle=None,
+                guard=None,
                 emit=None,
                 settings=settings,
                 clock=lambda: datetime.now(UTC),
             )
-            return handlers.create_reviewer(deps, login_name, name)
+            return reviewers.create_reviewer(deps, login_name, name)
     finally:
         engine.dispose()
 

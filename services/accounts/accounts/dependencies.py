@@ -10,10 +10,10 @@ from eventlet import tpool
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
 
-from accounts.handlers import Settings
+from accounts.deps import Settings
+from accounts.login_guard import LoginPolicy
 from accounts.passwords import PasswordHasher
 from accounts.sessions import SessionPolicy
-from accounts.throttle import LoginPolicy
 
 _log = logging.getLogger("accounts.otp_client")
 
@@ -110,6 +110,9 @@ class Runtime:
             },
             login=self.login_policy,
             temporary_password_hours=setting("TEMPORARY_PASSWORD_HOURS", 72),
+            appeal_temporary_password_hours=setting(
+                "APPEAL_TEMPORARY_PASSWORD_HOURS", 24
+            ),
             agents_per_organization=setting("AGENTS_PER_ORGANIZATION", 20),
             agents_require_verified_organization=_flag(
                 config.get("AGENTS_REQUIRE_VERIFIED_ORGANIZATION"), default=True

@@ -269,10 +269,3 @@ def check_registration_number(raw: object) -> str:
             "A registration number is 2 to 50 letters, digits and / . ( ) -",
         )
     return number
-
-
-def mask_document(number: str) -> str:
-    """First 3 and last 2 characters (api.md); always the same number of stars."""
-    if len(number) <= 5:
-        return number[:1] + "****"
-    return number[:3] + "*" * 8 + number[-2:]

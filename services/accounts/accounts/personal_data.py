@@ -1,11 +1,16 @@
 """Personal data in and out of storage: encrypt + index on the way in, decrypt +
-mask on the way out. The only place that knows which kind each value is."""
+mask on the way out. The only place that knows which kind each value is; how a
+value is masked is ``contracts.masking``'s rule, the same in every service."""
 
 from __future__ import annotations
 
-from contracts.phones import mask_phone
+from contracts.masking import (
+    mask_credit_code,
+    mask_document,
+    mask_phone,
+    mask_telephone,
+)
 
-from accounts.documents import mask_document
 from accounts.models import accounts, organization_people, organizations, persons
 
 # Blind-index / associated-data kinds. A kind is part of every index and ciphertext:
@@ -61,25 +66,7 @@ def masked_document(cipher, stored: str | None) -> str | None:
 
 
 def masked_org_code(cipher, stored: str | None) -> str | None:
-    return mask_document(cipher.decrypt(stored, ORG_CODE)) if stored else None
-
-
-def mask_name(name: str) -> str:
-    """A person's name as shown to someone else (an organisation's agent list):
-    the first character, then one ``*`` per other character (张** / 王*); a
-    one-character name is ``*``."""
-    name = name.strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    return name[0] + "*" * (len(name) - 1)
-
-
-def mask_telephone(number: str) -> str:
-    """A landline or any phone as typed: first 2 and last 3 characters shown."""
-    digits = number.strip()
-    if len(digits) <= 5:
-        return "*" * len(digits)
-    return digits[:2] + "*****" + digits[-3:]
+    return mask_credit_code(cipher.decrypt(stored, ORG_CODE)) if stored else None
 
 
 def masked_telephone(cipher, stored: str | None) -> str | None:

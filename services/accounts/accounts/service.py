@@ -15,12 +15,23 @@ from servicekit.redis import Redis
 from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 
-from accounts import handlers
+from accounts import (
+    agents,
+    canary,
+    credentials,
+    login,
+    profile,
+    real_name,
+    recovery_lookups,
+    registration_checks,
+)
+from accounts import registration as registering
 from accounts.dependencies import AccountsRuntime, OtpClient
+from accounts.deps import Deps
+from accounts.login_guard import LoginGuard
 from accounts.models import outbox, processed_events
 from accounts.repository import Repository
 from accounts.sessions import SessionStore
-from accounts.throttle import LoginThrottle
 
 
 def _now() -> datetime:
@@ -39,14 +50,14 @@ class AccountsService:
     runtime = AccountsRuntime()
     otp_rpc = RpcProxy("otp")
 
-    def _deps(self) -> handlers.Deps:
-        return handlers.Deps(
+    def _deps(self) -> Deps:
+        return Deps(
             repo=Repository(self.db.session),
             cipher=self.pii,
             hasher=self.runtime.hasher,
             otp=OtpClient(self.otp_rpc, self.runtime.otp_timeout),
             sessions=SessionStore(self.redis, self.runtime.session_policy),
-            throttle=LoginThrottle(self.redis, self.runtime.login_policy),
+            guard=LoginGuard(self.redis, self.runtime.settings.login),
             emit=self.db.emit,
             settings=self.runtime.settings,
             clock=_now,
@@ -63,7 +74,7 @@ class AccountsService:
     @rpc(expected_exceptions=ServiceError)
     def send_pipeline_canary(self, canary_id):
         with self.db.session.begin():
-            return handlers.send_pipeline_canary(self.db.emit, canary_id)
+            return canary.send_pipeline_canary(self.db.emit, canary_id)
 
     @rpc(
         expected_exceptions=ServiceError,
@@ -76,7 +87,7 @@ class AccountsService:
         ),
     )
     def register_person(self, registration):
-        return handlers.register_person(self._deps(), registration)
+        return registering.register_person(self._deps(), registration)
 
     @rpc(
         expected_exceptions=ServiceError,
@@ -93,11 +104,11 @@ class AccountsService:
         ),
     )
     def register_organization(self, registration):
-        return handlers.register_organization(self._deps(), registration)
+        return registering.register_organization(self._deps(), registration)
 
     @rpc(expected_exceptions=ServiceError)
     def check_login_name(self, login_name):
-        return handlers.check_login_name(self._deps(), login_name)
+        return registration_checks.check_login_name(self._deps(), login_name)
 
     @rpc(
         expected_exceptions=ServiceError,
@@ -106,7 +117,7 @@ class AccountsService:
     def check_document(
         self, identity_region, doc_type, doc_number, captcha_id, captcha_answer
     ):
-        return handlers.check_document(
+        return registration_checks.check_document(
             self._deps(),
             identity_region,
             doc_type,
@@ -117,7 +128,7 @@ class AccountsService:
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password",))
     def rate_password(self, password, login_name=None):
-        return handlers.rate_password(password, login_name)
+        return registration_checks.rate_password(password, login_name)
 
     @rpc(
         expected_exceptions=ServiceError,
@@ -126,32 +137,32 @@ class AccountsService:
     def log_in(
         self, login_name, password, client_ip=None, captcha_id=None, captcha_answer=None
     ):
-        return handlers.log_in(
+        return login.log_in(
             self._deps(), login_name, password, client_ip, captcha_id, captcha_answer
         )
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token", "csrf_token"))
     def resolve_session(self, token, csrf_token=None):
-        return handlers.resolve_session(self._deps(), token, csrf_token)
+        return login.resolve_session(self._deps(), token, csrf_token)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token",))
     def log_out(self, token):
-        return handlers.log_out(self._deps(), token)
+        return login.log_out(self._deps(), token)
 
     @rpc(expected_exceptions=ServiceError)
     def get_me(self, account_id):
-        return handlers.get_me(self._deps(), account_id)
+        return profile.get_me(self._deps(), account_id)
 
     @rpc(
         expected_exceptions=ServiceError,
         sensitive_arguments=("changes.telephone", "changes.email"),
     )
     def update_profile(self, account_id, changes):
-        return handlers.update_profile(self._deps(), account_id, changes)
+        return profile.update_profile(self._deps(), account_id, changes)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone", "sms_code"))
     def change_phone(self, account_id, phone, sms_code):
-        return handlers.change_phone(self._deps(), account_id, phone, sms_code)
+        return profile.change_phone(self._deps(), account_id, phone, sms_code)
 
     @rpc(
         expected_exceptions=ServiceError,
@@ -170,7 +181,7 @@ class AccountsService:
         new_password_confirmation=None,
         client_ip=None,
     ):
-        return handlers.change_password(
+        return credentials.change_password(
             self._deps(),
             account_id,
             session_id,
@@ -182,48 +193,48 @@ class AccountsService:
 
     @rpc(expected_exceptions=ServiceError)
     def get_verification_subject(self, account_id):
-        return handlers.get_verification_subject(self._deps(), account_id)
+        return real_name.get_verification_subject(self._deps(), account_id)
 
     # --- agents (flow 7) ------------------------------------------------------------
 
     @rpc(expected_exceptions=ServiceError)
     def designate_agent(self, account_id, login_name):
-        return handlers.designate_agent(self._deps(), account_id, login_name)
+        return agents.designate_agent(self._deps(), account_id, login_name)
 
     @rpc(expected_exceptions=ServiceError)
     def list_agents(self, account_id):
-        return handlers.list_agents(self._deps(), account_id)
+        return agents.list_agents(self._deps(), account_id)
 
     @rpc(expected_exceptions=ServiceError)
     def revoke_agent(self, account_id, person_id):
-        return handlers.revoke_agent(self._deps(), account_id, person_id)
+        return agents.revoke_agent(self._deps(), account_id, person_id)
 
     @rpc(expected_exceptions=ServiceError)
     def list_represented_organizations(self, account_id):
-        return handlers.list_represented_organizations(self._deps(), account_id)
+        return agents.list_represented_organizations(self._deps(), account_id)
 
     @rpc(expected_exceptions=ServiceError)
     def acts_for(self, person_id, organization_id):
-        return handlers.acts_for(self._deps(), person_id, organization_id)
+        return agents.acts_for(self._deps(), person_id, organization_id)
 
     # --- recovery (called by the recovery service only) ---------------------------
 
     @rpc(expected_exceptions=ServiceError)
     def find_account_for_recovery(self, login_name):
-        return handlers.find_account_for_recovery(self._deps(), login_name)
+        return recovery_lookups.find_account_for_recovery(self._deps(), login_name)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone",))
     def reserved_phone_matches(self, account_id, phone):
-        return handlers.reserved_phone_matches(self._deps(), account_id, phone)
+        return recovery_lookups.reserved_phone_matches(self._deps(), account_id, phone)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("new_password",))
     def reset_password(self, account_id, new_password):
-        return handlers.reset_password(self._deps(), account_id, new_password)
+        return credentials.reset_password(self._deps(), account_id, new_password)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password", "phone"))
     def set_temporary_password(self, account_id, password, phone, request_id):
         session = self.db.session
-        return handlers.set_temporary_password(
+        return credentials.set_temporary_password(
             self._deps(),
             account_id,
             password,
@@ -236,11 +247,13 @@ class AccountsService:
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("doc_number", "name"))
     def find_person_for_appeal(self, doc_type, doc_number, name):
-        return handlers.find_person_for_appeal(self._deps(), doc_type, doc_number, name)
+        return recovery_lookups.find_person_for_appeal(
+            self._deps(), doc_type, doc_number, name
+        )
 
     @rpc(expected_exceptions=ServiceError)
     def find_organization_for_appeal(self, unit_name):
-        return handlers.find_organization_for_appeal(self._deps(), unit_name)
+        return recovery_lookups.find_organization_for_appeal(self._deps(), unit_name)
 
     @consume("verification", "verification_passed")
     def on_verification_verification_passed(self, envelope):
@@ -260,4 +273,4 @@ class AccountsService:
             if first_delivery(
                 session, processed_events, envelope["event_id"], consumer
             ):
-                handlers.apply_verification_outcome(self._deps(), envelope)
+                real_name.apply_verification_outcome(self._deps(), envelope)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contracts.phones import mask_phone
+from contracts.masking import mask_phone
 
 from otp.keyring import Keyring
 from otp.settings import OtpSettings

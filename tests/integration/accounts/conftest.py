@@ -1,7 +1,7 @@
 """The accounts use cases against a real PostgreSQL (migrated) and Redis.
 
-No Nameko and no broker: the handlers get a real repository, cipher, session
-store and throttle, a fake otp, and an outbox writer on the same session.
+No Nameko and no broker: the use cases get a real repository, cipher, session
+store and login guard, a fake otp, and an outbox writer on the same session.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 import sqlalchemy as sa
-from accounts import handlers
+from accounts.deps import Deps, Settings
+from accounts.login_guard import LoginGuard, LoginPolicy
 from accounts.models import outbox
 from accounts.passwords import PasswordHasher
 from accounts.repository import Repository
 from accounts.sessions import SessionPolicy, SessionStore
-from accounts.throttle import LoginPolicy, LoginThrottle
 from contracts.errors import InvalidInput
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
@@ -105,10 +105,10 @@ def clock():
 @pytest.fixture
 def make_deps(accounts_engine, keyspace, hasher, otp, clock):
     """``make_deps(**settings)``: handler deps on a database session of their own
-    (one per thread in a race), with ``handlers.Settings`` overrides."""
+    (one per thread in a race), with ``Settings`` overrides."""
     sessions: list[Session] = []
 
-    def make(**settings) -> handlers.Deps:
+    def make(**settings) -> Deps:
         session = Session(accounts_engine, expire_on_commit=False)
         sessions.append(session)
         policy = LoginPolicy()
@@ -123,7 +123,7 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
                 correlation_id=None,
             )
 
-        return handlers.Deps(
+        return Deps(
             repo=Repository(session),
             cipher=PersonalDataCipher.from_config({"ENVIRONMENT": "test"}),
             hasher=hasher,
@@ -131,9 +131,9 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
             sessions=SessionStore(
                 keyspace, SessionPolicy(), clock=lambda: clock().timestamp()
             ),
-            throttle=LoginThrottle(keyspace, policy),
+            guard=LoginGuard(keyspace, policy),
             emit=emit,
-            settings=handlers.Settings(login=policy, **settings),
+            settings=Settings(login=policy, **settings),
             clock=clock,
         )
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from accounts import handlers
+from accounts import agents, real_name, reviewers
 from contracts.errors import Forbidden, InvalidInput, NotFound
 
 from tests import identity_data as gen
@@ -24,7 +24,7 @@ def verified_org(deps, otp) -> tuple[dict, str]:
     body, registered = register_org(deps, otp)
     org_id = registered["account_id"]
     with deps.repo.transaction():
-        assert handlers.apply_verification_outcome(
+        assert real_name.apply_verification_outcome(
             deps,
             outcome("verification_passed", org_id, deps.clock() + timedelta(seconds=1)),
         )
@@ -57,7 +57,7 @@ def test_an_organisation_designates_lists_and_revokes_an_agent(
     org_body, org_id = verified_org(deps, otp)
     body, person_id = person(deps, otp, name="欧阳娜娜")
 
-    answer = handlers.designate_agent(deps, org_id, body["login_name"].upper())
+    answer = agents.designate_agent(deps, org_id, body["login_name"].upper())
     agent = {
         "person_id": person_id,
         "login_name": body["login_name"],  # as registered, not as typed
@@ -65,9 +65,9 @@ def test_an_organisation_designates_lists_and_revokes_an_agent(
         "granted_at": clock().isoformat(),
     }
     assert answer == {"agent": agent}
-    assert handlers.list_agents(deps, org_id) == {"items": [agent]}
+    assert agents.list_agents(deps, org_id) == {"items": [agent]}
     code = org_body["credit_code"]
-    assert handlers.list_represented_organizations(deps, person_id) == {
+    assert agents.list_represented_organizations(deps, person_id) == {
         "items": [
             {
                 "organization_id": org_id,
@@ -77,15 +77,15 @@ def test_an_organisation_designates_lists_and_revokes_an_agent(
             }
         ]
     }
-    assert handlers.acts_for(deps, person_id, org_id) is True
+    assert agents.acts_for(deps, person_id, org_id) is True
 
     clock.advance(minutes=5)
-    revoked = handlers.revoke_agent(deps, org_id, person_id)
+    revoked = agents.revoke_agent(deps, org_id, person_id)
     assert revoked == {"person_id": person_id, "revoked_at": clock().isoformat()}
     # at once: nothing to list, and business systems are told no
-    assert handlers.list_agents(deps, org_id) == {"items": []}
-    assert handlers.list_represented_organizations(deps, person_id) == {"items": []}
-    assert handlers.acts_for(deps, person_id, org_id) is False
+    assert agents.list_agents(deps, org_id) == {"items": []}
+    assert agents.list_represented_organizations(deps, person_id) == {"items": []}
+    assert agents.acts_for(deps, person_id, org_id) is False
 
     ids = {"organization_id": org_id, "person_id": person_id}
     assert agent_events(events, org_id) == [
@@ -99,15 +99,15 @@ def test_designating_again_after_a_revocation_reactivates_with_a_new_grant(
 ):
     _, org_id = verified_org(deps, otp)
     body, person_id = person(deps, otp)
-    first = handlers.designate_agent(deps, org_id, body["login_name"])["agent"]
+    first = agents.designate_agent(deps, org_id, body["login_name"])["agent"]
     clock.advance(hours=1)
-    handlers.revoke_agent(deps, org_id, person_id)
+    agents.revoke_agent(deps, org_id, person_id)
     clock.advance(hours=1)
 
-    again = handlers.designate_agent(deps, org_id, body["login_name"])["agent"]
+    again = agents.designate_agent(deps, org_id, body["login_name"])["agent"]
     assert again["granted_at"] == clock().isoformat() != first["granted_at"]
-    assert handlers.list_agents(deps, org_id)["items"] == [again]
-    assert handlers.acts_for(deps, person_id, org_id) is True
+    assert agents.list_agents(deps, org_id)["items"] == [again]
+    assert agents.acts_for(deps, person_id, org_id) is True
     assert [kind for kind, _ in agent_events(events, org_id)] == [
         "agent_designated",
         "agent_revoked",
@@ -118,11 +118,11 @@ def test_designating_again_after_a_revocation_reactivates_with_a_new_grant(
 def test_an_active_agent_cannot_be_designated_twice(deps, otp, events):
     _, org_id = verified_org(deps, otp)
     body, _ = person(deps, otp)
-    handlers.designate_agent(deps, org_id, body["login_name"])
+    agents.designate_agent(deps, org_id, body["login_name"])
     with pytest.raises(InvalidInput) as err:
-        handlers.designate_agent(deps, org_id, body["login_name"].upper())
+        agents.designate_agent(deps, org_id, body["login_name"].upper())
     assert field_codes(err.value) == [("login_name", "agent_already_designated")]
-    assert len(handlers.list_agents(deps, org_id)["items"]) == 1
+    assert len(agents.list_agents(deps, org_id)["items"]) == 1
     assert len(agent_events(events, org_id)) == 1
 
 
@@ -131,23 +131,23 @@ def test_agents_are_listed_oldest_first_and_per_organisation(deps, otp, clock):
     _, other_org = verified_org(deps, otp)
     first, first_id = person(deps, otp)
     second, second_id = person(deps, otp)
-    handlers.designate_agent(deps, org_id, first["login_name"])
+    agents.designate_agent(deps, org_id, first["login_name"])
     clock.advance(seconds=1)
-    handlers.designate_agent(deps, org_id, second["login_name"])
-    handlers.designate_agent(deps, other_org, second["login_name"])
+    agents.designate_agent(deps, org_id, second["login_name"])
+    agents.designate_agent(deps, other_org, second["login_name"])
 
-    listed = handlers.list_agents(deps, org_id)["items"]
+    listed = agents.list_agents(deps, org_id)["items"]
     assert [a["person_id"] for a in listed] == [first_id, second_id]
-    assert [a["person_id"] for a in handlers.list_agents(deps, other_org)["items"]] == [
+    assert [a["person_id"] for a in agents.list_agents(deps, other_org)["items"]] == [
         second_id
     ]
-    mine = handlers.list_represented_organizations(deps, second_id)["items"]
+    mine = agents.list_represented_organizations(deps, second_id)["items"]
     assert [o["organization_id"] for o in mine] == [org_id, other_org]
 
     # one organisation revoking leaves the other's designation alone
-    handlers.revoke_agent(deps, org_id, second_id)
-    assert handlers.acts_for(deps, second_id, other_org) is True
-    assert handlers.acts_for(deps, second_id, org_id) is False
+    agents.revoke_agent(deps, org_id, second_id)
+    assert agents.acts_for(deps, second_id, other_org) is True
+    assert agents.acts_for(deps, second_id, org_id) is False
 
 
 # --- who may, whom --------------------------------------------------------------------------
@@ -159,12 +159,12 @@ def test_no_such_person_is_one_answer_for_unknown_names_organisations_and_staff(
     _, org_id = verified_org(deps, otp)
     other_body, _ = register_org(deps, otp)
     staff_name = gen.login_name(prefix="staff")
-    handlers.create_reviewer(deps, staff_name, "李审核")
+    reviewers.create_reviewer(deps, staff_name, "李审核")
 
     answers = []
     for name in ("nobody_is_called_this", other_body["login_name"], staff_name.upper()):
         with pytest.raises(InvalidInput) as err:
-            handlers.designate_agent(deps, org_id, name)
+            agents.designate_agent(deps, org_id, name)
         answers.append((err.value.error_code, err.value.message, err.value.details))
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][2]["errors"] == [
@@ -191,7 +191,7 @@ def test_a_missing_or_malformed_login_name_is_a_field_error(
 ):
     _, org_id = verified_org(deps, otp)
     with pytest.raises(InvalidInput) as err:
-        handlers.designate_agent(deps, org_id, login_name)
+        agents.designate_agent(deps, org_id, login_name)
     assert field_codes(err.value) == [("login_name", code)]
 
 
@@ -202,14 +202,14 @@ def test_only_a_verified_organisation_designates_unless_the_rule_is_lifted(
     org_id = registered["account_id"]
     body, person_id = person(deps, otp)
     with pytest.raises(Forbidden) as err:
-        handlers.designate_agent(deps, org_id, body["login_name"])
+        agents.designate_agent(deps, org_id, body["login_name"])
     assert err.value.error_code == "organization_not_verified"
-    assert handlers.acts_for(deps, person_id, org_id) is False
+    assert agents.acts_for(deps, person_id, org_id) is False
     assert agent_events(events, org_id) == []
 
     lenient = make_deps(agents_require_verified_organization=False)
-    handlers.designate_agent(lenient, org_id, body["login_name"])
-    assert handlers.acts_for(deps, person_id, org_id) is True
+    agents.designate_agent(lenient, org_id, body["login_name"])
+    assert agents.acts_for(deps, person_id, org_id) is True
 
 
 def test_persons_and_staff_do_not_have_agents_and_organisations_are_no_agents(
@@ -218,25 +218,25 @@ def test_persons_and_staff_do_not_have_agents_and_organisations_are_no_agents(
     _, org_id = verified_org(deps, otp)
     body, person_id = person(deps, otp)
     other, _ = person(deps, otp)
-    staff = handlers.create_reviewer(deps, gen.login_name(prefix="staff"), "王审核")
+    staff = reviewers.create_reviewer(deps, gen.login_name(prefix="staff"), "王审核")
     for account_id in (person_id, staff["account_id"]):
         for call in (
-            lambda a: handlers.designate_agent(deps, a, other["login_name"]),
-            lambda a: handlers.list_agents(deps, a),
-            lambda a: handlers.revoke_agent(deps, a, person_id),
+            lambda a: agents.designate_agent(deps, a, other["login_name"]),
+            lambda a: agents.list_agents(deps, a),
+            lambda a: agents.revoke_agent(deps, a, person_id),
         ):
             with pytest.raises(Forbidden) as err:
                 call(account_id)
             assert err.value.error_code == "organization_only"
     for account_id in (org_id, staff["account_id"]):
         with pytest.raises(Forbidden) as err:
-            handlers.list_represented_organizations(deps, account_id)
+            agents.list_represented_organizations(deps, account_id)
         assert err.value.error_code == "person_only"
     for call in (
-        lambda a: handlers.designate_agent(deps, a, body["login_name"]),
-        lambda a: handlers.list_agents(deps, a),
-        lambda a: handlers.revoke_agent(deps, a, person_id),
-        lambda a: handlers.list_represented_organizations(deps, a),
+        lambda a: agents.designate_agent(deps, a, body["login_name"]),
+        lambda a: agents.list_agents(deps, a),
+        lambda a: agents.revoke_agent(deps, a, person_id),
+        lambda a: agents.list_represented_organizations(deps, a),
     ):
         with pytest.raises(NotFound) as err:
             call(str(uuid.uuid4()))
@@ -251,19 +251,19 @@ def test_the_cap_counts_active_agents_only(make_deps, otp, events):
     _, org_id = verified_org(deps, otp)
     people = [person(deps, otp) for _ in range(3)]
     for body, _ in people[:2]:
-        handlers.designate_agent(deps, org_id, body["login_name"])
+        agents.designate_agent(deps, org_id, body["login_name"])
     with pytest.raises(InvalidInput) as err:
-        handlers.designate_agent(deps, org_id, people[2][0]["login_name"])
+        agents.designate_agent(deps, org_id, people[2][0]["login_name"])
     assert err.value.details["limit"] == 2
     assert field_codes(err.value) == [("login_name", "agent_limit_reached")]
     # an active agent asked again is told so, not about the cap
     with pytest.raises(InvalidInput) as err:
-        handlers.designate_agent(deps, org_id, people[0][0]["login_name"])
+        agents.designate_agent(deps, org_id, people[0][0]["login_name"])
     assert field_codes(err.value) == [("login_name", "agent_already_designated")]
 
-    handlers.revoke_agent(deps, org_id, people[0][1])
-    handlers.designate_agent(deps, org_id, people[2][0]["login_name"])
-    listed = {a["person_id"] for a in handlers.list_agents(deps, org_id)["items"]}
+    agents.revoke_agent(deps, org_id, people[0][1])
+    agents.designate_agent(deps, org_id, people[2][0]["login_name"])
+    listed = {a["person_id"] for a in agents.list_agents(deps, org_id)["items"]}
     assert listed == {people[1][1], people[2][1]}
     assert len(agent_events(events, org_id)) == 4
 
@@ -276,18 +276,18 @@ def test_revoking_anything_but_an_active_agent_of_mine_is_not_found(deps, otp, e
     _, other_org = verified_org(deps, otp)
     body, person_id = person(deps, otp)
     _, stranger_id = person(deps, otp)
-    handlers.designate_agent(deps, other_org, body["login_name"])
+    agents.designate_agent(deps, other_org, body["login_name"])
 
     for target in (stranger_id, person_id, "not-a-uuid", str(uuid.uuid4())):
         with pytest.raises(NotFound) as err:
-            handlers.revoke_agent(deps, org_id, target)
+            agents.revoke_agent(deps, org_id, target)
         assert err.value.error_code == "agent_not_found"
-    assert handlers.acts_for(deps, person_id, other_org) is True  # untouched
+    assert agents.acts_for(deps, person_id, other_org) is True  # untouched
 
-    handlers.designate_agent(deps, org_id, body["login_name"])
-    handlers.revoke_agent(deps, org_id, person_id)
+    agents.designate_agent(deps, org_id, body["login_name"])
+    agents.revoke_agent(deps, org_id, person_id)
     with pytest.raises(NotFound):  # already revoked
-        handlers.revoke_agent(deps, org_id, person_id)
+        agents.revoke_agent(deps, org_id, person_id)
     assert [kind for kind, _ in agent_events(events, org_id)] == [
         "agent_designated",
         "agent_revoked",
@@ -297,16 +297,16 @@ def test_revoking_anything_but_an_active_agent_of_mine_is_not_found(deps, otp, e
 def test_acts_for_is_false_for_anything_unknown(deps, otp):
     _, org_id = verified_org(deps, otp)
     body, person_id = person(deps, otp)
-    handlers.designate_agent(deps, org_id, body["login_name"])
-    assert handlers.acts_for(deps, person_id, org_id) is True
-    assert handlers.acts_for(deps, org_id, person_id) is False  # the other way round
+    agents.designate_agent(deps, org_id, body["login_name"])
+    assert agents.acts_for(deps, person_id, org_id) is True
+    assert agents.acts_for(deps, org_id, person_id) is False  # the other way round
     for args in (
         (person_id, str(uuid.uuid4())),
         (str(uuid.uuid4()), org_id),
         ("not-a-uuid", org_id),
         (person_id, None),
     ):
-        assert handlers.acts_for(deps, *args) is False
+        assert agents.acts_for(deps, *args) is False
 
 
 # --- races ------------------------------------------------------------------------------------
@@ -361,12 +361,12 @@ def test_two_designations_of_one_person_at_once_grant_once(
 
     results = race(
         [
-            lambda: handlers.designate_agent(one, org_id, name),
-            lambda: handlers.designate_agent(two, org_id, name.upper()),
+            lambda: agents.designate_agent(one, org_id, name),
+            lambda: agents.designate_agent(two, org_id, name.upper()),
         ]
     )
     assert outcome_codes(results) == ["agent_already_designated", "designated"]
-    assert [a["person_id"] for a in handlers.list_agents(deps, org_id)["items"]] == [
+    assert [a["person_id"] for a in agents.list_agents(deps, org_id)["items"]] == [
         person_id
     ]
     assert [kind for kind, _ in agent_events(events, org_id)] == ["agent_designated"]
@@ -383,10 +383,10 @@ def test_designations_racing_for_the_last_place_fill_it_once(
 
     results = race(
         [
-            lambda d=d, n=n: handlers.designate_agent(d, org_id, n)
+            lambda d=d, n=n: agents.designate_agent(d, org_id, n)
             for d, n in zip(racers, names, strict=True)
         ]
     )
     assert outcome_codes(results) == ["agent_limit_reached"] * 3 + ["designated"]
-    assert len(handlers.list_agents(deps, org_id)["items"]) == 1
+    assert len(agents.list_agents(deps, org_id)["items"]) == 1
     assert len(agent_events(events, org_id)) == 1

@@ -11,7 +11,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
-from accounts import cli, handlers
+from accounts import cli, profile, recovery_lookups, registration
 from accounts.personal_data import ENCRYPTED_COLUMNS
 from accounts.repository import Repository
 from contracts.phones import normalize_phone
@@ -51,7 +51,7 @@ def run_job(engine, tmp_path, capsys) -> tuple[int, dict]:
 def register_person(deps, otp) -> tuple[dict, str]:
     body = gen.person_registration(random.Random())
     body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
-    return body, handlers.register_person(deps, body)["account_id"]
+    return body, registration.register_person(deps, body)["account_id"]
 
 
 def test_every_value_moves_to_the_new_key_and_reads_the_same(
@@ -63,14 +63,14 @@ def test_every_value_moves_to_the_new_key_and_reads_the_same(
                 deps, repo=Repository(session), emit=lambda *args: "event"
             )
             person, person_id = register_person(mine, otp)
-            handlers.update_profile(mine, person_id, {"telephone": "010-12345678"})
+            profile.update_profile(mine, person_id, {"telephone": "010-12345678"})
             org = gen.organization_registration(random.Random())
             agent = org["main_agent"]
             agent["sms_code"] = otp.issue_code(
                 normalize_phone(agent["phone"]), "register_organization"
             )
-            org_id = handlers.register_organization(mine, org)["account_id"]
-            seen = {a: handlers.get_me(mine, a) for a in (person_id, org_id)}
+            org_id = registration.register_organization(mine, org)["account_id"]
+            seen = {a: profile.get_me(mine, a) for a in (person_id, org_id)}
         old = stored_values(engine)
         assert all(v.startswith("v1.dev1.") for vs in old.values() for v in vs)
 
@@ -90,9 +90,11 @@ def test_every_value_moves_to_the_new_key_and_reads_the_same(
         )
         with Session(engine, expire_on_commit=False) as session:
             after = dataclasses.replace(deps, repo=Repository(session), cipher=new_only)
-            assert {a: handlers.get_me(after, a) for a in seen} == seen
+            assert {a: profile.get_me(after, a) for a in seen} == seen
             # blind indexes have a key of their own: look-ups still find the phone
-            assert handlers.reserved_phone_matches(after, person_id, person["phone"])
+            assert recovery_lookups.reserved_phone_matches(
+                after, person_id, person["phone"]
+            )
 
         # run again: nothing left to rewrite
         code, again = run_job(engine, tmp_path, capsys)

@@ -10,7 +10,15 @@ from datetime import date, timedelta
 import argon2
 import pytest
 import sqlalchemy as sa
-from accounts import handlers
+from accounts import (
+    credentials,
+    login,
+    profile,
+    real_name,
+    recovery_lookups,
+    registration,
+    reviewers,
+)
 from accounts.models import accounts
 from accounts.passwords import PasswordHasher
 from accounts.sessions import SessionPolicy, SessionStore
@@ -35,11 +43,11 @@ IP = "198.51.100.7"
 def register(deps, otp, **overrides) -> tuple[dict, dict]:
     body = gen.person_registration(random.Random(), **overrides)
     body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
-    return body, handlers.register_person(deps, body)
+    return body, registration.register_person(deps, body)
 
 
 def log_in(deps, name, password=gen.PASSWORD, ip=IP, captcha=(None, None)):
-    return handlers.log_in(deps, name, password, ip, *captcha)
+    return login.log_in(deps, name, password, ip, *captcha)
 
 
 # --- log in -----------------------------------------------------------------------------
@@ -57,11 +65,11 @@ def test_log_in_opens_a_session_that_resolves_to_the_account(deps, otp):
     }
     assert answer["must_change_password"] is False
     assert len(answer["token"]) >= 43  # 256 bits, base64url
-    session = handlers.resolve_session(deps, answer["token"], answer["csrf_token"])
+    session = login.resolve_session(deps, answer["token"], answer["csrf_token"])
     assert session["account_id"] == registered["account_id"]
     assert session["csrf_ok"] is True
-    assert handlers.resolve_session(deps, answer["token"], "wrong")["csrf_ok"] is False
-    assert handlers.resolve_session(deps, answer["token"])["csrf_ok"] is False
+    assert login.resolve_session(deps, answer["token"], "wrong")["csrf_ok"] is False
+    assert login.resolve_session(deps, answer["token"])["csrf_ok"] is False
     # a new token at every login
     assert log_in(deps, body["login_name"])["token"] != answer["token"]
 
@@ -136,6 +144,34 @@ def test_captcha_after_three_failures_lock_after_five_with_an_event(
     ]
 
 
+def test_the_guard_alone_decides_with_the_numbers_of_its_policy(
+    deps, otp, keyspace, events
+):
+    """Other numbers in LoginPolicy change every answer: nothing else holds them."""
+    import dataclasses
+
+    from accounts.login_guard import LoginGuard, LoginPolicy
+
+    policy = LoginPolicy(captcha_after=1, lock_after=2, lock_seconds=60)
+    strict = dataclasses.replace(deps, guard=LoginGuard(keyspace, policy))
+    body, registered = register(deps, otp)
+    name = body["login_name"]
+    with pytest.raises(Unauthenticated) as err:
+        log_in(strict, name, "Wrong-pass1")
+    assert err.value.details["captcha_required"] is True
+    with pytest.raises(CaptchaRequired):
+        log_in(strict, name, "Wrong-pass1")
+    with pytest.raises(Locked) as err:
+        log_in(strict, name, "Wrong-pass1", captcha=otp.issue_captcha())
+    assert err.value.details["retry_after"] == 60
+    locked = [
+        data
+        for kind, data in events(registered["account_id"])
+        if kind == "account_locked"
+    ]
+    assert [data["locked_seconds"] for data in locked] == [60]
+
+
 def test_an_unknown_name_is_locked_the_same_way(deps, otp, events):
     for _ in range(3):
         with pytest.raises(Unauthenticated):
@@ -161,18 +197,18 @@ def test_success_clears_the_count(deps, otp):
 
 
 def test_giving_back_an_attempt_never_goes_below_zero(keyspace):
-    from accounts.throttle import LoginPolicy, LoginThrottle, name_key
+    from accounts.login_guard import LoginGuard, LoginPolicy, name_key
 
-    throttle = LoginThrottle(keyspace, LoginPolicy())
-    throttle.give_back("nobody_at_all")  # the window ended: no key
+    guard = LoginGuard(keyspace, LoginPolicy())
+    guard.give_back("nobody_at_all")  # the window ended: no key
     assert (
         keyspace.client.get(keyspace.key("login-failures", name_key("nobody_at_all")))
         is None
     )
-    attempt = throttle.begin("nobody_at_all", IP)
-    throttle.give_back("nobody_at_all")
-    throttle.give_back("nobody_at_all")
-    assert throttle.begin("nobody_at_all", IP).number == attempt.number
+    attempt = guard.begin("nobody_at_all", IP)
+    guard.give_back("nobody_at_all")
+    guard.give_back("nobody_at_all")
+    assert guard.begin("nobody_at_all", IP).number == attempt.number
 
 
 def test_failures_from_one_address_require_a_captcha_for_every_name(deps, otp):
@@ -244,23 +280,23 @@ def test_the_production_hasher_upgrades_what_the_tests_store():
 def test_logout_ends_the_session(deps, otp):
     body, _ = register(deps, otp)
     answer = log_in(deps, body["login_name"])
-    assert handlers.log_out(deps, answer["token"]) == {"ended": True}
-    assert handlers.log_out(deps, answer["token"]) == {"ended": False}
+    assert login.log_out(deps, answer["token"]) == {"ended": True}
+    assert login.log_out(deps, answer["token"]) == {"ended": False}
     with pytest.raises(Unauthenticated):
-        handlers.resolve_session(deps, answer["token"])
+        login.resolve_session(deps, answer["token"])
     for junk in (None, "", "x" * 500, "not a token!", 42):
         with pytest.raises(Unauthenticated):
-            handlers.resolve_session(deps, junk)
+            login.resolve_session(deps, junk)
 
 
 def test_a_session_dies_after_its_absolute_lifetime(deps, otp, clock):
     body, _ = register(deps, otp)
     answer = log_in(deps, body["login_name"])
     clock.advance(hours=11, minutes=59)
-    assert handlers.resolve_session(deps, answer["token"])
+    assert login.resolve_session(deps, answer["token"])
     clock.advance(minutes=2)
     with pytest.raises(Unauthenticated):
-        handlers.resolve_session(deps, answer["token"])
+        login.resolve_session(deps, answer["token"])
 
 
 def test_a_session_dies_when_idle(keyspace):
@@ -310,8 +346,8 @@ def test_changing_the_password_ends_every_other_session(deps, otp, events):
     body, registered = register(deps, otp)
     first = log_in(deps, body["login_name"])
     second = log_in(deps, body["login_name"])
-    current = handlers.resolve_session(deps, second["token"])
-    answer = handlers.change_password(
+    current = login.resolve_session(deps, second["token"])
+    answer = credentials.change_password(
         deps,
         registered["account_id"],
         current["session_id"],
@@ -321,8 +357,8 @@ def test_changing_the_password_ends_every_other_session(deps, otp, events):
     )
     assert answer == {"sessions_ended": 1}
     with pytest.raises(Unauthenticated):
-        handlers.resolve_session(deps, first["token"])
-    assert handlers.resolve_session(deps, second["token"])
+        login.resolve_session(deps, first["token"])
+    assert login.resolve_session(deps, second["token"])
     with pytest.raises(Unauthenticated):
         log_in(deps, body["login_name"])
     assert log_in(deps, body["login_name"], "New-Secret-99x")
@@ -338,7 +374,7 @@ def test_changing_the_password_ends_every_other_session(deps, otp, events):
 
 def test_password_change_errors(deps, otp):
     body, registered = register(deps, otp)
-    session = handlers.resolve_session(deps, log_in(deps, body["login_name"])["token"])
+    session = login.resolve_session(deps, log_in(deps, body["login_name"])["token"])
     cases = [
         (
             ("Wrong-pass1", "New-Secret-99x"),
@@ -353,12 +389,12 @@ def test_password_change_errors(deps, otp):
     ]
     for (current, new), expected in cases:
         with pytest.raises(InvalidInput) as err:
-            handlers.change_password(
+            credentials.change_password(
                 deps, registered["account_id"], session["session_id"], current, new
             )
         assert {e["field"]: e["code"] for e in err.value.details["errors"]} == expected
     with pytest.raises(InvalidInput) as err:
-        handlers.change_password(
+        credentials.change_password(
             deps,
             registered["account_id"],
             session["session_id"],
@@ -375,29 +411,29 @@ def test_password_change_errors(deps, otp):
 def test_me_is_masked_with_gender_and_birth_date_from_the_id(deps, otp):
     doc = gen.resident_id(born=date(1988, 8, 8), gender="female")
     body, registered = register(deps, otp, doc_number=doc, phone="13812345141")
-    me = handlers.get_me(deps, registered["account_id"])
+    me = profile.get_me(deps, registered["account_id"])
     assert me["real_name_status"] == "pending" and me["real_name_reason"] is None
-    profile = me["profile"]
-    assert profile["mobile"] == "13*****141"
-    assert profile["doc_number"] == doc[:3] + "********" + doc[-2:]
-    assert profile["gender"] == "female"
-    assert profile["birth_date"] == "1988-08-08"
-    assert profile["derived_from_document"] is True
+    shown = me["profile"]
+    assert shown["mobile"] == "13*****141"
+    assert shown["doc_number"] == doc[:3] + "********" + doc[-2:]
+    assert shown["gender"] == "female"
+    assert shown["birth_date"] == "1988-08-08"
+    assert shown["derived_from_document"] is True
     assert body["phone"] not in str(me) and doc not in str(me)
     with pytest.raises(NotFound):
-        handlers.get_me(deps, str(uuid.uuid4()))
+        profile.get_me(deps, str(uuid.uuid4()))
 
 
 def test_changing_a_verified_field_restarts_verification(deps, otp, events):
     _, registered = register(deps, otp)
     account_id = registered["account_id"]
-    handlers.apply_verification_outcome(
+    real_name.apply_verification_outcome(
         deps, outcome("verification_passed", account_id, deps.clock())
     )
     deps.repo.session.commit()
-    assert handlers.get_me(deps, account_id)["real_name_status"] == "passed"
+    assert profile.get_me(deps, account_id)["real_name_status"] == "passed"
 
-    me = handlers.update_profile(
+    me = profile.update_profile(
         deps,
         account_id,
         {"title": "工程师", "email": "zw@example.cn", "telephone": "010-12345678"},
@@ -414,7 +450,7 @@ def test_changing_a_verified_field_restarts_verification(deps, otp, events):
         },
     )
 
-    me = handlers.update_profile(deps, account_id, {"name": "张伟伟"})
+    me = profile.update_profile(deps, account_id, {"name": "张伟伟"})
     assert me["real_name_status"] == "pending"
     assert events(account_id)[-1] == (
         "profile_changed",
@@ -427,7 +463,7 @@ def test_changing_a_verified_field_restarts_verification(deps, otp, events):
     )
     # the same values again are no change and no event
     count = len(events(account_id))
-    handlers.update_profile(deps, account_id, {"name": "张伟伟", "title": "工程师"})
+    profile.update_profile(deps, account_id, {"name": "张伟伟", "title": "工程师"})
     assert len(events(account_id)) == count
     assert "12345678" not in str(events(account_id))
 
@@ -436,13 +472,13 @@ def test_a_person_changes_the_reserved_phone_with_a_code_sent_to_it(deps, otp, e
     body, registered = register(deps, otp, phone="13812345141")
     account_id = registered["account_id"]
     new = "+8613998765432"
-    me = handlers.change_phone(
+    me = profile.change_phone(
         deps, account_id, "13998765432", otp.issue_code(new, "change_phone")
     )
     assert me["profile"]["mobile"] == "13*****432"
     assert me["real_name_status"] == "pending"  # as before: phones are not verified
-    assert handlers.reserved_phone_matches(deps, account_id, new)
-    assert not handlers.reserved_phone_matches(deps, account_id, body["phone"])
+    assert recovery_lookups.reserved_phone_matches(deps, account_id, new)
+    assert not recovery_lookups.reserved_phone_matches(deps, account_id, body["phone"])
     assert events(account_id)[-1] == (
         "profile_changed",
         {
@@ -459,12 +495,12 @@ def test_an_organisation_changes_its_main_agents_phone(deps, otp):
     _, registered = register_org(deps, otp)
     account_id = registered["account_id"]
     new = "+8613698765433"
-    me = handlers.change_phone(
+    me = profile.change_phone(
         deps, account_id, new, otp.issue_code(new, "change_phone")
     )
     assert me["profile"]["mobile"] == "13*****433"
     assert me["profile"]["main_agent"]["mobile"] == "13*****433"
-    assert handlers.reserved_phone_matches(deps, account_id, new)
+    assert recovery_lookups.reserved_phone_matches(deps, account_id, new)
 
 
 def test_a_phone_change_is_refused_before_the_code_is_spent(deps, otp, events):
@@ -478,23 +514,23 @@ def test_a_phone_change_is_refused_before_the_code_is_spent(deps, otp, events):
     ]
     for phone, code, field, error in cases:
         with pytest.raises(InvalidInput) as err:
-            handlers.change_phone(deps, account_id, phone, code)
+            profile.change_phone(deps, account_id, phone, code)
         assert {e["field"]: e["code"] for e in err.value.details["errors"]} == {
             field: error
         }
     # a wrong code for the right phone is refused by otp, and nothing changes
     otp.issue_code("+8613912345143", "change_phone")
     with pytest.raises(InvalidInput) as err:
-        handlers.change_phone(deps, account_id, "13912345143", "000000")
+        profile.change_phone(deps, account_id, "13912345143", "000000")
     assert err.value.details["errors"][0]["code"] == "sms_code_invalid"
     assert otp.verified == [(normalize_phone(body["phone"]), "register_person")]
-    assert handlers.reserved_phone_matches(deps, account_id, body["phone"])
+    assert recovery_lookups.reserved_phone_matches(deps, account_id, body["phone"])
     assert len(events(account_id)) == before
 
 
 def test_the_verification_subject_is_in_clear_for_verification(deps, otp):
     body, registered = register(deps, otp)
-    assert handlers.get_verification_subject(deps, registered["account_id"]) == {
+    assert real_name.get_verification_subject(deps, registered["account_id"]) == {
         "account_id": registered["account_id"],
         "account_kind": "person",
         "name": body["name"],
@@ -503,13 +539,13 @@ def test_the_verification_subject_is_in_clear_for_verification(deps, otp):
         "doc_number": body["doc_number"],
     }
     with pytest.raises(NotFound):
-        handlers.get_verification_subject(deps, str(uuid.uuid4()))
+        real_name.get_verification_subject(deps, str(uuid.uuid4()))
 
 
 def test_profile_field_rules(deps, otp):
     _, registered = register(deps, otp)
     with pytest.raises(InvalidInput) as err:
-        handlers.update_profile(
+        profile.update_profile(
             deps,
             registered["account_id"],
             {
@@ -533,7 +569,7 @@ def test_a_passport_holder_sets_gender_and_birth_date(deps, otp):
     _, registered = register(
         deps, otp, identity_region="other", doc_type="passport", doc_number="E98765432"
     )
-    me = handlers.update_profile(
+    me = profile.update_profile(
         deps, registered["account_id"], {"gender": "male", "birth_date": "1979-05-04"}
     )
     assert (me["profile"]["gender"], me["profile"]["birth_date"]) == (
@@ -565,54 +601,52 @@ def test_verification_outcomes_keep_the_status_current_and_stale_ones_are_ignore
 
     def apply(event_type, when, **data):
         with deps.repo.transaction():
-            return handlers.apply_verification_outcome(
+            return real_name.apply_verification_outcome(
                 deps, outcome(event_type, account_id, when, **data)
             )
 
     assert apply("verification_failed", later, reason_code="name_mismatch")
-    me = handlers.get_me(deps, account_id)
+    me = profile.get_me(deps, account_id)
     assert (me["real_name_status"], me["real_name_reason"]) == (
         "failed",
         "name_mismatch",
     )
     # an outcome that happened before the last change is stale
     assert not apply("verification_passed", later - timedelta(seconds=1))
-    assert handlers.get_me(deps, account_id)["real_name_status"] == "failed"
+    assert profile.get_me(deps, account_id)["real_name_status"] == "failed"
     assert apply("verification_review_requested", later + timedelta(seconds=1))
-    assert handlers.get_me(deps, account_id)["real_name_status"] == "manual_review"
+    assert profile.get_me(deps, account_id)["real_name_status"] == "manual_review"
     assert apply(
         "verification_failed",
         later + timedelta(seconds=2),
         reason_code="forged",
         final=True,
     )
-    assert handlers.get_me(deps, account_id)["real_name_status"] == "rejected"
+    assert profile.get_me(deps, account_id)["real_name_status"] == "rejected"
     with deps.repo.transaction():
         bad = outcome("verification_passed", "not-a-uuid", later + timedelta(seconds=3))
-        assert not handlers.apply_verification_outcome(deps, bad)
+        assert not real_name.apply_verification_outcome(deps, bad)
 
 
 # --- reviewers ---------------------------------------------------------------------------
 
 
 def test_a_reviewer_must_change_the_temporary_password_first(deps, clock):
-    created = handlers.create_reviewer(deps, "reviewer_one", "李审核")
+    created = reviewers.create_reviewer(deps, "reviewer_one", "李审核")
     answer = log_in(deps, "reviewer_one", created["temporary_password"])
     assert answer["must_change_password"] is True
     assert answer["account"]["role"] == "reviewer"
-    session = handlers.resolve_session(deps, answer["token"])
+    session = login.resolve_session(deps, answer["token"])
     assert session["must_change_password"] is True
-    handlers.change_password(
+    credentials.change_password(
         deps,
         session["account_id"],
         session["session_id"],
         created["temporary_password"],
         "Reviewer-Pass-1",
     )
-    assert (
-        handlers.resolve_session(deps, answer["token"])["must_change_password"] is False
-    )
-    me = handlers.get_me(deps, session["account_id"])
+    assert login.resolve_session(deps, answer["token"])["must_change_password"] is False
+    me = profile.get_me(deps, session["account_id"])
     assert (me["kind"], me["role"], me["profile"]) == (
         "staff",
         "reviewer",
@@ -621,7 +655,7 @@ def test_a_reviewer_must_change_the_temporary_password_first(deps, clock):
 
 
 def test_an_expired_temporary_password_does_not_log_in(deps, clock):
-    created = handlers.create_reviewer(deps, "reviewer_two", "王审核")
+    created = reviewers.create_reviewer(deps, "reviewer_two", "王审核")
     clock.advance(hours=73)
     with pytest.raises(Unauthenticated) as err:
         log_in(deps, "reviewer_two", created["temporary_password"])
@@ -629,9 +663,9 @@ def test_an_expired_temporary_password_does_not_log_in(deps, clock):
 
 
 def test_reviewer_login_names_follow_the_rules(deps):
-    handlers.create_reviewer(deps, "reviewer_three", "赵审核")
+    reviewers.create_reviewer(deps, "reviewer_three", "赵审核")
     with pytest.raises(InvalidInput) as err:
-        handlers.create_reviewer(deps, "REVIEWER_THREE", "又一个")
+        reviewers.create_reviewer(deps, "REVIEWER_THREE", "又一个")
     assert err.value.details["errors"][0]["code"] == "login_name_taken"
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
-from accounts import handlers
+from accounts import profile, real_name, registration, registration_checks
 from accounts.models import accounts, organization_people, organizations
 from contracts.errors import CaptchaRequired, InvalidInput
 from contracts.phones import normalize_phone
@@ -23,7 +23,7 @@ def codes_of(error: InvalidInput) -> dict[str, str]:
 def register_person(deps, otp, rng=None, **overrides):
     body = gen.person_registration(rng or random.Random(), **overrides)
     body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
-    return body, handlers.register_person(deps, body)
+    return body, registration.register_person(deps, body)
 
 
 def register_org(deps, otp, rng=None, **overrides):
@@ -32,7 +32,7 @@ def register_org(deps, otp, rng=None, **overrides):
     agent["sms_code"] = otp.issue_code(
         normalize_phone(agent["phone"]), "register_organization"
     )
-    return body, handlers.register_organization(deps, body)
+    return body, registration.register_organization(deps, body)
 
 
 def count(engine, table) -> int:
@@ -75,7 +75,7 @@ def test_every_field_error_comes_back_together_and_nothing_is_created(
         "sms_code": "12",
     }
     with pytest.raises(InvalidInput) as err:
-        handlers.register_person(deps, body)
+        registration.register_person(deps, body)
     assert codes_of(err.value) == {
         "login_name": "login_name_invalid",
         "password": "password_too_weak",
@@ -93,7 +93,7 @@ def test_every_field_error_comes_back_together_and_nothing_is_created(
 def test_an_empty_or_non_object_body_lists_every_required_field(deps):
     for body in ({}, None, []):
         with pytest.raises(InvalidInput) as err:
-            handlers.register_person(deps, body)
+            registration.register_person(deps, body)
         codes = codes_of(err.value)
         assert set(codes) == {
             "login_name",
@@ -114,13 +114,18 @@ def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
     with pytest.raises(InvalidInput) as err:
         register_org(deps, otp, login_name=body["login_name"].upper())
     assert codes_of(err.value) == {"login_name": "login_name_taken"}
-    assert handlers.check_login_name(deps, body["login_name"].swapcase()) == {
+    assert registration_checks.check_login_name(
+        deps, body["login_name"].swapcase()
+    ) == {
         "login_name": body["login_name"].swapcase(),
         "available": False,
     }
-    assert handlers.check_login_name(deps, "free_name_12345")["available"] is True
+    assert (
+        registration_checks.check_login_name(deps, "free_name_12345")["available"]
+        is True
+    )
     with pytest.raises(InvalidInput) as err:
-        handlers.check_login_name(deps, "no")
+        registration_checks.check_login_name(deps, "no")
     assert codes_of(err.value) == {"login_name": "login_name_invalid"}
 
 
@@ -131,7 +136,7 @@ def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
         normalize_phone(second["phone"]), "register_person"
     )
     with pytest.raises(InvalidInput) as err:
-        handlers.register_person(deps, second)
+        registration.register_person(deps, second)
     assert codes_of(err.value) == {"doc_number": "document_registered"}
     # the code is still there: it is spent only when everything else is valid
     assert (normalize_phone(second["phone"]), "register_person") in otp.codes
@@ -141,7 +146,7 @@ def test_a_wrong_sms_code_creates_nothing(deps, otp, accounts_engine):
     before = count(accounts_engine, accounts)
     body = gen.person_registration(sms_code="123456")
     with pytest.raises(InvalidInput) as err:
-        handlers.register_person(deps, body)
+        registration.register_person(deps, body)
     assert codes_of(err.value) == {"sms_code": "sms_code_invalid"}
     assert "2 tries left" in err.value.details["errors"][0]["message"]
     assert count(accounts_engine, accounts) == before
@@ -205,7 +210,7 @@ def test_an_organisation_registers_with_its_people(deps, otp, events, accounts_e
         ("legal_representative", True),
         ("main_agent", False),
     ]
-    subject = handlers.get_verification_subject(deps, answer["account_id"])
+    subject = real_name.get_verification_subject(deps, answer["account_id"])
     assert subject == {
         "account_id": answer["account_id"],
         "account_kind": "organization",
@@ -215,7 +220,7 @@ def test_an_organisation_registers_with_its_people(deps, otp, events, accounts_e
         "legal_representative_name": body["legal_representative"]["name"],
     }
     # the reserved phone is the main agent's
-    me = handlers.get_me(deps, answer["account_id"])
+    me = profile.get_me(deps, answer["account_id"])
     agent_phone = normalize_phone(body["main_agent"]["phone"])[3:]
     assert me["profile"]["mobile"] == agent_phone[:2] + "*****" + agent_phone[-3:]
 
@@ -247,7 +252,7 @@ def test_organisation_field_errors_are_nested_and_together(deps, otp, accounts_e
         ),
     )
     with pytest.raises(InvalidInput) as err:
-        handlers.register_organization(deps, body)
+        registration.register_organization(deps, body)
     assert codes_of(err.value) == {
         "legal_person_type": "legal_person_type_invalid",
         "credit_code": "credit_code_invalid",
@@ -264,7 +269,7 @@ def test_a_missing_block_is_one_error(deps):
     del body["main_agent"]
     body["legal_representative"] = "nobody"
     with pytest.raises(InvalidInput) as err:
-        handlers.register_organization(deps, body)
+        registration.register_organization(deps, body)
     assert codes_of(err.value) == {
         "legal_representative": "required",
         "main_agent": "required",
@@ -297,7 +302,7 @@ def test_an_overseas_organisation_registers_with_a_registration_number(deps, otp
         credit_code=None,
         registration_number=f"HRB {rng.randrange(10**6)}",
     )
-    me = handlers.get_me(deps, answer["account_id"])
+    me = profile.get_me(deps, answer["account_id"])
     assert me["profile"]["code_kind"] == "registration_number"
     with pytest.raises(InvalidInput) as err:
         register_org(deps, otp, rng, region="hmt", credit_code=None)
@@ -307,23 +312,25 @@ def test_an_overseas_organisation_registers_with_a_registration_number(deps, otp
 def test_check_document_validates_first_then_spends_the_captcha(deps, otp):
     body, _ = register_person(deps, otp)
     with pytest.raises(InvalidInput):
-        handlers.check_document(deps, "mainland", "resident_id", "123", None, None)
+        registration_checks.check_document(
+            deps, "mainland", "resident_id", "123", None, None
+        )
     assert otp.captchas_checked == 0
     with pytest.raises(CaptchaRequired):
-        handlers.check_document(
+        registration_checks.check_document(
             deps, "mainland", "resident_id", body["doc_number"], None, None
         )
     captcha = otp.issue_captcha()
-    assert handlers.check_document(
+    assert registration_checks.check_document(
         deps, "mainland", "resident_id", body["doc_number"], *captcha
     ) == {"registered": True}
     with pytest.raises(InvalidInput) as err:  # captchas are single use
-        handlers.check_document(
+        registration_checks.check_document(
             deps, "mainland", "resident_id", body["doc_number"], *captcha
         )
     assert codes_of(err.value) == {"captcha_answer": "captcha_invalid"}
     fresh = gen.resident_id()
-    assert handlers.check_document(
+    assert registration_checks.check_document(
         deps, "mainland", "resident_id", fresh, *otp.issue_captcha()
     ) == {"registered": False}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from accounts.dependencies import Runtime
-from accounts.personal_data import mask_name
+from contracts.masking import mask_name
 
 
 @pytest.mark.parametrize(

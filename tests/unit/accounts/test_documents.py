@@ -381,9 +381,3 @@ def test_registration_numbers_of_other_jurisdictions():
         with pytest.raises(d.IdentityRuleError) as err:
             d.check_registration_number(bad)
         assert err.value.code == "registration_number_invalid"
-
-
-def test_masking_shows_first_three_and_last_two():
-    assert d.mask_document("11010519491231002X") == "110********2X"
-    assert d.mask_document("E12345") == "E12********45"
-    assert d.mask_document("12345") == "1****"

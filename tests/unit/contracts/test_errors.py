@@ -7,7 +7,8 @@ import json
 import pytest
 from contracts import errors as ce
 from contracts.errors import InvalidInput, RateLimited, ServiceError
-from contracts.phones import PhoneInvalid, mask_phone, normalize_phone
+from contracts.masking import mask_phone
+from contracts.phones import PhoneInvalid, normalize_phone
 from nameko.exceptions import RemoteError, deserialize, serialize
 
 ERROR_CLASSES = [

@@ -1,16 +1,20 @@
-"""Login failure counting, captcha requirement and lockout, shared in Redis.
+"""The login guard: when a login needs a captcha, when a name is locked.
 
-Counted per login name (lower-cased, hashed: an unknown name is counted exactly
-like a real one, so the answers never tell whether a name exists) and per client
-address. Every copy of the service shares the counters.
+The only place that compares failure counts with the thresholds
+(``LOGIN_CAPTCHA_AFTER``, ``LOGIN_LOCK_AFTER``, the per-address ones): the login
+and the password change ask it for a verdict and act on it.
 
-An attempt is counted *before* its password is checked (``begin``), so a burst
-of parallel requests cannot all slip under the captcha threshold: each gets its
-own number. An attempt refused before any check (no captcha, wrong captcha)
-gives its number back; a successful login clears the name's count.
+Failures are counted in Redis per login name (lower-cased, hashed: an unknown name is
+counted exactly like a real one, so the answers never tell whether a name exists) and
+per client address. Every copy of the service shares the counters.
 
-Fail-open or closed? If Redis is down, ``begin`` raises and the login fails
-(closed): without the counters nothing would stop a brute force.
+An attempt is counted *before* its password is checked (``begin``), so a burst of
+parallel requests cannot all slip under the captcha threshold: each gets its own
+number. An attempt refused before any check (no captcha, wrong captcha) gives its
+number back; a successful login clears the name's count.
+
+Fail-open or closed? If Redis is down, ``begin`` raises and the login fails (closed):
+without the counters nothing would stop a brute force.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class LoginPolicy:
+    """The guard's numbers; ``config.yml`` overrides them (``LOGIN_*``)."""
+
     captcha_after: int = 3  # failures of a name before a captcha is required
     lock_after: int = 5  # failures of a name within the window that lock it
     window_seconds: int = 15 * 60
@@ -43,6 +49,15 @@ class Attempt:
     captcha_required: bool = False
 
 
+@dataclass(frozen=True)
+class Failure:
+    """The verdict on a wrong password."""
+
+    locked_now: bool  # this failure started the lock (announce it once)
+    locked_for: int  # > 0: answer "locked", retry after this many seconds
+    captcha_next: bool  # the name's next attempt will need a captcha
+
+
 _GIVE_BACK = """
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count > 0 then return redis.call('DECR', KEYS[1]) end
@@ -54,7 +69,9 @@ def name_key(login_name: str) -> str:
     return hashlib.sha256(login_name.lower().encode("utf-8")).hexdigest()[:32]
 
 
-class LoginThrottle:
+class LoginGuard:
+    """``keyspace`` is servicekit's Redis ``Keyspace`` (client + key prefix)."""
+
     def __init__(self, keyspace, policy: LoginPolicy):
         self.redis = keyspace.client
         self.key = keyspace.key
@@ -104,28 +121,28 @@ class LoginThrottle:
         failures, _, _ = self._keys(login_name, "")
         self.redis.eval(_GIVE_BACK, 1, failures)
 
-    def failed(self, login_name: str, client_ip: str, attempt: Attempt) -> bool:
-        """Record a wrong password; True when this failure locked the name now."""
+    def failed(self, login_name: str, client_ip: str, attempt: Attempt) -> Failure:
+        """Record a wrong password and say how to answer it.
+
+        The attempt numbered ``lock_after`` locks the name for ``lock_seconds``;
+        ``locked_now`` is true for the one failure that set the lock.
+        """
         failures, lock, ip = self._keys(login_name, client_ip)
         pipe = self.redis.pipeline(transaction=False)
         pipe.incr(ip)
         pipe.expire(ip, self.policy.ip_window_seconds, nx=True)
         pipe.execute()
+        captcha_next = attempt.number >= self.policy.captcha_after
         if attempt.number < self.policy.lock_after:
-            return False
+            return Failure(locked_now=False, locked_for=0, captcha_next=captcha_next)
         locked = self.redis.set(lock, "1", ex=self.policy.lock_seconds, nx=True)
         self.redis.delete(failures)
-        return bool(locked)
+        return Failure(
+            locked_now=bool(locked),
+            locked_for=self.policy.lock_seconds,
+            captcha_next=captcha_next,
+        )
 
     def succeeded(self, login_name: str) -> None:
         failures, _, _ = self._keys(login_name, "")
         self.redis.delete(failures)
-
-    def locked_for(self, login_name: str) -> int:
-        _, lock, _ = self._keys(login_name, "")
-        ttl = self.redis.ttl(lock)
-        return ttl if ttl and ttl > 0 else 0
-
-    def captcha_required_next(self, attempt: Attempt) -> bool:
-        """Whether the attempt after this failed one will need a captcha."""
-        return attempt.number >= self.policy.captcha_after

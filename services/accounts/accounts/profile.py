@@ -1,0 +1,335 @@
+"""My information (product.md flow 5): read it masked, change it, change the
+reserved phone.
+
+A change to a field the identity authority checked (a person's name; an
+organisation's name or legal-person type) sends the account back to verification.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from contracts.accounts import LEGAL_PERSON_TYPES
+from contracts.errors import Forbidden, NotFound
+
+from accounts import documents, field_rules, personal_data
+from accounts import validation as v
+from accounts.deps import Deps
+from accounts.otp_checks import verify_sms
+from accounts.validation import FieldErrors, single
+
+# Document types that state gender and birth date: those are read from the number.
+DERIVED_FROM_DOCUMENT = ("resident_id", "hmt_residence_permit")
+
+PERSON_EDITABLE = (
+    "name",
+    "ethnicity",
+    "title",
+    "email",
+    "telephone",
+    "gender",
+    "birth_date",
+)
+PERSON_VERIFIED = ("name",)
+ORG_EDITABLE = (
+    "name",
+    "name_en",
+    "short_name",
+    "homepage",
+    "area",
+    "legal_person_type",
+)
+ORG_VERIFIED = ("name", "legal_person_type")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _person_profile(deps: Deps, account, person) -> dict:
+    c = deps.cipher
+    return {
+        "name": person.name,
+        "gender": person.gender,
+        "birth_date": _iso(person.birth_date),
+        "ethnicity": person.ethnicity,
+        "title": person.title,
+        "email": person.email,
+        "mobile": personal_data.masked_phone(c, account.phone_enc),
+        "telephone": personal_data.masked_telephone(c, person.telephone_enc),
+        "identity_region": person.identity_region,
+        "doc_type": person.doc_type,
+        "doc_number": personal_data.masked_document(c, person.doc_number_enc),
+        "derived_from_document": person.doc_type in DERIVED_FROM_DOCUMENT,
+    }
+
+
+def _org_person_view(deps: Deps, row) -> dict | None:
+    if row is None:
+        return None
+    c = deps.cipher
+    return {
+        "name": row.name,
+        "mobile": personal_data.masked_phone(c, row.phone_enc),
+        "identity_region": row.identity_region,
+        "doc_type": row.doc_type,
+        "doc_number": personal_data.masked_document(c, row.doc_number_enc),
+        "doc_valid_from": _iso(row.doc_valid_from),
+        "doc_valid_to": _iso(row.doc_valid_to),
+        "doc_long_term": row.doc_long_term,
+    }
+
+
+def _organization_profile(deps: Deps, account, org, people) -> dict:
+    return {
+        "name": org.name,
+        "name_en": org.name_en,
+        "short_name": org.short_name,
+        "homepage": org.homepage,
+        "region": org.region,
+        "legal_person_type": org.legal_person_type,
+        "area": org.area,
+        "code_kind": org.code_kind,
+        "unique_code": personal_data.masked_org_code(deps.cipher, org.code_enc),
+        "mobile": personal_data.masked_phone(deps.cipher, account.phone_enc),
+        "legal_representative": _org_person_view(
+            deps, people.get("legal_representative")
+        ),
+        "main_agent": _org_person_view(deps, people.get("main_agent")),
+    }
+
+
+def get_me(deps: Deps, account_id: object) -> dict:
+    """My information, masked (product.md flow 5): ``{account_id, kind,
+    login_name, role, must_change_password, real_name_status, real_name_reason,
+    agreement_version, created_at, profile}``. Raises ``NotFound``."""
+    key = field_rules.account_key(account_id)
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+        if account is None:
+            raise NotFound("account_not_found", "No such account.")
+        if account.kind == "person":
+            profile = _person_profile(deps, account, deps.repo.get_person(key))
+        elif account.kind == "organization":
+            profile = _organization_profile(
+                deps,
+                account,
+                deps.repo.get_organization(key),
+                deps.repo.get_organization_people(key),
+            )
+        else:
+            staff = deps.repo.get_staff_member(key)
+            profile = {"name": staff.name if staff else None}
+    return {
+        "account_id": str(account.id),
+        "kind": account.kind,
+        "login_name": account.login_name,
+        "role": account.role,
+        "must_change_password": account.must_change_password,
+        "real_name_status": account.real_name_status,
+        "real_name_reason": account.real_name_reason,
+        "agreement_version": account.agreement_version,
+        "created_at": account.created_at.isoformat(),
+        "profile": profile,
+    }
+
+
+def _texts(
+    changes: dict, errors: FieldErrors, name_limit: int, optional: tuple
+) -> dict:
+    """The name (which may not be emptied) and the optional text fields
+    ``(field, max length)`` present in ``changes``, checked."""
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = v.text(changes, "name", errors, max_length=name_limit)
+    for name, limit in optional:
+        if name in changes:
+            values[name] = v.text(
+                changes, name, errors, required=False, max_length=limit
+            )
+    return values
+
+
+def _person_changes(deps: Deps, changes: dict, person, errors: FieldErrors) -> dict:
+    values: dict[str, Any] = {}
+    for name in changes:
+        if name not in PERSON_EDITABLE:
+            errors.add(name, "field_not_editable", "This field cannot be changed here")
+        elif (
+            name in ("gender", "birth_date")
+            and person.doc_type in DERIVED_FROM_DOCUMENT
+        ):
+            errors.add(
+                name, "field_not_editable", "This comes from the identity document"
+            )
+    values.update(_texts(changes, errors, 100, (("ethnicity", 32), ("title", 100))))
+    if "email" in changes:
+        values["email"] = v.email(changes, "email", errors)
+    if "telephone" in changes:
+        number = v.telephone(changes, "telephone", errors)
+        values["telephone"] = number
+    if "gender" in changes and changes["gender"] is not None:
+        values["gender"] = v.choice(changes, "gender", ("male", "female"), errors)
+    elif "gender" in changes:
+        values["gender"] = None
+    if "birth_date" in changes:
+        born = v.a_date(changes, "birth_date", errors, required=False)
+        if born and not (documents.EARLIEST_BIRTH_DATE <= born <= deps.today()):
+            errors.add("birth_date", "birth_date_invalid", "Not a real birth date")
+        values["birth_date"] = born
+    return values
+
+
+def _org_changes(changes: dict, errors: FieldErrors) -> dict:
+    values: dict[str, Any] = {}
+    for name in changes:
+        if name not in ORG_EDITABLE:
+            errors.add(name, "field_not_editable", "This field cannot be changed here")
+    optional = (("name_en", 200), ("short_name", 100), ("area", 100))
+    values.update(_texts(changes, errors, 200, optional))
+    if "homepage" in changes:
+        values["homepage"] = v.homepage(changes, "homepage", errors)
+    if "legal_person_type" in changes:
+        values["legal_person_type"] = v.choice(
+            changes, "legal_person_type", LEGAL_PERSON_TYPES, errors
+        )
+    return values
+
+
+def _stored_changes(deps: Deps, values: dict, current) -> tuple[list, dict]:
+    """``(changed field names, column values to store)``: only what differs."""
+    changed = []
+    stored: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "telephone":
+            old = (
+                deps.cipher.decrypt(current.telephone_enc, personal_data.TELEPHONE)
+                if current.telephone_enc
+                else None
+            )
+            if value != old:
+                changed.append(name)
+                stored["telephone_enc"] = (
+                    deps.cipher.encrypt(value, personal_data.TELEPHONE)
+                    if value
+                    else None
+                )
+        elif getattr(current, name) != value:
+            changed.append(name)
+            stored[name] = value
+    return changed, stored
+
+
+def update_profile(deps: Deps, account_id: object, changes: object) -> dict:
+    """Change my information; fields absent from ``changes`` stay as they are.
+
+    Any change emits ``profile_changed {account_id, account_kind, reverify,
+    changed_fields}``; changing a verified field (a person's name; an
+    organisation's name or legal-person type) also sets ``real_name_status``
+    back to ``pending`` with ``reverify`` true, so verification starts again.
+    Returns what ``get_me`` returns. Raises
+    ``InvalidInput`` (``field_not_editable`` and the field rules), ``NotFound``.
+    """
+    if not isinstance(changes, dict):
+        raise single("", "body_invalid", "Send an object of the fields to change")
+    key = field_rules.account_key(account_id)
+    errors = FieldErrors()
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key, for_update=True)
+        if account is None:
+            raise NotFound("account_not_found", "No such account.")
+        if account.kind == "person":
+            current = deps.repo.get_person(key)
+            values = _person_changes(deps, changes, current, errors)
+            verified = PERSON_VERIFIED
+        elif account.kind == "organization":
+            current = deps.repo.get_organization(key)
+            values = _org_changes(changes, errors)
+            verified = ORG_VERIFIED
+        else:
+            raise Forbidden(
+                "profile_not_editable", "Staff profiles are kept by operators."
+            )
+        errors.raise_if_any()
+        changed, stored = _stored_changes(deps, values, current)
+        now = deps.clock()
+        if stored:
+            if account.kind == "person":
+                deps.repo.update_person(key, **stored)
+            else:
+                deps.repo.update_organization(key, **stored)
+        if changed:
+            _record_change(deps, key, account.kind, changed, verified, now)
+    return get_me(deps, key)
+
+
+def _record_change(
+    deps: Deps, key: uuid.UUID, kind: str, changed: list, verified: tuple, now
+) -> None:
+    reverify = any(name in verified for name in changed)
+    account_values: dict[str, Any] = {"updated_at": now}
+    if reverify:
+        account_values.update(
+            real_name_status="pending",
+            real_name_reason=None,
+            real_name_changed_at=now,
+        )
+    deps.repo.update_account(key, **account_values)
+    deps.emit(
+        "profile_changed",
+        {
+            "account_id": str(key),
+            "account_kind": kind,
+            "reverify": reverify,
+            "changed_fields": sorted(changed),
+        },
+    )
+
+
+def change_phone(
+    deps: Deps, account_id: object, phone: object, sms_code: object
+) -> dict:
+    """Change the reserved phone (a person's mobile; an organisation's main
+    agent's mobile), proven by an SMS code sent to the new phone with purpose
+    ``change_phone``.
+
+    The input and the account are checked before the code is spent. Returns what
+    ``get_me`` returns. Raises ``InvalidInput`` (``phone_invalid``,
+    ``phone_unchanged``, ``sms_code_invalid``, ``sms_code_expired``...),
+    ``Forbidden`` (staff), ``NotFound``. Emits ``profile_changed`` (``reverify``
+    false: the phone is not checked by the identity authority).
+    """
+    key = field_rules.account_key(account_id)
+    errors = FieldErrors()
+    data = {"phone": phone, "sms_code": sms_code}
+    canonical = v.phone(data, "phone", errors)
+    code = v.sms_code(data, "sms_code", errors)
+    errors.raise_if_any()
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+    if account is None:
+        raise NotFound("account_not_found", "No such account.")
+    if account.kind not in ("person", "organization"):
+        raise Forbidden("profile_not_editable", "Staff profiles are kept by operators.")
+    columns = personal_data.phone_columns(deps.cipher, canonical)
+    if account.phone_index == columns["phone_index"]:
+        raise single("phone", "phone_unchanged", "This is already your phone")
+    verify_sms(deps, canonical, "change_phone", code, "sms_code")
+    now = deps.clock()
+    with deps.repo.transaction():
+        deps.repo.get_account(key, for_update=True)
+        deps.repo.update_account(key, updated_at=now, **columns)
+        if account.kind == "organization":
+            deps.repo.update_organization_person(key, "main_agent", **columns)
+        deps.emit(
+            "profile_changed",
+            {
+                "account_id": str(key),
+                "account_kind": account.kind,
+                "reverify": False,
+                "changed_fields": ["phone"],
+            },
+        )
+    return get_me(deps, key)
