@@ -102,6 +102,7 @@ LOGIN_NAME_MESSAGE = "A login name is 4 to 32 letters, digits and underscores"
 
 LoginName = Annotated[
     str,
+    BeforeValidator(lambda value: None if value == "" else value),
     _fullmatch("[A-Za-z0-9_]{4,32}", "login_name_invalid", LOGIN_NAME_MESSAGE),
     ErrorCode("login_name_invalid"),
     Field(

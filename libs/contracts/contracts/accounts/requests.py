@@ -31,7 +31,7 @@ from contracts.accounts.fields import (
     SmsCode,
     Telephone,
 )
-from contracts.models import Model, Secret, Text
+from contracts.models import ErrorCode, Model, Secret, Text
 
 AgreementVersion = Annotated[
     str | None,
@@ -124,8 +124,9 @@ class OrganizationRegistration(Model):
         Optional(Text(64)),
         Field(description="Required when `region` is `hmt` or `overseas`."),
     ] = None
-    legal_representative: OrganizationPersonInput
-    main_agent: MainAgentInput
+    # A block that is no object is reported as missing, as accounts always did.
+    legal_representative: Annotated[OrganizationPersonInput, ErrorCode("required")]
+    main_agent: Annotated[MainAgentInput, ErrorCode("required")]
     agreement_version: AgreementVersion = None
     agreement_accepted: AgreementAccepted = None
 
