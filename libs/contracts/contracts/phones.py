@@ -39,15 +39,6 @@ def normalize_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def mask_phone(e164: str) -> str:
-    """``18*****141``: the national number's first 2 and last 3 digits (api.md).
-
-    Always five stars, so the mask does not tell the number's length either.
-    """
-    national = str(phonenumbers.parse(e164, None).national_number)
-    return national[:2] + "*****" + national[-3:]
-
-
 def _normalized(raw: str) -> str:
     try:
         return normalize_phone(raw)

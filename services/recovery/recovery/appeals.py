@@ -34,7 +34,8 @@ from contracts.errors import (
     ServiceError,
     field_error,
 )
-from contracts.phones import PhoneInvalid, mask_phone, normalize_phone
+from contracts.masking import mask_phone
+from contracts.phones import PhoneInvalid, normalize_phone
 from servicekit.images import ImageRejected, clean_image, review_view
 from servicekit.workqueue import RetryLater, enqueue
 from sqlalchemy.orm import Session
