@@ -5,19 +5,19 @@ its name, its RPC methods (signature and docstring), the events it emits and the
 errors it raises, which are rebuilt as the same class at the caller.
 """
 
-from contracts.accounts import AccountsContract
+from contracts.accounts import AccountsClient
 from contracts.otp import OtpClient
 from contracts.recovery import RecoveryContract
 from contracts.verification import VerificationContract
 
 ALL_SERVICES = {
     c.name: c
-    for c in (AccountsContract, OtpClient, VerificationContract, RecoveryContract)
+    for c in (AccountsClient, OtpClient, VerificationContract, RecoveryContract)
 }
 
 __all__ = [
     "ALL_SERVICES",
-    "AccountsContract",
+    "AccountsClient",
     "OtpClient",
     "RecoveryContract",
     "VerificationContract",

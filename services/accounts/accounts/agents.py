@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 
+from contracts.accounts import AgentDesignated, AgentRevoked
 from contracts.errors import Forbidden, InvalidInput, NotFound
 from contracts.masking import mask_name
 
 from accounts import field_rules, personal_data
 from accounts.deps import Deps
-from accounts.validation import FieldErrors, single
+from accounts.validation import single
 
 
 def _agent_view(row) -> dict:
@@ -61,14 +62,15 @@ def _limit_reached(limit: int) -> InvalidInput:
     return InvalidInput(full.error_code, full.message, {**full.details, "limit": limit})
 
 
-def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
+def designate_agent(deps: Deps, account_id: str, login_name: str) -> dict:
     """The organisation designates the natural person with ``login_name`` as
     its agent (re-activating a revoked designation with a new ``granted_at``).
 
+    ``login_name``'s shape was checked by the contract's ``LoginName``.
     Returns ``{agent: {person_id, login_name, name (masked), granted_at}}``.
     Raises ``Forbidden`` (``organization_only``, ``organization_not_verified``),
-    ``InvalidInput`` on ``login_name`` (``required``, ``login_name_invalid``,
-    ``agent_not_found``, ``agent_already_designated``, ``agent_limit_reached``),
+    ``InvalidInput`` on ``login_name`` (``agent_not_found``,
+    ``agent_already_designated``, ``agent_limit_reached``),
     ``NotFound``. Emits ``agent_designated``.
     """
     key = field_rules.account_key(account_id)
@@ -87,9 +89,7 @@ def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
                 "organization_not_verified",
                 "Pass real-name verification before designating agents.",
             )
-        errors = FieldErrors()
-        name = field_rules.login_name({"login_name": login_name}, errors)
-        errors.raise_if_any()
+        name = field_rules.login_name(login_name)
         person = deps.repo.find_person_by_login_name(name)
         if person is None:
             raise _agent_not_found()
@@ -102,10 +102,7 @@ def designate_agent(deps: Deps, account_id: object, login_name: object) -> dict:
         if not deps.repo.grant_agent(key, person.id, now):
             # Unreachable while the lock above is taken; the key decides if not.
             raise _already_designated()
-        deps.emit(
-            "agent_designated",
-            {"organization_id": str(key), "person_id": str(person.id)},
-        )
+        deps.emit(AgentDesignated(organization_id=str(key), person_id=str(person.id)))
     return {
         "agent": {
             "person_id": str(person.id),
@@ -144,9 +141,7 @@ def revoke_agent(deps: Deps, account_id: object, person_id: object) -> dict:
             raise NotFound(
                 "agent_not_found", "This person is not an agent of the organisation."
             )
-        deps.emit(
-            "agent_revoked", {"organization_id": str(key), "person_id": str(person)}
-        )
+        deps.emit(AgentRevoked(organization_id=str(key), person_id=str(person)))
     return {"person_id": str(person), "revoked_at": now.isoformat()}
 
 

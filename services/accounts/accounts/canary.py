@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from contracts.accounts import PipelineCanarySent
 from contracts.errors import InvalidInput, field_error
+from contracts.events import Event
 
 
-def send_pipeline_canary(emit: Callable[[str, dict], str], canary_id: str) -> dict:
+def send_pipeline_canary(emit: Callable[[Event], str], canary_id: str) -> dict:
     """Emit ``pipeline_canary_sent``; ``emit`` writes to the outbox.
 
     Returns ``{canary_id}`` (canonical form). Raises ``InvalidInput``
@@ -23,5 +25,5 @@ def send_pipeline_canary(emit: Callable[[str, dict], str], canary_id: str) -> di
             "canary_id must be a UUID",
             {"errors": [field_error("canary_id", "canary_id_invalid", "not a UUID")]},
         ) from None
-    emit("pipeline_canary_sent", {"canary_id": canonical})
+    emit(PipelineCanarySent(canary_id=canonical))
     return {"canary_id": canonical}

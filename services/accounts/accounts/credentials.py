@@ -12,12 +12,22 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from contracts.accounts import PasswordChange, PasswordChanged
+from contracts.accounts.fields import MobilePhone, RequestId
 from contracts.errors import Locked, NotFound
+from contracts.models import Model, parse
 
 from accounts import field_rules, passwords, personal_data
-from accounts import validation as v
 from accounts.deps import Deps
 from accounts.validation import FieldErrors, single
+
+
+class TemporaryPasswordGrant(Model):
+    """The shape of an approved appeal's grant (its password is checked apart:
+    by the password rule, never echoed in an error)."""
+
+    phone: MobilePhone
+    request_id: RequestId
 
 
 def _account(deps: Deps, account_id: object) -> tuple[uuid.UUID, Any]:
@@ -30,16 +40,18 @@ def _account(deps: Deps, account_id: object) -> tuple[uuid.UUID, Any]:
     return key, account
 
 
-def _chosen_password(data: dict, errors: FieldErrors, login_name: str) -> str | None:
+def _chosen_password(
+    new: str, confirmation: str | None, errors: FieldErrors, login_name: str
+) -> str | None:
     """``new_password`` by the password rule; ``new_password_confirmation`` is
     compared only when sent (a change may send it; a reset never does)."""
     return field_rules.new_password(
-        data,
+        new,
+        confirmation,
         errors,
         login_name,
         field_name="new_password",
-        confirmation="new_password_confirmation",
-        confirmation_required=False,
+        confirmation_name="new_password_confirmation",
     )
 
 
@@ -59,8 +71,7 @@ def _store_new_password(
             updated_at=now,
         )
         deps.emit(
-            "password_changed",
-            {"account_id": str(key), "account_kind": kind, "reason": reason},
+            PasswordChanged(account_id=str(key), account_kind=kind, reason=reason)
         )
 
 
@@ -88,11 +99,11 @@ def _check_current_password(
 
 def change_password(
     deps: Deps,
-    account_id: object,
-    session_id: object,
-    current_password: object,
-    new_password: object,
-    new_password_confirmation: object = None,
+    account_id: str,
+    session_id: str,
+    current_password: str,
+    new_password: str,
+    new_password_confirmation: str | None = None,
     client_ip: str | None = None,
 ) -> dict:
     """Change the password; every other session of the account ends.
@@ -103,15 +114,23 @@ def change_password(
     ``password_unchanged``), ``Locked`` after too many wrong current passwords
     (the login counters), ``NotFound``. Emits ``password_changed``.
     """
+    change = parse(
+        PasswordChange,
+        {
+            "current_password": current_password,
+            "new_password": new_password,
+            "new_password_confirmation": new_password_confirmation,
+        },
+    )
     key, account = _account(deps, account_id)
     errors = FieldErrors()
-    data = {
-        "current_password": current_password,
-        "new_password": new_password,
-        "new_password_confirmation": new_password_confirmation,
-    }
-    current = v.raw_string(data, "current_password", errors)
-    new = _chosen_password(data, errors, account.login_name)
+    current = change.current_password
+    new = _chosen_password(
+        change.new_password,
+        change.new_password_confirmation,
+        errors,
+        account.login_name,
+    )
     errors.raise_if_any()
     _check_current_password(
         deps, account.login_name, account.password_hash, current, client_ip or ""
@@ -130,15 +149,17 @@ def change_password(
     return {"sessions_ended": ended}
 
 
-def reset_password(deps: Deps, account_id: object, new_password: object) -> dict:
+def reset_password(deps: Deps, account_id: str, new_password: str) -> dict:
     """Set a new password chosen by the user (recovery's reset): the password rule
     as at registration, ``must_change_password`` cleared, every session ended.
     Returns ``{sessions_ended}``. Raises ``InvalidInput`` (``password_too_weak``,
     ``required``), ``NotFound`` (``account_not_found``). Emits
     ``password_changed`` (reason ``reset``)."""
+    if not isinstance(new_password, str) or not new_password:
+        raise single("new_password", "required", "This field is required")
     key, account = _account(deps, account_id)
     errors = FieldErrors()
-    new = _chosen_password({"new_password": new_password}, errors, account.login_name)
+    new = _chosen_password(new_password, None, errors, account.login_name)
     errors.raise_if_any()
     _store_new_password(deps, key, account.kind, new, "reset")
     return {"sessions_ended": deps.sessions.end_all_except(str(key), None)}
@@ -146,10 +167,10 @@ def reset_password(deps: Deps, account_id: object, new_password: object) -> dict
 
 def set_temporary_password(
     deps: Deps,
-    account_id: object,
-    password: object,
-    phone: object,
-    request_id: object,
+    account_id: str,
+    password: str,
+    phone: str,
+    request_id: str,
     processed: Callable[[str], bool],
 ) -> dict:
     """An approved appeal: a temporary password (expires after
@@ -164,21 +185,17 @@ def set_temporary_password(
     ``NotFound`` (``account_not_found``). Emits ``password_changed`` (reason
     ``appeal``) when applied."""
     key = field_rules.account_key(account_id)
-    errors = FieldErrors()
-    canonical = v.phone({"phone": phone}, "phone", errors)
-    if not isinstance(request_id, str) or not 1 <= len(request_id) <= 64:
-        errors.add("request_id", "request_id_invalid", "1 to 64 characters")
+    grant = parse(TemporaryPasswordGrant, {"phone": phone, "request_id": request_id})
     if not isinstance(password, str) or passwords.password_problems(password):
-        errors.add("password", "password_too_weak", "not a valid password")
-    errors.raise_if_any()
-    new_hash = deps.hasher.hash(password)  # type: ignore[arg-type]
+        raise single("password", "password_too_weak", "not a valid password")
+    new_hash = deps.hasher.hash(password)
     now = deps.clock()
     lifetime = timedelta(hours=deps.settings.appeal_temporary_password_hours)
     with deps.repo.transaction():
         account = deps.repo.get_account(key, for_update=True)
         if account is None or account.kind not in ("person", "organization"):
             raise NotFound("account_not_found", "No such account.")
-        applied = processed(request_id)  # type: ignore[arg-type]
+        applied = processed(request_id)
         if applied:
             deps.repo.update_account(
                 key,
@@ -187,15 +204,12 @@ def set_temporary_password(
                 must_change_password=True,
                 temporary_password_expires_at=now + lifetime,
                 updated_at=now,
-                **personal_data.phone_columns(deps.cipher, canonical),
+                **personal_data.phone_columns(deps.cipher, grant.phone),
             )
             deps.emit(
-                "password_changed",
-                {
-                    "account_id": str(key),
-                    "account_kind": account.kind,
-                    "reason": "appeal",
-                },
+                PasswordChanged(
+                    account_id=str(key), account_kind=account.kind, reason="appeal"
+                )
             )
     if applied:
         deps.sessions.end_all_except(str(key), None)

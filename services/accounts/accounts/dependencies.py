@@ -1,11 +1,13 @@
-"""This service's own dependency providers and the otp client adapter."""
+"""This service's own dependency providers and its timed transport to otp."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import eventlet
 from contracts.errors import Unavailable
+from contracts.otp import OtpClient
 from eventlet import tpool
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
@@ -18,8 +20,9 @@ from accounts.sessions import SessionPolicy
 _log = logging.getLogger("accounts.otp_client")
 
 
-class OtpClient:
-    """Calls otp with a deadline: nameko 2's RpcProxy would wait for ever.
+class TimedOtp:
+    """The transport of ``contracts.otp.OtpClient`` in accounts: calls otp with a
+    deadline, as nameko 2's RpcProxy would wait for ever.
 
     A late reply after the deadline is dropped by nameko's reply listener. otp
     down or slow becomes ``Unavailable`` (the gateway answers 503 + Retry-After).
@@ -29,7 +32,7 @@ class OtpClient:
         self._proxy = proxy
         self._timeout = timeout
 
-    def _call(self, method: str, **kwargs):
+    def __call__(self, method: str, kwargs: dict[str, Any]) -> Any:
         try:
             with eventlet.Timeout(self._timeout):
                 return getattr(self._proxy, method)(**kwargs)
@@ -55,11 +58,10 @@ class OtpClient:
                 {"retry_after": 5},
             ) from None
 
-    def check_captcha(self, captcha_id: str, answer: str) -> None:
-        self._call("check_captcha", captcha_id=captcha_id, answer=answer)
 
-    def verify_sms_code(self, phone: str, purpose: str, code: str) -> None:
-        self._call("verify_sms_code", phone=phone, purpose=purpose, code=code)
+def otp_client(proxy, timeout: float) -> OtpClient:
+    """otp's typed client over ``proxy`` (a nameko ``RpcProxy``), with a deadline."""
+    return OtpClient(TimedOtp(proxy, timeout))
 
 
 def _flag(value, default: bool) -> bool:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from contracts.events import Event
+from contracts.otp import OtpClient
+
 from accounts import passwords
 from accounts.login_guard import LoginGuard, LoginPolicy
 from accounts.repository import Repository
@@ -48,10 +51,10 @@ class Deps:
     repo: Repository
     cipher: Any  # servicekit.crypto.PersonalDataCipher
     hasher: passwords.PasswordHasher
-    otp: Any  # accounts.dependencies.OtpClient (check_captcha, verify_sms_code)
+    otp: OtpClient  # over accounts.dependencies.TimedOtp
     sessions: Any  # accounts.sessions.SessionStore
     guard: LoginGuard
-    emit: Callable[[str, dict], str]
+    emit: Callable[[Event], str]  # servicekit's WorkerDatabase.emit
     settings: Settings
     clock: Callable[[], datetime]
 

@@ -1,8 +1,9 @@
-"""Field rules that several use cases share: a login name, a new password, an
-identity document and its validity, the agreement, an account id.
+"""Field rules that several use cases share, beyond a field's shape: a new
+password, an identity document and its validity, the agreement, an account id.
 
-Each adds its problems to a :class:`FieldErrors` (so a request gets every error at
-once) and returns the cleaned value, or None when the field is not valid.
+The shape of each field was checked by the request's model (``contracts.accounts``).
+Each rule here adds its problems to a :class:`FieldErrors` (so a request gets every
+domain error at once) and returns the cleaned value, or None when it is not valid.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from contracts.accounts.fields import LoginName
 from contracts.errors import InvalidInput, NotFound
+from contracts.models import field_errors, invalid
+from pydantic import TypeAdapter, ValidationError
 
 from accounts import documents, passwords
-from accounts import validation as v
 from accounts.documents import IdentityRuleError
 from accounts.repository import Duplicate
 from accounts.validation import FieldErrors, single
 
-
-def as_dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
+_LOGIN_NAME = TypeAdapter(LoginName)
 
 
 def account_key(value: object) -> uuid.UUID:
@@ -31,32 +32,26 @@ def account_key(value: object) -> uuid.UUID:
         raise NotFound("account_not_found", "No such account.") from None
 
 
-def login_name(data: dict, errors: FieldErrors) -> str | None:
-    value = data.get("login_name")
-    if value is None or value == "":
-        errors.add("login_name", "required", "This field is required")
-        return None
-    problem = passwords.login_name_problem(value)
-    if problem:
-        errors.add("login_name", *problem)
-        return None
-    return value
+def login_name(value: object) -> str:
+    """``value`` as a login name (the contract's ``LoginName``), for a use case
+    called without the entrypoint's check; raises ``InvalidInput`` on
+    ``login_name`` (``required``, ``login_name_invalid``)."""
+    try:
+        return _LOGIN_NAME.validate_python(value)
+    except ValidationError as exc:
+        raise invalid(field_errors(exc, root="login_name")) from None
 
 
 def new_password(
-    data: dict,
+    password: str,
+    confirmation: str | None,
     errors: FieldErrors,
     login_name: str | None,
     field_name: str = "password",
-    confirmation: str = "password_confirmation",
-    confirmation_required: bool = True,
+    confirmation_name: str = "password_confirmation",
 ) -> str | None:
-    """A password the user chooses: the password rule, and the repeated copy."""
-    password = v.raw_string(data, field_name, errors)
-    if password is None:
-        if confirmation_required and data.get(confirmation) in (None, ""):
-            errors.add(confirmation, "required", "This field is required")
-        return None
+    """A password the user chooses: the password rule, and the repeated copy
+    when one was sent."""
     problems = passwords.password_problems(password, login_name)
     if problems:
         errors.add(
@@ -64,70 +59,67 @@ def new_password(
             "password_too_weak",
             "; ".join(passwords.PROBLEM_MESSAGES[p] for p in problems),
         )
-    repeated = data.get(confirmation)
-    if repeated is None and not confirmation_required:
-        return None if problems else password
-    if repeated != password:
-        errors.add(confirmation, "password_mismatch", "The passwords do not match")
+    if confirmation is not None and confirmation != password:
+        errors.add(confirmation_name, "password_mismatch", "The passwords do not match")
         return None
     return None if problems else password
 
 
-def document(data: dict, errors: FieldErrors, today: date) -> documents.Document | None:
-    """identity_region + doc_type + doc_number, validated together."""
-    before = len(errors.errors)
-    for name in ("identity_region", "doc_type", "doc_number"):
-        if data.get(name) in (None, ""):
-            errors.add(name, "required", "This field is required")
-    region, doc_type = data.get("identity_region"), data.get("doc_type")
-    for name, code, message in documents.check_region_and_type(region, doc_type):
-        if data.get(name) not in (None, ""):
-            errors.add(name, code, message)
-    if len(errors.errors) > before:
+def document(
+    identity_region: str,
+    doc_type: str,
+    doc_number: str,
+    errors: FieldErrors,
+    today: date,
+) -> documents.Document | None:
+    """A document type offered for the region, and its number by the rules of
+    its type (check characters, birth date, prefixes)."""
+    problems = documents.check_region_and_type(identity_region, doc_type)
+    for name, code, message in problems:
+        errors.add(name, code, message)
+    if problems:
         return None
     try:
-        return documents.parse_document(region, doc_type, data["doc_number"], today)
+        return documents.parse_document(identity_region, doc_type, doc_number, today)
     except IdentityRuleError as exc:
         errors.add("doc_number", exc.code, exc.message)
         return None
 
 
-def validity(data: dict, errors: FieldErrors, today: date) -> dict | None:
+def validity(
+    valid_from: date,
+    valid_to: date | None,
+    long_term: bool,
+    errors: FieldErrors,
+    today: date,
+) -> bool:
     """A document's validity period: from, to (or long-term), not expired."""
-    valid_from = v.a_date(data, "doc_valid_from", errors)
-    long_term = data.get("doc_long_term", False)
-    if not isinstance(long_term, bool):
-        errors.add("doc_long_term", "doc_long_term_invalid", "true or false")
-        return None
-    valid_to = v.a_date(data, "doc_valid_to", errors, required=not long_term)
-    if valid_from and valid_from > today:
+    complete = valid_to is not None or long_term
+    if not complete:
+        errors.add("doc_valid_to", "required", "This field is required")
+    if valid_from > today:
         errors.add("doc_valid_from", "doc_valid_from_invalid", "Not a future date")
-        return None
+        return False
     if long_term and valid_to is not None:
         errors.add(
             "doc_valid_to",
             "doc_valid_to_invalid",
             "Leave empty for a long-term document",
         )
-        return None
-    if valid_to is not None and valid_from is not None and valid_to <= valid_from:
+        return False
+    if valid_to is not None and valid_to <= valid_from:
         errors.add("doc_valid_to", "doc_valid_to_invalid", "Must be after the start")
-        return None
+        return False
     if valid_to is not None and valid_to < today:
         errors.add("doc_valid_to", "doc_expired", "The document has expired")
-        return None
-    if valid_from is None:
-        return None
-    return {
-        "doc_valid_from": valid_from,
-        "doc_valid_to": valid_to,
-        "doc_long_term": long_term,
-    }
+        return False
+    return complete
 
 
-def agreement(data: dict, errors: FieldErrors, current: str) -> str | None:
-    version = data.get("agreement_version")
-    if data.get("agreement_accepted") is False or version in (None, ""):
+def agreement(
+    version: str | None, accepted: bool | None, errors: FieldErrors, current: str
+) -> str | None:
+    if accepted is False or not version:
         errors.add(
             "agreement_version", "agreement_required", "Read and accept the agreement"
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from contracts.accounts import AccountLocked
 from contracts.errors import Locked, RateLimited, Unauthenticated
 
 from accounts import passwords
@@ -95,12 +96,11 @@ def log_in(
         if failure.locked_now and account is not None:
             with deps.repo.transaction():
                 deps.emit(
-                    "account_locked",
-                    {
-                        "account_id": str(account.id),
-                        "account_kind": account.kind,
-                        "locked_seconds": failure.locked_for,
-                    },
+                    AccountLocked(
+                        account_id=str(account.id),
+                        account_kind=account.kind,
+                        locked_seconds=failure.locked_for,
+                    )
                 )
             _log.warning("account locked after failed logins")
         if failure.locked_for:

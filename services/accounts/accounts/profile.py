@@ -11,11 +11,11 @@ import uuid
 from datetime import date
 from typing import Any
 
-from contracts.accounts import LEGAL_PERSON_TYPES
+from contracts.accounts import PhoneChange, ProfileChanged, ProfileChanges
 from contracts.errors import Forbidden, NotFound
+from contracts.models import parse
 
 from accounts import documents, field_rules, personal_data
-from accounts import validation as v
 from accounts.deps import Deps
 from accounts.otp_checks import verify_sms
 from accounts.validation import FieldErrors, single
@@ -33,6 +33,8 @@ PERSON_EDITABLE = (
     "birth_date",
 )
 PERSON_VERIFIED = ("name",)
+# The model allows an organisation's 200; a person's name is shorter.
+PERSON_NAME_MAX = 100
 ORG_EDITABLE = (
     "name",
     "name_en",
@@ -136,65 +138,54 @@ def get_me(deps: Deps, account_id: object) -> dict:
     }
 
 
-def _texts(
-    changes: dict, errors: FieldErrors, name_limit: int, optional: tuple
-) -> dict:
-    """The name (which may not be emptied) and the optional text fields
-    ``(field, max length)`` present in ``changes``, checked."""
-    values: dict[str, Any] = {}
-    if "name" in changes:
-        values["name"] = v.text(changes, "name", errors, max_length=name_limit)
-    for name, limit in optional:
-        if name in changes:
-            values[name] = v.text(
-                changes, name, errors, required=False, max_length=limit
-            )
-    return values
-
-
-def _person_changes(deps: Deps, changes: dict, person, errors: FieldErrors) -> dict:
-    values: dict[str, Any] = {}
-    for name in changes:
-        if name not in PERSON_EDITABLE:
+def _editable(
+    changes: ProfileChanges, editable: tuple, errors: FieldErrors
+) -> list[str]:
+    """The fields sent, each one this kind of account may change; the others
+    are ``field_not_editable``."""
+    sent = list(changes.dump())  # the fields sent, extras included
+    for name in sent:
+        if name not in editable:
             errors.add(name, "field_not_editable", "This field cannot be changed here")
-        elif (
+    return [name for name in sent if name in editable]
+
+
+def _required(values: dict, names: tuple, errors: FieldErrors) -> None:
+    for name in names:
+        if name in values and values[name] is None:
+            errors.add(name, "required", "This field is required")
+
+
+def _person_changes(
+    deps: Deps, changes: ProfileChanges, person, errors: FieldErrors
+) -> dict:
+    sent = _editable(changes, PERSON_EDITABLE, errors)
+    values: dict[str, Any] = {}
+    for name in sent:
+        if (
             name in ("gender", "birth_date")
             and person.doc_type in DERIVED_FROM_DOCUMENT
         ):
             errors.add(
                 name, "field_not_editable", "This comes from the identity document"
             )
-    values.update(_texts(changes, errors, 100, (("ethnicity", 32), ("title", 100))))
-    if "email" in changes:
-        values["email"] = v.email(changes, "email", errors)
-    if "telephone" in changes:
-        number = v.telephone(changes, "telephone", errors)
-        values["telephone"] = number
-    if "gender" in changes and changes["gender"] is not None:
-        values["gender"] = v.choice(changes, "gender", ("male", "female"), errors)
-    elif "gender" in changes:
-        values["gender"] = None
-    if "birth_date" in changes:
-        born = v.a_date(changes, "birth_date", errors, required=False)
-        if born and not (documents.EARLIEST_BIRTH_DATE <= born <= deps.today()):
-            errors.add("birth_date", "birth_date_invalid", "Not a real birth date")
-        values["birth_date"] = born
+            continue
+        values[name] = getattr(changes, name)
+    _required(values, ("name",), errors)
+    if values.get("name") and len(values["name"]) > PERSON_NAME_MAX:
+        errors.add("name", "name_invalid", f"At most {PERSON_NAME_MAX} characters")
+    born = values.get("birth_date")
+    if born and not (documents.EARLIEST_BIRTH_DATE <= born <= deps.today()):
+        errors.add("birth_date", "birth_date_invalid", "Not a real birth date")
     return values
 
 
-def _org_changes(changes: dict, errors: FieldErrors) -> dict:
-    values: dict[str, Any] = {}
-    for name in changes:
-        if name not in ORG_EDITABLE:
-            errors.add(name, "field_not_editable", "This field cannot be changed here")
-    optional = (("name_en", 200), ("short_name", 100), ("area", 100))
-    values.update(_texts(changes, errors, 200, optional))
-    if "homepage" in changes:
-        values["homepage"] = v.homepage(changes, "homepage", errors)
-    if "legal_person_type" in changes:
-        values["legal_person_type"] = v.choice(
-            changes, "legal_person_type", LEGAL_PERSON_TYPES, errors
-        )
+def _org_changes(changes: ProfileChanges, errors: FieldErrors) -> dict:
+    values = {
+        name: getattr(changes, name)
+        for name in _editable(changes, ORG_EDITABLE, errors)
+    }
+    _required(values, ("name", "legal_person_type"), errors)
     return values
 
 
@@ -222,7 +213,7 @@ def _stored_changes(deps: Deps, values: dict, current) -> tuple[list, dict]:
     return changed, stored
 
 
-def update_profile(deps: Deps, account_id: object, changes: object) -> dict:
+def update_profile(deps: Deps, account_id: str, changes: ProfileChanges | dict) -> dict:
     """Change my information; fields absent from ``changes`` stay as they are.
 
     Any change emits ``profile_changed {account_id, account_kind, reverify,
@@ -232,8 +223,7 @@ def update_profile(deps: Deps, account_id: object, changes: object) -> dict:
     Returns what ``get_me`` returns. Raises
     ``InvalidInput`` (``field_not_editable`` and the field rules), ``NotFound``.
     """
-    if not isinstance(changes, dict):
-        raise single("", "body_invalid", "Send an object of the fields to change")
+    changes = parse(ProfileChanges, changes)
     key = field_rules.account_key(account_id)
     errors = FieldErrors()
     with deps.repo.transaction():
@@ -278,19 +268,16 @@ def _record_change(
         )
     deps.repo.update_account(key, **account_values)
     deps.emit(
-        "profile_changed",
-        {
-            "account_id": str(key),
-            "account_kind": kind,
-            "reverify": reverify,
-            "changed_fields": sorted(changed),
-        },
+        ProfileChanged(
+            account_id=str(key),
+            account_kind=kind,
+            reverify=reverify,
+            changed_fields=sorted(changed),
+        )
     )
 
 
-def change_phone(
-    deps: Deps, account_id: object, phone: object, sms_code: object
-) -> dict:
+def change_phone(deps: Deps, account_id: str, phone: str, sms_code: str) -> dict:
     """Change the reserved phone (a person's mobile; an organisation's main
     agent's mobile), proven by an SMS code sent to the new phone with purpose
     ``change_phone``.
@@ -302,11 +289,8 @@ def change_phone(
     false: the phone is not checked by the identity authority).
     """
     key = field_rules.account_key(account_id)
-    errors = FieldErrors()
-    data = {"phone": phone, "sms_code": sms_code}
-    canonical = v.phone(data, "phone", errors)
-    code = v.sms_code(data, "sms_code", errors)
-    errors.raise_if_any()
+    change = parse(PhoneChange, {"phone": phone, "sms_code": sms_code})
+    canonical, code = change.phone, change.sms_code
     with deps.repo.transaction():
         account = deps.repo.get_account(key)
     if account is None:
@@ -324,12 +308,11 @@ def change_phone(
         if account.kind == "organization":
             deps.repo.update_organization_person(key, "main_agent", **columns)
         deps.emit(
-            "profile_changed",
-            {
-                "account_id": str(key),
-                "account_kind": account.kind,
-                "reverify": False,
-                "changed_fields": ["phone"],
-            },
+            ProfileChanged(
+                account_id=str(key),
+                account_kind=account.kind,
+                reverify=False,
+                changed_fields=["phone"],
+            )
         )
     return get_me(deps, key)

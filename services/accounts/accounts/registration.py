@@ -1,7 +1,9 @@
 """Registration: a natural person (product.md flow 1) and an organisation (flow 2).
 
-Every field error is reported together and nothing is created; the SMS code is spent
-at otp only once everything else is valid. Personal data never reaches a log line or
+The form's shape is its model's (``contracts.accounts``): its errors come back
+together first; then every domain error (password rule, document rules, agreement,
+uniqueness) together. Nothing is created on an error; the SMS code is spent at otp
+only once everything else is valid. Personal data never reaches a log line or
 an event: events carry ids and kinds.
 """
 
@@ -10,10 +12,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from contracts.accounts import LEGAL_PERSON_TYPES, ORGANIZATION_REGIONS
+from contracts.accounts import (
+    OrganizationPersonInput,
+    OrganizationRegistered,
+    OrganizationRegistration,
+    PersonRegistered,
+    PersonRegistration,
+)
+from contracts.models import parse
 
 from accounts import documents, field_rules, personal_data
-from accounts import validation as v
 from accounts.deps import Deps
 from accounts.documents import IdentityRuleError
 from accounts.otp_checks import verify_sms
@@ -60,25 +68,33 @@ def _registered(account_id: uuid.UUID, kind: str, login_name: str, agreement: st
     }
 
 
-def register_person(deps: Deps, registration: object) -> dict:
+def _taken(deps: Deps, login_name: str, errors: FieldErrors) -> None:
+    if deps.repo.login_name_taken(login_name):
+        errors.add("login_name", "login_name_taken", "This login name is taken")
+
+
+def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict:
     """Register a natural person (product.md flow 1).
 
     Returns ``{account_id, kind, login_name, real_name_status, agreement_version}``.
-    Raises ``InvalidInput`` with every field error together and creates nothing;
-    the SMS code is spent at otp only once everything else is valid. Emits
-    ``person_registered``.
+    Raises ``InvalidInput``: the shape errors of the model together, else every
+    domain error together; creates nothing. The SMS code is spent at otp only
+    once everything else is valid. Emits ``person_registered``.
     """
-    data = field_rules.as_dict(registration)
+    form = parse(PersonRegistration, registration)
     errors = FieldErrors()
-    today = deps.today()
-    login_name = field_rules.login_name(data, errors)
-    password = field_rules.new_password(data, errors, login_name)
-    name = v.text(data, "name", errors, max_length=100)
-    document = field_rules.document(data, errors, today)
-    phone = v.phone(data, "phone", errors)
-    code = v.sms_code(data, "sms_code", errors)
+    login_name = form.login_name
+    password = field_rules.new_password(
+        form.password, form.password_confirmation, errors, login_name
+    )
+    document = field_rules.document(
+        form.identity_region, form.doc_type, form.doc_number, errors, deps.today()
+    )
     agreement = field_rules.agreement(
-        data, errors, deps.settings.agreement_versions["person"]
+        form.agreement_version,
+        form.agreement_accepted,
+        errors,
+        deps.settings.agreement_versions["person"],
     )
     doc_index = (
         personal_data.doc_index(deps.cipher, document.doc_type, document.number)
@@ -86,8 +102,7 @@ def register_person(deps: Deps, registration: object) -> dict:
         else None
     )
     with deps.repo.transaction():
-        if login_name and deps.repo.login_name_taken(login_name):
-            errors.add("login_name", "login_name_taken", "This login name is taken")
+        _taken(deps, login_name, errors)
         if doc_index and deps.repo.person_document_registered(doc_index):
             errors.add(
                 "doc_number",
@@ -96,19 +111,26 @@ def register_person(deps: Deps, registration: object) -> dict:
             )
     errors.raise_if_any()
 
-    verify_sms(deps, phone, "register_person", code, "sms_code")
+    verify_sms(deps, form.phone, "register_person", form.sms_code, "sms_code")
     password_hash = deps.hasher.hash(password)
     now = deps.clock()
     account_id = uuid.uuid4()
     row = _account_row(
-        deps, account_id, "person", login_name, password_hash, phone, agreement, now
+        deps,
+        account_id,
+        "person",
+        login_name,
+        password_hash,
+        form.phone,
+        agreement,
+        now,
     )
     try:
         with deps.repo.transaction():
             deps.repo.add_account(**row)
             deps.repo.add_person(
                 account_id=account_id,
-                name=name,
+                name=form.name,
                 identity_region=document.identity_region,
                 doc_type=document.doc_type,
                 **personal_data.doc_columns(
@@ -118,13 +140,12 @@ def register_person(deps: Deps, registration: object) -> dict:
                 birth_date=document.birth_date,
             )
             deps.emit(
-                "person_registered",
-                {
-                    "account_id": str(account_id),
-                    "account_kind": "person",
-                    "identity_region": document.identity_region,
-                    "doc_type": document.doc_type,
-                },
+                PersonRegistered(
+                    account_id=str(account_id),
+                    account_kind="person",
+                    identity_region=document.identity_region,
+                    doc_type=document.doc_type,
+                )
             )
     except Duplicate as duplicate:
         raise field_rules.duplicate_error(duplicate) from None
@@ -132,94 +153,74 @@ def register_person(deps: Deps, registration: object) -> dict:
 
 
 def _org_person(
-    data: dict, parent: FieldErrors, block: str, today: date, with_sms: bool
-) -> dict | None:
-    """The legal representative or main agent block, validated."""
-    value = data.get(block)
-    if not isinstance(value, dict):
-        parent.add(block, "required", "This block is required")
-        return None
+    person: OrganizationPersonInput, parent: FieldErrors, block: str, today: date
+) -> documents.Document | None:
+    """The legal representative's or main agent's document and its validity."""
     errors = parent.nested(block)
-    before = len(errors.errors)
-    name = v.text(value, "name", errors, max_length=100)
-    phone = v.phone(value, "phone", errors)
-    code = v.sms_code(value, "sms_code", errors) if with_sms else None
-    document = field_rules.document(value, errors, today)
-    validity = field_rules.validity(value, errors, today)
-    if len(errors.errors) > before:
-        return None
-    return {
-        "name": name,
-        "phone": phone,
-        "sms_code": code,
-        "document": document,
-        **validity,
-    }
+    document = field_rules.document(
+        person.identity_region, person.doc_type, person.doc_number, errors, today
+    )
+    valid = field_rules.validity(
+        person.doc_valid_from, person.doc_valid_to, person.doc_long_term, errors, today
+    )
+    return document if valid else None
 
 
-def _org_code(data: dict, errors: FieldErrors, region: str | None):
+def _org_code(form: OrganizationRegistration, errors: FieldErrors):
     """``(field name, code)``: the credit code (mainland) or the registration
     number (elsewhere), checked; the code is None when it is not valid."""
-    code_field = (
-        "credit_code" if region in (None, "domestic") else "registration_number"
-    )
+    code_field = "credit_code" if form.region == "domestic" else "registration_number"
+    raw = getattr(form, code_field)
     code = None
-    if data.get(code_field) in (None, ""):
+    if raw is None:
         errors.add(code_field, "required", "This field is required")
-    elif region is not None:
-        try:
-            if code_field == "credit_code":
-                code = documents.check_credit_code(data[code_field])
-            else:
-                code = documents.check_registration_number(data[code_field])
-        except IdentityRuleError as exc:
-            errors.add(code_field, exc.code, exc.message)
+        return code_field, None
+    try:
+        if code_field == "credit_code":
+            code = documents.check_credit_code(raw)
+        else:
+            code = documents.check_registration_number(raw)
+    except IdentityRuleError as exc:
+        errors.add(code_field, exc.code, exc.message)
     return code_field, code
 
 
-def _org_extras(data: dict, errors: FieldErrors) -> dict:
-    return {
-        "name_en": v.text(data, "name_en", errors, required=False, max_length=200),
-        "short_name": v.text(
-            data, "short_name", errors, required=False, max_length=100
-        ),
-        "homepage": v.homepage(data, "homepage", errors),
-        "area": v.text(data, "area", errors, required=False, max_length=100),
-    }
-
-
-def register_organization(deps: Deps, registration: object) -> dict:
+def register_organization(
+    deps: Deps, registration: OrganizationRegistration | dict
+) -> dict:
     """Register an organisation (product.md flow 2).
 
     The main agent's mobile, proven by its SMS code, becomes the reserved phone.
     Returns ``{account_id, kind, login_name, real_name_status, agreement_version}``.
-    Raises ``InvalidInput`` with every field error together (nested fields as
-    ``legal_representative.doc_number``) and creates nothing. Emits
-    ``organization_registered``.
+    Raises ``InvalidInput``: the shape errors of the model together (nested
+    fields as ``legal_representative.doc_number``), else every domain error
+    together; creates nothing. Emits ``organization_registered``.
     """
-    data = field_rules.as_dict(registration)
+    form = parse(OrganizationRegistration, registration)
     errors = FieldErrors()
     today = deps.today()
-    login_name = field_rules.login_name(data, errors)
-    password = field_rules.new_password(data, errors, login_name)
-    name = v.text(data, "name", errors, max_length=200)
-    region = v.choice(data, "region", ORGANIZATION_REGIONS, errors)
-    legal_type = v.choice(data, "legal_person_type", LEGAL_PERSON_TYPES, errors)
-    extras = _org_extras(data, errors)
-    code_field, code = _org_code(data, errors, region)
-    legal = _org_person(data, errors, "legal_representative", today, with_sms=False)
-    agent = _org_person(data, errors, "main_agent", today, with_sms=True)
+    login_name = form.login_name
+    password = field_rules.new_password(
+        form.password, form.password_confirmation, errors, login_name
+    )
+    code_field, code = _org_code(form, errors)
+    legal = _org_person(
+        form.legal_representative, errors, "legal_representative", today
+    )
+    agent = _org_person(form.main_agent, errors, "main_agent", today)
     agreement = field_rules.agreement(
-        data, errors, deps.settings.agreement_versions["organization"]
+        form.agreement_version,
+        form.agreement_accepted,
+        errors,
+        deps.settings.agreement_versions["organization"],
     )
     code_index = (
-        personal_data.org_code_index(deps.cipher, code_field, region, code)
+        personal_data.org_code_index(deps.cipher, code_field, form.region, code)
         if code
         else None
     )
     with deps.repo.transaction():
-        if login_name and deps.repo.login_name_taken(login_name):
-            errors.add("login_name", "login_name_taken", "This login name is taken")
+        _taken(deps, login_name, errors)
         if code_index and deps.repo.organization_code_registered(code_index):
             errors.add(
                 code_field,
@@ -228,11 +229,12 @@ def register_organization(deps: Deps, registration: object) -> dict:
             )
     errors.raise_if_any()
 
+    agent_form = form.main_agent
     verify_sms(
         deps,
-        agent["phone"],
+        agent_form.phone,
         "register_organization",
-        agent["sms_code"],
+        agent_form.sms_code,
         "main_agent.sms_code",
     )
     password_hash = deps.hasher.hash(password)
@@ -244,7 +246,7 @@ def register_organization(deps: Deps, registration: object) -> dict:
         "organization",
         login_name,
         password_hash,
-        agent["phone"],
+        agent_form.phone,
         agreement,
         now,
     )
@@ -253,44 +255,51 @@ def register_organization(deps: Deps, registration: object) -> dict:
             deps.repo.add_account(**row)
             deps.repo.add_organization(
                 account_id=account_id,
-                name=name,
-                region=region,
-                legal_person_type=legal_type,
+                name=form.name,
+                region=form.region,
+                legal_person_type=form.legal_person_type,
                 code_kind=code_field,
                 code_enc=deps.cipher.encrypt(code, personal_data.ORG_CODE),
                 code_index=code_index,
-                **extras,
+                name_en=form.name_en,
+                short_name=form.short_name,
+                homepage=form.homepage,
+                area=form.area,
             )
-            for role, person in (
-                ("legal_representative", legal),
-                ("main_agent", agent),
+            for role, person, document in (
+                ("legal_representative", form.legal_representative, legal),
+                ("main_agent", agent_form, agent),
             ):
-                _add_org_person(deps, account_id, role, person)
+                _add_org_person(deps, account_id, role, person, document)
             deps.emit(
-                "organization_registered",
-                {
-                    "account_id": str(account_id),
-                    "account_kind": "organization",
-                    "region": region,
-                    "legal_person_type": legal_type,
-                },
+                OrganizationRegistered(
+                    account_id=str(account_id),
+                    account_kind="organization",
+                    region=form.region,
+                    legal_person_type=form.legal_person_type,
+                )
             )
     except Duplicate as duplicate:
         raise field_rules.duplicate_error(duplicate, code_field) from None
     return _registered(account_id, "organization", login_name, agreement)
 
 
-def _add_org_person(deps: Deps, organization: uuid.UUID, role: str, person: dict):
-    doc = person["document"]
+def _add_org_person(
+    deps: Deps,
+    organization: uuid.UUID,
+    role: str,
+    person: OrganizationPersonInput,
+    doc: documents.Document,
+) -> None:
     deps.repo.add_organization_person(
         organization_id=organization,
         role=role,
-        name=person["name"],
-        **personal_data.phone_columns(deps.cipher, person["phone"]),
+        name=person.name,
+        **personal_data.phone_columns(deps.cipher, person.phone),
         identity_region=doc.identity_region,
         doc_type=doc.doc_type,
         **personal_data.doc_columns(deps.cipher, doc.doc_type, doc.number),
-        doc_valid_from=person["doc_valid_from"],
-        doc_valid_to=person["doc_valid_to"],
-        doc_long_term=person["doc_long_term"],
+        doc_valid_from=person.doc_valid_from,
+        doc_valid_to=person.doc_valid_to,
+        doc_long_term=person.doc_long_term,
     )

@@ -3,28 +3,29 @@ is the document already registered, how strong is the password."""
 
 from __future__ import annotations
 
+from contracts.accounts import DocumentQuery, LoginNameCheck
+from contracts.models import parse
+
 from accounts import field_rules, passwords, personal_data
 from accounts.deps import Deps
 from accounts.otp_checks import check_captcha
-from accounts.validation import FieldErrors, single
+from accounts.validation import FieldErrors
 
 
-def check_login_name(deps: Deps, login_name: object) -> dict:
+def check_login_name(deps: Deps, login_name: str) -> dict:
     """``{login_name, available}``. Raises ``InvalidInput`` (``login_name_invalid``)."""
-    problem = passwords.login_name_problem(login_name)
-    if problem:
-        raise single("login_name", *problem)
+    login_name = field_rules.login_name(login_name)
     taken = deps.repo.login_name_taken(login_name)  # one read, no transaction
-    return {"login_name": login_name, "available": not taken}
+    return LoginNameCheck(login_name=login_name, available=not taken).dump()
 
 
 def check_document(
     deps: Deps,
-    identity_region: object,
-    doc_type: object,
-    doc_number: object,
-    captcha_id: object,
-    captcha_answer: object,
+    identity_region: str,
+    doc_type: str,
+    doc_number: str,
+    captcha_id: str | None,
+    captcha_answer: str | None,
 ) -> dict:
     """``{registered}``: whether a person account already uses this document.
 
@@ -33,26 +34,27 @@ def check_document(
     missing, ``InvalidInput``/``captcha_invalid`` when wrong). The captcha keeps
     anyone from testing document numbers in bulk.
     """
-    errors = FieldErrors()
-    document = field_rules.document(
+    query = parse(
+        DocumentQuery,
         {
             "identity_region": identity_region,
             "doc_type": doc_type,
             "doc_number": doc_number,
+            "captcha_id": captcha_id,
+            "captcha_answer": captcha_answer,
         },
-        errors,
-        deps.today(),
+    )
+    errors = FieldErrors()
+    document = field_rules.document(
+        query.identity_region, query.doc_type, query.doc_number, errors, deps.today()
     )
     errors.raise_if_any()
-    check_captcha(deps, captcha_id, captcha_answer)
+    check_captcha(deps, query.captcha_id, query.captcha_answer)
     index = personal_data.doc_index(deps.cipher, document.doc_type, document.number)
     with deps.repo.transaction():
         return {"registered": deps.repo.person_document_registered(index)}
 
 
-def rate_password(password: object, login_name: object = None) -> dict:
+def rate_password(password: str, login_name: str | None = None) -> dict:
     """``{strength, acceptable, problems: [{code, message}]}``."""
-    if not isinstance(password, str):
-        raise single("password", "required", "This field is required")
-    name = login_name if isinstance(login_name, str) else None
-    return passwords.rate_password(password, name)
+    return passwords.rate_password(password, login_name)

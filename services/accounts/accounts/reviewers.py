@@ -7,12 +7,19 @@ import uuid
 from datetime import timedelta
 
 from contracts import temporary_passwords
+from contracts.accounts.fields import LoginName
+from contracts.models import Model, Text, parse
 
 from accounts import field_rules
-from accounts import validation as v
 from accounts.deps import Deps
 from accounts.repository import Duplicate
-from accounts.validation import FieldErrors
+
+
+class NewReviewer(Model):
+    """What an operator gives for a reviewer account."""
+
+    login_name: LoginName
+    name: Text(100)
 
 
 def create_reviewer(deps: Deps, login_name: object, name: object) -> dict:
@@ -22,11 +29,8 @@ def create_reviewer(deps: Deps, login_name: object, name: object) -> dict:
     temporary_password, expires_at}`` (the password is shown once, to the
     operator). Raises ``InvalidInput`` (``login_name_invalid``,
     ``login_name_taken``, ``required``)."""
-    errors = FieldErrors()
-    data = {"login_name": login_name, "name": name}
-    login = field_rules.login_name(data, errors)
-    display = v.text(data, "name", errors, max_length=100)
-    errors.raise_if_any()
+    reviewer = parse(NewReviewer, {"login_name": login_name, "name": name})
+    login, display = reviewer.login_name, reviewer.name
     password = temporary_passwords.generate()
     password_hash = deps.hasher.hash(password)
     now = deps.clock()

@@ -3,6 +3,40 @@
 from datetime import UTC, datetime
 
 import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
+from contracts.accounts import (
+    AgentRevocation,
+    Agents,
+    AppealOrganization,
+    AppealPerson,
+    CanaryResult,
+    DesignatedAgent,
+    DocumentCheckResult,
+    LoggedIn,
+    LoggedOut,
+    LoginNameCheck,
+    Me,
+    OrganizationRegistration,
+    PasswordRating,
+    PersonRegistration,
+    ProfileChanges,
+    RecoveryAccount,
+    Registered,
+    RepresentedOrganizations,
+    Session,
+    SessionsEnded,
+    TemporaryPasswordSet,
+    VerificationSubject,
+)
+from contracts.accounts.fields import (
+    DocNumber,
+    DocType,
+    IdentityRegion,
+    LoginName,
+    MobilePhone,
+    RequestId,
+    SmsCode,
+)
+from contracts.base import PingResult
 from contracts.errors import ServiceError
 from nameko.rpc import RpcProxy
 from servicekit.crypto import PersonalData
@@ -26,7 +60,7 @@ from accounts import (
     registration_checks,
 )
 from accounts import registration as registering
-from accounts.dependencies import AccountsRuntime, OtpClient
+from accounts.dependencies import AccountsRuntime, otp_client
 from accounts.deps import Deps
 from accounts.login_guard import LoginGuard
 from accounts.models import outbox, processed_events
@@ -55,7 +89,7 @@ class AccountsService:
             repo=Repository(self.db.session),
             cipher=self.pii,
             hasher=self.runtime.hasher,
-            otp=OtpClient(self.otp_rpc, self.runtime.otp_timeout),
+            otp=otp_client(self.otp_rpc, self.runtime.otp_timeout),
             sessions=SessionStore(self.redis, self.runtime.session_policy),
             guard=LoginGuard(self.redis, self.runtime.settings.login),
             emit=self.db.emit,
@@ -64,15 +98,15 @@ class AccountsService:
         )
 
     @rpc
-    def ping(self):
+    def ping(self) -> PingResult:
         return ping_result(self.name, database=self.db.ping(), redis=self.redis.ping())
 
     @rpc
-    def echo(self, value):
+    def echo(self, value: str) -> str:
         return value
 
     @rpc(expected_exceptions=ServiceError)
-    def send_pipeline_canary(self, canary_id):
+    def send_pipeline_canary(self, canary_id: str) -> CanaryResult:
         with self.db.session.begin():
             return canary.send_pipeline_canary(self.db.emit, canary_id)
 
@@ -86,7 +120,7 @@ class AccountsService:
             "registration.phone",
         ),
     )
-    def register_person(self, registration):
+    def register_person(self, registration: PersonRegistration) -> Registered:
         return registering.register_person(self._deps(), registration)
 
     @rpc(
@@ -103,11 +137,13 @@ class AccountsService:
             "registration.main_agent.sms_code",
         ),
     )
-    def register_organization(self, registration):
+    def register_organization(
+        self, registration: OrganizationRegistration
+    ) -> Registered:
         return registering.register_organization(self._deps(), registration)
 
     @rpc(expected_exceptions=ServiceError)
-    def check_login_name(self, login_name):
+    def check_login_name(self, login_name: LoginName) -> LoginNameCheck:
         return registration_checks.check_login_name(self._deps(), login_name)
 
     @rpc(
@@ -115,8 +151,13 @@ class AccountsService:
         sensitive_arguments=("doc_number", "captcha_answer"),
     )
     def check_document(
-        self, identity_region, doc_type, doc_number, captcha_id, captcha_answer
-    ):
+        self,
+        identity_region: IdentityRegion,
+        doc_type: DocType,
+        doc_number: DocNumber,
+        captcha_id: str | None,
+        captcha_answer: str | None,
+    ) -> DocumentCheckResult:
         return registration_checks.check_document(
             self._deps(),
             identity_region,
@@ -127,7 +168,9 @@ class AccountsService:
         )
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password",))
-    def rate_password(self, password, login_name=None):
+    def rate_password(
+        self, password: str, login_name: str | None = None
+    ) -> PasswordRating:
         return registration_checks.rate_password(password, login_name)
 
     @rpc(
@@ -135,33 +178,40 @@ class AccountsService:
         sensitive_arguments=("password", "captcha_answer"),
     )
     def log_in(
-        self, login_name, password, client_ip=None, captcha_id=None, captcha_answer=None
-    ):
+        self,
+        login_name: str | None,
+        password: str | None,
+        client_ip: str | None = None,
+        captcha_id: str | None = None,
+        captcha_answer: str | None = None,
+    ) -> LoggedIn:
         return login.log_in(
             self._deps(), login_name, password, client_ip, captcha_id, captcha_answer
         )
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token", "csrf_token"))
-    def resolve_session(self, token, csrf_token=None):
+    def resolve_session(self, token: str, csrf_token: str | None = None) -> Session:
         return login.resolve_session(self._deps(), token, csrf_token)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token",))
-    def log_out(self, token):
+    def log_out(self, token: str) -> LoggedOut:
         return login.log_out(self._deps(), token)
 
     @rpc(expected_exceptions=ServiceError)
-    def get_me(self, account_id):
+    def get_me(self, account_id: str) -> Me:
         return profile.get_me(self._deps(), account_id)
 
     @rpc(
         expected_exceptions=ServiceError,
         sensitive_arguments=("changes.telephone", "changes.email"),
     )
-    def update_profile(self, account_id, changes):
+    def update_profile(self, account_id: str, changes: ProfileChanges) -> Me:
         return profile.update_profile(self._deps(), account_id, changes)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone", "sms_code"))
-    def change_phone(self, account_id, phone, sms_code):
+    def change_phone(
+        self, account_id: str, phone: MobilePhone, sms_code: SmsCode
+    ) -> Me:
         return profile.change_phone(self._deps(), account_id, phone, sms_code)
 
     @rpc(
@@ -174,13 +224,13 @@ class AccountsService:
     )
     def change_password(
         self,
-        account_id,
-        session_id,
-        current_password,
-        new_password,
-        new_password_confirmation=None,
-        client_ip=None,
-    ):
+        account_id: str,
+        session_id: str,
+        current_password: str,
+        new_password: str,
+        new_password_confirmation: str | None = None,
+        client_ip: str | None = None,
+    ) -> SessionsEnded:
         return credentials.change_password(
             self._deps(),
             account_id,
@@ -192,47 +242,53 @@ class AccountsService:
         )
 
     @rpc(expected_exceptions=ServiceError)
-    def get_verification_subject(self, account_id):
+    def get_verification_subject(self, account_id: str) -> VerificationSubject:
         return real_name.get_verification_subject(self._deps(), account_id)
 
     # --- agents (flow 7) ------------------------------------------------------------
 
     @rpc(expected_exceptions=ServiceError)
-    def designate_agent(self, account_id, login_name):
+    def designate_agent(
+        self, account_id: str, login_name: LoginName
+    ) -> DesignatedAgent:
         return agents.designate_agent(self._deps(), account_id, login_name)
 
     @rpc(expected_exceptions=ServiceError)
-    def list_agents(self, account_id):
+    def list_agents(self, account_id: str) -> Agents:
         return agents.list_agents(self._deps(), account_id)
 
     @rpc(expected_exceptions=ServiceError)
-    def revoke_agent(self, account_id, person_id):
+    def revoke_agent(self, account_id: str, person_id: str) -> AgentRevocation:
         return agents.revoke_agent(self._deps(), account_id, person_id)
 
     @rpc(expected_exceptions=ServiceError)
-    def list_represented_organizations(self, account_id):
+    def list_represented_organizations(
+        self, account_id: str
+    ) -> RepresentedOrganizations:
         return agents.list_represented_organizations(self._deps(), account_id)
 
     @rpc(expected_exceptions=ServiceError)
-    def acts_for(self, person_id, organization_id):
+    def acts_for(self, person_id: str, organization_id: str) -> bool:
         return agents.acts_for(self._deps(), person_id, organization_id)
 
     # --- recovery (called by the recovery service only) ---------------------------
 
     @rpc(expected_exceptions=ServiceError)
-    def find_account_for_recovery(self, login_name):
+    def find_account_for_recovery(self, login_name: str) -> RecoveryAccount | None:
         return recovery_lookups.find_account_for_recovery(self._deps(), login_name)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone",))
-    def reserved_phone_matches(self, account_id, phone):
+    def reserved_phone_matches(self, account_id: str, phone: str) -> bool:
         return recovery_lookups.reserved_phone_matches(self._deps(), account_id, phone)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("new_password",))
-    def reset_password(self, account_id, new_password):
+    def reset_password(self, account_id: str, new_password: str) -> SessionsEnded:
         return credentials.reset_password(self._deps(), account_id, new_password)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password", "phone"))
-    def set_temporary_password(self, account_id, password, phone, request_id):
+    def set_temporary_password(
+        self, account_id: str, password: str, phone: MobilePhone, request_id: RequestId
+    ) -> TemporaryPasswordSet:
         session = self.db.session
         return credentials.set_temporary_password(
             self._deps(),
@@ -246,13 +302,15 @@ class AccountsService:
         )
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("doc_number", "name"))
-    def find_person_for_appeal(self, doc_type, doc_number, name):
+    def find_person_for_appeal(
+        self, doc_type: str, doc_number: str, name: str
+    ) -> AppealPerson | None:
         return recovery_lookups.find_person_for_appeal(
             self._deps(), doc_type, doc_number, name
         )
 
     @rpc(expected_exceptions=ServiceError)
-    def find_organization_for_appeal(self, unit_name):
+    def find_organization_for_appeal(self, unit_name: str) -> AppealOrganization | None:
         return recovery_lookups.find_organization_for_appeal(self._deps(), unit_name)
 
     @consume("verification", "verification_passed")

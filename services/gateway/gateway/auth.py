@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import falcon
 from contracts import errors as ce
+from contracts.accounts import AccountsClient
 
+from gateway.clients import service_client
 from gateway.errors import Problem
-from gateway.middleware import rpc_context
 
 # __Host-: the browser only accepts it Secure, for Path=/, without a Domain, so no
 # sibling sub-domain can set or shadow it.
@@ -67,7 +68,7 @@ def clear_session_cookie(resp: falcon.Response) -> None:
 
 class Authenticator:
     def __init__(self, rpc):
-        self.rpc = rpc
+        self.accounts = service_client(rpc, AccountsClient)
 
     def require_account(
         self, req: falcon.Request, allow_temporary: bool = False
@@ -88,12 +89,8 @@ class Authenticator:
         if token is None:
             raise unauthenticated("not_authenticated", "Log in first.")
         try:
-            session = self.rpc.call(
-                "accounts",
-                "resolve_session",
-                context=rpc_context(),
-                token=token,
-                csrf_token=req.get_header(CSRF_HEADER),
+            session = self.accounts.resolve_session(
+                token=token, csrf_token=req.get_header(CSRF_HEADER)
             )
         except ce.Unauthenticated:
             raise unauthenticated(
@@ -102,20 +99,20 @@ class Authenticator:
         if (
             source == "cookie"
             and req.method not in SAFE_METHODS
-            and not session["csrf_ok"]
+            and not session.csrf_ok
         ):
             raise Problem(
                 403,
                 "csrf_token_invalid",
                 f"Send the {CSRF_HEADER} header the login returned.",
             )
-        if session["must_change_password"] and not allow_temporary:
+        if session.must_change_password and not allow_temporary:
             raise Problem(
                 403,
                 "password_change_required",
                 "A temporary password is in use: change it first (PUT /api/v1/me/password).",
             )
-        account = {k: v for k, v in session.items() if k != "csrf_ok"}
+        account = session.model_dump(exclude={"csrf_ok"})
         req.context.account = account
         req.context.session_token = token
         return account

@@ -113,13 +113,14 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
         sessions.append(session)
         policy = LoginPolicy()
 
-        def emit(event_type, data):
+        def emit(event):
+            # As WorkerDatabase.emit: the event's model names its type and payload.
             return add_event(
                 session,
                 outbox,
                 source="accounts",
-                event_type=event_type,
-                data=data,
+                event_type=event.event_type,
+                data=event.dump(),
                 correlation_id=None,
             )
 

@@ -62,6 +62,8 @@ def test_a_person_registers_and_verification_is_pending(deps, otp, events):
 def test_every_field_error_comes_back_together_and_nothing_is_created(
     deps, otp, accounts_engine
 ):
+    """Shape errors (the model's) come back together first; once the shape is
+    right, every domain error comes back together."""
     before = count(accounts_engine, accounts)
     body = {
         "login_name": "x!",
@@ -76,14 +78,23 @@ def test_every_field_error_comes_back_together_and_nothing_is_created(
     }
     with pytest.raises(InvalidInput) as err:
         registration.register_person(deps, body)
+    assert err.value.error_code == "validation_failed"
     assert codes_of(err.value) == {
         "login_name": "login_name_invalid",
-        "password": "password_too_weak",
-        "password_confirmation": "password_mismatch",
         "name": "required",
-        "doc_type": "doc_type_not_allowed_for_region",
         "phone": "phone_invalid",
         "sms_code": "sms_code_invalid",
+    }
+    body.update(
+        login_name="zhang_wei_42", name="张伟", phone="13812345678", sms_code="123456"
+    )
+    with pytest.raises(InvalidInput) as err:
+        registration.register_person(deps, body)
+    assert err.value.error_code == "validation_failed"
+    assert codes_of(err.value) == {
+        "password": "password_too_weak",
+        "password_confirmation": "password_mismatch",
+        "doc_type": "doc_type_not_allowed_for_region",
         "agreement_version": "agreement_required",
     }
     assert count(accounts_engine, accounts) == before
@@ -91,22 +102,23 @@ def test_every_field_error_comes_back_together_and_nothing_is_created(
 
 
 def test_an_empty_or_non_object_body_lists_every_required_field(deps):
-    for body in ({}, None, []):
+    with pytest.raises(InvalidInput) as err:
+        registration.register_person(deps, {})
+    assert set(codes_of(err.value)) == {
+        "login_name",
+        "password",
+        "password_confirmation",
+        "name",
+        "identity_region",
+        "doc_type",
+        "doc_number",
+        "phone",
+        "sms_code",
+    }
+    for body in (None, []):
         with pytest.raises(InvalidInput) as err:
             registration.register_person(deps, body)
-        codes = codes_of(err.value)
-        assert set(codes) == {
-            "login_name",
-            "password",
-            "password_confirmation",
-            "name",
-            "identity_region",
-            "doc_type",
-            "doc_number",
-            "phone",
-            "sms_code",
-            "agreement_version",
-        }
+        assert codes_of(err.value) == {"body": "validation_failed"}
 
 
 def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
@@ -255,10 +267,16 @@ def test_organisation_field_errors_are_nested_and_together(deps, otp, accounts_e
         registration.register_organization(deps, body)
     assert codes_of(err.value) == {
         "legal_person_type": "legal_person_type_invalid",
+        "main_agent.sms_code": "sms_code_invalid",
+    }
+    body["legal_person_type"] = "enterprise"
+    body["main_agent"]["sms_code"] = "123456"
+    with pytest.raises(InvalidInput) as err:
+        registration.register_organization(deps, body)
+    assert codes_of(err.value) == {
         "credit_code": "credit_code_invalid",
         "legal_representative.doc_type": "doc_type_not_allowed_for_region",
         "legal_representative.doc_valid_to": "required",
-        "main_agent.sms_code": "sms_code_invalid",
         "main_agent.doc_valid_to": "doc_expired",
     }
     assert count(accounts_engine, organizations) == before

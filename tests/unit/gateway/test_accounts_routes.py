@@ -11,6 +11,7 @@ from contracts import errors as ce
 from gateway.app import create_app
 from gateway.settings import Settings
 
+from tests import identity_data as gen
 from tests.unit.gateway.fakes import FakeRedis, FakeRpc
 
 API = "/api/v1"
@@ -61,39 +62,47 @@ def test_person_registration_passes_only_contract_fields_and_answers_201():
     http, rpc = client(
         {("accounts", "register_person"): lambda registration: registered}
     )
+    body = gen.person_registration(phone="+8613812345678", sms_code="123456")
     result = http.simulate_post(
-        f"{API}/registrations/person",
-        json={"login_name": "zhang_wei", "password": "x", "is_admin": True},
+        f"{API}/registrations/person", json={**body, "is_admin": True}
     )
     assert result.status_code == 201
     assert result.json == registered
     assert result.headers["Cache-Control"] == "no-store"
-    assert calls(rpc, "register_person") == [
-        {"registration": {"login_name": "zhang_wei", "password": "x"}}
-    ]
+    assert calls(rpc, "register_person") == [{"registration": body}]
 
 
 def test_organisation_blocks_are_filtered_too():
-    http, rpc = client(
-        {
-            ("accounts", "register_organization"): lambda registration: {
-                "ok": registration
-            }
-        }
-    )
-    http.simulate_post(
-        f"{API}/registrations/organization",
-        json={
-            "name": "n",
-            "main_agent": {"name": "a", "role": "admin"},
-            "legal_representative": 3,
-        },
-    )
-    assert calls(rpc, "register_organization")[0]["registration"] == {
-        "name": "n",
-        "main_agent": {"name": "a"},
-        "legal_representative": 3,
+    registered = {
+        "account_id": ACCOUNT["account_id"],
+        "kind": "organization",
+        "login_name": "org_1",
+        "real_name_status": "pending",
+        "agreement_version": "2024-01",
     }
+    http, rpc = client(
+        {("accounts", "register_organization"): lambda registration: registered}
+    )
+    body = gen.organization_registration()
+    body["main_agent"]["role"] = "admin"
+    result = http.simulate_post(f"{API}/registrations/organization", json=body)
+    assert result.status_code == 201
+    sent = calls(rpc, "register_organization")[0]["registration"]
+    assert "role" not in sent["main_agent"]
+    assert sent["main_agent"]["name"] == body["main_agent"]["name"]
+
+
+def test_a_malformed_registration_is_422_before_any_rpc():
+    http, rpc = client()
+    result = http.simulate_post(
+        f"{API}/registrations/organization",
+        json={"name": "n", "main_agent": {"name": "a"}, "legal_representative": 3},
+    )
+    assert (result.status_code, result.json["code"]) == (422, "validation_failed")
+    codes = {e["field"]: e["code"] for e in result.json["errors"]}
+    assert codes["legal_representative"] == "required"
+    assert codes["main_agent.phone"] == "required"
+    assert calls(rpc, "register_organization") == []
 
 
 def test_field_errors_are_422_problem_json_with_every_error():
@@ -110,7 +119,9 @@ def test_field_errors_are_422_problem_json_with_every_error():
         raise ce.InvalidInput("validation_failed", "see errors", {"errors": errors})
 
     http, _ = client({("accounts", "register_organization"): refuse})
-    result = http.simulate_post(f"{API}/registrations/organization", json={})
+    result = http.simulate_post(
+        f"{API}/registrations/organization", json=gen.organization_registration()
+    )
     assert result.status_code == 422
     assert result.headers["Content-Type"] == "application/problem+json"
     assert result.json["errors"] == errors
@@ -207,7 +218,14 @@ def test_captcha_required_is_428():
         raise ce.CaptchaRequired("captcha_required", "solve it")
 
     http, _ = client({("accounts", "check_document"): check})
-    result = http.simulate_post(f"{API}/documents/check", json={})
+    result = http.simulate_post(
+        f"{API}/documents/check",
+        json={
+            "identity_region": "mainland",
+            "doc_type": "resident_id",
+            "doc_number": gen.resident_id(),
+        },
+    )
     assert (result.status_code, result.json["code"]) == (428, "captcha_required")
 
 
@@ -312,7 +330,19 @@ def test_log_out_ends_the_session_and_clears_the_cookie():
 
 
 def me(account_id):
-    return {"account_id": account_id, "kind": "person", "profile": {}}
+    """A full ``Me`` reply (the client reads it as the contract's model)."""
+    return {
+        "account_id": account_id,
+        "kind": "staff",
+        "login_name": "zhang_wei",
+        "role": "reviewer",
+        "must_change_password": False,
+        "real_name_status": "unverified",
+        "real_name_reason": None,
+        "agreement_version": None,
+        "created_at": "2026-11-28T08:00:00+08:00",
+        "profile": {"name": "张伟"},
+    }
 
 
 def test_me_needs_a_session():
@@ -537,7 +567,16 @@ def test_agents_need_a_session_and_a_csrf_token_with_the_cookie():
 
 
 def test_listing_and_revoking_agents_and_my_organisations():
-    organizations = {"items": [{"organization_id": "o", "name": "n"}]}
+    organizations = {
+        "items": [
+            {
+                "organization_id": "o",
+                "name": "n",
+                "unique_code": "913*************43",
+                "granted_at": "2026-11-28T08:00:00+08:00",
+            }
+        ]
+    }
     http, rpc = client(
         {
             ("accounts", "list_agents"): lambda account_id: {"items": [AGENT]},

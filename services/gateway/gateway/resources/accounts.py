@@ -1,103 +1,67 @@
 """Registration, checks, log in / out, my information and agents (the accounts
 service).
 
-Thin: read the body, pick the fields the contract names, call accounts, render.
-Every rule (and every field error) comes from accounts; errors render through
-``gateway.errors`` (field errors: 422 problem+json with ``errors``).
+Thin: read the body as its contract model (``parse``: shape errors are a 422
+before any RPC), call accounts through its typed client, render the reply model.
+Every domain rule comes from accounts; errors render through ``gateway.errors``
+(field errors: 422 problem+json with ``errors``).
 """
 
 from __future__ import annotations
 
 import falcon
 from contracts import errors as ce
+from contracts.accounts import (
+    AccountsClient,
+    AgentDesignation,
+    Credentials,
+    DocumentQuery,
+    OrganizationRegistration,
+    PasswordCandidate,
+    PasswordChange,
+    PersonRegistration,
+    PhoneChange,
+    ProfileChanges,
+    SessionOpened,
+)
+from contracts.models import parse
 
 from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
 from gateway.quotas import ClientQuota
 from gateway.resources.base import ServiceResource, no_store
-from gateway.schemas import read_json
-
-PERSON_FIELDS = (
-    "login_name",
-    "password",
-    "password_confirmation",
-    "name",
-    "identity_region",
-    "doc_type",
-    "doc_number",
-    "phone",
-    "sms_code",
-    "agreement_version",
-    "agreement_accepted",
-)
-ORGANIZATION_FIELDS = (
-    "login_name",
-    "password",
-    "password_confirmation",
-    "name",
-    "name_en",
-    "short_name",
-    "homepage",
-    "area",
-    "region",
-    "legal_person_type",
-    "credit_code",
-    "registration_number",
-    "agreement_version",
-    "agreement_accepted",
-)
-ORGANIZATION_PERSON_FIELDS = (
-    "name",
-    "phone",
-    "sms_code",
-    "identity_region",
-    "doc_type",
-    "doc_number",
-    "doc_valid_from",
-    "doc_valid_to",
-    "doc_long_term",
-)
-
-
-def pick(body: dict, fields: tuple[str, ...]) -> dict:
-    return {name: body[name] for name in fields if name in body}
 
 
 class Base(ServiceResource):
     service = "accounts"
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.accounts = ctx.client(AccountsClient)
+
 
 class PersonRegistrations(Base):
     def on_post(self, req, resp):
-        body = read_json(req, self.max_body)
+        registration = parse(PersonRegistration, self.body(req))
         resp.status = falcon.HTTP_201
-        resp.media = self.call(
-            "register_person", registration=pick(body, PERSON_FIELDS)
-        )
+        resp.media = self.accounts.register_person(registration=registration).dump()
         no_store(resp)
 
 
 class OrganizationRegistrations(Base):
     def on_post(self, req, resp):
-        body = read_json(req, self.max_body)
-        registration = pick(body, ORGANIZATION_FIELDS)
-        for block in ("legal_representative", "main_agent"):
-            value = body.get(block)
-            if value is not None:
-                registration[block] = (
-                    pick(value, ORGANIZATION_PERSON_FIELDS)
-                    if isinstance(value, dict)
-                    else value
-                )
+        registration = parse(OrganizationRegistration, self.body(req))
         resp.status = falcon.HTTP_201
-        resp.media = self.call("register_organization", registration=registration)
+        resp.media = self.accounts.register_organization(
+            registration=registration
+        ).dump()
         no_store(resp)
 
 
 class LoginNames(Base):
     def on_get(self, req, resp, login_name):
         try:
-            answer = self.call("check_login_name", login_name=login_name)
+            answer = self.accounts.check_login_name(login_name=login_name)
         except ce.InvalidInput as exc:
             # api.md: a malformed name is a bad request, not a field error.
             raise Problem(
@@ -106,10 +70,7 @@ class LoginNames(Base):
                 exc.message,
                 errors=exc.details.get("errors", []),
             ) from None
-        resp.media = {
-            "login_name": answer["login_name"],
-            "available": answer["available"],
-        }
+        resp.media = answer.dump()
 
 
 class DocumentChecks(Base):
@@ -124,57 +85,54 @@ class DocumentChecks(Base):
         )
 
     def on_post(self, req, resp):
-        body = read_json(req, self.max_body)
-        self.quota.hit(self.client(req))
-        resp.media = self.call(
-            "check_document",
-            identity_region=body.get("identity_region"),
-            doc_type=body.get("doc_type"),
-            doc_number=body.get("doc_number"),
-            captcha_id=body.get("captcha_id"),
-            captcha_answer=body.get("captcha_answer"),
-        )
+        body = self.body(req)
+        self.quota.hit(self.client(req))  # a malformed query counts too
+        query = parse(DocumentQuery, body)
+        resp.media = self.accounts.check_document(
+            identity_region=query.identity_region,
+            doc_type=query.doc_type,
+            doc_number=query.doc_number,
+            captcha_id=query.captcha_id,
+            captcha_answer=query.captcha_answer,
+        ).dump()
         no_store(resp)
 
 
 class PasswordStrength(Base):
     def on_post(self, req, resp):
-        body = read_json(req, self.max_body)
-        resp.media = self.call(
-            "rate_password",
-            password=body.get("password"),
-            login_name=body.get("login_name"),
-        )
+        candidate = parse(PasswordCandidate, self.body(req))
+        resp.media = self.accounts.rate_password(
+            password=candidate.password, login_name=candidate.login_name
+        ).dump()
         no_store(resp)
 
 
 class Sessions(Base):
     def on_post(self, req, resp):
         """Log in: a new session for every login (bearer token and cookie)."""
-        body = read_json(req, self.max_body)
-        answer = self.call(
-            "log_in",
-            login_name=body.get("login_name"),
-            password=body.get("password"),
+        credentials = parse(Credentials, self.body(req))
+        answer = self.accounts.log_in(
+            login_name=credentials.login_name,
+            password=credentials.password,
             client_ip=self.client(req),
-            captcha_id=body.get("captcha_id"),
-            captcha_answer=body.get("captcha_answer"),
+            captcha_id=credentials.captcha_id,
+            captcha_answer=credentials.captcha_answer,
         )
-        set_session_cookie(resp, answer["token"], answer["max_age"])
+        set_session_cookie(resp, answer.token, answer.max_age)
         resp.status = falcon.HTTP_201
-        resp.media = {
-            "token": answer["token"],
-            "csrf_token": answer["csrf_token"],
-            "expires_in": answer["expires_in"],
-            "account": answer["account"],
-            "must_change_password": answer["must_change_password"],
-        }
+        resp.media = SessionOpened(
+            token=answer.token,
+            csrf_token=answer.csrf_token,
+            expires_in=answer.expires_in,
+            account=answer.account,
+            must_change_password=answer.must_change_password,
+        ).dump()
         no_store(resp)
 
     def on_delete_current(self, req, resp):
         """Log out (works with a temporary password too)."""
         self.auth.require_account(req, allow_temporary=True)
-        self.call("log_out", token=req.context.session_token)
+        self.accounts.log_out(token=req.context.session_token)
         clear_session_cookie(resp)
         resp.status = falcon.HTTP_204
 
@@ -182,17 +140,17 @@ class Sessions(Base):
 class Me(Base):
     def on_get(self, req, resp):
         account = self.auth.require_account(req)
-        resp.media = self.call("get_me", account_id=account["account_id"])
+        resp.media = self.accounts.get_me(account_id=account["account_id"]).dump()
         no_store(resp)
 
 
 class MyProfile(Base):
     def on_patch(self, req, resp):
         account = self.auth.require_account(req)
-        changes = read_json(req, self.max_body)
-        resp.media = self.call(
-            "update_profile", account_id=account["account_id"], changes=changes
-        )
+        changes = parse(ProfileChanges, self.body(req))
+        resp.media = self.accounts.update_profile(
+            account_id=account["account_id"], changes=changes
+        ).dump()
         no_store(resp)
 
 
@@ -200,27 +158,25 @@ class MyPhone(Base):
     def on_put(self, req, resp):
         """Change the reserved phone with an SMS code sent to the new one."""
         account = self.auth.require_account(req)
-        body = read_json(req, self.max_body)
-        resp.media = self.call(
-            "change_phone",
+        change = parse(PhoneChange, self.body(req))
+        resp.media = self.accounts.change_phone(
             account_id=account["account_id"],
-            phone=body.get("phone"),
-            sms_code=body.get("sms_code"),
-        )
+            phone=change.phone,
+            sms_code=change.sms_code,
+        ).dump()
         no_store(resp)
 
 
 class MyPassword(Base):
     def on_put(self, req, resp):
         account = self.auth.require_account(req, allow_temporary=True)
-        body = read_json(req, self.max_body)
-        self.call(
-            "change_password",
+        change = parse(PasswordChange, self.body(req))
+        self.accounts.change_password(
             account_id=account["account_id"],
             session_id=account["session_id"],
-            current_password=body.get("current_password"),
-            new_password=body.get("new_password"),
-            new_password_confirmation=body.get("new_password_confirmation"),
+            current_password=change.current_password,
+            new_password=change.new_password,
+            new_password_confirmation=change.new_password_confirmation,
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_204
@@ -232,23 +188,23 @@ class MyAgents(Base):
 
     def on_get(self, req, resp):
         account = self.auth.require_account(req)
-        resp.media = self.call("list_agents", account_id=account["account_id"])
+        resp.media = self.accounts.list_agents(account_id=account["account_id"]).dump()
         no_store(resp)
 
     def on_post(self, req, resp):
         account = self.auth.require_account(req)
-        body = read_json(req, self.max_body)
+        designation = parse(AgentDesignation, self.body(req))
         resp.status = falcon.HTTP_201
-        resp.media = self.call(
-            "designate_agent",
-            account_id=account["account_id"],
-            login_name=body.get("login_name"),
-        )
+        resp.media = self.accounts.designate_agent(
+            account_id=account["account_id"], login_name=designation.login_name
+        ).dump()
         no_store(resp)
 
     def on_delete_agent(self, req, resp, person_id):
         account = self.auth.require_account(req)
-        self.call("revoke_agent", account_id=account["account_id"], person_id=person_id)
+        self.accounts.revoke_agent(
+            account_id=account["account_id"], person_id=person_id
+        )
         resp.status = falcon.HTTP_204
 
 
@@ -257,9 +213,9 @@ class MyOrganizations(Base):
 
     def on_get(self, req, resp):
         account = self.auth.require_account(req)
-        resp.media = self.call(
-            "list_represented_organizations", account_id=account["account_id"]
-        )
+        resp.media = self.accounts.list_represented_organizations(
+            account_id=account["account_id"]
+        ).dump()
         no_store(resp)
 
 

@@ -1,174 +1,59 @@
-"""Contract of the ``accounts`` service: accounts, credentials, sessions, profiles.
+"""``AccountsClient``: the contract of the ``accounts`` service, one method per RPC.
 
 Field errors are ``InvalidInput`` with ``details["errors"] = [{field, code,
-message}]``, every error of one request together; nested fields are written
-``main_agent.sms_code``. Document numbers and phones are masked in every answer
-(phones ``18*****141``; documents first 3 and last 2 characters) and never appear
-in events, which carry ids and kinds only.
-
-Events (source ``accounts``; envelope in ``contracts.events``), ``data`` (ids and
-kinds only, never personal data):
-
-``person_registered``        ``{account_id, account_kind, identity_region, doc_type}``
-``organization_registered``  ``{account_id, account_kind, region, legal_person_type}``
-``profile_changed``          ``{account_id, account_kind, reverify, changed_fields}``:
-                             ``reverify`` is true when a verified field changed
-                             (verification starts again); ``changed_fields`` names
-                             the fields, never their values
-``password_changed``         ``{account_id, account_kind, reason}``
-``account_locked``           ``{account_id, account_kind, locked_seconds}``
-``pipeline_canary_sent``     ``{canary_id}``
-``agent_designated``         ``{organization_id, person_id}``: an organisation made a
-                             natural person its agent (again, after a revocation)
-``agent_revoked``            ``{organization_id, person_id}``
+message}]``; nested fields are written ``main_agent.sms_code``. Document numbers
+and phones are masked in every answer (phones ``18*****141``; documents first 3
+and last 2 characters) and never appear in events, which carry ids and kinds only.
 
 Consumed: ``verification.verification_passed`` / ``verification_failed`` /
 ``verification_review_requested`` with ``data {account_id, reason_code?, final?}``
-(``final`` on a failure means a reviewer's rejection); later the recovery
-service's ``appeal_approved``.
+(``final`` on a failure means a reviewer's rejection).
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
-
-from contracts.base import ServiceContract
-
-IDENTITY_REGIONS = ("mainland", "hmt", "other")
-DOC_TYPES_BY_REGION = {
-    "mainland": ("resident_id",),
-    "hmt": ("hk_macau_permit", "taiwan_permit", "hmt_residence_permit"),
-    "other": ("passport", "foreign_permanent_residence"),
-}
-ORGANIZATION_REGIONS = ("domestic", "hmt", "overseas")
-LEGAL_PERSON_TYPES = ("enterprise", "social_org", "institution", "other")
-REAL_NAME_STATUSES = (
-    "unverified",
-    "pending",
-    "passed",
-    "failed",
-    "manual_review",
-    "rejected",
+from contracts.accounts.events import EVENTS
+from contracts.accounts.fields import (
+    DocNumber,
+    DocType,
+    IdentityRegion,
+    LoginName,
+    MobilePhone,
+    RequestId,
+    SmsCode,
 )
+from contracts.accounts.replies import (
+    AgentRevocation,
+    Agents,
+    AppealOrganization,
+    AppealPerson,
+    CanaryResult,
+    DesignatedAgent,
+    DocumentCheckResult,
+    LoggedIn,
+    LoggedOut,
+    LoginNameCheck,
+    Me,
+    PasswordRating,
+    RecoveryAccount,
+    Registered,
+    RepresentedOrganizations,
+    Session,
+    SessionsEnded,
+    TemporaryPasswordSet,
+    VerificationSubject,
+)
+from contracts.accounts.requests import (
+    OrganizationRegistration,
+    PersonRegistration,
+    ProfileChanges,
+)
+from contracts.client import ServiceClient
 
 
-class CanaryResult(TypedDict):
-    canary_id: str
-
-
-class Registered(TypedDict):
-    account_id: str
-    kind: str
-    login_name: str
-    real_name_status: str
-    agreement_version: str
-
-
-class LoginNameCheck(TypedDict):
-    login_name: str
-    available: bool
-
-
-class DocumentCheck(TypedDict):
-    registered: bool
-
-
-class PasswordRating(TypedDict):
-    strength: str  # weak / medium / strong
-    acceptable: bool
-    problems: list[dict]  # [{code, message}]
-
-
-class AccountSummary(TypedDict):
-    account_id: str
-    kind: str  # person / organization / staff
-    login_name: str
-    role: str  # user / reviewer
-    real_name_status: str
-
-
-class LoggedIn(TypedDict):
-    token: str
-    csrf_token: str
-    expires_in: int  # idle timeout, seconds
-    max_age: int  # absolute lifetime, seconds
-    must_change_password: bool
-    account: AccountSummary
-
-
-class Session(TypedDict):
-    session_id: str
-    account_id: str
-    kind: str
-    role: str
-    login_name: str
-    must_change_password: bool
-    csrf_ok: bool
-
-
-class VerificationSubject(TypedDict, total=False):
-    """What the identity authority is asked about one account (personal data:
-    returned only to the verification service, never logged or put in events)."""
-
-    account_id: str
-    account_kind: str  # "person" | "organization"
-    name: str  # person's name, or the organisation's name
-    identity_region: str  # persons: mainland | hmt | other
-    doc_type: str  # persons: resident_id, passport, ...
-    doc_number: str  # persons: in clear
-    registration_region: str  # organisations: domestic | hmt | overseas
-    credit_code: str  # organisations: credit code or registration number, in clear
-    legal_representative_name: str  # organisations
-
-
-class RecoveryAccount(TypedDict):
-    account_id: str
-    kind: str
-    masked_phone: str
-
-
-class Agent(TypedDict):
-    """A natural person an organisation designated as its agent (代办人)."""
-
-    person_id: str
-    login_name: str
-    name: str  # masked: first character shown (张**), see designate_agent
-    granted_at: str  # ISO 8601
-
-
-class DesignatedAgent(TypedDict):
-    agent: Agent
-
-
-class Agents(TypedDict):
-    items: list[Agent]
-
-
-class RepresentedOrganization(TypedDict):
-    """An organisation a person is an active agent of."""
-
-    organization_id: str
-    name: str
-    unique_code: str  # credit code or registration number, first 3 + last 2 shown
-    granted_at: str  # ISO 8601
-
-
-class RepresentedOrganizations(TypedDict):
-    items: list[RepresentedOrganization]
-
-
-class AccountsContract(ServiceContract):
+class AccountsClient(ServiceClient):
     name = "accounts"
-    events = (
-        "pipeline_canary_sent",
-        "person_registered",
-        "organization_registered",
-        "profile_changed",
-        "password_changed",
-        "account_locked",
-        "agent_designated",
-        "agent_revoked",
-    )
+    events = EVENTS
 
     def echo(self, value: str) -> str:
         """Return ``value`` unchanged: no store, no rule.
@@ -177,7 +62,7 @@ class AccountsContract(ServiceContract):
         makes this one RPC, so a real endpoint's cost can be set against what one
         HTTP request plus one RPC costs on the same machine (bench/README.md).
         """
-        raise NotImplementedError
+        return self._call("echo", locals())
 
     def send_pipeline_canary(self, canary_id: str) -> CanaryResult:
         """Write a ``pipeline_canary_sent`` event through the outbox.
@@ -188,9 +73,9 @@ class AccountsContract(ServiceContract):
         Raises ``InvalidInput`` (``canary_id_invalid``) for an id that is not a
         UUID.
         """
-        raise NotImplementedError
+        return self._call("send_pipeline_canary", locals())
 
-    def register_person(self, registration: dict) -> Registered:
+    def register_person(self, registration: PersonRegistration) -> Registered:
         """Register a natural person (product.md flow 1).
 
         ``registration``: ``login_name, password, password_confirmation, name,
@@ -208,9 +93,11 @@ class AccountsContract(ServiceContract):
         ``agreement_version_outdated``) and creates nothing; ``Unavailable`` when
         otp does not answer.
         """
-        raise NotImplementedError
+        return self._call("register_person", locals())
 
-    def register_organization(self, registration: dict) -> Registered:
+    def register_organization(
+        self, registration: OrganizationRegistration
+    ) -> Registered:
         """Register an organisation (product.md flow 2).
 
         ``registration``: ``login_name, password, password_confirmation, name,
@@ -229,41 +116,41 @@ class AccountsContract(ServiceContract):
         ``doc_valid_to_invalid``, ``doc_expired``), nested fields as
         ``main_agent.doc_number``; creates nothing on error.
         """
-        raise NotImplementedError
+        return self._call("register_organization", locals())
 
-    def check_login_name(self, login_name: str) -> LoginNameCheck:
+    def check_login_name(self, login_name: LoginName) -> LoginNameCheck:
         """Whether a login name is free (case-insensitively, across both kinds).
 
         Raises ``InvalidInput`` (``login_name_invalid``) for a malformed name.
         """
-        raise NotImplementedError
+        return self._call("check_login_name", locals())
 
     def check_document(
         self,
-        identity_region: str,
-        doc_type: str,
-        doc_number: str,
-        captcha_id: str,
-        captcha_answer: str,
-    ) -> DocumentCheck:
+        identity_region: IdentityRegion,
+        doc_type: DocType,
+        doc_number: DocNumber,
+        captcha_id: str | None,
+        captcha_answer: str | None,
+    ) -> DocumentCheckResult:
         """Whether a person account already uses this document.
 
         The document is validated first (``InvalidInput``, captcha not spent),
         then the captcha is checked and spent at otp: ``CaptchaRequired`` when
         missing, ``InvalidInput`` (``captcha_invalid``) when wrong.
         """
-        raise NotImplementedError
+        return self._call("check_document", locals())
 
     def rate_password(
         self, password: str, login_name: str | None = None
     ) -> PasswordRating:
         """Rate a candidate password against the rule; never stores or logs it."""
-        raise NotImplementedError
+        return self._call("rate_password", locals())
 
     def log_in(
         self,
-        login_name: str,
-        password: str,
+        login_name: str | None,
+        password: str | None,
         client_ip: str | None = None,
         captcha_id: str | None = None,
         captcha_answer: str | None = None,
@@ -284,7 +171,7 @@ class AccountsContract(ServiceContract):
         (``login_rate_limited``), ``Unavailable`` (otp down while a captcha is
         needed). Emits ``account_locked``.
         """
-        raise NotImplementedError
+        return self._call("log_in", locals())
 
     def resolve_session(self, token: str, csrf_token: str | None = None) -> Session:
         """The live session of a token, its idle expiry pushed forward.
@@ -293,13 +180,13 @@ class AccountsContract(ServiceContract):
         gateway requires it on unsafe methods when the token came from the
         cookie). Raises ``Unauthenticated`` (``session_invalid``).
         """
-        raise NotImplementedError
+        return self._call("resolve_session", locals())
 
-    def log_out(self, token: str) -> dict:
+    def log_out(self, token: str) -> LoggedOut:
         """End the session of ``token``: ``{ended}``. Never raises for an ended one."""
-        raise NotImplementedError
+        return self._call("log_out", locals())
 
-    def get_me(self, account_id: str) -> dict:
+    def get_me(self, account_id: str) -> Me:
         """My information, masked: ``{account_id, kind, login_name, role,
         must_change_password, real_name_status, real_name_reason,
         agreement_version, created_at, profile}``. A person's profile: ``name,
@@ -308,9 +195,9 @@ class AccountsContract(ServiceContract):
         organisation's: ``name, name_en, short_name, homepage, region,
         legal_person_type, area, code_kind, unique_code, mobile,
         legal_representative, main_agent``. Raises ``NotFound``."""
-        raise NotImplementedError
+        return self._call("get_me", locals())
 
-    def update_profile(self, account_id: str, changes: dict) -> dict:
+    def update_profile(self, account_id: str, changes: ProfileChanges) -> Me:
         """Change my information; returns what ``get_me`` returns.
 
         Person: ``name, ethnicity, title, email, telephone`` and, unless they come
@@ -322,9 +209,11 @@ class AccountsContract(ServiceContract):
         Raises ``InvalidInput`` (``field_not_editable`` and the field rules),
         ``Forbidden`` (staff), ``NotFound``.
         """
-        raise NotImplementedError
+        return self._call("update_profile", locals())
 
-    def change_phone(self, account_id: str, phone: str, sms_code: str) -> dict:
+    def change_phone(
+        self, account_id: str, phone: MobilePhone, sms_code: SmsCode
+    ) -> Me:
         """Change the reserved phone (a person's mobile; an organisation's main
         agent's mobile) with an SMS code sent to the new phone (purpose
         ``change_phone``); returns what ``get_me`` returns. Emits
@@ -332,7 +221,7 @@ class AccountsContract(ServiceContract):
         Raises ``InvalidInput`` (``phone_invalid``, ``phone_unchanged``,
         ``sms_code_invalid``, ``sms_code_expired``), ``Forbidden`` (staff),
         ``NotFound``."""
-        raise NotImplementedError
+        return self._call("change_phone", locals())
 
     def change_password(
         self,
@@ -342,7 +231,7 @@ class AccountsContract(ServiceContract):
         new_password: str,
         new_password_confirmation: str | None = None,
         client_ip: str | None = None,
-    ) -> dict:
+    ) -> SessionsEnded:
         """Change the password and end every session of the account except
         ``session_id``: ``{sessions_ended}``. Clears ``must_change_password``.
         Raises ``InvalidInput`` (``current_password_wrong``, ``password_too_weak``,
@@ -350,7 +239,7 @@ class AccountsContract(ServiceContract):
         passwords count as failed logins), ``NotFound``. Emits
         ``password_changed``.
         """
-        raise NotImplementedError
+        return self._call("change_password", locals())
 
     def get_verification_subject(self, account_id: str) -> VerificationSubject:
         """The data real-name verification checks for ``account_id``, in clear.
@@ -358,11 +247,13 @@ class AccountsContract(ServiceContract):
         Called by the verification service only. Raises ``NotFound``
         (``account_not_found``) for an unknown id.
         """
-        raise NotImplementedError
+        return self._call("get_verification_subject", locals())
 
     # --- agents (代办, product.md flow 7) -------------------------------------------
 
-    def designate_agent(self, account_id: str, login_name: str) -> DesignatedAgent:
+    def designate_agent(
+        self, account_id: str, login_name: LoginName
+    ) -> DesignatedAgent:
         """The organisation ``account_id`` designates the natural person with
         this login name (case-insensitive) as its agent: ``{agent: {person_id,
         login_name, name, granted_at}}``. ``name`` is masked (first character,
@@ -382,23 +273,23 @@ class AccountsContract(ServiceContract):
         Designations of one organisation are serialised (its account row is
         locked), so two at once never both pass the checks.
         """
-        raise NotImplementedError
+        return self._call("designate_agent", locals())
 
     def list_agents(self, account_id: str) -> Agents:
         """The active agents of the organisation ``account_id``, oldest grant
         first: ``{items: [{person_id, login_name, name, granted_at}]}`` (names
         masked as in ``designate_agent``). Raises ``Forbidden``
         (``organization_only``), ``NotFound`` (``account_not_found``)."""
-        raise NotImplementedError
+        return self._call("list_agents", locals())
 
-    def revoke_agent(self, account_id: str, person_id: str) -> dict:
+    def revoke_agent(self, account_id: str, person_id: str) -> AgentRevocation:
         """The organisation ``account_id`` revokes its agent ``person_id``, at
         once (``acts_for`` answers false from now on): ``{person_id,
         revoked_at}``. Emits ``agent_revoked``. Raises ``Forbidden``
         (``organization_only``), ``NotFound`` (``agent_not_found``: not an
         active agent of this organisation, or not an id; ``account_not_found``).
         """
-        raise NotImplementedError
+        return self._call("revoke_agent", locals())
 
     def list_represented_organizations(
         self, account_id: str
@@ -408,7 +299,7 @@ class AccountsContract(ServiceContract):
         granted_at}]}`` (``unique_code`` masked, first 3 and last 2 characters).
         Raises ``Forbidden`` (``person_only``), ``NotFound``
         (``account_not_found``)."""
-        raise NotImplementedError
+        return self._call("list_represented_organizations", locals())
 
     def acts_for(self, person_id: str, organization_id: str) -> bool:
         """Whether the person ``person_id`` is, right now, an active agent of the
@@ -418,7 +309,7 @@ class AccountsContract(ServiceContract):
         unknown or malformed ids; never raises (``Unavailable`` aside). It does
         not look at either account's real-name status: a caller that needs a
         verified person or organisation asks for that too."""
-        raise NotImplementedError
+        return self._call("acts_for", locals())
 
     # --- recovery (called by the recovery service only) ---------------------------
 
@@ -427,25 +318,25 @@ class AccountsContract(ServiceContract):
         ``{account_id, kind, masked_phone}``, or None for an unknown name, a
         staff account, an account without a reserved phone or a malformed name.
         Never raises for the name (the caller answers the same either way)."""
-        raise NotImplementedError
+        return self._call("find_account_for_recovery", locals())
 
     def reserved_phone_matches(self, account_id: str, phone: str) -> bool:
         """Whether ``phone`` is the account's reserved phone (compared by blind
         index in constant time). False for an unknown account or a malformed
         phone, after the same work. Never raises."""
-        raise NotImplementedError
+        return self._call("reserved_phone_matches", locals())
 
-    def reset_password(self, account_id: str, new_password: str) -> dict:
+    def reset_password(self, account_id: str, new_password: str) -> SessionsEnded:
         """Set the password a user chose in a reset: the registration rule,
         ``must_change_password`` cleared, every session ended:
         ``{sessions_ended}``. Raises ``InvalidInput`` (``password_too_weak``,
         ``required``), ``NotFound`` (``account_not_found``). Emits
         ``password_changed`` (reason ``reset``)."""
-        raise NotImplementedError
+        return self._call("reset_password", locals())
 
     def set_temporary_password(
-        self, account_id: str, password: str, phone: str, request_id: str
-    ) -> dict:
+        self, account_id: str, password: str, phone: MobilePhone, request_id: RequestId
+    ) -> TemporaryPasswordSet:
         """An approved appeal: ``password`` becomes a temporary password (expires
         in 24 hours, must be changed at the next login), ``phone`` the reserved
         phone, every session ends. Applied once per ``request_id`` (a retry
@@ -454,17 +345,17 @@ class AccountsContract(ServiceContract):
         (``phone_invalid``, ``request_id_invalid``, ``password_too_weak``),
         ``NotFound`` (``account_not_found``). Emits ``password_changed``
         (reason ``appeal``) when applied."""
-        raise NotImplementedError
+        return self._call("set_temporary_password", locals())
 
     def find_person_for_appeal(
         self, doc_type: str, doc_number: str, name: str
-    ) -> dict | None:
+    ) -> AppealPerson | None:
         """The person account holding this document (blind index):
         ``{account_id, login_name, name_matches}``, or None. For reviewers
         only (through recovery); never raises."""
-        raise NotImplementedError
+        return self._call("find_person_for_appeal", locals())
 
-    def find_organization_for_appeal(self, unit_name: str) -> dict | None:
+    def find_organization_for_appeal(self, unit_name: str) -> AppealOrganization | None:
         """The organisation registered under exactly ``unit_name``:
         ``{account_id, login_name}``, or None. Never raises."""
-        raise NotImplementedError
+        return self._call("find_organization_for_appeal", locals())

@@ -1,0 +1,118 @@
+"""Contract of the ``accounts`` service: accounts, credentials, sessions, profiles,
+agents.
+
+- :mod:`.client`: :class:`AccountsClient`, one method per RPC (the contract);
+- :mod:`.requests`: what callers send (also the gateway's JSON bodies);
+- :mod:`.replies`: what accounts answers;
+- :mod:`.events`: what accounts emits;
+- :mod:`.fields`: the field types and the published names (regions, document
+  types, legal-person types, real-name statuses).
+"""
+
+from contracts.accounts.client import AccountsClient
+from contracts.accounts.events import (
+    EVENTS,
+    AccountLocked,
+    AgentDesignated,
+    AgentRevoked,
+    OrganizationRegistered,
+    PasswordChanged,
+    PersonRegistered,
+    PipelineCanarySent,
+    ProfileChanged,
+)
+from contracts.accounts.fields import (
+    DOC_TYPES_BY_REGION,
+    IDENTITY_REGIONS,
+    LEGAL_PERSON_TYPES,
+    ORGANIZATION_REGIONS,
+    REAL_NAME_STATUSES,
+)
+from contracts.accounts.replies import (
+    Agent,
+    AgentRevocation,
+    Agents,
+    AppealOrganization,
+    AppealPerson,
+    CanaryResult,
+    DesignatedAgent,
+    DocumentCheckResult,
+    LoggedIn,
+    LoggedOut,
+    LoginNameCheck,
+    Me,
+    PasswordRating,
+    RecoveryAccount,
+    Registered,
+    RepresentedOrganization,
+    RepresentedOrganizations,
+    Session,
+    SessionOpened,
+    SessionsEnded,
+    TemporaryPasswordSet,
+    VerificationSubject,
+)
+from contracts.accounts.requests import (
+    AgentDesignation,
+    Credentials,
+    DocumentQuery,
+    MainAgentInput,
+    OrganizationPersonInput,
+    OrganizationRegistration,
+    PasswordCandidate,
+    PasswordChange,
+    PersonRegistration,
+    PhoneChange,
+    ProfileChanges,
+)
+
+__all__ = [
+    "DOC_TYPES_BY_REGION",
+    "EVENTS",
+    "IDENTITY_REGIONS",
+    "LEGAL_PERSON_TYPES",
+    "ORGANIZATION_REGIONS",
+    "REAL_NAME_STATUSES",
+    "AccountLocked",
+    "AccountsClient",
+    "Agent",
+    "AgentDesignated",
+    "AgentDesignation",
+    "AgentRevocation",
+    "AgentRevoked",
+    "Agents",
+    "AppealOrganization",
+    "AppealPerson",
+    "CanaryResult",
+    "Credentials",
+    "DesignatedAgent",
+    "DocumentCheckResult",
+    "DocumentQuery",
+    "LoggedIn",
+    "LoggedOut",
+    "LoginNameCheck",
+    "MainAgentInput",
+    "Me",
+    "OrganizationPersonInput",
+    "OrganizationRegistered",
+    "OrganizationRegistration",
+    "PasswordCandidate",
+    "PasswordChange",
+    "PasswordChanged",
+    "PasswordRating",
+    "PersonRegistered",
+    "PersonRegistration",
+    "PhoneChange",
+    "PipelineCanarySent",
+    "ProfileChanged",
+    "ProfileChanges",
+    "RecoveryAccount",
+    "Registered",
+    "RepresentedOrganization",
+    "RepresentedOrganizations",
+    "Session",
+    "SessionOpened",
+    "SessionsEnded",
+    "TemporaryPasswordSet",
+    "VerificationSubject",
+]

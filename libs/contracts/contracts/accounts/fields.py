@@ -1,0 +1,191 @@
+"""The field types of accounts' messages: names, codes, documents, contact details.
+
+Each type checks a field's *shape* wherever the message is read (the gateway, the
+accounts entrypoint) and reports the code accounts always answered for it
+(``login_name_invalid``, ``sms_code_invalid``, ``email_invalid``...). The rules a
+shape cannot state (document check characters, a document type allowed for a
+region, the password rule, uniqueness) stay in the accounts service.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from contracts.models import ErrorCode, Secret, Text, rule_error
+from contracts.phones import Phone
+
+IDENTITY_REGIONS = ("mainland", "hmt", "other")
+DOC_TYPES_BY_REGION = {
+    "mainland": ("resident_id",),
+    "hmt": ("hk_macau_permit", "taiwan_permit", "hmt_residence_permit"),
+    "other": ("passport", "foreign_permanent_residence"),
+}
+ORGANIZATION_REGIONS = ("domestic", "hmt", "overseas")
+LEGAL_PERSON_TYPES = ("enterprise", "social_org", "institution", "other")
+REAL_NAME_STATUSES = (
+    "unverified",
+    "pending",
+    "passed",
+    "failed",
+    "manual_review",
+    "rejected",
+)
+
+IdentityRegion = Literal["mainland", "hmt", "other"]
+DocType = Literal[
+    "resident_id",
+    "hk_macau_permit",
+    "taiwan_permit",
+    "hmt_residence_permit",
+    "passport",
+    "foreign_permanent_residence",
+]
+OrganizationRegion = Literal["domestic", "hmt", "overseas"]
+LegalPersonType = Literal["enterprise", "social_org", "institution", "other"]
+RealNameStatus = Literal[
+    "unverified", "pending", "passed", "failed", "manual_review", "rejected"
+]
+AccountKind = Literal["person", "organization", "staff"]
+Role = Literal["user", "reviewer"]
+
+
+def blank_is_missing(value: Any) -> Any:
+    """Blank text counts as not given: ``required`` for a required field, a
+    cleared value for an optional one."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _fullmatch(regex: str, code: str, message: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise rule_error(code, message)
+        return value
+
+    return AfterValidator(check)
+
+
+def Optional(kind: Any) -> Any:
+    """``kind | None``: blank text or ``null`` clears / leaves out the field."""
+    return Annotated[kind | None, BeforeValidator(blank_is_missing)]
+
+
+def _iso_date(code: str) -> Any:
+    def read(value: Any) -> Any:
+        if isinstance(value, date):
+            return value
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            raise rule_error(code, "A date as YYYY-MM-DD") from None
+
+    return BeforeValidator(read)
+
+
+def IsoDate(code: str) -> Any:
+    """A calendar date written ``YYYY-MM-DD``; ``code`` when it is not one."""
+    return Annotated[
+        date, _iso_date(code), Field(examples=["2020-01-01"]), ErrorCode(code)
+    ]
+
+
+LOGIN_NAME_MESSAGE = "A login name is 4 to 32 letters, digits and underscores"
+
+LoginName = Annotated[
+    str,
+    BeforeValidator(lambda value: None if value == "" else value),
+    _fullmatch("[A-Za-z0-9_]{4,32}", "login_name_invalid", LOGIN_NAME_MESSAGE),
+    ErrorCode("login_name_invalid"),
+    Field(
+        json_schema_extra={"pattern": "^[A-Za-z0-9_]{4,32}$"},
+        description="Letters, digits and underscores, 4-32; unique case-insensitively.",
+        examples=["zhang_wei"],
+    ),
+]
+
+SmsCode = Annotated[
+    Secret,
+    _fullmatch("[0-9]{6}", "sms_code_invalid", "The SMS code is 6 digits"),
+    ErrorCode("sms_code_invalid"),
+    Field(
+        json_schema_extra={"pattern": "^[0-9]{6}$"},
+        description="The 6-digit code of `POST /sms-codes`.",
+        examples=["123456"],
+    ),
+]
+
+MobilePhone = Annotated[
+    Phone,
+    BeforeValidator(lambda v: None if v == "" else v),
+    Field(
+        description="A mobile number; mainland numbers may omit +86, other regions "
+        "in E.164.",
+        examples=["13800138000"],
+    ),
+]
+
+Password = Annotated[
+    Secret,
+    Field(
+        description="At least 8 characters, 3 of upper / lower / digit / symbol, "
+        "not containing the login name, not a common password.",
+        examples=["Zhang-Wei-2024"],
+    ),
+]
+
+DocNumber = Annotated[
+    str,
+    BeforeValidator(blank_is_missing),
+    StringConstraints(max_length=64),
+    Field(
+        description="Checked against the rules of its type (GB 11643 check "
+        "character and birth date for a resident ID, permit prefixes...).",
+        examples=["11010519491231002X"],
+    ),
+]
+
+_EMAIL = r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}"
+Email = Annotated[
+    Text(254),
+    _fullmatch(_EMAIL, "email_invalid", "Not an e-mail address"),
+    ErrorCode("email_invalid"),
+    Field(json_schema_extra={"pattern": f"^{_EMAIL}$"}, examples=["wei@example.cn"]),
+]
+
+_TELEPHONE = r"[0-9+()\- ]{5,32}"
+Telephone = Annotated[
+    Text(32),
+    _fullmatch(_TELEPHONE, "telephone_invalid", "Digits, spaces, + ( ) and - only"),
+    ErrorCode("telephone_invalid"),
+    Field(json_schema_extra={"pattern": f"^{_TELEPHONE}$"}, examples=["010-12345678"]),
+]
+
+_HOMEPAGE = r"https?://[^\s/$.?#][^\s]*"
+Homepage = Annotated[
+    Text(300),
+    _fullmatch(_HOMEPAGE, "homepage_invalid", "An http:// or https:// address"),
+    ErrorCode("homepage_invalid"),
+    Field(
+        json_schema_extra={"pattern": f"^{_HOMEPAGE}$"},
+        examples=["https://example.cn"],
+    ),
+]
+
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+AccountId = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+
+RequestId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    ErrorCode("request_id_invalid"),
+    Field(description="1 to 64 characters."),
+]

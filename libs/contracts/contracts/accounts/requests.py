@@ -1,0 +1,220 @@
+"""What callers send accounts: registrations, log-in, profile edits, agents.
+
+The same models are the JSON bodies of the gateway's accounts endpoints: the
+gateway reads a body with ``parse(Model, body)`` and the accounts entrypoint reads
+the argument again, so a shape error gets the same answer from either.
+Shape errors come back together (422 ``validation_failed`` with ``errors``);
+the domain rules (password rule and confirmation, a document type allowed for a
+region, check characters, the agreement version, uniqueness) are checked by
+accounts once the shape is right, and come back together in a second 422.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field
+
+from contracts.accounts.fields import (
+    DocNumber,
+    DocType,
+    Email,
+    Homepage,
+    IdentityRegion,
+    IsoDate,
+    LegalPersonType,
+    LoginName,
+    MobilePhone,
+    Optional,
+    OrganizationRegion,
+    Password,
+    SmsCode,
+    Telephone,
+)
+from contracts.models import ErrorCode, Model, Secret, Text
+
+AgreementVersion = Annotated[
+    str | None,
+    Field(
+        description="The version of the agreement the user accepted (currently "
+        "`2024-01`); missing or not the current one is refused "
+        "(`agreement_required`, `agreement_version_outdated`).",
+        examples=["2024-01"],
+    ),
+]
+AgreementAccepted = Annotated[
+    bool | None,
+    Field(description="Optional; `false` is refused (`agreement_required`)."),
+]
+
+
+class PersonRegistration(Model):
+    """``POST /registrations/person`` and ``accounts.register_person``."""
+
+    login_name: LoginName
+    password: Password
+    password_confirmation: Annotated[Secret, Field(examples=["Zhang-Wei-2024"])]
+    name: Annotated[Text(100), Field(examples=["张伟"])]
+    identity_region: Annotated[IdentityRegion, Field(examples=["mainland"])]
+    doc_type: Annotated[
+        DocType,
+        Field(
+            description="mainland: resident_id; hmt: hk_macau_permit, "
+            "taiwan_permit, hmt_residence_permit; other: passport, "
+            "foreign_permanent_residence.",
+            examples=["resident_id"],
+        ),
+    ]
+    doc_number: DocNumber
+    phone: MobilePhone
+    sms_code: SmsCode
+    agreement_version: AgreementVersion = None
+    agreement_accepted: AgreementAccepted = None
+
+
+class OrganizationPersonInput(Model):
+    """The legal representative (法定代表人) of an organisation being registered."""
+
+    name: Annotated[Text(100), Field(examples=["李娜"])]
+    phone: MobilePhone
+    identity_region: Annotated[IdentityRegion, Field(examples=["mainland"])]
+    doc_type: Annotated[DocType, Field(examples=["resident_id"])]
+    doc_number: DocNumber
+    doc_valid_from: IsoDate("doc_valid_from_invalid")
+    doc_valid_to: Annotated[
+        Optional(IsoDate("doc_valid_to_invalid")),
+        Field(description="Required unless `doc_long_term`."),
+    ] = None
+    doc_long_term: Annotated[bool, Field(description="长期有效.")] = False
+
+
+class MainAgentInput(OrganizationPersonInput):
+    """The main agent (经办人): its mobile, proven by ``sms_code`` (purpose
+    ``register_organization``), becomes the organisation's reserved phone."""
+
+    sms_code: SmsCode
+
+
+class OrganizationRegistration(Model):
+    """``POST /registrations/organization`` and ``accounts.register_organization``.
+
+    ``credit_code`` (GB 32100-2015) is required for a ``domestic`` organisation,
+    ``registration_number`` for the others; nested field errors are named like
+    ``main_agent.doc_number``.
+    """
+
+    login_name: LoginName
+    password: Password
+    password_confirmation: Annotated[Secret, Field(examples=["Zhang-Wei-2024"])]
+    name: Annotated[Text(200), Field(examples=["测试科技有限公司"])]
+    name_en: Optional(Text(200)) = None
+    short_name: Optional(Text(100)) = None
+    homepage: Optional(Homepage) = None
+    area: Optional(Text(100)) = None
+    region: Annotated[OrganizationRegion, Field(examples=["domestic"])]
+    legal_person_type: Annotated[LegalPersonType, Field(examples=["enterprise"])]
+    credit_code: Annotated[
+        Optional(Text(64)),
+        Field(
+            description="Required when `region` is `domestic`.",
+            examples=["91350100M000100Y43"],
+        ),
+    ] = None
+    registration_number: Annotated[
+        Optional(Text(64)),
+        Field(description="Required when `region` is `hmt` or `overseas`."),
+    ] = None
+    # A block that is no object is reported as missing, as accounts always did.
+    legal_representative: Annotated[OrganizationPersonInput, ErrorCode("required")]
+    main_agent: Annotated[MainAgentInput, ErrorCode("required")]
+    agreement_version: AgreementVersion = None
+    agreement_accepted: AgreementAccepted = None
+
+
+class DocumentQuery(Model):
+    """``POST /documents/check``: is this document registered? The captcha is
+    checked (and spent) only once the document is valid."""
+
+    identity_region: Annotated[IdentityRegion, Field(examples=["mainland"])]
+    doc_type: Annotated[DocType, Field(examples=["resident_id"])]
+    doc_number: DocNumber
+    captcha_id: Annotated[str | None, Field(examples=["c1d2e3"])] = None
+    captcha_answer: Annotated[str | None, Field(examples=["K7PQ"])] = None
+
+
+class PasswordCandidate(Model):
+    """``POST /password-strength``: a password being typed, never stored."""
+
+    password: Annotated[str, Field(examples=["Zhang-Wei-2024"])]
+    login_name: Annotated[str | None, Field(examples=["zhang_wei"])] = None
+
+
+class Credentials(Model):
+    """``POST /sessions``: log in. A missing or malformed name or password is
+    answered like a wrong one (401 ``invalid_credentials``)."""
+
+    login_name: Annotated[str | None, Field(examples=["zhang_wei"])] = None
+    password: Annotated[str | None, Field(examples=["Zhang-Wei-2024"])] = None
+    captcha_id: Annotated[
+        str | None, Field(description="When a captcha is required.")
+    ] = None
+    captcha_answer: str | None = None
+
+
+class ProfileChanges(Model):
+    """``PATCH /me/profile``: only the fields to change (``null`` or blank clears
+    an optional one). Person: ``name, ethnicity, title, email, telephone`` and,
+    unless they come from the identity document, ``gender, birth_date``.
+    Organisation: ``name, name_en, short_name, homepage, area,
+    legal_person_type``. Any other field is refused by accounts
+    (``field_not_editable``), as is a field of the other kind of account.
+    """
+
+    # Kept, not ignored: accounts answers ``field_not_editable`` for them.
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"examples": [{"title": "工程师"}]}
+    )
+
+    name: Annotated[
+        Optional(Text(200)),
+        Field(description="A person's at most 100 characters; may not be emptied."),
+    ] = None
+    ethnicity: Optional(Text(32)) = None
+    title: Optional(Text(100)) = None
+    email: Optional(Email) = None
+    telephone: Optional(Telephone) = None
+    gender: Literal["male", "female"] | None = None
+    birth_date: Optional(IsoDate("birth_date_invalid")) = None
+    name_en: Optional(Text(200)) = None
+    short_name: Optional(Text(100)) = None
+    homepage: Optional(Homepage) = None
+    area: Optional(Text(100)) = None
+    legal_person_type: LegalPersonType | None = None
+
+
+class PhoneChange(Model):
+    """``PUT /me/phone``: the new reserved phone and the code sent to it (purpose
+    ``change_phone``)."""
+
+    phone: MobilePhone
+    sms_code: SmsCode
+
+
+class PasswordChange(Model):
+    """``PUT /me/password``: every other session of the account ends."""
+
+    current_password: Annotated[Secret, Field(examples=["Old-Pass-2023"])]
+    new_password: Password
+    new_password_confirmation: Annotated[
+        str | None,
+        Field(
+            description="Optional; when sent it must equal `new_password`.",
+            examples=["Zhang-Wei-2024"],
+        ),
+    ] = None
+
+
+class AgentDesignation(Model):
+    """``POST /me/agents``: the login name of the natural person to designate."""
+
+    login_name: LoginName
