@@ -8,11 +8,11 @@ errors it raises, which are rebuilt as the same class at the caller.
 from contracts.accounts import AccountsContract
 from contracts.otp import OtpClient
 from contracts.recovery import RecoveryContract
-from contracts.verification import VerificationContract
+from contracts.verification import VerificationClient
 
 ALL_SERVICES = {
     c.name: c
-    for c in (AccountsContract, OtpClient, VerificationContract, RecoveryContract)
+    for c in (AccountsContract, OtpClient, VerificationClient, RecoveryContract)
 }
 
 __all__ = [
@@ -20,5 +20,5 @@ __all__ = [
     "AccountsContract",
     "OtpClient",
     "RecoveryContract",
-    "VerificationContract",
+    "VerificationClient",
 ]
