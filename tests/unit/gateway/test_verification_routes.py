@@ -394,3 +394,49 @@ def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
     assert refused.status_code == 403 and refused.json["code"] == "csrf_token_invalid"
     allowed = c.simulate_post(path, json=body, headers={**cookie, "X-CSRF-Token": CSRF})
     assert allowed.status_code == 200
+
+
+def test_a_bad_decision_body_is_422_with_every_field_and_never_reaches_a_service():
+    fake = rpc(decide_review_case=lambda **kw: pytest.fail("must not be called"))
+    c = client(fake)
+    result = c.simulate_post(
+        "/api/v1/admin/review-cases/vrf_abc/decision",
+        json={"decision": "maybe", "reason": "  "},
+        headers=auth("reviewer-token"),
+    )
+    assert result.status_code == 422
+    assert result.json["code"] == "decision_invalid"
+    assert [(e["field"], e["code"]) for e in result.json["errors"]] == [
+        ("decision", "decision_invalid"),
+        ("reason", "reason_required"),
+    ]
+    too_long = c.simulate_post(
+        "/api/v1/admin/review-cases/apl_abc/decision",
+        json={"decision": "reject", "reason": "x" * 1001},
+        headers=auth("reviewer-token"),
+    )
+    assert too_long.status_code == 422 and too_long.json["code"] == "reason_too_long"
+    unknown = c.simulate_post(
+        "/api/v1/admin/review-cases/zzz_abc/decision",
+        json={"decision": "maybe"},
+        headers=auth("reviewer-token"),
+    )
+    assert unknown.status_code == 404 and unknown.json["code"] == "case_not_found"
+
+
+def test_the_reason_is_sent_trimmed():
+    seen = {}
+
+    def decide(case_id, decision, reason, reviewer_id):
+        seen["reason"] = reason
+        return case_of(
+            case_id, "rejected", reason_code="reviewer_rejected", decisions=[]
+        )
+
+    c = client(rpc(decide_review_case=decide))
+    result = c.simulate_post(
+        "/api/v1/admin/review-cases/vrf_abc/decision",
+        json={"decision": "reject", "reason": "  blurred \n"},
+        headers=auth("reviewer-token"),
+    )
+    assert result.status_code == 200 and seen == {"reason": "blurred"}
