@@ -241,7 +241,8 @@ class VerificationClient(ServiceClient):
     def get_review_case(self, case_id: str) -> VerificationReviewCase:
         """One case with its decoded images as data URLs and its decisions.
 
-        Raises ``NotFound`` (``case_not_found``).
+        Raises ``NotFound`` (``case_not_found``), ``InvalidInput``
+        (``case_id_invalid``: not text).
         """
         return self._call("get_review_case", locals())
 
@@ -257,7 +258,8 @@ class VerificationClient(ServiceClient):
         ``files``.
 
         Raises ``InvalidInput`` (``decision_invalid``, ``reason_required``,
-        ``reason_too_long``, ``reason_invalid`` for a reason that is no text),
+        ``reason_too_long``; ``reason_invalid`` for a null reason, which only a
+        caller that skipped ``ReviewDecisionRequest`` can send),
         ``NotFound`` (``case_not_found``), ``Conflict`` (``case_closed``: the case
         is not waiting for a review). Emits ``verification_passed`` or
         ``verification_failed`` (status ``rejected``).
