@@ -8,11 +8,11 @@ errors it raises, which are rebuilt as the same class at the caller.
 from contracts.accounts import AccountsClient
 from contracts.otp import OtpClient
 from contracts.recovery import RecoveryContract
-from contracts.verification import VerificationContract
+from contracts.verification import VerificationClient
 
 ALL_SERVICES = {
     c.name: c
-    for c in (AccountsClient, OtpClient, VerificationContract, RecoveryContract)
+    for c in (AccountsClient, OtpClient, VerificationClient, RecoveryContract)
 }
 
 __all__ = [
@@ -20,5 +20,5 @@ __all__ = [
     "AccountsClient",
     "OtpClient",
     "RecoveryContract",
-    "VerificationContract",
+    "VerificationClient",
 ]

@@ -1,16 +1,11 @@
 """Contract of the ``verification`` service: real-name verification and its review.
 
-Events (envelope ``data``; ids and codes only, never personal data):
-
-- ``verification_passed``: ``{account_id, account_kind, case_id, reason_code, status,
-  final}`` where ``status`` is ``passed``, ``final`` false and ``reason_code`` is
-  ``authority_match`` or ``reviewer_approved``.
-- ``verification_failed``: ``{account_id, account_kind, case_id, reason_code, status,
-  final}`` where ``status`` is ``failed`` (the authority found no match; the user may
-  upload materials; ``final`` false) or ``rejected`` (a reviewer rejected the
-  materials; ``final`` true, as accounts' contract reads it).
-- ``verification_review_requested``: ``{account_id, account_kind, case_id}`` when a
-  user's materials arrived and the case waits for a reviewer.
+Its client, :class:`VerificationClient`, is the contract: one method per RPC, the
+reply models below. Its events (ids and codes only, never personal data) are
+:class:`VerificationPassed`, :class:`VerificationFailed` (``status`` ``failed``:
+not final, the user may upload materials; ``rejected``: final) and
+:class:`VerificationReviewRequested`; accounts consumes all three. The review
+queue's shared shapes and rules are ``contracts.review``.
 
 Review case ids are public and prefixed ``vrf_`` (recovery's appeals use ``apl_``);
 the gateway routes a case id to its owner by that prefix.
@@ -18,9 +13,23 @@ the gateway routes a case id to its owner by that prefix.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Annotated, ClassVar, Literal
 
-from contracts.base import ServiceContract
+from pydantic import Field
+
+from contracts.client import ServiceClient
+from contracts.events import Event
+from contracts.models import Model
+from contracts.review import (
+    AccountKind,
+    ReviewCaseList,
+    ReviewCaseSummary,
+    ReviewDecisionKind,
+    ReviewDecisionRecord,
+    ReviewFile,
+    ReviewReason,
+    Timestamp,
+)
 
 CASE_ID_PREFIX = "vrf_"
 
@@ -33,6 +42,11 @@ CASE_STATUSES = (
     "rejected",
     "superseded",
 )
+CaseStatus = Literal[
+    "pending", "passed", "failed", "manual_review", "rejected", "superseded"
+]
+# The states a reviewer lists (a case reaches review with its materials).
+ReviewStatus = Literal["manual_review", "passed", "rejected", "superseded"]
 
 # What an account's real-name status is when it has no case at all.
 NO_CASE_STATUS = "unverified"
@@ -54,90 +68,148 @@ MATERIAL_FIELDS = {
 MAX_MATERIAL_BYTES = 1024 * 1024
 
 
-class CanaryStatus(TypedDict):
+ReasonCode = Literal[
+    "authority_match",
+    "no_record",
+    "name_mismatch",
+    "legal_representative_mismatch",
+    "reviewer_approved",
+    "reviewer_rejected",
+]
+"""Why a case is where it is (the ``REASON_*`` constants)."""
+
+
+# --- replies ------------------------------------------------------------------------------
+
+
+class PipelineCanaryStatus(Model):
+    """Whether accounts' ``pipeline_canary_sent`` for this id reached verification."""
+
     canary_id: str
     received: bool
-    received_at: str | None
+    received_at: Timestamp | None
     correlation_id: str | None
 
 
-class HistoryEntry(TypedDict):
-    status: str
-    reason_code: str | None
-    at: str
+class VerificationHistoryEntry(Model):
+    """One state change of one of the account's cases, oldest first."""
 
-
-class VerificationStatus(TypedDict):
-    account_id: str
-    status: str  # NO_CASE_STATUS or one of CASE_STATUSES
-    reason_code: str | None
-    reason: str | None  # the reviewer's words on a rejection
-    case_id: str | None
-    can_upload_materials: bool
-    history: list[HistoryEntry]
-
-
-class ReviewCaseSummary(TypedDict):
     case_id: str
-    kind: str  # "verification"
-    status: str
+    status: CaseStatus = Field(description="The state the case reached.")
+    trigger: str = Field(
+        description="What moved it: `case_opened`, `authority_matched`, "
+        "`authority_mismatched`, `materials_uploaded`, `reviewer_approved`, "
+        "`reviewer_rejected`, `newer_case_opened`."
+    )
+    reason_code: ReasonCode | None
+    at: Timestamp
+
+
+class VerificationStatus(Model):
+    """``GET /me/verification``: the account's newest case, why, and every state
+    change of every case."""
+
     account_id: str
-    account_kind: str
-    submitted_at: str | None
-    decided_at: str | None
+    status: Annotated[
+        Literal["unverified"] | CaseStatus,
+        Field(description="The newest case's state; `unverified` with no case."),
+    ]
+    reason_code: ReasonCode | None
+    reason: str | None = Field(description="The reviewer's reason, on a rejection.")
+    case_id: str | None
+    can_upload_materials: bool = Field(
+        description="Whether materials are accepted now (the automatic check failed)."
+    )
+    history: list[VerificationHistoryEntry]
 
 
-class ReviewFile(TypedDict):
-    field: str
-    media_type: str
-    data_url: str  # data:image/png;base64,...
-    width: int
-    height: int
+class VerificationReviewCase(ReviewCaseSummary):
+    """One verification case for a reviewer: its images (on ``get_review_case``)
+    and its decisions."""
 
-
-class ReviewDecisionRecord(TypedDict):
-    decision: str
-    reason: str
-    reviewer_id: str
-    decided_at: str
-
-
-class ReviewCase(ReviewCaseSummary, total=False):
-    reason_code: str | None
-    files: list[ReviewFile]
+    kind: Literal["verification"]
+    reason_code: ReasonCode | None
+    files: list[ReviewFile] | None = Field(
+        default=None,
+        description="The uploaded images, decoded (when one case is read; left out "
+        "of a decision's answer).",
+    )
     decisions: list[ReviewDecisionRecord]
 
 
-class ReviewCaseList(TypedDict):
-    items: list[ReviewCaseSummary]
-    total: int
+# --- events -------------------------------------------------------------------------------
 
 
-class VerificationContract(ServiceContract):
+class VerificationPassed(Event):
+    """A case passed: the authority matched, or a reviewer approved the materials."""
+
+    source: ClassVar[str] = "verification"
+    event_type: ClassVar[str] = "verification_passed"
+
+    account_id: str
+    account_kind: AccountKind
+    case_id: str
+    reason_code: Literal["authority_match", "reviewer_approved"]
+    status: Literal["passed"]
+    final: bool = Field(description="Always false for a pass.")
+
+
+class VerificationFailed(Event):
+    """A case failed: ``failed`` (the authority found no match; the user may upload
+    materials; not final) or ``rejected`` (a reviewer rejected the materials;
+    final, as accounts' contract reads it)."""
+
+    source: ClassVar[str] = "verification"
+    event_type: ClassVar[str] = "verification_failed"
+
+    account_id: str
+    account_kind: AccountKind
+    case_id: str
+    reason_code: Literal[
+        "no_record",
+        "name_mismatch",
+        "legal_representative_mismatch",
+        "reviewer_rejected",
+    ]
+    status: Literal["failed", "rejected"]
+    final: bool
+
+
+class VerificationReviewRequested(Event):
+    """A user's materials arrived; the case waits for a reviewer."""
+
+    source: ClassVar[str] = "verification"
+    event_type: ClassVar[str] = "verification_review_requested"
+
+    account_id: str
+    account_kind: AccountKind
+    case_id: str
+
+
+# --- the client ---------------------------------------------------------------------------
+
+
+class VerificationClient(ServiceClient):
     name = "verification"
-    events = (
-        "verification_passed",
-        "verification_failed",
-        "verification_review_requested",
-    )
+    events = (VerificationPassed, VerificationFailed, VerificationReviewRequested)
 
-    def get_pipeline_canary(self, canary_id: str) -> CanaryStatus:
+    def get_pipeline_canary(self, canary_id: str) -> PipelineCanaryStatus:
         """Whether ``accounts``' ``pipeline_canary_sent`` for this id has arrived.
 
         ``received`` is false until the event is handled; never raises for an
         unknown id.
         """
-        raise NotImplementedError
+        return self._call("get_pipeline_canary", locals())
 
     def get_verification(self, account_id: str) -> VerificationStatus:
         """The account's real-name status: its latest case, reason and history.
 
         Never raises for an account without a case: ``status`` is ``unverified``.
         """
-        raise NotImplementedError
+        return self._call("get_verification", locals())
 
     def submit_materials(
-        self, account_id: str, account_kind: str, files: dict[str, str]
+        self, account_id: str, account_kind: AccountKind, files: dict[str, str]
     ) -> ReviewCaseSummary:
         """Attach review materials to the account's failed case.
 
@@ -149,39 +221,47 @@ class VerificationContract(ServiceContract):
 
         Raises ``InvalidInput`` (``file_missing``, ``unexpected_file``,
         ``file_too_large``, ``file_type_unsupported``, ``image_corrupt``,
-        ``image_too_large``, ``account_kind_invalid``) and ``Conflict``
-        (``materials_not_expected``: the account's case is not ``failed``).
-        Emits ``verification_review_requested``.
+        ``image_too_large``, ``account_kind_invalid``, ``files_invalid``) and
+        ``Conflict`` (``materials_not_expected``: the account's case is not
+        ``failed``). Emits ``verification_review_requested``.
         """
-        raise NotImplementedError
+        return self._call("submit_materials", locals())
 
     def list_review_cases(
-        self, status: str | None = None, limit: int = 50, offset: int = 0
+        self, status: ReviewStatus | None = None, limit: int = 50, offset: int = 0
     ) -> ReviewCaseList:
         """Verification review cases, oldest submission first.
 
         By default the open queue (``manual_review``); ``status`` filters by one
-        of ``CASE_STATUSES``. Raises ``InvalidInput`` (``status_invalid``,
-        ``limit_invalid``).
+        of ``ReviewStatus``. Raises ``InvalidInput`` (``status_invalid``,
+        ``limit_invalid``, ``offset_invalid`` for an offset that is no integer).
         """
-        raise NotImplementedError
+        return self._call("list_review_cases", locals())
 
-    def get_review_case(self, case_id: str) -> ReviewCase:
+    def get_review_case(self, case_id: str) -> VerificationReviewCase:
         """One case with its decoded images as data URLs and its decisions.
 
-        Raises ``NotFound`` (``case_not_found``).
+        Raises ``NotFound`` (``case_not_found``), ``InvalidInput``
+        (``case_id_invalid``: not text).
         """
-        raise NotImplementedError
+        return self._call("get_review_case", locals())
 
     def decide_review_case(
-        self, case_id: str, decision: str, reason: str, reviewer_id: str
-    ) -> ReviewCase:
+        self,
+        case_id: str,
+        decision: ReviewDecisionKind,
+        reason: ReviewReason,
+        reviewer_id: str,
+    ) -> VerificationReviewCase:
         """Approve or reject a case in ``manual_review``; audited (who, when, what,
-        why) in the same transaction as the state change.
+        why) in the same transaction as the state change. The answer has no
+        ``files``.
 
-        Raises ``InvalidInput`` (``decision_invalid``, ``reason_required``),
+        Raises ``InvalidInput`` (``decision_invalid``, ``reason_required``,
+        ``reason_too_long``; ``reason_invalid`` for a null reason, which only a
+        caller that skipped ``ReviewDecisionRequest`` can send),
         ``NotFound`` (``case_not_found``), ``Conflict`` (``case_closed``: the case
         is not waiting for a review). Emits ``verification_passed`` or
         ``verification_failed`` (status ``rejected``).
         """
-        raise NotImplementedError
+        return self._call("decide_review_case", locals())

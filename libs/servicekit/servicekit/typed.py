@@ -66,7 +66,7 @@ def typed(fn: Callable) -> Callable:
     The wrapper keeps ``fn``'s signature (``__signature__``), so nameko's signature
     check and ``sensitive_arguments`` see the real parameters.
     """
-    hints = typing.get_type_hints(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)  # keep Annotated rules
     signature = inspect.signature(fn)
     readers = {
         name: reader

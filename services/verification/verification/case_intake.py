@@ -9,7 +9,11 @@ from datetime import datetime
 
 from contracts import errors as ce
 from contracts.errors import field_error
-from contracts.verification import MATERIAL_FIELDS, NO_CASE_STATUS
+from contracts.verification import (
+    MATERIAL_FIELDS,
+    NO_CASE_STATUS,
+    VerificationReviewRequested,
+)
 from servicekit.images import CleanImage, ImageRejected, clean_upload
 from servicekit.workqueue import enqueue
 from sqlalchemy.orm import Session
@@ -222,12 +226,11 @@ def submit_materials(
             submitted=True,
         )
         emit(
-            "verification_review_requested",
-            {
-                "account_id": case.account_id,
-                "account_kind": case.account_kind,
-                "case_id": case.id,
-            },
+            VerificationReviewRequested(
+                account_id=case.account_id,
+                account_kind=case.account_kind,
+                case_id=case.id,
+            )
         )
         updated = repo.get_case(session, case.id)
     return review_summary(updated)

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from contracts import review
-from contracts.verification import MAX_MATERIAL_BYTES
+from contracts.events import Event
+from contracts.verification import (
+    MAX_MATERIAL_BYTES,
+    VerificationFailed,
+    VerificationPassed,
+)
 from servicekit.workqueue import enqueue
 from sqlalchemy.orm import Session
 
 from verification.flow import CaseState
 from verification.models import work_items
 
-Emit = Callable[[str, dict[str, Any]], str]
+Emit = Callable[[Event], str]
 ACCOUNT_KINDS = ("person", "organization")
 # the kinds of durable work items
 CHECK_CASE = "check_case"
@@ -88,20 +93,17 @@ def schedule_purge(
 def emit_outcome(emit: Emit, case, state: CaseState, reason_code: str) -> None:
     """``verification_passed`` or ``verification_failed`` for a decided case (the
     payload's ``status`` is the state the case reached)."""
-    event = (
-        "verification_passed" if state == CaseState.PASSED else "verification_failed"
-    )
+    event = VerificationPassed if state == CaseState.PASSED else VerificationFailed
     emit(
-        event,
-        {
-            "account_id": case.account_id,
-            "account_kind": case.account_kind,
-            "case_id": case.id,
-            "reason_code": reason_code,
-            "status": state.value,
+        event(
+            account_id=case.account_id,
+            account_kind=case.account_kind,
+            case_id=case.id,
+            reason_code=reason_code,
+            status=state.value,
             # accounts' contract: a final failure is a reviewer's rejection
-            "final": state == CaseState.REJECTED,
-        },
+            final=state == CaseState.REJECTED,
+        )
     )
 
 

@@ -5,6 +5,20 @@ import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before a
 from datetime import UTC, datetime
 
 from contracts import errors as ce
+from contracts.base import PingResult
+from contracts.review import (
+    AccountKind,
+    ReviewCaseList,
+    ReviewCaseSummary,
+    ReviewDecisionKind,
+    ReviewReason,
+)
+from contracts.verification import (
+    PipelineCanaryStatus,
+    ReviewStatus,
+    VerificationReviewCase,
+    VerificationStatus,
+)
 from nameko.rpc import RpcProxy
 from servicekit.context import CallId, CorrelationId
 from servicekit.crypto import PersonalData
@@ -46,11 +60,11 @@ class VerificationService:
     call_id = CallId()
 
     @rpc
-    def ping(self):
+    def ping(self) -> PingResult:
         return ping_result(self.name, database=self.db.ping(), redis=self.redis.ping())
 
     @rpc
-    def get_pipeline_canary(self, canary_id):
+    def get_pipeline_canary(self, canary_id: str) -> PipelineCanaryStatus:
         with self.db.session.begin():
             return canaries.get_pipeline_canary(self.db.session, canary_id)
 
@@ -115,11 +129,13 @@ class VerificationService:
     # --- the user's view and materials ----------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_verification(self, account_id):
+    def get_verification(self, account_id: str) -> VerificationStatus:
         return case_intake.get_verification(self.db.session, account_id)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("files",))
-    def submit_materials(self, account_id, account_kind, files):
+    def submit_materials(
+        self, account_id: str, account_kind: AccountKind, files: dict[str, str]
+    ) -> ReviewCaseSummary:
         return case_intake.submit_materials(
             self.db.session,
             self.db.emit,
@@ -134,15 +150,23 @@ class VerificationService:
     # --- review -----------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_review_cases(self, status=None, limit=50, offset=0):
+    def list_review_cases(
+        self, status: ReviewStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> ReviewCaseList:
         return case_review.list_review_cases(self.db.session, status, limit, offset)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_review_case(self, case_id):
+    def get_review_case(self, case_id: str) -> VerificationReviewCase:
         return case_review.get_review_case(self.db.session, case_id, self.crypto)
 
     @rpc(expected_exceptions=EXPECTED)
-    def decide_review_case(self, case_id, decision, reason, reviewer_id):
+    def decide_review_case(
+        self,
+        case_id: str,
+        decision: ReviewDecisionKind,
+        reason: ReviewReason,
+        reviewer_id: str,
+    ) -> VerificationReviewCase:
         return case_review.decide_review_case(
             self.db.session,
             self.db.emit,

@@ -64,13 +64,15 @@ class Authority:
 
 
 def emitter(session):
-    def emit(event_type, data):
+    """``WorkerDatabase.emit`` without Nameko: an event model into the outbox."""
+
+    def emit(event):
         return add_event(
             session,
             outbox,
-            source="verification",
-            event_type=event_type,
-            data=data,
+            source=event.source,
+            event_type=event.event_type,
+            data=event.dump(),
             correlation_id=None,
         )
 

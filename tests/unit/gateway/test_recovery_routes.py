@@ -84,7 +84,17 @@ def test_appeal_case_ids_go_to_recovery_and_appeals_join_the_queue():
                 "total": 1,
             },
             ("verification", "list_review_cases"): lambda **k: {
-                "items": [{"case_id": "vrf_1"}],
+                "items": [
+                    {
+                        "case_id": "vrf_1",
+                        "kind": "verification",
+                        "status": "manual_review",
+                        "account_id": "acc_1",
+                        "account_kind": "person",
+                        "submitted_at": "2026-01-02T03:04:05+00:00",
+                        "decided_at": None,
+                    }
+                ],
                 "total": 1,
             },
         }

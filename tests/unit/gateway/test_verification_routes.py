@@ -28,6 +28,33 @@ SESSIONS = {
 CSRF = "csrf-of-the-login"
 
 
+def status_of(account_id: str, status: str = "unverified") -> dict:
+    """A ``get_verification`` answer (``contracts.verification.VerificationStatus``)."""
+    return {
+        "account_id": account_id,
+        "status": status,
+        "reason_code": None,
+        "reason": None,
+        "case_id": None,
+        "can_upload_materials": False,
+        "history": [],
+    }
+
+
+def case_of(case_id: str, status: str = "manual_review", **more) -> dict:
+    """A review case as verification answers it (``contracts.review``)."""
+    return {
+        "case_id": case_id,
+        "kind": "verification",
+        "status": status,
+        "account_id": "acc_person",
+        "account_kind": "person",
+        "submitted_at": "2026-01-02T03:04:05+00:00",
+        "decided_at": None,
+        **more,
+    }
+
+
 def resolve_session(token, csrf_token=None):
     if token not in SESSIONS:
         raise ce.Unauthenticated("session_invalid", "no such session")
@@ -98,14 +125,12 @@ def test_an_unknown_token_is_401_with_accounts_code():
 
 
 def test_my_verification_asks_for_the_callers_account():
-    fake = rpc(
-        get_verification=lambda account_id: {"account_id": account_id, "status": "x"}
-    )
+    fake = rpc(get_verification=lambda account_id: status_of(account_id, "pending"))
     result = client(fake).simulate_get(
         "/api/v1/me/verification", headers=auth("org-token")
     )
     assert result.status_code == 200
-    assert result.json == {"account_id": "acc_org", "status": "x"}
+    assert result.json == status_of("acc_org", "pending")
 
 
 # --- materials ------------------------------------------------------------------------
@@ -116,7 +141,7 @@ def test_materials_are_passed_as_base64_and_answer_202():
 
     def submit(account_id, account_kind, files):
         seen.update(account_id=account_id, account_kind=account_kind, files=files)
-        return {"case_id": "vrf_x", "status": "manual_review"}
+        return case_of("vrf_x")
 
     result = upload(
         rpc(submit_materials=submit),
@@ -276,7 +301,7 @@ def test_the_queue_is_listed_by_kind_and_status():
 
     def listing(status, limit, offset):
         seen.update(status=status, limit=limit, offset=offset)
-        return {"items": [{"case_id": "vrf_1"}], "total": 1}
+        return {"items": [case_of("vrf_1", "passed")], "total": 1}
 
     c = client(rpc(list_review_cases=listing))
     result = c.simulate_get(
@@ -285,7 +310,7 @@ def test_the_queue_is_listed_by_kind_and_status():
         headers=auth("reviewer-token"),
     )
     assert result.status_code == 200
-    assert result.json == {"items": [{"case_id": "vrf_1"}], "total": 1}
+    assert result.json == {"items": [case_of("vrf_1", "passed")], "total": 1}
     assert seen == {"status": "passed", "limit": 5, "offset": 0}
     bad = c.simulate_get(
         "/api/v1/admin/review-cases",
@@ -302,11 +327,12 @@ def test_the_queue_is_listed_by_kind_and_status():
 
 
 def test_a_case_id_is_routed_by_its_prefix():
-    c = client(rpc(get_review_case=lambda case_id: {"case_id": case_id}))
+    answer = {"reason_code": "no_record", "files": [], "decisions": []}
+    c = client(rpc(get_review_case=lambda case_id: case_of(case_id, **answer)))
     ok = c.simulate_get(
         "/api/v1/admin/review-cases/vrf_abc", headers=auth("reviewer-token")
     )
-    assert ok.status_code == 200 and ok.json == {"case_id": "vrf_abc"}
+    assert ok.status_code == 200 and ok.json == case_of("vrf_abc", **answer)
     unknown = c.simulate_get(
         "/api/v1/admin/review-cases/zzz_abc", headers=auth("reviewer-token")
     )
@@ -320,7 +346,7 @@ def test_a_decision_names_the_reviewer_and_a_closed_case_is_409():
         if decided:
             raise ce.Conflict("case_closed", "already decided")
         decided.append((case_id, decision, reason, reviewer_id))
-        return {"case_id": case_id, "status": "passed"}
+        return case_of(case_id, "passed", reason_code="reviewer_approved", decisions=[])
 
     c = client(rpc(decide_review_case=decide))
     path = "/api/v1/admin/review-cases/vrf_abc/decision"
@@ -354,8 +380,10 @@ def test_service_details_cannot_overwrite_the_problems_own_members():
 
 def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
     fake = rpc(
-        get_verification=lambda account_id: {"account_id": account_id},
-        decide_review_case=lambda **kw: {"status": "passed"},
+        get_verification=status_of,
+        decide_review_case=lambda **kw: case_of(
+            kw["case_id"], "passed", reason_code="reviewer_approved", decisions=[]
+        ),
     )
     c = client(fake)
     cookie = {"Cookie": "__Host-session=reviewer-token"}
@@ -366,3 +394,49 @@ def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
     assert refused.status_code == 403 and refused.json["code"] == "csrf_token_invalid"
     allowed = c.simulate_post(path, json=body, headers={**cookie, "X-CSRF-Token": CSRF})
     assert allowed.status_code == 200
+
+
+def test_a_bad_decision_body_is_422_with_every_field_and_never_reaches_a_service():
+    fake = rpc(decide_review_case=lambda **kw: pytest.fail("must not be called"))
+    c = client(fake)
+    result = c.simulate_post(
+        "/api/v1/admin/review-cases/vrf_abc/decision",
+        json={"decision": "maybe", "reason": "  "},
+        headers=auth("reviewer-token"),
+    )
+    assert result.status_code == 422
+    assert result.json["code"] == "decision_invalid"
+    assert [(e["field"], e["code"]) for e in result.json["errors"]] == [
+        ("decision", "decision_invalid"),
+        ("reason", "reason_required"),
+    ]
+    too_long = c.simulate_post(
+        "/api/v1/admin/review-cases/apl_abc/decision",
+        json={"decision": "reject", "reason": "x" * 1001},
+        headers=auth("reviewer-token"),
+    )
+    assert too_long.status_code == 422 and too_long.json["code"] == "reason_too_long"
+    unknown = c.simulate_post(
+        "/api/v1/admin/review-cases/zzz_abc/decision",
+        json={"decision": "maybe"},
+        headers=auth("reviewer-token"),
+    )
+    assert unknown.status_code == 404 and unknown.json["code"] == "case_not_found"
+
+
+def test_the_reason_is_sent_trimmed():
+    seen = {}
+
+    def decide(case_id, decision, reason, reviewer_id):
+        seen["reason"] = reason
+        return case_of(
+            case_id, "rejected", reason_code="reviewer_rejected", decisions=[]
+        )
+
+    c = client(rpc(decide_review_case=decide))
+    result = c.simulate_post(
+        "/api/v1/admin/review-cases/vrf_abc/decision",
+        json={"decision": "reject", "reason": "  blurred \n"},
+        headers=auth("reviewer-token"),
+    )
+    assert result.status_code == 200 and seen == {"reason": "blurred"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
-from contracts.verification import CASE_STATUSES
+from contracts.verification import CASE_STATUSES, CaseStatus, ReviewStatus
 from servicekit.flows import TransitionNotAllowed
+from verification.case_review import REVIEW_STATES
 from verification.flow import CASE, OPEN, CaseState, Trigger
 
 
@@ -42,6 +45,8 @@ def test_materials_only_after_a_failed_check_and_decisions_only_in_review():
 
 def test_the_contract_lists_the_same_states():
     assert set(CASE_STATUSES) == {s.value for s in CaseState}
+    assert set(get_args(CaseStatus)) == {s.value for s in CaseState}
+    assert set(get_args(ReviewStatus)) == {s.value for s in REVIEW_STATES}
 
 
 def test_every_state_is_reachable_from_the_initial_one():

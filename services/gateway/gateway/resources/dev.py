@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import falcon
+from contracts.verification import VerificationClient
 
 from gateway.middleware import rpc_context
 
@@ -15,8 +16,9 @@ class PipelineCanary:
     Proves the whole event path (outbox, relay, broker, consumer) on a running stack.
     """
 
-    def __init__(self, rpc):
+    def __init__(self, rpc, verification: VerificationClient):
         self.rpc = rpc
+        self.verification = verification
 
     def on_post(self, req, resp):
         answer = self.rpc.call(
@@ -29,12 +31,7 @@ class PipelineCanary:
         resp.media = answer
 
     def on_get_one(self, req, resp, canary_id):
-        resp.media = self.rpc.call(
-            "verification",
-            "get_pipeline_canary",
-            context=rpc_context(),
-            canary_id=canary_id,
-        )
+        resp.media = self.verification.get_pipeline_canary(canary_id=canary_id).dump()
 
 
 class Echo:
@@ -59,7 +56,7 @@ class Echo:
 def add_routes(app, ctx) -> None:
     """Only called when the environment is dev or test."""
     app.add_route(f"{ctx.api}/dev/echo", Echo(ctx.rpc))
-    canary = PipelineCanary(ctx.rpc)
+    canary = PipelineCanary(ctx.rpc, ctx.client(VerificationClient))
     app.add_route(f"{ctx.api}/dev/pipeline-canaries", canary)
     app.add_route(
         f"{ctx.api}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one"

@@ -2,14 +2,20 @@
 
 A case id says which service owns it by its prefix (``vrf_`` verification,
 ``apl_`` recovery's appeals); each kind of case is listed by its owner. Every
-route needs the reviewer role.
+route needs the reviewer role. Both owners answer the shapes of ``contracts.review``
+and the decision body is read once, here, by its model.
 """
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from contracts import errors as ce
+from contracts.models import dump, parse
 from contracts.recovery import APPEAL_ID_PREFIX
+from contracts.review import ReviewDecisionRequest
 from contracts.verification import CASE_ID_PREFIX as VERIFICATION_PREFIX
+from contracts.verification import VerificationClient
 
 from gateway.errors import Problem
 from gateway.middleware import rpc_context
@@ -17,12 +23,54 @@ from gateway.schemas import read_json
 
 REVIEWER = "reviewer"
 
-# kind -> (owning service, case id prefix); each owner implements list_review_cases,
-# get_review_case and decide_review_case with the same shapes.
-REVIEW_KINDS: dict[str, tuple[str, str]] = {
-    "verification": ("verification", VERIFICATION_PREFIX),
-    "appeal": ("recovery", APPEAL_ID_PREFIX),
+# kind -> case id prefix
+REVIEW_KINDS: dict[str, str] = {
+    "verification": VERIFICATION_PREFIX,
+    "appeal": APPEAL_ID_PREFIX,
 }
+
+
+class ReviewOwner(Protocol):
+    """What the owner of a kind of case answers (``VerificationClient`` is one)."""
+
+    def list_review_cases(
+        self, status: Any = None, limit: int = 50, offset: int = 0
+    ) -> Any: ...
+
+    def get_review_case(self, case_id: str) -> Any: ...
+
+    def decide_review_case(
+        self, case_id: str, decision: Any, reason: Any, reviewer_id: str
+    ) -> Any: ...
+
+
+class UntypedOwner:
+    """A service whose contract is not a typed client yet (recovery): the same
+    three RPCs, answering JSON."""
+
+    def __init__(self, rpc, service: str):
+        self.rpc = rpc
+        self.service = service
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        return self.rpc.call(self.service, method, context=rpc_context(), **kwargs)
+
+    def list_review_cases(self, status=None, limit=50, offset=0):
+        return self._call(
+            "list_review_cases", status=status, limit=limit, offset=offset
+        )
+
+    def get_review_case(self, case_id):
+        return self._call("get_review_case", case_id=case_id)
+
+    def decide_review_case(self, case_id, decision, reason, reviewer_id):
+        return self._call(
+            "decide_review_case",
+            case_id=case_id,
+            decision=decision,
+            reason=reason,
+            reviewer_id=reviewer_id,
+        )
 
 
 def require_reviewer(req, ctx) -> dict:
@@ -33,10 +81,10 @@ def require_reviewer(req, ctx) -> dict:
     return account
 
 
-def owner_of(case_id: str) -> str:
-    for service, prefix in REVIEW_KINDS.values():
+def owner_of(owners: dict[str, ReviewOwner], case_id: str) -> ReviewOwner:
+    for kind, prefix in REVIEW_KINDS.items():
         if case_id.startswith(prefix):
-            return service
+            return owners[kind]
     raise Problem(404, "case_not_found", "No such review case.")
 
 
@@ -61,8 +109,9 @@ def _int_param(req, name: str, default: int, low: int, high: int) -> int:
 
 
 class ReviewCases:
-    def __init__(self, ctx):
+    def __init__(self, ctx, owners: dict[str, ReviewOwner]):
         self.ctx = ctx
+        self.owners = owners
 
     def on_get(self, req, resp):
         require_reviewer(req, self.ctx)
@@ -81,58 +130,60 @@ class ReviewCases:
         offset = _int_param(req, "offset", 0, 0, 10**9)
         items, total = [], 0
         for name in [kind] if kind else list(REVIEW_KINDS):
-            service, _ = REVIEW_KINDS[name]
             try:
-                answer = self.ctx.rpc.call(
-                    service,
-                    "list_review_cases",
-                    context=rpc_context(),
-                    status=status,
-                    limit=limit,
-                    offset=offset,
+                page = self.owners[name].list_review_cases(
+                    status=status, limit=limit, offset=offset
                 )
             except ce.InvalidInput as error:
                 # without a kind, a status only one kind has lists that kind only
                 if kind is not None or error.error_code != "status_invalid":
                     raise
                 continue
-            items += answer["items"]
-            total += answer["total"]
+            page = dump(page)
+            items += page["items"]
+            total += page["total"]
         resp.media = {"items": items, "total": total}
 
 
 class ReviewCase:
-    def __init__(self, ctx):
+    def __init__(self, ctx, owners: dict[str, ReviewOwner]):
         self.ctx = ctx
+        self.owners = owners
 
     def on_get(self, req, resp, case_id):
         require_reviewer(req, self.ctx)
-        resp.media = self.ctx.rpc.call(
-            owner_of(case_id), "get_review_case", context=rpc_context(), case_id=case_id
-        )
+        owner = owner_of(self.owners, case_id)
+        resp.media = dump(owner.get_review_case(case_id=case_id))
 
 
 class ReviewDecision:
-    def __init__(self, ctx):
+    def __init__(self, ctx, owners: dict[str, ReviewOwner]):
         self.ctx = ctx
+        self.owners = owners
 
     def on_post(self, req, resp, case_id):
         reviewer = require_reviewer(req, self.ctx)
-        body = read_json(req, self.ctx.settings.max_body_bytes)
-        resp.media = self.ctx.rpc.call(
-            owner_of(case_id),
-            "decide_review_case",
-            context=rpc_context(),
-            case_id=case_id,
-            decision=body.get("decision"),
-            reason=body.get("reason"),
-            reviewer_id=reviewer["account_id"],
+        raw = read_json(req, self.ctx.settings.max_body_bytes)
+        owner = owner_of(self.owners, case_id)  # an unknown id is 404 before 422
+        body = parse(ReviewDecisionRequest, raw)
+        resp.media = dump(
+            owner.decide_review_case(
+                case_id=case_id,
+                decision=body.decision,
+                reason=body.reason,
+                reviewer_id=reviewer["account_id"],
+            )
         )
 
 
 def add_routes(app, ctx) -> None:
-    app.add_route(f"{ctx.api}/admin/review-cases", ReviewCases(ctx))
-    app.add_route(f"{ctx.api}/admin/review-cases/{{case_id}}", ReviewCase(ctx))
+    owners: dict[str, ReviewOwner] = {
+        "verification": ctx.client(VerificationClient),
+        "appeal": UntypedOwner(ctx.rpc, "recovery"),
+    }
+    app.add_route(f"{ctx.api}/admin/review-cases", ReviewCases(ctx, owners))
+    app.add_route(f"{ctx.api}/admin/review-cases/{{case_id}}", ReviewCase(ctx, owners))
     app.add_route(
-        f"{ctx.api}/admin/review-cases/{{case_id}}/decision", ReviewDecision(ctx)
+        f"{ctx.api}/admin/review-cases/{{case_id}}/decision",
+        ReviewDecision(ctx, owners),
     )

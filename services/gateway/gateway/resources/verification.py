@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 
 import falcon
-from contracts.verification import MATERIAL_FIELDS, MAX_MATERIAL_BYTES
+from contracts.verification import (
+    MATERIAL_FIELDS,
+    MAX_MATERIAL_BYTES,
+    VerificationClient,
+)
 
-from gateway.middleware import rpc_context
 from gateway.uploads import UploadLimits, read_multipart
 
 ALL_MATERIAL_FIELDS = frozenset(
@@ -22,45 +25,47 @@ MATERIALS_RPC_TIMEOUT = 20.0
 
 
 class MyVerification:
-    def __init__(self, ctx):
-        self.ctx = ctx
+    def __init__(self, auth, verification: VerificationClient):
+        self.auth = auth
+        self.verification = verification
 
     def on_get(self, req, resp):
-        account = self.ctx.auth.require_account(req)
-        resp.media = self.ctx.rpc.call(
-            "verification",
-            "get_verification",
-            context=rpc_context(),
-            account_id=account["account_id"],
-        )
+        account = self.auth.require_account(req)
+        status = self.verification.get_verification(account_id=account["account_id"])
+        resp.media = status.dump()
 
 
 class Materials:
-    """``POST``: the document's two sides (organisations also the licence)."""
+    """``POST``: the document's two sides (organisations also the licence), read as
+    multipart (the body is described in the YAML, not by a model) and sent to the
+    service in base64."""
 
-    def __init__(self, ctx):
-        self.ctx = ctx
+    def __init__(self, auth, verification: VerificationClient):
+        self.auth = auth
+        self.verification = verification
 
     def on_post(self, req, resp):
-        account = self.ctx.auth.require_account(req)
+        account = self.auth.require_account(req)
         expected = frozenset(MATERIAL_FIELDS.get(account["kind"], ()))
         upload = read_multipart(req, file_names=expected, limits=MATERIAL_LIMITS)
         files = {
             name: base64.b64encode(part.data).decode("ascii")
             for name, part in upload.files.items()
         }
-        resp.media = self.ctx.rpc.call(
-            "verification",
-            "submit_materials",
-            context=rpc_context(),
-            timeout=max(self.ctx.settings.rpc_timeout, MATERIALS_RPC_TIMEOUT),
+        case = self.verification.submit_materials(
             account_id=account["account_id"],
             account_kind=account["kind"],
             files=files,
         )
         resp.status = falcon.HTTP_202
+        resp.media = case.dump()
 
 
 def add_routes(app, ctx) -> None:
-    app.add_route(f"{ctx.api}/me/verification", MyVerification(ctx))
-    app.add_route(f"{ctx.api}/me/verification/materials", Materials(ctx))
+    verification = ctx.client(VerificationClient)
+    uploads = ctx.client(
+        VerificationClient,
+        timeout=max(ctx.settings.rpc_timeout, MATERIALS_RPC_TIMEOUT),
+    )
+    app.add_route(f"{ctx.api}/me/verification", MyVerification(ctx.auth, verification))
+    app.add_route(f"{ctx.api}/me/verification/materials", Materials(ctx.auth, uploads))
