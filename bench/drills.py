@@ -58,7 +58,7 @@ DOUBLES = {
         "account with two cases": "SELECT count(*) FROM (SELECT account_id FROM"
         " verification_cases GROUP BY account_id HAVING count(*) > 1) d",
         "case decided twice": "SELECT count(*) FROM (SELECT case_id FROM"
-        " verification_case_transitions WHERE to_status IN ('passed', 'failed')"
+        " verification_case_transitions WHERE to_state IN ('passed', 'failed')"
         " GROUP BY case_id HAVING count(*) > 1) d",
     },
     "accounts": {

@@ -55,7 +55,7 @@ def decided(engine, ids: list[str]) -> int:
         return conn.execute(
             sa.text(
                 "SELECT count(*) FROM verification_cases"
-                " WHERE account_id = ANY(:ids) AND status <> 'pending'"
+                " WHERE account_id = ANY(:ids) AND state <> 'pending'"
             ),
             {"ids": ids},
         ).scalar_one()

@@ -140,7 +140,7 @@ class World:
         with self.engine.connect() as conn:
             return conn.execute(
                 sa.text(
-                    "SELECT case_id, account_id, status, reason_code, opened_by_event"
+                    "SELECT id, account_id, state, reason_code, opened_by_event"
                     " FROM verification_cases WHERE account_id = ANY(:ids)"
                 ),
                 {"ids": list(account_ids)},
@@ -151,7 +151,7 @@ class World:
         done = [
             r
             for r in self.cases(account_ids)
-            if r.status not in ("pending", "superseded")
+            if r.state not in ("pending", "superseded")
         ]
         return done if {r.account_id for r in done} == set(account_ids) else None
 
@@ -186,7 +186,7 @@ class World:
             rows = conn.execute(
                 sa.text(
                     "SELECT t.case_id, count(*) FROM verification_case_transitions t"
-                    " JOIN verification_cases c USING (case_id)"
+                    " JOIN verification_cases c ON c.id = t.case_id"
                     " WHERE c.account_id = ANY(:ids) AND t.trigger LIKE 'authority_%'"
                     " GROUP BY t.case_id"
                 ),
@@ -200,7 +200,7 @@ class World:
                 conn.execute(
                     sa.text(
                         "SELECT w.attempts FROM work_items w JOIN verification_cases c"
-                        " ON c.case_id = w.ref WHERE c.account_id = ANY(:ids)"
+                        " ON c.id = w.ref WHERE c.account_id = ANY(:ids)"
                     ),
                     {"ids": list(account_ids)},
                 ).scalars()
@@ -316,11 +316,11 @@ def test_an_organisation_passes_only_when_all_three_match(w):
     unknown = w.organization(in_registry=False)
     ids = [a.account_id for a in (good, other_name, other_representative, unknown)]
     rows = {r.account_id: r for r in wait_for(lambda: w.decided(ids))}
-    assert (rows[good.account_id].status, rows[good.account_id].reason_code) == (
+    assert (rows[good.account_id].state, rows[good.account_id].reason_code) == (
         "passed",
         "authority_match",
     )
-    assert [(rows[a].status, rows[a].reason_code) for a in ids[1:]] == [
+    assert [(rows[a].state, rows[a].reason_code) for a in ids[1:]] == [
         ("failed", "name_mismatch"),
         ("failed", "legal_representative_mismatch"),
         ("failed", "no_record"),
@@ -355,7 +355,7 @@ def test_a_profile_change_that_needs_reverifying_opens_a_new_case(w):
     changes = w.emitted("profile_changed", person.account_id)
     assert [e.envelope["data"]["reverify"] for e in changes] == [False, True]
     cases = w.cases([person.account_id])
-    assert sorted(r.status for r in cases) == ["passed", "superseded"]
+    assert sorted(r.state for r in cases) == ["passed", "superseded"]
     assert [h["status"] for h in status["history"]] == [
         "pending",
         "failed",
@@ -392,7 +392,7 @@ def test_an_event_older_than_the_newest_case_opens_nothing(w_stopped):
         "pending",
         "passed",
     ]
-    assert status["case_id"] == case.case_id
+    assert status["case_id"] == case.id
 
 
 # --- manual review over HTTP ------------------------------------------------------------------
@@ -541,7 +541,7 @@ def test_images_of_a_superseded_review_are_deleted(w):
     # the person changes the name under review: a new case, nobody reviews these
     w.change_profile(person.token, name=new_name())
     wait_for(lambda: stored() == 0, what="the superseded case's images to be purged")
-    statuses = {r.case_id: r.status for r in w.cases([person.account_id])}
+    statuses = {r.id: r.state for r in w.cases([person.account_id])}
     assert statuses.pop(case_id) == "superseded"
     assert list(statuses.values()) != []  # the newer case decides now
 
@@ -592,7 +592,7 @@ def test_bad_uploads_are_422_and_store_nothing(w, case):
         stored = conn.execute(
             sa.text(
                 "SELECT count(*) FROM verification_materials m JOIN verification_cases c"
-                " USING (case_id) WHERE c.account_id = :a"
+                " ON c.id = m.case_id WHERE c.account_id = :a"
             ),
             {"a": person.account_id},
         ).scalar_one()
@@ -651,14 +651,14 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w_stopped):
         what="retries during the outage",
     )
     rows = w.cases(accounts)
-    assert [r.status for r in rows] == ["pending"] * 5
+    assert [r.state for r in rows] == ["pending"] * 5
     assert w.outcome_events(accounts) == []
     with w.engine.connect() as conn:
         errors = set(
             conn.execute(
                 sa.text(
                     "SELECT w.last_error FROM work_items w JOIN verification_cases c"
-                    " ON c.case_id = w.ref WHERE c.account_id = ANY(:ids)"
+                    " ON c.id = w.ref WHERE c.account_id = ANY(:ids)"
                 ),
                 {"ids": accounts},
             ).scalars()
@@ -672,7 +672,7 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w_stopped):
     print(
         f"\nafter the outage: 5 cases decided {time.monotonic() - started:.2f}s after restart"
     )
-    assert [r.status for r in rows] == ["passed"] * 5
+    assert [r.state for r in rows] == ["passed"] * 5
 
 
 def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w_stopped):
@@ -683,17 +683,17 @@ def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w_stopped):
     w.start_verification(**slow)
     # kill -9 while some are decided and others are claimed and in flight
     wait_for(
-        lambda: 4 <= len([r for r in w.cases(accounts) if r.status != "pending"]),
+        lambda: 4 <= len([r for r in w.cases(accounts) if r.state != "pending"]),
         timeout=40,
     )
     w.stack.kill("verification", sig=9)
-    undecided = [r for r in w.cases(accounts) if r.status == "pending"]
+    undecided = [r for r in w.cases(accounts) if r.state == "pending"]
     assert undecided, "the kill came too late to test anything"
     w.start_verification(**slow)
     rows = wait_for(lambda: w.decided(accounts), timeout=40)
     assert len(rows) == 20
     # the 13 people in the registry passed, the 7 others failed
-    assert sorted(r.status for r in rows) == ["failed"] * 7 + ["passed"] * 13
+    assert sorted(r.state for r in rows) == ["failed"] * 7 + ["passed"] * 13
     outcomes = w.outcome_events(accounts)
     assert len(outcomes) == 20
     assert len({e.case_id for e in outcomes}) == 20

@@ -141,9 +141,11 @@ class RecoveryContract(ServiceContract):
         raise NotImplementedError
 
     def get_review_case(self, case_id: str) -> dict:
-        """One appeal: the claimed data (masked), ``matched_account``
-        (``{account_id, login_name}`` or null), ``differences``, the images as
-        data URLs and the decisions. Raises ``NotFound`` (``case_not_found``)."""
+        """One appeal: the claimed data (masked by ``contracts.masking``),
+        ``matched_account`` (``{account_id, login_name}`` or null),
+        ``differences``, the images as data URLs, the ``history`` (every state
+        change: ``{status, trigger, at}``, oldest first) and the decisions. Raises
+        ``NotFound`` (``case_not_found``)."""
         raise NotImplementedError
 
     def decide_review_case(

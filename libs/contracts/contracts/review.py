@@ -8,7 +8,9 @@ them apart.
 
 from __future__ import annotations
 
-from contracts.errors import InvalidInput, field_error
+from datetime import datetime
+
+from contracts.errors import Conflict, InvalidInput, NotFound, field_error
 
 DECISIONS = ("approve", "reject")
 MAX_REASON_CHARS = 1000
@@ -62,3 +64,38 @@ def decision_record(decision) -> dict:
         "reviewer_id": decision.reviewer_id,
         "decided_at": decision.decided_at.isoformat(),
     }
+
+
+def case_summary(
+    *,
+    case_id: str,
+    kind: str,
+    state: str,
+    account_id: str | None,
+    account_kind: str,
+    submitted_at: datetime | None,
+    decided_at: datetime | None,
+) -> dict:
+    """A case as the queue lists it, whichever service owns it (the answer's
+    ``status`` is the case's state)."""
+    return {
+        "case_id": case_id,
+        "kind": kind,
+        "status": state,
+        "account_id": account_id,
+        "account_kind": account_kind,
+        "submitted_at": submitted_at.isoformat() if submitted_at else None,
+        "decided_at": decided_at.isoformat() if decided_at else None,
+    }
+
+
+def case_not_found() -> NotFound:
+    """What an owner raises for an id that names none of its cases in review."""
+    return NotFound("case_not_found", "No such review case.")
+
+
+def case_closed(state: str) -> Conflict:
+    """What an owner raises for a decision on a case not waiting for one."""
+    return Conflict(
+        "case_closed", "The case is not waiting for a review.", {"case_status": state}
+    )

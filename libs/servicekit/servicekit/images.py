@@ -11,6 +11,7 @@ chunks) and anything smuggled after or inside the file (a polyglot) are gone.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import warnings
 from dataclasses import dataclass
@@ -98,6 +99,17 @@ def clean_image(data: bytes, max_bytes: int, max_pixels: int) -> CleanImage:
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(IMAGE_CORRUPT, "the image cannot be decoded") from None
+
+
+def clean_upload(encoded: object, max_bytes: int, max_pixels: int) -> CleanImage:
+    """An upload as the gateway passes it over RPC (base64 text), decoded and
+    cleaned; raises :class:`ImageRejected` (``image_corrupt`` for text that is not
+    base64, then :func:`clean_image`'s codes)."""
+    try:
+        data = base64.b64decode(encoded, validate=True)  # type: ignore[arg-type]
+    except (binascii.Error, ValueError, TypeError):
+        raise ImageRejected(IMAGE_CORRUPT, "the file is not base64") from None
+    return clean_image(data, max_bytes, max_pixels)
 
 
 def _reencode(image: Image.Image, kind: str) -> CleanImage:

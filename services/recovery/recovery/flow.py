@@ -1,22 +1,16 @@
-"""The states of recovery's flows, what moves them, and a pure ``advance``.
+"""The states of recovery's flows and what moves them (``servicekit.flows``).
 
-Two machines live here: the password reset by login name (``ResetState``) and the
-appeal case (``AppealStatus``). The diagrams beside this module
-(``reset_states.md``, ``appeal_states.md``) are the same tables drawn; a contract
-test compares them, so change both together.
+Two machines live here: the password reset by login name (``RESET``) and the
+appeal (``APPEAL``). The diagrams beside this module (``reset_states.md``,
+``appeal_states.md``) are the same tables drawn; a contract test compares them, so
+change both together.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-
-class TransitionNotAllowed(Exception):
-    def __init__(self, state: str, trigger: str):
-        super().__init__(f"{trigger} is not allowed in {state}")
-        self.state = state
-        self.trigger = trigger
-
+from servicekit.flows import Flow
 
 # --- the reset by login name --------------------------------------------------------
 
@@ -40,31 +34,26 @@ class ResetTrigger(StrEnum):
 
 R, RT = ResetState, ResetTrigger
 
-RESET_TRANSITIONS: dict[tuple[ResetState, ResetTrigger], ResetState] = {
-    (R.STARTED, RT.PHONE_MATCHED): R.CODE_SENT,
-    (R.CODE_SENT, RT.CODE_ACCEPTED): R.CODE_VERIFIED,
-    (R.CODE_VERIFIED, RT.PASSWORD_SET): R.COMPLETED,
-    (R.STARTED, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
-    (R.CODE_SENT, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
-    (R.CODE_VERIFIED, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
-}
-RESET_INITIAL = R.STARTED
-RESET_FINAL = frozenset({R.COMPLETED, R.FAILED})
+RESET = Flow(
+    states=ResetState,
+    triggers=ResetTrigger,
+    transitions={
+        (R.STARTED, RT.PHONE_MATCHED): R.CODE_SENT,
+        (R.CODE_SENT, RT.CODE_ACCEPTED): R.CODE_VERIFIED,
+        (R.CODE_VERIFIED, RT.PASSWORD_SET): R.COMPLETED,
+        (R.STARTED, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
+        (R.CODE_SENT, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
+        (R.CODE_VERIFIED, RT.ATTEMPTS_EXHAUSTED): R.FAILED,
+    },
+    initial=R.STARTED,
+    final=frozenset({R.COMPLETED, R.FAILED}),
+)
 
 
-def advance_reset(state: ResetState | str, trigger: ResetTrigger | str) -> ResetState:
-    """The state ``trigger`` moves a reset in ``state`` to; raises
-    :class:`TransitionNotAllowed` when the table has no such move."""
-    key = (ResetState(state), ResetTrigger(trigger))
-    if key not in RESET_TRANSITIONS:
-        raise TransitionNotAllowed(*key)
-    return RESET_TRANSITIONS[key]
+# --- the appeal -----------------------------------------------------------------------
 
 
-# --- the appeal case ------------------------------------------------------------------
-
-
-class AppealStatus(StrEnum):
+class AppealState(StrEnum):
     SUBMITTED = "submitted"  # waiting for a reviewer
     APPROVED = "approved"  # a reviewer approved; the account is being recovered
     RECOVERED = "recovered"  # temporary password set and its SMS queued
@@ -77,21 +66,19 @@ class AppealTrigger(StrEnum):
     REVIEWER_REJECTED = "reviewer_rejected"
 
 
-A, AT = AppealStatus, AppealTrigger
+# The trigger of an appeal's first history entry (no state before it).
+APPEAL_SUBMITTED = "appeal_submitted"
 
-APPEAL_TRANSITIONS: dict[tuple[AppealStatus, AppealTrigger], AppealStatus] = {
-    (A.SUBMITTED, AT.REVIEWER_APPROVED): A.APPROVED,
-    (A.SUBMITTED, AT.REVIEWER_REJECTED): A.REJECTED,
-    (A.APPROVED, AT.PASSWORD_SENT): A.RECOVERED,
-}
-APPEAL_INITIAL = A.SUBMITTED
-APPEAL_FINAL = frozenset({A.RECOVERED, A.REJECTED})
+A, AT = AppealState, AppealTrigger
 
-
-def advance_appeal(
-    status: AppealStatus | str, trigger: AppealTrigger | str
-) -> AppealStatus:
-    key = (AppealStatus(status), AppealTrigger(trigger))
-    if key not in APPEAL_TRANSITIONS:
-        raise TransitionNotAllowed(*key)
-    return APPEAL_TRANSITIONS[key]
+APPEAL = Flow(
+    states=AppealState,
+    triggers=AppealTrigger,
+    transitions={
+        (A.SUBMITTED, AT.REVIEWER_APPROVED): A.APPROVED,
+        (A.SUBMITTED, AT.REVIEWER_REJECTED): A.REJECTED,
+        (A.APPROVED, AT.PASSWORD_SENT): A.RECOVERED,
+    },
+    initial=A.SUBMITTED,
+    final=frozenset({A.RECOVERED, A.REJECTED}),
+)

@@ -1,5 +1,5 @@
-"""The recovery database: appeals, their files and decisions, the outbox, processed
-events and durable work items. Personal data (names, document numbers, phones) is
+"""The recovery database: appeals, their history, files and decisions, the outbox,
+processed events and durable work items. Personal data (names, document numbers, phones) is
 stored encrypted with ``servicekit.crypto``; the appellant's ticket only as a hash.
 """
 
@@ -16,14 +16,15 @@ work_items = work_items_table(metadata)
 
 TIMESTAMP = sa.DateTime(timezone=True)
 
-# One appeal (flow.AppealStatus). The public id is "apl_" + 32 hex: the gateway
-# routes review case ids to recovery by that prefix.
+# One appeal (flow.AppealState), in the flows' record vocabulary (id, state,
+# created_at, updated_at). The public appeal id is the id itself ("apl_" + 32 hex):
+# the gateway routes review case ids to recovery by that prefix.
 appeals = sa.Table(
     "appeals",
     metadata,
-    sa.Column("appeal_id", sa.String(40), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),  # person | organization
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
     sa.Column("ticket_hash", sa.String(64), nullable=False),
     # persons: the appellant; organisations: the contact person
     sa.Column("name_enc", sa.Text, nullable=False),
@@ -38,10 +39,24 @@ appeals = sa.Table(
     sa.Column("name_matches", sa.Boolean, nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("correlation_id", sa.String(128), nullable=True),
-    sa.Column("submitted_at", TIMESTAMP, nullable=False),
-    sa.Column("decided_at", TIMESTAMP, nullable=True),
+    sa.Column("created_at", TIMESTAMP, nullable=False),  # answered as submitted_at
     sa.Column("updated_at", TIMESTAMP, nullable=False),
-    sa.Index("ix_appeals_status", "status", "submitted_at"),
+    sa.Column("decided_at", TIMESTAMP, nullable=True),
+    sa.Index("ix_appeals_state", "state", "created_at"),
+)
+
+# Every state change of every appeal, written in the transaction of the change (the
+# history a reviewer sees), as verification keeps its cases'.
+appeal_transitions = sa.Table(
+    "appeal_transitions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), nullable=False),
+    sa.Column("from_state", sa.String(20), nullable=True),
+    sa.Column("to_state", sa.String(20), nullable=False),
+    sa.Column("trigger", sa.String(40), nullable=False),
+    sa.Column("at", TIMESTAMP, nullable=False),
+    sa.Index("ix_appeal_transitions_appeal", "appeal_id", "id"),
 )
 
 # Uploaded images, re-encoded and encrypted (AES-GCM, aad binds appeal and field).
@@ -51,7 +66,7 @@ appeal_files = sa.Table(
     sa.Column(
         "appeal_id",
         sa.String(40),
-        sa.ForeignKey("appeals.appeal_id"),
+        sa.ForeignKey("appeals.id"),
         primary_key=True,
     ),
     sa.Column("field", sa.String(20), primary_key=True),
@@ -69,14 +84,12 @@ appeal_decisions = sa.Table(
     "appeal_decisions",
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    sa.Column(
-        "appeal_id", sa.String(40), sa.ForeignKey("appeals.appeal_id"), nullable=False
-    ),
+    sa.Column("appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), nullable=False),
     sa.Column("reviewer_id", sa.String(64), nullable=False),
     sa.Column("decision", sa.String(10), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("from_status", sa.String(20), nullable=False),
-    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("from_state", sa.String(20), nullable=False),
+    sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("decided_at", TIMESTAMP, nullable=False),
     sa.Column("correlation_id", sa.String(128), nullable=True),
     sa.Index("ix_appeal_decisions_appeal", "appeal_id"),

@@ -10,7 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from recovery.models import appeal_decisions, appeal_files, appeals, work_items
+from recovery.flow import APPEAL_SUBMITTED, AppealState
+from recovery.models import (
+    appeal_decisions,
+    appeal_files,
+    appeal_transitions,
+    appeals,
+    work_items,
+)
 
 _APPEAL_ID = re.compile(r"apl_[0-9a-f]{32}")
 
@@ -25,8 +32,22 @@ def is_appeal_id(value: object) -> bool:
     return isinstance(value, str) and _APPEAL_ID.fullmatch(value) is not None
 
 
-def insert_appeal(session: Session, **values: Any) -> None:
-    session.execute(appeals.insert().values(**values))
+def insert_appeal(
+    session: Session, *, appeal_id: str, created_at: datetime, **values: Any
+) -> None:
+    """A ``submitted`` appeal and the first entry of its history."""
+    session.execute(
+        appeals.insert().values(
+            id=appeal_id,
+            state=AppealState.SUBMITTED.value,
+            created_at=created_at,
+            updated_at=created_at,
+            **values,
+        )
+    )
+    _record_transition(
+        session, appeal_id, None, AppealState.SUBMITTED, APPEAL_SUBMITTED, created_at
+    )
 
 
 def insert_file(session: Session, **values: Any) -> None:
@@ -34,7 +55,7 @@ def insert_file(session: Session, **values: Any) -> None:
 
 
 def get_appeal(session: Session, appeal_id: str, for_update: bool = False):
-    query = sa.select(appeals).where(appeals.c.appeal_id == appeal_id)
+    query = sa.select(appeals).where(appeals.c.id == appeal_id)
     if for_update:
         query = query.with_for_update()
     return session.execute(query).first()
@@ -44,18 +65,51 @@ def transition(
     session: Session,
     appeal_id: str,
     *,
-    from_status: str,
-    to_status: str,
+    from_state: AppealState,
+    to_state: AppealState,
+    trigger: str,
     now: datetime,
     **values: Any,
 ) -> bool:
-    """Move the appeal only if it is still in ``from_status``; True when moved."""
+    """Move the appeal only if it is still in ``from_state`` and write the move to
+    its history, in the caller's transaction; True when moved."""
     result = session.execute(
         appeals.update()
-        .where(appeals.c.appeal_id == appeal_id, appeals.c.status == from_status)
-        .values(status=to_status, updated_at=now, **values)
+        .where(appeals.c.id == appeal_id, appeals.c.state == from_state.value)
+        .values(state=to_state.value, updated_at=now, **values)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    _record_transition(session, appeal_id, from_state, to_state, trigger, now)
+    return True
+
+
+def _record_transition(
+    session: Session,
+    appeal_id: str,
+    from_state: AppealState | None,
+    to_state: AppealState,
+    trigger: str,
+    now: datetime,
+) -> None:
+    session.execute(
+        appeal_transitions.insert().values(
+            appeal_id=appeal_id,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value,
+            trigger=str(trigger),
+            at=now,
+        )
+    )
+
+
+def history(session: Session, appeal_id: str) -> list:
+    """Every state change of the appeal, oldest first."""
+    return session.execute(
+        sa.select(appeal_transitions)
+        .where(appeal_transitions.c.appeal_id == appeal_id)
+        .order_by(appeal_transitions.c.at, appeal_transitions.c.id)
+    ).all()
 
 
 def insert_decision(session: Session, **values: Any) -> None:
@@ -84,12 +138,12 @@ def delete_files(session: Session, appeal_id: str) -> int:
     ).rowcount
 
 
-def review_page(session: Session, status: str, limit: int, offset: int):
-    where = appeals.c.status == status
+def review_page(session: Session, state: str, limit: int, offset: int):
+    where = appeals.c.state == state
     rows = session.execute(
         sa.select(appeals)
         .where(where)
-        .order_by(appeals.c.submitted_at)
+        .order_by(appeals.c.created_at)
         .limit(limit)
         .offset(offset)
     ).all()

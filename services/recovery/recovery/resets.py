@@ -3,8 +3,10 @@
 Three steps, in order and once: (1) login name + captcha make a flow and show the
 masked reserved phone; (2) the reserved phone typed in full, if it matches, gets
 an SMS code; (3) the code and a new password set the password. Every flow has the
-shape ``{id, state, issued_at, expires_at, attempts}`` (Kratos' flows) and lives
-in Redis until a while after it expires.
+flows' record shape ``{id, state, created_at, updated_at, expires_at, attempts}``
+(Kratos' flows; times are timezone-aware UTC datetimes, epoch seconds only where
+``store.ResetStore`` writes them to Redis) and lives in Redis until a while after it
+expires.
 
 An unknown login name gets a flow too: the same answers, a masked phone made from
 a keyed hash of the name (so asking twice shows the same one), the same calls
@@ -18,6 +20,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from contracts.errors import (
@@ -28,9 +31,10 @@ from contracts.errors import (
     NotFound,
     field_error,
 )
+from contracts.masking import mask_phone
 from contracts.phones import PhoneInvalid, normalize_phone
 
-from recovery.flow import ResetState, ResetTrigger, advance_reset
+from recovery.flow import RESET, ResetState, ResetTrigger
 from recovery.store import require_quota
 
 PHONE_KIND = "phone"  # the cipher's kind for phones (aad and blind index)
@@ -72,7 +76,7 @@ class ResetDeps:
     cipher: Cipher
     publish: Callable[[str, dict], None]  # writes an event through the outbox
     settings: ResetSettings
-    clock: Callable[[], float]  # seconds since the epoch
+    clock: Callable[[], datetime]  # timezone-aware UTC
     new_id: Callable[[], str] = lambda: "rst_" + secrets.token_urlsafe(24)
 
 
@@ -82,10 +86,11 @@ def _invalid(errors: list[dict], **details) -> InvalidInput:
 
 
 def decoy_masked_phone(cipher: Cipher, login_name: str) -> str:
-    """A plausible mask for a name without an account: the same every time."""
+    """A plausible mask for a name without an account: the same every time, masked
+    by the platform's one phone mask (only the shown digits are drawn)."""
     digest = cipher.blind_index(login_name.lower(), DECOY_KIND)
     prefix = DECOY_PREFIXES[int(digest[:8], 16) % len(DECOY_PREFIXES)]
-    return f"{prefix}*****{int(digest[8:16], 16) % 1000:03d}"
+    return mask_phone(f"+86{prefix}000000{int(digest[8:16], 16) % 1000:03d}")
 
 
 def _client(deps: ResetDeps, step: str, client_ip: object) -> None:
@@ -134,9 +139,10 @@ def start_password_reset(
     now = deps.clock()
     flow = {
         "id": deps.new_id(),
-        "state": ResetState.STARTED.value,
-        "issued_at": now,
-        "expires_at": now + deps.settings.ttl_seconds,
+        "state": RESET.initial.value,
+        "created_at": now,
+        "updated_at": now,
+        "expires_at": now + timedelta(seconds=deps.settings.ttl_seconds),
         "attempts": 0,
         "account_id": found["account_id"] if found else None,
         "masked_phone": found["masked_phone"] if found else decoy,
@@ -179,7 +185,7 @@ def _load(deps: ResetDeps, reset_id: object, *expected: ResetState) -> tuple[str
 
 
 def _move(deps: ResetDeps, reset_id: str, raw: str, flow: dict, **changes) -> dict:
-    moved = {**flow, **changes}
+    moved = {**flow, **changes, "updated_at": deps.clock()}
     if not deps.store.replace(reset_id, raw, moved):
         raise Conflict(
             "reset_step_not_allowed", "Another request moved this reset first."
@@ -195,7 +201,8 @@ def _update(deps: ResetDeps, reset_id: str, **changes) -> None:
         if found is None:
             return
         raw, current = found
-        if deps.store.replace(reset_id, raw, {**current, **changes}):
+        moved = {**current, **changes, "updated_at": deps.clock()}
+        if deps.store.replace(reset_id, raw, moved):
             return
 
 
@@ -207,12 +214,9 @@ def _spend_attempt(deps: ResetDeps, reset_id: str) -> int:
             return 0
         raw, flow = found
         attempts = flow["attempts"] + 1
-        changes: dict = {"attempts": attempts}
-        if attempts >= deps.settings.max_attempts and flow["state"] not in (
-            ResetState.COMPLETED,
-            ResetState.FAILED,
-        ):
-            changes["state"] = advance_reset(
+        changes: dict = {"attempts": attempts, "updated_at": deps.clock()}
+        if attempts >= deps.settings.max_attempts and flow["state"] not in RESET.final:
+            changes["state"] = RESET.advance(
                 flow["state"], ResetTrigger.ATTEMPTS_EXHAUSTED
             ).value
         if deps.store.replace(reset_id, raw, {**flow, **changes}):
@@ -262,7 +266,7 @@ def send_reset_code(
         reset_id,  # type: ignore[arg-type]
         raw,
         flow,
-        state=advance_reset(flow["state"], ResetTrigger.PHONE_MATCHED).value,
+        state=RESET.advance(flow["state"], ResetTrigger.PHONE_MATCHED).value,
         phone_enc=deps.cipher.encrypt(canonical, PHONE_KIND),
     )
     return {"expires_in": sent["expires_in"], "resend_after": sent["resend_after"]}
@@ -332,7 +336,7 @@ def complete_password_reset(
         _update(
             deps,
             reset_id,  # type: ignore[arg-type]
-            state=advance_reset(flow["state"], ResetTrigger.CODE_ACCEPTED).value,
+            state=RESET.advance(flow["state"], ResetTrigger.CODE_ACCEPTED).value,
             code_proof=proof,
         )
     deps.accounts.reset_password(
@@ -341,7 +345,7 @@ def complete_password_reset(
     _update(
         deps,
         reset_id,  # type: ignore[arg-type]
-        state=advance_reset(ResetState.CODE_VERIFIED, ResetTrigger.PASSWORD_SET).value,
+        state=RESET.advance(ResetState.CODE_VERIFIED, ResetTrigger.PASSWORD_SET).value,
         phone_enc=None,
         login_name=None,
         code_proof=None,

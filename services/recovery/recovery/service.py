@@ -2,7 +2,6 @@
 
 import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
-import time
 from datetime import UTC, datetime
 
 from contracts.errors import ServiceError
@@ -18,7 +17,7 @@ from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
-from recovery import appeals, resets
+from recovery import appeal_intake, appeal_review, appeal_work, appeals, resets
 from recovery.dependencies import Remote, Settings
 from recovery.models import outbox
 from recovery.store import LookupStore, Quotas, ResetStore
@@ -72,7 +71,7 @@ class RecoveryService:
             cipher=self.crypto,
             publish=self._publish,
             settings=self.settings["reset"],
-            clock=time.time,
+            clock=_now,
         )
 
     def _appeal_deps(self, work: bool = False) -> appeals.AppealDeps:
@@ -115,7 +114,7 @@ class RecoveryService:
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=UPLOAD_SECRETS)
     def submit_person_appeal(self, appeal, files, client_ip):
-        return appeals.submit_person_appeal(
+        return appeal_intake.submit_person_appeal(
             self._appeal_deps(), appeal, files, client_ip
         )
 
@@ -123,46 +122,48 @@ class RecoveryService:
     def start_organization_lookup(
         self, unit_name, captcha_id, captcha_answer, client_ip
     ):
-        return appeals.start_organization_lookup(
+        return appeal_intake.start_organization_lookup(
             self._appeal_deps(), unit_name, captcha_id, captcha_answer, client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=ORG_SECRETS)
     def submit_organization_appeal(self, appeal, files, client_ip):
-        return appeals.submit_organization_appeal(
+        return appeal_intake.submit_organization_appeal(
             self._appeal_deps(), appeal, files, client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("ticket",))
     def get_appeal_status(self, appeal_id, ticket):
-        return appeals.get_appeal_status(self._appeal_deps(), appeal_id, ticket)
+        return appeal_intake.get_appeal_status(self._appeal_deps(), appeal_id, ticket)
 
     # --- review (the gateway routes "apl_" case ids here) -------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def list_review_cases(self, status=None, limit=50, offset=0):
-        return appeals.list_review_cases(self._appeal_deps(), status, limit, offset)
+        return appeal_review.list_review_cases(
+            self._appeal_deps(), status, limit, offset
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def get_review_case(self, case_id):
-        return appeals.get_review_case(self._appeal_deps(), case_id)
+        return appeal_review.get_review_case(self._appeal_deps(), case_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_review_case(self, case_id, decision, reason, reviewer_id):
-        return appeals.decide_review_case(
+        return appeal_review.decide_review_case(
             self._appeal_deps(), case_id, decision, reason, reviewer_id
         )
 
     @work_item(appeals.RECOVER_ACCOUNT)
     def recover_account(self, item):
-        return appeals.recover_account(
+        return appeal_work.recover_account(
             self._appeal_deps(work=True), item["ref"], item["payload"]
         )
 
     @work_item(appeals.NOTIFY_REJECTION)
     def notify_rejection(self, item):
-        return appeals.notify_rejection(self._appeal_deps(work=True), item["ref"])
+        return appeal_work.notify_rejection(self._appeal_deps(work=True), item["ref"])
 
     @work_item(appeals.PURGE_FILES)
     def purge_appeal_files(self, item):
-        return appeals.purge_files(self._appeal_deps(work=True), item["ref"])
+        return appeal_work.purge_files(self._appeal_deps(work=True), item["ref"])

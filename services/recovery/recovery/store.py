@@ -3,12 +3,14 @@
 A flow is one key holding its JSON; every change is a compare-and-set against the
 text that was read (one Lua step), so two racing requests cannot both move it.
 The key outlives ``expires_at`` by a retention time, so a late step is answered
-410 (expired) instead of 404 (never existed).
+410 (expired) instead of 404 (never existed). A flow's times are datetimes
+everywhere but here: in Redis they are epoch seconds (``dump_flow``/``load_flow``).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from contracts.errors import RateLimited
 from servicekit.redis import Keyspace
@@ -29,6 +31,29 @@ return {n, ttl}
 """
 
 
+# a reset flow's times: datetimes in Python, epoch seconds in its JSON
+TIME_FIELDS = ("created_at", "updated_at", "expires_at")
+
+
+def dump_flow(flow: dict) -> str:
+    """The JSON a flow is stored as."""
+    return json.dumps(
+        {
+            name: value.timestamp() if name in TIME_FIELDS and value else value
+            for name, value in flow.items()
+        }
+    )
+
+
+def load_flow(text: str) -> dict:
+    """The flow ``dump_flow`` stored (times back to timezone-aware UTC)."""
+    flow = json.loads(text)
+    for name in TIME_FIELDS:
+        if flow.get(name) is not None:
+            flow[name] = datetime.fromtimestamp(flow[name], UTC)
+    return flow
+
+
 class ResetStore:
     def __init__(self, keyspace: Keyspace):
         self.keyspace = keyspace
@@ -39,9 +64,7 @@ class ResetStore:
         return self.keyspace.key("recovery", "reset", reset_id)
 
     def create(self, flow: dict, keep_seconds: int) -> None:
-        self.redis.set(
-            self._key(flow["id"]), json.dumps(flow), ex=keep_seconds, nx=True
-        )
+        self.redis.set(self._key(flow["id"]), dump_flow(flow), ex=keep_seconds, nx=True)
 
     def get(self, reset_id: str) -> tuple[str, dict] | None:
         """``(raw text, flow)`` or None; the raw text is what ``replace`` compares."""
@@ -49,12 +72,12 @@ class ResetStore:
         if raw is None:
             return None
         text = raw.decode() if isinstance(raw, bytes) else raw
-        return text, json.loads(text)
+        return text, load_flow(text)
 
     def replace(self, reset_id: str, read: str, flow: dict) -> bool:
         """Store ``flow`` if the key still holds ``read``; False when it moved."""
         return bool(
-            self._replace(keys=[self._key(reset_id)], args=[read, json.dumps(flow)])
+            self._replace(keys=[self._key(reset_id)], args=[read, dump_flow(flow)])
         )
 
 

@@ -8,7 +8,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 
 from verification.authority import IdentityAuthority, authority_from_config
-from verification.handlers import ImageLimits, SubjectUnavailable
+from verification.cases import ImageLimits, SubjectUnavailable
 
 _log = logging.getLogger("verification.dependencies")
 

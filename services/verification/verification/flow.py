@@ -1,4 +1,5 @@
-"""The life of a verification case: its states, what moves it, and ``advance``.
+"""The life of a verification case: its states and what moves it
+(``servicekit.flows``).
 
 The diagram beside this module (``case_states.md``) is the same table drawn; a
 contract test compares the two, so change both together.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from servicekit.flows import Flow
 
-class CaseStatus(StrEnum):
+
+class CaseState(StrEnum):
     PENDING = "pending"  # waiting for the identity authority
     PASSED = "passed"
     FAILED = "failed"  # no match; the user may upload materials
@@ -27,43 +30,27 @@ class Trigger(StrEnum):
     NEWER_CASE_OPENED = "newer_case_opened"
 
 
-S, T = CaseStatus, Trigger
+# The trigger of a case's first history entry (no state before it).
+CASE_OPENED = "case_opened"
 
-TRANSITIONS: dict[tuple[CaseStatus, Trigger], CaseStatus] = {
-    (S.PENDING, T.AUTHORITY_MATCHED): S.PASSED,
-    (S.PENDING, T.AUTHORITY_MISMATCHED): S.FAILED,
-    (S.FAILED, T.MATERIALS_UPLOADED): S.MANUAL_REVIEW,
-    (S.MANUAL_REVIEW, T.REVIEWER_APPROVED): S.PASSED,
-    (S.MANUAL_REVIEW, T.REVIEWER_REJECTED): S.REJECTED,
-    (S.PENDING, T.NEWER_CASE_OPENED): S.SUPERSEDED,
-    (S.FAILED, T.NEWER_CASE_OPENED): S.SUPERSEDED,
-    (S.MANUAL_REVIEW, T.NEWER_CASE_OPENED): S.SUPERSEDED,
-}
+S, T = CaseState, Trigger
 
-INITIAL = S.PENDING
-FINAL = frozenset({S.PASSED, S.REJECTED, S.SUPERSEDED})
-# Cases a newer case replaces (still open to a decision or to materials).
-OPEN = frozenset(
-    source for source, trigger in TRANSITIONS if trigger == T.NEWER_CASE_OPENED
+CASE = Flow(
+    states=CaseState,
+    triggers=Trigger,
+    transitions={
+        (S.PENDING, T.AUTHORITY_MATCHED): S.PASSED,
+        (S.PENDING, T.AUTHORITY_MISMATCHED): S.FAILED,
+        (S.FAILED, T.MATERIALS_UPLOADED): S.MANUAL_REVIEW,
+        (S.MANUAL_REVIEW, T.REVIEWER_APPROVED): S.PASSED,
+        (S.MANUAL_REVIEW, T.REVIEWER_REJECTED): S.REJECTED,
+        (S.PENDING, T.NEWER_CASE_OPENED): S.SUPERSEDED,
+        (S.FAILED, T.NEWER_CASE_OPENED): S.SUPERSEDED,
+        (S.MANUAL_REVIEW, T.NEWER_CASE_OPENED): S.SUPERSEDED,
+    },
+    initial=S.PENDING,
+    final=frozenset({S.PASSED, S.REJECTED, S.SUPERSEDED}),
 )
 
-
-class TransitionNotAllowed(Exception):
-    def __init__(self, status: CaseStatus, trigger: Trigger):
-        super().__init__(f"{trigger} is not allowed in {status}")
-        self.status = status
-        self.trigger = trigger
-
-
-def advance(status: CaseStatus | str, trigger: Trigger | str) -> CaseStatus:
-    """The state ``trigger`` moves a case in ``status`` to; raises
-    :class:`TransitionNotAllowed` when the table has no such move."""
-    key = (CaseStatus(status), Trigger(trigger))
-    if key not in TRANSITIONS:
-        raise TransitionNotAllowed(*key)
-    return TRANSITIONS[key]
-
-
-def sources_of(trigger: Trigger) -> frozenset[CaseStatus]:
-    """The states in which ``trigger`` is allowed."""
-    return frozenset(source for source, t in TRANSITIONS if t == trigger)
+# Cases a newer case replaces (still open to a decision or to materials).
+OPEN = CASE.sources_of(T.NEWER_CASE_OPENED)

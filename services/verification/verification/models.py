@@ -20,15 +20,16 @@ pipeline_canaries = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# One verification of one account's data (flow.CaseStatus). The public id is the
-# case_id itself ("vrf_" + 32 hex), so reviewers and the gateway route by prefix.
+# One verification of one account's data (flow.CaseState), in the flows' record
+# vocabulary (id, state, created_at, updated_at). The public case id is the id
+# itself ("vrf_" + 32 hex), so reviewers and the gateway route by prefix.
 cases = sa.Table(
     "verification_cases",
     metadata,
-    sa.Column("case_id", sa.String(40), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("account_id", sa.String(64), nullable=False),
     sa.Column("account_kind", sa.String(20), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
     sa.Column("reason_code", sa.String(64), nullable=True),
     # the reviewer's words on a decision (shown to the user on a rejection)
     sa.Column("reason", sa.Text, nullable=True),
@@ -41,7 +42,7 @@ cases = sa.Table(
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_verification_cases_account", "account_id", "requested_at"),
-    sa.Index("ix_verification_cases_status", "status", "submitted_at"),
+    sa.Index("ix_verification_cases_state", "state", "submitted_at"),
 )
 
 # Every state change of every case (the history /me/verification shows).
@@ -52,11 +53,11 @@ case_transitions = sa.Table(
     sa.Column(
         "case_id",
         sa.String(40),
-        sa.ForeignKey("verification_cases.case_id"),
+        sa.ForeignKey("verification_cases.id"),
         nullable=False,
     ),
-    sa.Column("from_status", sa.String(20), nullable=True),
-    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("from_state", sa.String(20), nullable=True),
+    sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("trigger", sa.String(40), nullable=False),
     sa.Column("reason_code", sa.String(64), nullable=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -70,7 +71,7 @@ materials = sa.Table(
     sa.Column(
         "case_id",
         sa.String(40),
-        sa.ForeignKey("verification_cases.case_id"),
+        sa.ForeignKey("verification_cases.id"),
         primary_key=True,
     ),
     sa.Column("field", sa.String(20), primary_key=True),
@@ -91,14 +92,14 @@ review_decisions = sa.Table(
     sa.Column(
         "case_id",
         sa.String(40),
-        sa.ForeignKey("verification_cases.case_id"),
+        sa.ForeignKey("verification_cases.id"),
         nullable=False,
     ),
     sa.Column("reviewer_id", sa.String(64), nullable=False),
     sa.Column("decision", sa.String(10), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("from_status", sa.String(20), nullable=False),
-    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("from_state", sa.String(20), nullable=False),
+    sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("correlation_id", sa.String(128), nullable=True),
     sa.Index("ix_review_decisions_case", "case_id"),

@@ -1,4 +1,4 @@
-"""Every query of the verification service (handlers never build SQL themselves)."""
+"""Every query of the verification service (the use cases never build SQL themselves)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from contracts.verification import CASE_ID_PREFIX
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from verification.flow import OPEN, CaseStatus, Trigger
+from verification.flow import CASE_OPENED, OPEN, CaseState, Trigger
 from verification.models import (
     case_transitions,
     cases,
@@ -45,7 +45,7 @@ def lock_account(session: Session, account_id: str) -> None:
 
 
 def get_case(session: Session, case_id: str, for_update: bool = False) -> Row | None:
-    query = sa.select(cases).where(cases.c.case_id == case_id)
+    query = sa.select(cases).where(cases.c.id == case_id)
     if for_update:
         query = query.with_for_update()
     return session.execute(query).first()
@@ -70,7 +70,7 @@ def open_cases(session: Session, account_id: str) -> list[Row]:
         sa.select(cases)
         .where(
             cases.c.account_id == account_id,
-            cases.c.status.in_([s.value for s in OPEN]),
+            cases.c.state.in_([s.value for s in OPEN]),
         )
         .with_for_update()
     ).all()
@@ -89,10 +89,10 @@ def insert_case(
 ) -> None:
     session.execute(
         cases.insert().values(
-            case_id=case_id,
+            id=case_id,
             account_id=account_id,
             account_kind=account_kind,
-            status=CaseStatus.PENDING.value,
+            state=CaseState.PENDING.value,
             opened_by_event=opened_by_event,
             requested_at=requested_at,
             correlation_id=correlation_id,
@@ -100,17 +100,15 @@ def insert_case(
             updated_at=now,
         )
     )
-    record_transition(
-        session, case_id, None, CaseStatus.PENDING, "case_opened", None, now
-    )
+    record_transition(session, case_id, None, CaseState.PENDING, CASE_OPENED, None, now)
 
 
 def transition(
     session: Session,
     case_id: str,
     *,
-    from_status: CaseStatus,
-    to_status: CaseStatus,
+    from_state: CaseState,
+    to_state: CaseState,
     trigger: Trigger,
     reason_code: str | None,
     now: datetime,
@@ -118,10 +116,11 @@ def transition(
     submitted: bool = False,
     decided: bool = False,
 ) -> bool:
-    """Move the case only if it is still in ``from_status`` (the conditional
-    transition that makes a decision happen once, whoever races for it)."""
+    """Move the case only if it is still in ``from_state`` (the conditional
+    transition that makes a decision happen once, whoever races for it) and write
+    the move to its history, in the caller's transaction."""
     values: dict = {
-        "status": to_status.value,
+        "state": to_state.value,
         "reason_code": reason_code,
         "updated_at": now,
     }
@@ -133,22 +132,20 @@ def transition(
         values["decided_at"] = now
     result = session.execute(
         cases.update()
-        .where(cases.c.case_id == case_id, cases.c.status == from_status.value)
+        .where(cases.c.id == case_id, cases.c.state == from_state.value)
         .values(**values)
     )
     if result.rowcount != 1:
         return False
-    record_transition(
-        session, case_id, from_status, to_status, trigger, reason_code, now
-    )
+    record_transition(session, case_id, from_state, to_state, trigger, reason_code, now)
     return True
 
 
 def record_transition(
     session: Session,
     case_id: str,
-    from_status: CaseStatus | None,
-    to_status: CaseStatus,
+    from_state: CaseState | None,
+    to_state: CaseState,
     trigger: str,
     reason_code: str | None,
     now: datetime,
@@ -156,8 +153,8 @@ def record_transition(
     session.execute(
         case_transitions.insert().values(
             case_id=case_id,
-            from_status=from_status.value if from_status else None,
-            to_status=to_status.value,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value,
             trigger=str(trigger),
             reason_code=reason_code,
             at=now,
@@ -169,12 +166,12 @@ def account_history(session: Session, account_id: str) -> list[Row]:
     return session.execute(
         sa.select(
             case_transitions.c.case_id,
-            case_transitions.c.to_status,
+            case_transitions.c.to_state,
             case_transitions.c.trigger,
             case_transitions.c.reason_code,
             case_transitions.c.at,
         )
-        .join(cases, cases.c.case_id == case_transitions.c.case_id)
+        .join(cases, cases.c.id == case_transitions.c.case_id)
         .where(cases.c.account_id == account_id)
         .order_by(case_transitions.c.at, case_transitions.c.id)
     ).all()
@@ -229,8 +226,8 @@ def insert_decision(
     reviewer_id: str,
     decision: str,
     reason: str,
-    from_status: CaseStatus,
-    to_status: CaseStatus,
+    from_state: CaseState,
+    to_state: CaseState,
     correlation_id: str | None,
     now: datetime,
 ) -> None:
@@ -240,8 +237,8 @@ def insert_decision(
             reviewer_id=reviewer_id,
             decision=decision,
             reason=reason,
-            from_status=from_status.value,
-            to_status=to_status.value,
+            from_state=from_state.value,
+            to_state=to_state.value,
             decided_at=now,
             correlation_id=correlation_id,
         )
@@ -257,14 +254,14 @@ def case_decisions(session: Session, case_id: str) -> list[Row]:
 
 
 def review_cases(
-    session: Session, status: str, limit: int, offset: int
+    session: Session, state: str, limit: int, offset: int
 ) -> tuple[list[Row], int]:
     """Cases that reached review (materials submitted), oldest submission first."""
-    where = [cases.c.submitted_at.is_not(None), cases.c.status == status]
+    where = [cases.c.submitted_at.is_not(None), cases.c.state == state]
     rows = session.execute(
         sa.select(cases)
         .where(*where)
-        .order_by(cases.c.submitted_at, cases.c.case_id)
+        .order_by(cases.c.submitted_at, cases.c.id)
         .limit(limit)
         .offset(offset)
     ).all()

@@ -18,7 +18,8 @@ from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
-from verification import handlers
+from verification import canaries, case_intake, case_review, case_work
+from verification.cases import CHECK_CASE, PURGE_MATERIALS
 from verification.dependencies import AccountsSubjects, Authority, Settings
 from verification.models import outbox, processed_events
 
@@ -51,7 +52,7 @@ class VerificationService:
     @rpc
     def get_pipeline_canary(self, canary_id):
         with self.db.session.begin():
-            return handlers.get_pipeline_canary(self.db.session, canary_id)
+            return canaries.get_pipeline_canary(self.db.session, canary_id)
 
     @consume("accounts", "pipeline_canary_sent")
     def on_accounts_pipeline_canary_sent(self, envelope):
@@ -60,7 +61,7 @@ class VerificationService:
             if first_delivery(
                 session, processed_events, envelope["event_id"], "pipeline_canary_sent"
             ):
-                handlers.record_pipeline_canary(
+                canaries.record_pipeline_canary(
                     session,
                     envelope["data"]["canary_id"],
                     envelope["correlation_id"],
@@ -76,7 +77,7 @@ class VerificationService:
             if first_delivery(
                 session, processed_events, envelope["event_id"], consumer
             ):
-                handlers.open_case(
+                case_intake.open_case(
                     session,
                     event_id=envelope["event_id"],
                     account_id=data["account_id"],
@@ -100,9 +101,9 @@ class VerificationService:
         if envelope["data"].get("reverify"):
             self._open_case(envelope, "profile_changed")
 
-    @work_item(handlers.CHECK_CASE)
+    @work_item(CHECK_CASE)
     def check_case(self, item):
-        return handlers.check_case(
+        return case_work.check_case(
             self.db.session,
             self.db.emit,
             case_id=item["ref"],
@@ -115,11 +116,11 @@ class VerificationService:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_verification(self, account_id):
-        return handlers.get_verification(self.db.session, account_id)
+        return case_intake.get_verification(self.db.session, account_id)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("files",))
     def submit_materials(self, account_id, account_kind, files):
-        return handlers.submit_materials(
+        return case_intake.submit_materials(
             self.db.session,
             self.db.emit,
             account_id=account_id,
@@ -134,15 +135,15 @@ class VerificationService:
 
     @rpc(expected_exceptions=EXPECTED)
     def list_review_cases(self, status=None, limit=50, offset=0):
-        return handlers.list_review_cases(self.db.session, status, limit, offset)
+        return case_review.list_review_cases(self.db.session, status, limit, offset)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_review_case(self, case_id):
-        return handlers.get_review_case(self.db.session, case_id, self.crypto)
+        return case_review.get_review_case(self.db.session, case_id, self.crypto)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_review_case(self, case_id, decision, reason, reviewer_id):
-        return handlers.decide_review_case(
+        return case_review.decide_review_case(
             self.db.session,
             self.db.emit,
             case_id=case_id,
@@ -155,6 +156,6 @@ class VerificationService:
             parent_call_id=self.call_id,
         )
 
-    @work_item(handlers.PURGE_MATERIALS)
+    @work_item(PURGE_MATERIALS)
     def purge_materials(self, item):
-        return handlers.purge_materials(self.db.session, case_id=item["ref"])
+        return case_work.purge_materials(self.db.session, case_id=item["ref"])

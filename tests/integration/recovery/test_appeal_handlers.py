@@ -26,9 +26,15 @@ import sqlalchemy as sa
 from contracts import errors as ce
 from contracts.phones import PhoneInvalid, normalize_phone
 from PIL import Image
-from recovery import appeals
+from recovery import appeal_intake, appeal_review, appeal_work, appeals
 from recovery.dependencies import Remote
-from recovery.models import appeal_decisions, appeal_files, outbox, work_items
+from recovery.models import (
+    appeal_decisions,
+    appeal_files,
+    appeal_transitions,
+    outbox,
+    work_items,
+)
 from recovery.store import LookupStore, Quotas
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
@@ -240,7 +246,7 @@ def person(phone: str | None = None) -> dict:
 
 
 def submit(deps: Deps, phone: str | None = None, **kwargs) -> dict:
-    return appeals.submit_person_appeal(
+    return appeal_intake.submit_person_appeal(
         deps(**kwargs),
         person(phone),
         {"id_front": png(), "id_back": png()},
@@ -249,13 +255,15 @@ def submit(deps: Deps, phone: str | None = None, **kwargs) -> dict:
 
 
 def decide(deps: Deps, case_id, decision="approve", reviewer="rev_1", **kwargs):
-    return appeals.decide_review_case(
+    return appeal_review.decide_review_case(
         deps(**kwargs), case_id, decision, f"{decision}: checked", reviewer
     )
 
 
 def recover(deps: Deps, appeal_id: str) -> str:
-    return appeals.recover_account(deps(), appeal_id, payload(deps.engine, appeal_id))
+    return appeal_work.recover_account(
+        deps(), appeal_id, payload(deps.engine, appeal_id)
+    )
 
 
 # --- what the database holds -------------------------------------------------------------
@@ -264,7 +272,7 @@ def recover(deps: Deps, appeal_id: str) -> str:
 def appeal_row(engine, appeal_id: str):
     with engine.connect() as conn:
         return conn.execute(
-            sa.text("SELECT * FROM appeals WHERE appeal_id = :a"), {"a": appeal_id}
+            sa.text("SELECT * FROM appeals WHERE id = :a"), {"a": appeal_id}
         ).one_or_none()
 
 
@@ -276,7 +284,7 @@ def count_appeals(engine) -> int:
 def audit(engine, appeal_id: str) -> list[tuple]:
     with engine.connect() as conn:
         return [
-            (r.reviewer_id, r.decision, r.from_status, r.to_status)
+            (r.reviewer_id, r.decision, r.from_state, r.to_state)
             for r in conn.execute(
                 sa.select(appeal_decisions)
                 .where(appeal_decisions.c.appeal_id == appeal_id)
@@ -346,7 +354,7 @@ def deciding(deps: Deps, appeal_id: str, decision: str, reviewer: str, overlaps)
 
 def recovering(deps: Deps, appeal_id: str, item: dict):
     """One racing copy of the recovery work item, with its own session."""
-    return lambda: appeals.recover_account(deps(), appeal_id, item)
+    return lambda: appeal_work.recover_account(deps(), appeal_id, item)
 
 
 def race(*calls) -> list:
@@ -399,7 +407,7 @@ def test_a_person_appeal_is_stored_encrypted_once_and_answers_only_its_ticket(
     appeal_id = answer["appeal_id"]
     assert answer["status"] == "submitted" and appeal_id.startswith("apl_")
     row = appeal_row(engine, appeal_id)
-    assert (row.kind, row.status, row.doc_type) == ("person", "submitted", "passport")
+    assert (row.kind, row.state, row.doc_type) == ("person", "submitted", "passport")
     assert (row.matched_account_id, row.name_matches) == (
         deps.accounts.account_id,
         True,
@@ -415,7 +423,7 @@ def test_a_person_appeal_is_stored_encrypted_once_and_answers_only_its_ticket(
         ("verify_sms_code", {"phone": phone, "purpose": "appeal"})
     ]
 
-    status = appeals.get_appeal_status(deps(), appeal_id, answer["ticket"])
+    status = appeal_intake.get_appeal_status(deps(), appeal_id, answer["ticket"])
     assert (status["status"], status["decided_at"], status["reason"]) == (
         "submitted",
         None,
@@ -423,7 +431,7 @@ def test_a_person_appeal_is_stored_encrypted_once_and_answers_only_its_ticket(
     )
     for wrong in ("wrong-ticket", None):
         with pytest.raises(ce.NotFound) as hidden:
-            appeals.get_appeal_status(deps(), appeal_id, wrong)
+            appeal_intake.get_appeal_status(deps(), appeal_id, wrong)
         assert hidden.value.error_code == "appeal_not_found"
 
 
@@ -454,11 +462,11 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
 ):
     deps = make()
     with pytest.raises(ce.InvalidInput) as captcha:
-        appeals.start_organization_lookup(
+        appeal_intake.start_organization_lookup(
             deps(), "示例科技有限公司", "cap_1", "no", "ip"
         )
     assert captcha.value.error_code == "captcha_invalid"
-    lookup = appeals.start_organization_lookup(
+    lookup = appeal_intake.start_organization_lookup(
         deps(), " 示例科技有限公司 ", "cap_1", "right", "198.18.0.9"
     )
     assert lookup["expires_in"] == SETTINGS.lookup_ttl_seconds
@@ -469,7 +477,9 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
         "sms_code": "654321",
     }
     files = {"licence": png(), "id_front": png(), "id_back": png()}
-    answer = appeals.submit_organization_appeal(deps(), appeal, files, "198.18.0.9")
+    answer = appeal_intake.submit_organization_appeal(
+        deps(), appeal, files, "198.18.0.9"
+    )
     row = appeal_row(engine, answer["appeal_id"])
     assert (row.kind, row.matched_account_id) == (
         "organization",
@@ -480,7 +490,7 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
 
     before = count_appeals(engine)
     with pytest.raises(ce.InvalidInput) as stale:
-        appeals.submit_organization_appeal(
+        appeal_intake.submit_organization_appeal(
             deps(), {**appeal, "lookup_id": "lku_gone"}, files, "198.18.0.9"
         )
     assert stale.value.error_code == "lookup_invalid"
@@ -527,7 +537,7 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(
             "appeal_submitted",
             "appeal_approved" if decision == "approve" else "appeal_rejected",
         ]
-        assert appeal_row(engine, appeal_id).status == winner["status"]
+        assert appeal_row(engine, appeal_id).state == winner["status"]
         assert overlaps == [True]  # the rival was blocked while one decided
 
 
@@ -606,6 +616,47 @@ def test_a_closed_case_refuses_every_later_decision(engine, make):
     assert unknown.value.error_code == "case_not_found"
 
 
+def transitions(engine, appeal_id: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [
+            (r.from_state, r.to_state, r.trigger)
+            for r in conn.execute(
+                sa.select(appeal_transitions)
+                .where(appeal_transitions.c.appeal_id == appeal_id)
+                .order_by(appeal_transitions.c.id)
+            )
+        ]
+
+
+def test_every_state_change_is_in_the_history_the_reviewer_sees(engine, make):
+    deps = make()
+    appeal_id = submit(deps)["appeal_id"]
+    case = appeal_review.get_review_case(deps(), appeal_id)
+    assert [(h["status"], h["trigger"]) for h in case["history"]] == [
+        ("submitted", "appeal_submitted")
+    ]
+    # the platform's one mask (contracts.masking): eight stars whatever the length
+    assert case["claimed"]["doc_number"] == "E12********67"
+    assert case["claimed"]["phone"].count("*") == 5
+
+    decide(deps, appeal_id, reviewer="rev_a")
+    with pytest.raises(ce.Conflict):  # a refused decision changes no state ...
+        decide(deps, appeal_id, "reject", "rev_b")
+    assert recover(deps, appeal_id) == "recovered"
+    assert recover(deps, appeal_id) == "skipped"  # ... nor does work run again
+    assert transitions(engine, appeal_id) == [
+        (None, "submitted", "appeal_submitted"),
+        ("submitted", "approved", "reviewer_approved"),
+        ("approved", "recovered", "password_sent"),
+    ]
+    history = appeal_review.get_review_case(deps(), appeal_id)["history"]
+    assert [h["status"] for h in history] == ["submitted", "approved", "recovered"]
+    assert [h["at"] for h in history] == sorted(h["at"] for h in history)
+    row = appeal_row(engine, appeal_id)
+    assert history[-1]["at"] == row.updated_at.isoformat()
+    assert history[0]["at"] == row.created_at.isoformat() == case["submitted_at"]
+
+
 def test_bad_decisions_and_an_unmatched_approval_write_nothing(engine, make):
     deps = make(accounts=AccountsProxy(match=False))
     appeal_id = submit(deps)["appeal_id"]
@@ -619,10 +670,12 @@ def test_bad_decisions_and_an_unmatched_approval_write_nothing(engine, make):
         ("reject", "x" * 1001, "reason_too_long"),
     ]:
         with pytest.raises(ce.InvalidInput) as refused:
-            appeals.decide_review_case(deps(), appeal_id, decision, reason, "rev_1")
+            appeal_review.decide_review_case(
+                deps(), appeal_id, decision, reason, "rev_1"
+            )
         assert refused.value.error_code == code
     assert audit(engine, appeal_id) == [] and work(engine, appeal_id) == []
-    assert appeal_row(engine, appeal_id).status == "submitted"
+    assert appeal_row(engine, appeal_id).state == "submitted"
     assert decide(deps, appeal_id, "reject")["status"] == "rejected"
 
 
@@ -638,14 +691,14 @@ def test_recovery_run_again_sets_one_password_and_sends_one_sms(engine, make):
 
     deps.otp.down = True  # a crash between the two calls: the password is set ...
     with pytest.raises(RetryLater) as later:
-        appeals.recover_account(deps(), appeal_id, item)
+        appeal_work.recover_account(deps(), appeal_id, item)
     assert later.value.error_code == "dependency_unavailable"
-    assert appeal_row(engine, appeal_id).status == "approved"
+    assert appeal_row(engine, appeal_id).state == "approved"
     assert payload(engine, appeal_id) == item  # ... and still sendable
     deps.otp.down = False
-    assert appeals.recover_account(deps(), appeal_id, item) == "recovered"
+    assert appeal_work.recover_account(deps(), appeal_id, item) == "recovered"
     # the lease ran out: another copy runs the item it claimed earlier
-    assert appeals.recover_account(deps(), appeal_id, item) == "skipped"
+    assert appeal_work.recover_account(deps(), appeal_id, item) == "skipped"
 
     sets = deps.accounts.sets()
     assert len(sets) == 2 and sets[0] == sets[1]  # the same password both times
@@ -660,7 +713,7 @@ def test_recovery_run_again_sets_one_password_and_sends_one_sms(engine, make):
             "params": {"login_name": "zhang_wei", "password": password},
         }
     ]
-    assert appeal_row(engine, appeal_id).status == "recovered"
+    assert appeal_row(engine, appeal_id).state == "recovered"
     assert payload(engine, appeal_id) == {}  # the encrypted password is gone
 
 
@@ -679,9 +732,9 @@ def test_two_recoveries_at_once_set_one_password_and_send_one_sms(engine, make):
         assert len(deps.otp.queued) == 1
         (notice,) = deps.otp.queued.values()
         assert notice["params"]["password"] == sets[0]["password"]
-        assert appeal_row(engine, appeal_id).status == "recovered"
+        assert appeal_row(engine, appeal_id).state == "recovered"
         assert payload(engine, appeal_id) == {}
-        status = appeals.get_appeal_status(deps(), appeal_id, answer["ticket"])
+        status = appeal_intake.get_appeal_status(deps(), appeal_id, answer["ticket"])
         assert status["status"] == "approved"  # recovered shows as approved
 
 
@@ -692,9 +745,9 @@ def test_an_outage_at_accounts_retries_later_and_changes_nothing(engine, make):
     item = payload(engine, appeal_id)
     deps.accounts.down = True
     with pytest.raises(RetryLater):
-        appeals.recover_account(deps(), appeal_id, item)
+        appeal_work.recover_account(deps(), appeal_id, item)
     assert deps.otp.notices() == [] and deps.accounts.applied == {}
-    assert appeal_row(engine, appeal_id).status == "approved"
+    assert appeal_row(engine, appeal_id).state == "approved"
     assert payload(engine, appeal_id) == item
 
 
@@ -704,12 +757,12 @@ def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
     answer = submit(deps, phone)
     appeal_id = answer["appeal_id"]
     decide(deps, appeal_id, "reject")
-    assert appeals.recover_account(deps(), appeal_id, {"password_enc": "x"}) == (
+    assert appeal_work.recover_account(deps(), appeal_id, {"password_enc": "x"}) == (
         "skipped"
     )
     assert deps.accounts.sets() == []
-    assert appeals.notify_rejection(deps(), appeal_id) == "sent"
-    assert appeals.notify_rejection(deps(), appeal_id) == "sent"
+    assert appeal_work.notify_rejection(deps(), appeal_id) == "sent"
+    assert appeal_work.notify_rejection(deps(), appeal_id) == "sent"
     assert [n["dedupe_key"] for n in deps.otp.notices()] == [
         f"{appeal_id}:rejected"
     ] * 2
@@ -720,12 +773,12 @@ def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
             "params": {"ticket": appeal_id, "reason": "reject: checked"},
         }
     ]
-    status = appeals.get_appeal_status(deps(), appeal_id, answer["ticket"])
+    status = appeal_intake.get_appeal_status(deps(), appeal_id, answer["ticket"])
     assert (status["status"], status["reason"]) == ("rejected", "reject: checked")
     assert status["decided_at"] is not None
 
-    assert appeals.purge_files(deps(), appeal_id) == 2
-    assert appeals.purge_files(deps(), appeal_id) == 0
+    assert appeal_work.purge_files(deps(), appeal_id) == 2
+    assert appeal_work.purge_files(deps(), appeal_id) == 0
     assert file_count(engine, appeal_id) == 0
     with engine.connect() as conn:
         due = conn.execute(
@@ -739,7 +792,7 @@ def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
 
     approved = submit(deps)["appeal_id"]
     decide(deps, approved)
-    assert appeals.notify_rejection(deps(), approved) == "skipped"
+    assert appeal_work.notify_rejection(deps(), approved) == "skipped"
 
 
 # --- key rotation ----------------------------------------------------------------------------
@@ -786,8 +839,8 @@ def test_an_id_no_appeal_can_have_is_not_found_without_a_query(make, appeal_id):
     """A NUL would make PostgreSQL refuse the query (a 500); such an id names none."""
     deps = make()
     for call in (
-        lambda: appeals.get_appeal_status(deps(), appeal_id, "ticket"),
-        lambda: appeals.get_review_case(deps(), appeal_id),
+        lambda: appeal_intake.get_appeal_status(deps(), appeal_id, "ticket"),
+        lambda: appeal_review.get_review_case(deps(), appeal_id),
         lambda: decide(deps, appeal_id),
     ):
         with pytest.raises(ce.NotFound):

@@ -17,8 +17,9 @@ from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
 from servicekit.workqueue import RetryLater
 from sqlalchemy.orm import Session
-from verification import handlers
+from verification import case_intake, case_review, case_work
 from verification.authority import AuthorityUnavailable, Verdict
+from verification.cases import ImageLimits
 from verification.models import outbox, review_decisions, work_items
 
 from tests.support.isolation import migrated_engine
@@ -79,7 +80,7 @@ def emitter(session):
 def open_case(engine, account_id=None, occurred_at=None) -> tuple[str, str]:
     account_id = account_id or "acc_" + secrets.token_hex(6)
     with Session(engine) as session, session.begin():
-        case_id = handlers.open_case(
+        case_id = case_intake.open_case(
             session,
             event_id=secrets.token_hex(8),
             account_id=account_id,
@@ -93,7 +94,7 @@ def open_case(engine, account_id=None, occurred_at=None) -> tuple[str, str]:
 
 def check(engine, case_id, authority) -> str:
     with Session(engine) as session:
-        return handlers.check_case(
+        return case_work.check_case(
             session,
             emitter(session),
             case_id=case_id,
@@ -120,7 +121,7 @@ def outcomes(engine, case_id) -> list[str]:
 def status(engine, case_id) -> str:
     with engine.connect() as conn:
         return conn.execute(
-            sa.text("SELECT status FROM verification_cases WHERE case_id = :c"),
+            sa.text("SELECT state FROM verification_cases WHERE id = :c"),
             {"c": case_id},
         ).scalar_one()
 
@@ -194,14 +195,14 @@ CIPHER = PersonalDataCipher({"k1": b"\x05" * 32}, "k1", b"\x06" * 32)
 
 def submit(engine, account_id, files):
     with Session(engine) as session:
-        return handlers.submit_materials(
+        return case_intake.submit_materials(
             session,
             emitter(session),
             account_id=account_id,
             account_kind="person",
             files=files,
             cipher=CIPHER,
-            limits=handlers.ImageLimits(),
+            limits=ImageLimits(),
             clock=clock,
         )
 
@@ -219,7 +220,7 @@ def test_materials_are_all_or_nothing_and_only_after_a_failure(engine):
     assert status(engine, case_id) == "failed"
     assert submit(engine, account_id, good)["status"] == "manual_review"
     with Session(engine) as session:
-        case = handlers.get_review_case(session, case_id, CIPHER)
+        case = case_review.get_review_case(session, case_id, CIPHER)
     assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
 
 
@@ -230,7 +231,7 @@ def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
 
     def decide(decision, reason="why"):
         with Session(engine) as session:
-            return handlers.decide_review_case(
+            return case_review.decide_review_case(
                 session,
                 emitter(session),
                 case_id=case_id,
@@ -263,9 +264,9 @@ def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
 def test_an_id_no_case_can_have_is_not_found_without_a_query(engine, case_id):
     """A NUL would make PostgreSQL refuse the query (a 500); such an id names no case."""
     with Session(engine) as session, pytest.raises(ce.NotFound):
-        handlers.get_review_case(session, case_id, CIPHER)
+        case_review.get_review_case(session, case_id, CIPHER)
     with Session(engine) as session, pytest.raises(ce.NotFound):
-        handlers.decide_review_case(
+        case_review.decide_review_case(
             session,
             emitter(session),
             case_id=case_id,

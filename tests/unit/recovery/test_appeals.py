@@ -1,16 +1,16 @@
 """Appeal rules that need no database: input refused whole before the SMS code is
-spent, the temporary password's shape, tickets kept only as hashes."""
+spent, the platform's one temporary password, tickets kept only as hashes."""
 
 from __future__ import annotations
 
 import base64
 import io
-import string
 
 import pytest
+from contracts import temporary_passwords
 from contracts.errors import InvalidInput, NotFound
 from PIL import Image
-from recovery import appeals
+from recovery import appeal_intake, appeal_review, appeals
 from servicekit.crypto import PersonalDataCipher
 
 
@@ -54,7 +54,7 @@ def test_every_error_comes_together_and_the_code_is_not_spent(deps):
     }
     files = {"id_front": base64.b64encode(b"GIF89a....").decode(), "selfie": png()}
     with pytest.raises(InvalidInput) as refused:
-        appeals.submit_person_appeal(deps, appeal, files, "198.51.100.7")
+        appeal_intake.submit_person_appeal(deps, appeal, files, "198.51.100.7")
     codes = {(e["field"], e["code"]) for e in refused.value.details["errors"]}
     assert codes == {
         ("name", "required"),
@@ -71,7 +71,7 @@ def test_every_error_comes_together_and_the_code_is_not_spent(deps):
 
 def test_an_image_over_the_limit_is_refused_by_the_service_too(deps):
     with pytest.raises(InvalidInput) as refused:
-        appeals.submit_person_appeal(
+        appeal_intake.submit_person_appeal(
             deps,
             {},
             {
@@ -84,16 +84,20 @@ def test_an_image_over_the_limit_is_refused_by_the_service_too(deps):
     assert by_field["id_back"] == "file_too_large"
 
 
-def test_temporary_passwords_are_random_and_have_every_class():
-    seen = {appeals.temporary_password() for _ in range(200)}
+def test_an_approval_uses_the_platforms_one_temporary_password_generator():
+    """recovery keeps no generator of its own: contracts.temporary_passwords (16
+    characters since recovery adopted it; recovery's own made 14)."""
+    assert appeal_review.temporary_password is temporary_passwords.generate
+    assert not hasattr(appeals, "temporary_password")
+    seen = {appeal_review.temporary_password() for _ in range(200)}
     assert len(seen) == 200
     for password in seen:
-        assert len(password) == 14
-        for pool in (string.ascii_lowercase, string.ascii_uppercase, string.digits):
+        assert len(password) == temporary_passwords.LENGTH
+        for pool in temporary_passwords.POOLS:
             assert any(c in pool for c in password)
 
 
 def test_a_ticket_is_kept_as_a_hash_and_bad_ids_are_not_found(deps):
     assert appeals.ticket_hash("abc") != "abc" and len(appeals.ticket_hash("abc")) == 64
     with pytest.raises(NotFound):
-        appeals.get_appeal_status(deps, "vrf_123", "ticket")
+        appeal_intake.get_appeal_status(deps, "vrf_123", "ticket")

@@ -3,7 +3,7 @@ attempts, and an unknown login name that answers like a known one."""
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from contracts.errors import (
@@ -17,6 +17,7 @@ from contracts.errors import (
 )
 from recovery import resets
 from recovery.flow import ResetState
+from recovery.store import dump_flow, load_flow
 from servicekit.crypto import PersonalDataCipher
 
 PHONE = "+8613800138000"
@@ -27,20 +28,22 @@ GOOD_PASSWORD = "N3w-Passw0rd!x"
 
 
 class FakeStore:
+    """ResetStore in a dict, storing the JSON the real one stores."""
+
     def __init__(self):
         self.data: dict[str, str] = {}
 
     def create(self, flow, keep_seconds):
-        self.data[flow["id"]] = json.dumps(flow)
+        self.data[flow["id"]] = dump_flow(flow)
 
     def get(self, reset_id):
         raw = self.data.get(reset_id)
-        return None if raw is None else (raw, json.loads(raw))
+        return None if raw is None else (raw, load_flow(raw))
 
     def replace(self, reset_id, read, flow):
         if self.data.get(reset_id) != read:
             return False
-        self.data[reset_id] = json.dumps(flow)
+        self.data[reset_id] = dump_flow(flow)
         return True
 
 
@@ -107,7 +110,7 @@ class FakeOtp:
 
 class Clock:
     def __init__(self):
-        self.now = 1_800_000_000.0
+        self.now = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now
@@ -153,7 +156,11 @@ def test_the_three_steps_set_the_password_and_publish(deps):
     flow = deps.store.get("rst_test0")[1]
     assert flow["state"] == ResetState.COMPLETED
     assert flow["phone_enc"] is None and flow["login_name"] is None
-    assert {"id", "state", "issued_at", "expires_at", "attempts"} <= set(flow)
+    assert {"id", "state", "created_at", "updated_at", "expires_at", "attempts"} <= set(
+        flow
+    )
+    assert flow["expires_at"] - flow["created_at"] == timedelta(minutes=15)
+    assert flow["created_at"].tzinfo is not None
 
 
 def test_accounts_failing_after_the_code_was_spent_lets_the_same_code_finish(deps):
@@ -219,7 +226,7 @@ def test_steps_replayed_or_out_of_order_conflict(deps):
 
 def test_an_expired_flow_is_gone_and_an_unknown_one_not_found(deps):
     start(deps)
-    deps.clock.now += 900
+    deps.clock.now += timedelta(seconds=900)
     with pytest.raises(Gone) as gone:
         resets.send_reset_code(deps, "rst_test0", PHONE, CLIENT)
     assert gone.value.error_code == "reset_expired"

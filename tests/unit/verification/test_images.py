@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
 from PIL import Image
-from servicekit.images import ImageRejected, clean_image
+from servicekit.images import ImageRejected, clean_image, clean_upload
 
 from tests.unit.verification import images
 
@@ -119,3 +120,18 @@ def test_a_payload_inside_a_jpeg_comment_is_dropped():
     data = images.jpeg(comment=images.HTML_PAYLOAD)
     assert images.HTML_PAYLOAD in data
     assert b"<script>" not in check(data).data
+
+
+@pytest.mark.parametrize("encoded", ["not base64!", "QUJD=x", None, 42])
+def test_an_upload_that_is_not_base64_is_corrupt(encoded):
+    with pytest.raises(ImageRejected) as caught:
+        clean_upload(encoded, MB, PIXELS)
+    assert caught.value.code == "image_corrupt"
+
+
+def test_an_upload_is_decoded_then_held_to_the_image_rule():
+    encoded = base64.b64encode(images.png()).decode()
+    assert clean_upload(encoded, MB, PIXELS).media_type == "image/png"
+    with pytest.raises(ImageRejected) as caught:
+        clean_upload(encoded, 10, PIXELS)
+    assert caught.value.code == "file_too_large"

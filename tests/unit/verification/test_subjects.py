@@ -5,8 +5,8 @@ from __future__ import annotations
 import eventlet
 import pytest
 from contracts import errors as ce
+from verification.cases import SubjectUnavailable
 from verification.dependencies import AccountsSubjects
-from verification.handlers import SubjectUnavailable
 
 
 class Proxy:

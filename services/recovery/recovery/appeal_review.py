@@ -1,0 +1,239 @@
+"""The review queue's appeals: list, show (masked claims, images, history,
+decisions), decide (plain functions; the queue's shared rules are
+``contracts.review``)."""
+
+from __future__ import annotations
+
+import base64
+
+from contracts import review
+from contracts.errors import Conflict
+from contracts.masking import mask_document, mask_phone
+from contracts.temporary_passwords import generate as temporary_password
+from servicekit.images import review_view
+from servicekit.workqueue import enqueue
+
+from recovery import repository as repo
+from recovery.appeals import (
+    DOC_NUMBER,
+    NAME,
+    NOTIFY_REJECTION,
+    PHONE,
+    PURGE_FILES,
+    RECOVER_ACCOUNT,
+    UNIT_NAME,
+    AppealDeps,
+    file_aad,
+    password_aad,
+)
+from recovery.flow import APPEAL, AppealState, AppealTrigger
+from recovery.models import work_items
+
+
+def review_summary(row) -> dict:
+    """An appeal as the review queue lists it (``contracts.review``)."""
+    return review.case_summary(
+        case_id=row.id,
+        kind="appeal",
+        state=row.state,
+        account_id=row.matched_account_id,
+        account_kind=row.kind,
+        submitted_at=row.created_at,
+        decided_at=row.decided_at,
+    )
+
+
+def history_entry(transition) -> dict:
+    """One state change as a reviewer sees it (the shape of the verification
+    history's entries)."""
+    return {
+        "status": transition.to_state,
+        "trigger": transition.trigger,
+        "at": transition.at.isoformat(),
+    }
+
+
+def list_review_cases(
+    deps: AppealDeps, status: str | None, limit: int, offset: int
+) -> dict:
+    """One page of appeals in ``status`` (a state; ``submitted`` by default)."""
+    state = status or AppealState.SUBMITTED.value
+    review.check_page(state, [s.value for s in AppealState], limit, offset)
+    with deps.session.begin():
+        rows, total = repo.review_page(deps.session, state, limit, offset)
+    return {"items": [review_summary(r) for r in rows], "total": total}
+
+
+def _claimed(deps: AppealDeps, row) -> tuple[dict, list[str]]:
+    """What the appellant claimed, masked where the API masks (the document number
+    with a fixed number of stars, ``contracts.masking``), and what differs from the
+    matched account."""
+    c = deps.cipher
+    claimed = {
+        "name": c.decrypt(row.name_enc, NAME),
+        "phone": mask_phone(c.decrypt(row.phone_enc, PHONE)),
+    }
+    differences = []
+    if row.kind == "person":
+        claimed.update(
+            identity_region=row.identity_region,
+            doc_type=row.doc_type,
+            doc_number=mask_document(c.decrypt(row.doc_number_enc, DOC_NUMBER)),
+        )
+        if row.matched_account_id and row.name_matches is False:
+            differences.append("name")
+    else:
+        claimed["unit_name"] = c.decrypt(row.unit_name_enc, UNIT_NAME)
+    if row.matched_account_id is None:
+        differences.append("no_matching_account")
+    return claimed, differences
+
+
+def get_review_case(deps: AppealDeps, case_id: object) -> dict:
+    """One appeal for a reviewer: what was claimed, the matched account, what
+    differs, the decoded images, the history and the decisions."""
+    if not repo.is_appeal_id(case_id):
+        raise review.case_not_found()
+    with deps.session.begin():
+        row = repo.get_appeal(deps.session, case_id)
+        if row is None:
+            raise review.case_not_found()
+        stored = repo.files(deps.session, case_id)
+        history = repo.history(deps.session, case_id)
+        decisions = repo.decisions(deps.session, case_id)
+    claimed, differences = _claimed(deps, row)
+    files = [
+        review_view(
+            f.field,
+            f.media_type,
+            f.width,
+            f.height,
+            deps.cipher.decrypt_bytes(f.ciphertext, file_aad(case_id, f.field)),
+        )
+        for f in stored
+    ]
+    return {
+        **review_summary(row),
+        "claimed": claimed,
+        "matched_account": (
+            {"account_id": row.matched_account_id, "login_name": row.matched_login_name}
+            if row.matched_account_id
+            else None
+        ),
+        "differences": differences,
+        "files": files,
+        "history": [history_entry(t) for t in history],
+        "decisions": [review.decision_record(d) for d in decisions],
+    }
+
+
+def decide_review_case(
+    deps: AppealDeps,
+    case_id: object,
+    decision: object,
+    reason: object,
+    reviewer_id: object,
+) -> dict:
+    """Approve or reject a submitted appeal. The state change (and its history
+    entry), the audit row, the event and the durable work that follows (recover the
+    account and send the SMS, or send the rejection) are one transaction. Raises
+    ``InvalidInput`` (``decision_invalid``, ``reason_required``,
+    ``reason_too_long``), ``NotFound`` (``case_not_found``), ``Conflict``
+    (``case_closed``; ``no_matching_account``: an appeal that matches no account
+    cannot be approved). Emits ``appeal_approved`` or ``appeal_rejected``."""
+    reason = review.checked_decision(decision, reason, reviewer_id)
+    if not repo.is_appeal_id(case_id):
+        raise review.case_not_found()
+    trigger = (
+        AppealTrigger.REVIEWER_APPROVED
+        if decision == "approve"
+        else AppealTrigger.REVIEWER_REJECTED
+    )
+    session = deps.session
+    with session.begin():
+        row = repo.get_appeal(session, case_id, for_update=True)
+        if row is None:
+            raise review.case_not_found()
+        if row.state not in APPEAL.sources_of(trigger):
+            raise review.case_closed(row.state)
+        if decision == "approve" and row.matched_account_id is None:
+            raise Conflict(
+                "no_matching_account",
+                "The appeal matches no account; it can only be rejected.",
+            )
+        current = AppealState(row.state)
+        target = APPEAL.advance(current, trigger)
+        now = deps.clock()
+        moved = repo.transition(
+            session,
+            case_id,
+            from_state=current,
+            to_state=target,
+            trigger=trigger,
+            now=now,
+            decided_at=now,
+            reason=reason,
+        )
+        if not moved:  # a second guard beside the lock: the row left `submitted`
+            raise review.case_closed(repo.get_appeal(session, case_id).state)
+        repo.insert_decision(
+            session,
+            appeal_id=case_id,
+            reviewer_id=str(reviewer_id),
+            decision=decision,
+            reason=reason,
+            from_state=current.value,
+            to_state=target.value,
+            decided_at=now,
+            correlation_id=deps.correlation_id,
+        )
+        _follow_up(deps, row, target)
+        updated = repo.get_appeal(session, case_id)
+        decisions = repo.decisions(session, case_id)
+    return {
+        **review_summary(updated),
+        "decisions": [review.decision_record(d) for d in decisions],
+    }
+
+
+def _follow_up(deps: AppealDeps, row, target: AppealState) -> None:
+    """The event and the durable work of a decision, in its transaction."""
+    common = {
+        "correlation_id": deps.correlation_id,
+        "parent_call_id": deps.parent_call_id,
+    }
+    if target == AppealState.APPROVED:
+        password = temporary_password()
+        enqueue(
+            deps.session,
+            work_items,
+            kind=RECOVER_ACCOUNT,
+            ref=row.id,
+            # the temporary password, encrypted: the item may run again after a
+            # crash and must send the same password it set
+            payload={
+                "password_enc": base64.b64encode(
+                    deps.cipher.encrypt_bytes(password.encode(), password_aad(row.id))
+                ).decode()
+            },
+            **common,
+        )
+        deps.emit(
+            "appeal_approved",
+            {
+                "appeal_id": row.id,
+                "kind": row.kind,
+                "account_id": row.matched_account_id,
+            },
+        )
+    else:
+        enqueue(deps.session, work_items, kind=NOTIFY_REJECTION, ref=row.id, **common)
+        deps.emit("appeal_rejected", {"appeal_id": row.id, "kind": row.kind})
+    enqueue(
+        deps.session,
+        work_items,
+        kind=PURGE_FILES,
+        ref=row.id,
+        delay=deps.settings.retention_seconds,
+        **common,
+    )

@@ -1,0 +1,136 @@
+"""The review queue's verification cases: list, show with images, decide
+(plain functions; the queue's shared rules are ``contracts.review``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from contracts import review
+from contracts.verification import REASON_REVIEWER_APPROVED, REASON_REVIEWER_REJECTED
+from servicekit.images import review_view
+from sqlalchemy.orm import Session
+
+from verification import repository as repo
+from verification.cases import (
+    Cipher,
+    Emit,
+    emit_outcome,
+    material_aad,
+    review_summary,
+    schedule_purge,
+)
+from verification.flow import CASE, CaseState, Trigger
+
+# the states a reviewer may list (a case reaches review with its materials)
+REVIEW_STATES = (
+    CaseState.MANUAL_REVIEW,
+    CaseState.PASSED,
+    CaseState.REJECTED,
+    CaseState.SUPERSEDED,
+)
+
+
+def list_review_cases(
+    session: Session, status: str | None, limit: int, offset: int
+) -> dict:
+    """One page of cases in ``status`` (a state; ``manual_review`` by default)."""
+    state = status or CaseState.MANUAL_REVIEW.value
+    review.check_page(state, [s.value for s in REVIEW_STATES], limit, offset)
+    with session.begin():
+        rows, total = repo.review_cases(session, state, limit, offset)
+    return {"items": [review_summary(r) for r in rows], "total": total}
+
+
+def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
+    """A case in review with its decoded images and decisions."""
+    if not repo.is_case_id(case_id):
+        raise review.case_not_found()
+    with session.begin():
+        case = repo.get_case(session, case_id)
+        if case is None or case.submitted_at is None:
+            raise review.case_not_found()
+        stored = repo.case_materials(session, case_id)
+        decisions = repo.case_decisions(session, case_id)
+    files = [
+        review_view(
+            m.field,
+            m.media_type,
+            m.width,
+            m.height,
+            cipher.decrypt_bytes(m.ciphertext, material_aad(case_id, m.field)),
+        )
+        for m in stored
+    ]
+    return {
+        **review_summary(case),
+        "reason_code": case.reason_code,
+        "files": files,
+        "decisions": [review.decision_record(d) for d in decisions],
+    }
+
+
+def decide_review_case(
+    session: Session,
+    emit: Emit,
+    *,
+    case_id: str,
+    decision: str,
+    reason: str,
+    reviewer_id: str,
+    correlation_id: str | None,
+    clock: Callable[[], datetime],
+    retention_seconds: float = 30 * 86400,
+    parent_call_id: str | None = None,
+) -> dict:
+    """Approve or reject a case in review; the audit row, the state change and the
+    outcome event are one transaction. A second decision finds the case closed.
+    The images are deleted ``retention_seconds`` later."""
+    reason = review.checked_decision(decision, reason, reviewer_id)
+    approve = decision == "approve"
+    trigger = Trigger.REVIEWER_APPROVED if approve else Trigger.REVIEWER_REJECTED
+    reason_code = REASON_REVIEWER_APPROVED if approve else REASON_REVIEWER_REJECTED
+    if not repo.is_case_id(case_id):
+        raise review.case_not_found()
+    with session.begin():
+        case = repo.get_case(session, case_id, for_update=True)
+        if case is None or case.submitted_at is None:
+            raise review.case_not_found()
+        if case.state not in CASE.sources_of(trigger):
+            raise review.case_closed(case.state)
+        now = clock()
+        current = CaseState(case.state)
+        target = CASE.advance(current, trigger)
+        repo.transition(
+            session,
+            case_id,
+            from_state=current,
+            to_state=target,
+            trigger=trigger,
+            reason_code=reason_code,
+            now=now,
+            reason=reason,
+            decided=True,
+        )
+        repo.insert_decision(
+            session,
+            case_id=case_id,
+            reviewer_id=reviewer_id,
+            decision=decision,
+            reason=reason,
+            from_state=current,
+            to_state=target,
+            correlation_id=correlation_id,
+            now=now,
+        )
+        emit_outcome(emit, case, target, reason_code)
+        schedule_purge(
+            session, case_id, retention_seconds, correlation_id, parent_call_id
+        )
+        updated = repo.get_case(session, case_id)
+        decisions = repo.case_decisions(session, case_id)
+    return {
+        **review_summary(updated),
+        "reason_code": updated.reason_code,
+        "decisions": [review.decision_record(d) for d in decisions],
+    }
