@@ -7,18 +7,18 @@ errors it raises, which are rebuilt as the same class at the caller.
 
 from contracts.accounts import AccountsContract
 from contracts.otp import OtpClient
-from contracts.recovery import RecoveryContract
+from contracts.recovery import RecoveryClient
 from contracts.verification import VerificationContract
 
 ALL_SERVICES = {
     c.name: c
-    for c in (AccountsContract, OtpClient, VerificationContract, RecoveryContract)
+    for c in (AccountsContract, OtpClient, VerificationContract, RecoveryClient)
 }
 
 __all__ = [
     "ALL_SERVICES",
     "AccountsContract",
     "OtpClient",
-    "RecoveryContract",
+    "RecoveryClient",
     "VerificationContract",
 ]

@@ -10,11 +10,47 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from contracts.errors import Conflict, InvalidInput, NotFound, field_error
+from contracts.models import Model
 
 DECISIONS = ("approve", "reject")
 MAX_REASON_CHARS = 1000
 MAX_PAGE = 200
+
+
+# --- the replies both owners answer (recovery's typed client reads them) -------------
+
+ISO_TIME = {"format": "date-time"}
+
+
+class ReviewCaseSummary(Model):
+    """A case as the queue lists it, whichever service owns it."""
+
+    case_id: str
+    kind: str = Field(description="`verification` or `appeal`.")
+    status: str = Field(description="The case's state.")
+    account_id: str | None
+    account_kind: str
+    submitted_at: str | None = Field(json_schema_extra=ISO_TIME)
+    decided_at: str | None = Field(json_schema_extra=ISO_TIME)
+
+
+class ReviewPage(Model):
+    """One page of an owner's queue."""
+
+    items: list[ReviewCaseSummary]
+    total: int
+
+
+class DecisionRecord(Model):
+    """A reviewer's decision as both owners record it."""
+
+    decision: str
+    reason: str
+    reviewer_id: str
+    decided_at: str = Field(json_schema_extra=ISO_TIME)
 
 
 def checked_decision(decision: object, reason: object, reviewer_id: object) -> str:
