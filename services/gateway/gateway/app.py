@@ -45,9 +45,10 @@ class AppContext:
     # Session resolution any area reuses: ctx.auth.require_account(req).
     auth: Authenticator | None = None
 
-    def client(self, client_class: type[C]) -> C:
-        """A service's typed client over this app's RPC pool."""
-        return service_client(self.rpc, client_class)
+    def client(self, client_class: type[C], timeout: float | None = None) -> C:
+        """A service's typed client over this app's RPC pool (``timeout``: another
+        deadline than the pool's, for slow calls such as uploads)."""
+        return service_client(self.rpc, client_class, timeout)
 
 
 def create_app(settings: Settings, rpc, redis_client) -> falcon.App:

@@ -16,10 +16,15 @@ from gateway.middleware import rpc_context
 C = TypeVar("C", bound=ServiceClient)
 
 
-def service_client(rpc, client_class: type[C]) -> C:
-    """``client_class`` calling its service through ``rpc`` (an ``RpcPool``)."""
+def service_client(rpc, client_class: type[C], timeout: float | None = None) -> C:
+    """``client_class`` calling its service through ``rpc`` (an ``RpcPool``);
+    ``timeout`` replaces the pool's deadline (uploads take longer)."""
+
+    deadline = {} if timeout is None else {"timeout": timeout}
 
     def transport(method: str, kwargs: dict[str, Any]) -> Any:
-        return rpc.call(client_class.name, method, context=rpc_context(), **kwargs)
+        return rpc.call(
+            client_class.name, method, context=rpc_context(), **deadline, **kwargs
+        )
 
     return client_class(transport)

@@ -88,7 +88,9 @@ Upload = Annotated[
     Field(
         description="The image file's bytes in base64 (the gateway encodes the "
         "multipart file part).",
-        examples=["iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgAB"],
+        examples=[
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgAB"
+        ],
     ),
 ]
 SmsCode = Annotated[
@@ -154,7 +156,9 @@ class PasswordResetCompletion(Model):
     """``POST /recovery/password-resets/{reset_id}/complete``: the SMS code and the
     new password. recovery checks them after the flow (404, 410 and 409 first)."""
 
-    model_config = ConfigDict(json_schema_extra={"required": ["sms_code", "new_password"]})
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["sms_code", "new_password"]}
+    )
 
     sms_code: Annotated[
         MaybeText, Field(description="The 6-digit SMS code.", examples=["123456"])
@@ -269,10 +273,13 @@ class OrganizationLookupRequest(Model):
     first_error_on_top: ClassVar[bool] = True
 
     unit_name: Annotated[
-        Trimmed(200), Field(description="The unit's registered name.", examples=["示例科技有限公司"])
+        Trimmed(200),
+        Field(description="The unit's registered name.", examples=["示例科技有限公司"]),
     ]
     captcha_id: Annotated[
-        str, ErrorCode("captcha_invalid", when_missing=True), Field(examples=["cap_7Yw2kq"])
+        str,
+        ErrorCode("captcha_invalid", when_missing=True),
+        Field(examples=["cap_7Yw2kq"]),
     ]
     captcha_answer: Annotated[
         str, ErrorCode("captcha_invalid", when_missing=True), Field(examples=["K7PX"])

@@ -8,7 +8,7 @@ route needs the reviewer role.
 from __future__ import annotations
 
 from contracts import errors as ce
-from contracts.recovery import APPEAL_ID_PREFIX
+from contracts.recovery import APPEAL_ID_PREFIX, RecoveryClient
 from contracts.verification import CASE_ID_PREFIX as VERIFICATION_PREFIX
 
 from gateway.errors import Problem
@@ -60,10 +60,51 @@ def _int_param(req, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-class ReviewCases:
+class _Queue:
+    """Calls a case's owner: recovery through its typed client, verification
+    through the RPC pool (until it has one)."""
+
     def __init__(self, ctx):
         self.ctx = ctx
+        self.recovery = ctx.client(RecoveryClient)
 
+    def _rpc(self, service: str, method: str, **kwargs) -> dict:
+        return self.ctx.rpc.call(service, method, context=rpc_context(), **kwargs)
+
+    def page(self, service: str, status: str | None, limit: int, offset: int) -> dict:
+        if service == RecoveryClient.name:
+            return self.recovery.list_review_cases(
+                status=status, limit=limit, offset=offset
+            ).dump()
+        return self._rpc(
+            service, "list_review_cases", status=status, limit=limit, offset=offset
+        )
+
+    def case(self, service: str, case_id: str) -> dict:
+        if service == RecoveryClient.name:
+            return self.recovery.get_review_case(case_id=case_id).dump()
+        return self._rpc(service, "get_review_case", case_id=case_id)
+
+    def decide(self, service: str, case_id: str, body: dict, reviewer_id: str) -> dict:
+        decision, reason = body.get("decision"), body.get("reason")
+        if service == RecoveryClient.name:
+            return self.recovery.decide_review_case(
+                case_id=case_id,
+                decision=decision,
+                reason=reason,
+                reviewer_id=reviewer_id,
+            ).dump()
+        return self._rpc(
+            service,
+            "decide_review_case",
+            case_id=case_id,
+            decision=decision,
+            reason=reason,
+            reviewer_id=reviewer_id,
+        )
+
+
+class ReviewCases(_Queue):
     def on_get(self, req, resp):
         require_reviewer(req, self.ctx)
         kind = req.get_param("kind")
@@ -83,14 +124,7 @@ class ReviewCases:
         for name in [kind] if kind else list(REVIEW_KINDS):
             service, _ = REVIEW_KINDS[name]
             try:
-                answer = self.ctx.rpc.call(
-                    service,
-                    "list_review_cases",
-                    context=rpc_context(),
-                    status=status,
-                    limit=limit,
-                    offset=offset,
-                )
+                answer = self.page(service, status, limit, offset)
             except ce.InvalidInput as error:
                 # without a kind, a status only one kind has lists that kind only
                 if kind is not None or error.error_code != "status_invalid":
@@ -101,32 +135,18 @@ class ReviewCases:
         resp.media = {"items": items, "total": total}
 
 
-class ReviewCase:
-    def __init__(self, ctx):
-        self.ctx = ctx
-
+class ReviewCase(_Queue):
     def on_get(self, req, resp, case_id):
         require_reviewer(req, self.ctx)
-        resp.media = self.ctx.rpc.call(
-            owner_of(case_id), "get_review_case", context=rpc_context(), case_id=case_id
-        )
+        resp.media = self.case(owner_of(case_id), case_id)
 
 
-class ReviewDecision:
-    def __init__(self, ctx):
-        self.ctx = ctx
-
+class ReviewDecision(_Queue):
     def on_post(self, req, resp, case_id):
         reviewer = require_reviewer(req, self.ctx)
         body = read_json(req, self.ctx.settings.max_body_bytes)
-        resp.media = self.ctx.rpc.call(
-            owner_of(case_id),
-            "decide_review_case",
-            context=rpc_context(),
-            case_id=case_id,
-            decision=body.get("decision"),
-            reason=body.get("reason"),
-            reviewer_id=reviewer["account_id"],
+        resp.media = self.decide(
+            owner_of(case_id), case_id, body, reviewer["account_id"]
         )
 
 
