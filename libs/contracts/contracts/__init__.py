@@ -7,18 +7,18 @@ errors it raises, which are rebuilt as the same class at the caller.
 
 from contracts.accounts import AccountsClient
 from contracts.otp import OtpClient
-from contracts.recovery import RecoveryContract
+from contracts.recovery import RecoveryClient
 from contracts.verification import VerificationClient
 
 ALL_SERVICES = {
     c.name: c
-    for c in (AccountsClient, OtpClient, VerificationClient, RecoveryContract)
+    for c in (AccountsClient, OtpClient, VerificationClient, RecoveryClient)
 }
 
 __all__ = [
     "ALL_SERVICES",
     "AccountsClient",
     "OtpClient",
-    "RecoveryContract",
+    "RecoveryClient",
     "VerificationClient",
 ]

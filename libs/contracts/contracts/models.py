@@ -116,6 +116,17 @@ Secret = Annotated[
 """Text taken exactly as sent (passwords, codes): never trimmed or normalised."""
 
 
+def _not_text_is_missing(value: Any) -> Any:
+    return value if isinstance(value, str) else None
+
+
+MaybeText = Annotated[str | None, BeforeValidator(_not_text_is_missing)]
+"""Text the receiving service checks itself, in its own order: anything that is
+not a string arrives as ``None`` (not given), so the service answers its own code
+for it (``captcha_required`` before ``required``, a flow's 404 before a field's
+422) instead of a shape error answered ahead of those."""
+
+
 # --- reading a message -------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ import secrets
 from contracts.accounts import DOC_TYPES_BY_REGION, IDENTITY_REGIONS
 from contracts.errors import InvalidInput, NotFound, field_error
 from contracts.phones import PhoneInvalid, normalize_phone
+from contracts.recovery.events import AppealSubmitted
 from servicekit.images import CleanImage, ImageRejected, clean_upload
 
 from recovery import repository as repo
@@ -176,7 +177,7 @@ def _store(
                 ciphertext=c.encrypt_bytes(image.data, file_aad(appeal_id, name)),
                 created_at=now,
             )
-        deps.emit("appeal_submitted", {"appeal_id": appeal_id, "kind": kind})
+        deps.emit(AppealSubmitted(appeal_id=appeal_id, kind=kind))
     return {"appeal_id": appeal_id, "ticket": ticket, "status": "submitted"}
 
 

@@ -9,6 +9,7 @@ import base64
 from contracts import review
 from contracts.errors import Conflict
 from contracts.masking import mask_document, mask_phone
+from contracts.recovery import AppealApproved, AppealRejected
 from contracts.temporary_passwords import generate as temporary_password
 from servicekit.images import review_view
 from servicekit.workqueue import enqueue
@@ -219,16 +220,13 @@ def _follow_up(deps: AppealDeps, row, target: AppealState) -> None:
             **common,
         )
         deps.emit(
-            "appeal_approved",
-            {
-                "appeal_id": row.id,
-                "kind": row.kind,
-                "account_id": row.matched_account_id,
-            },
+            AppealApproved(
+                appeal_id=row.id, kind=row.kind, account_id=row.matched_account_id
+            )
         )
     else:
         enqueue(deps.session, work_items, kind=NOTIFY_REJECTION, ref=row.id, **common)
-        deps.emit("appeal_rejected", {"appeal_id": row.id, "kind": row.kind})
+        deps.emit(AppealRejected(appeal_id=row.id, kind=row.kind))
     enqueue(
         deps.session,
         work_items,

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.errors import InvalidInput
+from contracts.events import Event
 from sqlalchemy.orm import Session
 
 from recovery.models import appeals
@@ -58,10 +59,10 @@ class AppealSettings:
 @dataclass
 class AppealDeps:
     session: Session
-    emit: Callable[[str, dict], str]  # the outbox, in the session's transaction
+    emit: Callable[[Event], str]  # the outbox, in the session's transaction
     cipher: Any  # servicekit.crypto.PersonalDataCipher
-    accounts: Any
-    otp: Any
+    accounts: Any  # accounts' RPCs (recovery.dependencies.Remote)
+    otp: Any  # contracts.otp.OtpClient
     quotas: Any  # recovery.store.Quotas
     lookups: Any  # recovery.store.LookupStore
     settings: AppealSettings

@@ -23,6 +23,11 @@ class Remote:
         self.service = service
         self.timeout = timeout
 
+    def call(self, method: str, kwargs: dict):
+        """``method(**kwargs)`` with the deadline: a typed client's transport
+        (``OtpClient(remote.call)``)."""
+        return getattr(self, method)(**kwargs)
+
     def __getattr__(self, method: str):
         def call(**kwargs):
             try:

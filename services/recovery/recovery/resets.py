@@ -31,8 +31,10 @@ from contracts.errors import (
     NotFound,
     field_error,
 )
+from contracts.events import Event
 from contracts.masking import mask_phone
 from contracts.phones import PhoneInvalid, normalize_phone
+from contracts.recovery import PasswordResetCompleted
 
 from recovery.flow import RESET, ResetState, ResetTrigger
 from recovery.store import require_quota
@@ -72,9 +74,9 @@ class ResetDeps:
     store: Any  # recovery.store.ResetStore
     quotas: Any  # recovery.store.Quotas
     accounts: Any  # accounts' RPCs (timeouts become Unavailable)
-    otp: Any  # otp's RPCs
+    otp: Any  # contracts.otp.OtpClient
     cipher: Cipher
-    publish: Callable[[str, dict], None]  # writes an event through the outbox
+    publish: Callable[[Event], None]  # writes an event model through the outbox
     settings: ResetSettings
     clock: Callable[[], datetime]  # timezone-aware UTC
     new_id: Callable[[], str] = lambda: "rst_" + secrets.token_urlsafe(24)
@@ -269,7 +271,7 @@ def send_reset_code(
         state=RESET.advance(flow["state"], ResetTrigger.PHONE_MATCHED).value,
         phone_enc=deps.cipher.encrypt(canonical, PHONE_KIND),
     )
-    return {"expires_in": sent["expires_in"], "resend_after": sent["resend_after"]}
+    return {"expires_in": sent.expires_in, "resend_after": sent.resend_after}
 
 
 # --- step 3 ---------------------------------------------------------------------------
@@ -351,6 +353,5 @@ def complete_password_reset(
         code_proof=None,
     )
     deps.publish(
-        "password_reset_completed",
-        {"reset_id": flow["id"], "account_id": flow["account_id"]},
+        PasswordResetCompleted(reset_id=flow["id"], account_id=flow["account_id"])
     )

@@ -4,7 +4,25 @@ import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before a
 
 from datetime import UTC, datetime
 
+from contracts.base import PingResult
 from contracts.errors import ServiceError
+from contracts.events import Event
+from contracts.models import MaybeText
+from contracts.otp import OtpClient
+from contracts.recovery import (
+    ORGANIZATION_APPEAL_FILES,
+    PERSON_APPEAL_FILES,
+    AppealReviewCase,
+    AppealStatus,
+    AppealTicket,
+    DecidedAppeal,
+    OrganizationAppeal,
+    OrganizationLookup,
+    PersonAppeal,
+    ResetCodeSent,
+    ResetStarted,
+)
+from contracts.review import ReviewCaseList
 from nameko.rpc import RpcProxy
 from servicekit.context import CallId, CorrelationId
 from servicekit.crypto import PersonalData
@@ -23,18 +41,14 @@ from recovery.models import outbox
 from recovery.store import LookupStore, Quotas, ResetStore
 
 EXPECTED = (ServiceError,)
-UPLOAD_SECRETS = (
-    "files",
-    "appeal.name",
-    "appeal.doc_number",
-    "appeal.phone",
-    "appeal.sms_code",
+# the appeal's personal data and its images never reach a log line
+UPLOAD_SECRETS = tuple(
+    f"appeal.{key}"
+    for key in ("name", "doc_number", "phone", "sms_code", *PERSON_APPEAL_FILES)
 )
-ORG_SECRETS = (
-    "files",
-    "appeal.contact_name",
-    "appeal.contact_phone",
-    "appeal.sms_code",
+ORG_SECRETS = tuple(
+    f"appeal.{key}"
+    for key in ("contact_name", "contact_phone", "sms_code", *ORGANIZATION_APPEAL_FILES)
 )
 
 
@@ -57,9 +71,12 @@ class RecoveryService:
     correlation_id = CorrelationId()
     call_id = CallId()
 
-    def _publish(self, event_type, data):
+    def _publish(self, event: Event) -> None:
         with self.db.session.begin():
-            self.db.emit(event_type, data)
+            self.db.emit(event)
+
+    def _otp(self, timeout: float) -> OtpClient:
+        return OtpClient(Remote(self.otp_rpc, "otp", timeout).call)
 
     def _reset_deps(self) -> resets.ResetDeps:
         timeout = self.settings["rpc_timeout"]
@@ -67,7 +84,7 @@ class RecoveryService:
             store=ResetStore(self.redis),
             quotas=Quotas(self.redis),
             accounts=Remote(self.accounts_rpc, "accounts", timeout),
-            otp=Remote(self.otp_rpc, "otp", timeout),
+            otp=self._otp(timeout),
             cipher=self.crypto,
             publish=self._publish,
             settings=self.settings["reset"],
@@ -81,7 +98,7 @@ class RecoveryService:
             emit=self.db.emit,
             cipher=self.crypto,
             accounts=Remote(self.accounts_rpc, "accounts", timeout),
-            otp=Remote(self.otp_rpc, "otp", timeout),
+            otp=self._otp(timeout),
             quotas=Quotas(self.redis),
             lookups=LookupStore(self.redis),
             settings=self.settings["appeal"],
@@ -91,21 +108,35 @@ class RecoveryService:
         )
 
     @rpc
-    def ping(self):
+    def ping(self) -> PingResult:
         return ping_result(self.name, database=self.db.ping(), redis=self.redis.ping())
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("captcha_answer",))
-    def start_password_reset(self, login_name, captcha_id, captcha_answer, client_ip):
+    def start_password_reset(
+        self,
+        login_name: str,
+        captcha_id: MaybeText,
+        captcha_answer: MaybeText,
+        client_ip: str,
+    ) -> ResetStarted:
         return resets.start_password_reset(
             self._reset_deps(), login_name, captcha_id, captcha_answer, client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("phone",))
-    def send_reset_code(self, reset_id, phone, client_ip):
+    def send_reset_code(
+        self, reset_id: str, phone: MaybeText, client_ip: str
+    ) -> ResetCodeSent:
         return resets.send_reset_code(self._reset_deps(), reset_id, phone, client_ip)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("sms_code", "new_password"))
-    def complete_password_reset(self, reset_id, sms_code, new_password, client_ip):
+    def complete_password_reset(
+        self,
+        reset_id: str,
+        sms_code: MaybeText,
+        new_password: MaybeText,
+        client_ip: str,
+    ) -> None:
         return resets.complete_password_reset(
             self._reset_deps(), reset_id, sms_code, new_password, client_ip
         )
@@ -113,43 +144,55 @@ class RecoveryService:
     # --- appeals ----------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=UPLOAD_SECRETS)
-    def submit_person_appeal(self, appeal, files, client_ip):
+    def submit_person_appeal(
+        self, appeal: PersonAppeal, client_ip: str
+    ) -> AppealTicket:
         return appeal_intake.submit_person_appeal(
-            self._appeal_deps(), appeal, files, client_ip
+            self._appeal_deps(), appeal.claims(), appeal.uploads(), client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("captcha_answer",))
     def start_organization_lookup(
-        self, unit_name, captcha_id, captcha_answer, client_ip
-    ):
+        self, unit_name: str, captcha_id: str, captcha_answer: str, client_ip: str
+    ) -> OrganizationLookup:
         return appeal_intake.start_organization_lookup(
             self._appeal_deps(), unit_name, captcha_id, captcha_answer, client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=ORG_SECRETS)
-    def submit_organization_appeal(self, appeal, files, client_ip):
+    def submit_organization_appeal(
+        self, appeal: OrganizationAppeal, client_ip: str
+    ) -> AppealTicket:
         return appeal_intake.submit_organization_appeal(
-            self._appeal_deps(), appeal, files, client_ip
+            self._appeal_deps(), appeal.claims(), appeal.uploads(), client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("ticket",))
-    def get_appeal_status(self, appeal_id, ticket):
+    def get_appeal_status(self, appeal_id: str, ticket: str | None) -> AppealStatus:
         return appeal_intake.get_appeal_status(self._appeal_deps(), appeal_id, ticket)
 
     # --- review (the gateway routes "apl_" case ids here) -------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_review_cases(self, status=None, limit=50, offset=0):
+    def list_review_cases(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> ReviewCaseList:
         return appeal_review.list_review_cases(
             self._appeal_deps(), status, limit, offset
         )
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_review_case(self, case_id):
+    def get_review_case(self, case_id: str) -> AppealReviewCase:
         return appeal_review.get_review_case(self._appeal_deps(), case_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def decide_review_case(self, case_id, decision, reason, reviewer_id):
+    def decide_review_case(
+        self,
+        case_id: str,
+        decision: MaybeText,
+        reason: MaybeText,
+        reviewer_id: str,
+    ) -> DecidedAppeal:
         return appeal_review.decide_review_case(
             self._appeal_deps(), case_id, decision, reason, reviewer_id
         )

@@ -24,6 +24,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from contracts import errors as ce
+from contracts.otp import OtpClient
 from contracts.phones import PhoneInvalid, normalize_phone
 from PIL import Image
 from recovery import appeal_intake, appeal_review, appeal_work, appeals
@@ -181,15 +182,15 @@ class Deps:
     def __call__(self, clock=clock, emitted=None) -> appeals.AppealDeps:
         session = Session(self.engine, expire_on_commit=False)
 
-        def emit(event_type, data):
+        def emit(event):
             if emitted is not None:
-                emitted(event_type, data)
+                emitted(event.event_type, event.dump())
             return add_event(
                 session,
                 outbox,
                 source="recovery",
-                event_type=event_type,
-                data=data,
+                event_type=event.event_type,
+                data=event.dump(),
                 correlation_id="req-1",
             )
 
@@ -198,7 +199,7 @@ class Deps:
             emit=emit,
             cipher=CIPHER,
             accounts=Remote(self.accounts, "accounts", 5),
-            otp=Remote(self.otp, "otp", 5),
+            otp=OtpClient(Remote(self.otp, "otp", 5).call),
             quotas=Quotas(self.keyspace),
             lookups=LookupStore(self.keyspace),
             settings=self.settings,

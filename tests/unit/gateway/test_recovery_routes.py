@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from contracts import errors as ce
 
 from tests.unit.gateway.fakes import FakeRpc
@@ -74,27 +76,45 @@ def test_flow_errors_map_to_409_410_and_422_with_attempts_left():
     assert answer.json["attempts_left"] == 2
 
 
+def summary(case_id: str, kind: str) -> dict:
+    """A case as an owner's queue lists it (``contracts.review``)."""
+    return {
+        "case_id": case_id,
+        "kind": kind,
+        "status": "submitted",
+        "account_id": None,
+        "account_kind": "person",
+        "submitted_at": "2027-01-15T08:00:00+00:00",
+        "decided_at": None,
+    }
+
+
+def appeal_case(case_id: str) -> dict:
+    """An appeal as recovery shows it to a reviewer."""
+    return {
+        **summary(case_id, "appeal"),
+        "claimed": {"name": "张伟", "phone": "13*****000"},
+        "matched_account": None,
+        "differences": ["no_matching_account"],
+        "files": [],
+        "history": [
+            {"status": "submitted", "trigger": "submitted", "at": "2027-01-15T08:00"}
+        ],
+        "decisions": [],
+    }
+
+
 def test_appeal_case_ids_go_to_recovery_and_appeals_join_the_queue():
     fake = FakeRpc(
         {
             ("accounts", "resolve_session"): resolve_session,
-            ("recovery", "get_review_case"): lambda case_id: {"case_id": case_id},
+            ("recovery", "get_review_case"): appeal_case,
             ("recovery", "list_review_cases"): lambda **k: {
-                "items": [{"case_id": "apl_1"}],
+                "items": [summary("apl_1", "appeal")],
                 "total": 1,
             },
             ("verification", "list_review_cases"): lambda **k: {
-                "items": [
-                    {
-                        "case_id": "vrf_1",
-                        "kind": "verification",
-                        "status": "manual_review",
-                        "account_id": "acc_1",
-                        "account_kind": "person",
-                        "submitted_at": "2026-01-02T03:04:05+00:00",
-                        "decided_at": None,
-                    }
-                ],
+                "items": [summary("vrf_1", "verification")],
                 "total": 1,
             },
         }
@@ -103,7 +123,7 @@ def test_appeal_case_ids_go_to_recovery_and_appeals_join_the_queue():
     one = c.simulate_get(
         "/api/v1/admin/review-cases/apl_1", headers=auth("reviewer-token")
     )
-    assert one.json == {"case_id": "apl_1"}
+    assert one.json == appeal_case("apl_1")
     both = c.simulate_get("/api/v1/admin/review-cases", headers=auth("reviewer-token"))
     assert both.json["total"] == 2
     appeals = c.simulate_get(
@@ -111,24 +131,29 @@ def test_appeal_case_ids_go_to_recovery_and_appeals_join_the_queue():
         params={"kind": "appeal"},
         headers=auth("reviewer-token"),
     )
-    assert appeals.json["items"] == [{"case_id": "apl_1"}]
+    assert appeals.json["items"] == [summary("apl_1", "appeal")]
+
+
+PERSON_FORM = [
+    ("name", None, "张伟".encode()),
+    ("identity_region", None, b"mainland"),
+    ("doc_type", None, b"resident_id"),
+    ("doc_number", None, b"11010519491231002X"),
+    ("phone", None, b"13800138000"),
+    ("sms_code", None, b"123456"),
+    ("id_front", "f.png", PNG),
+    ("id_back", "b.png", PNG),
+]
 
 
 def test_a_person_appeal_is_read_as_multipart_and_answered_202():
     seen = {}
 
-    def submit(appeal, files, client_ip):
-        seen.update(appeal=appeal, files=set(files))
+    def submit(appeal, client_ip):
+        seen.update(appeal)
         return {"appeal_id": "apl_1", "ticket": "t", "status": "submitted"}
 
-    body, headers = multipart(
-        [
-            ("name", None, "张伟".encode()),
-            ("phone", None, b"13800138000"),
-            ("id_front", "f.png", PNG),
-            ("id_back", "b.png", PNG),
-        ]
-    )
+    body, headers = multipart(PERSON_FORM)
     c = client(FakeRpc({("recovery", "submit_person_appeal"): submit}))
     answer = c.simulate_post(
         "/api/v1/recovery/appeals/person",
@@ -136,7 +161,57 @@ def test_a_person_appeal_is_read_as_multipart_and_answered_202():
         headers=headers,
     )
     assert answer.status_code == 202, answer.text
+    assert answer.json == {"appeal_id": "apl_1", "ticket": "t", "status": "submitted"}
+    # one message: the form's fields (the phone in E.164) and its files in base64
     assert seen == {
-        "appeal": {"name": "张伟", "phone": "13800138000"},
-        "files": {"id_front", "id_back"},
+        "name": "张伟",
+        "identity_region": "mainland",
+        "doc_type": "resident_id",
+        "doc_number": "11010519491231002X",
+        "phone": "+8613800138000",
+        "sms_code": "123456",
+        "id_front": base64.b64encode(PNG).decode(),
+        "id_back": base64.b64encode(PNG).decode(),
     }
+
+
+def test_a_bad_appeal_is_refused_whole_before_recovery_is_called():
+    fake = FakeRpc()
+    form = [
+        ("name", None, b""),
+        ("identity_region", None, b"mainland"),
+        ("doc_type", None, b"passport"),
+        ("phone", None, b"123"),
+        ("id_front", "f.gif", b"GIF89a...."),
+    ]
+    body, headers = multipart(form)
+    answer = client(fake).simulate_post(
+        "/api/v1/recovery/appeals/person", body=body, headers=headers
+    )
+    assert answer.status_code == 422
+    assert answer.json["code"] == "required"  # the first error's code, on top
+    assert [(e["field"], e["code"]) for e in answer.json["errors"]] == [
+        ("name", "required"),
+        ("doc_type", "doc_type_not_allowed_for_region"),
+        ("doc_number", "required"),
+        ("phone", "phone_invalid"),
+        ("sms_code", "sms_code_invalid"),
+        ("id_front", "file_type_unsupported"),
+        ("id_back", "file_missing"),
+    ]
+    assert fake.calls == []
+
+
+def test_a_reset_without_a_captcha_reaches_recovery_and_a_bad_name_does_not():
+    def no_captcha(**k):
+        assert k["captcha_id"] is None and k["captcha_answer"] is None
+        raise ce.CaptchaRequired("captcha_required", "Solve the image captcha first")
+
+    fake = FakeRpc({("recovery", "start_password_reset"): no_captcha})
+    c = client(fake)
+    base = "/api/v1/recovery/password-resets"
+    assert c.simulate_post(base, json={"login_name": "a"}).status_code == 428
+    empty = c.simulate_post(base, json={"login_name": "", "captcha_id": 5})
+    assert empty.status_code == 422 and empty.json["code"] == "required"
+    assert empty.json["errors"][0]["field"] == "login_name"
+    assert len(fake.calls) == 1

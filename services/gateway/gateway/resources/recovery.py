@@ -1,7 +1,8 @@
-"""Password recovery (the recovery service): the reset by login name.
+"""Password recovery (the recovery service): the reset by login name and appeals.
 
-Responders stay thin: read the body, pass the client address (recovery counts
-quotas per address), answer. Every rule lives in recovery.
+Responders stay thin: read the body as its ``contracts.recovery`` model, pass the
+client address (recovery counts quotas per address), call ``RecoveryClient``,
+answer its reply model. Every rule lives in the models and in recovery.
 """
 
 from __future__ import annotations
@@ -9,21 +10,23 @@ from __future__ import annotations
 import base64
 
 import falcon
+from contracts.models import Model, parse
 from contracts.recovery import (
     MAX_APPEAL_FILE_BYTES,
     ORGANIZATION_APPEAL_FILES,
     PERSON_APPEAL_FILES,
+    OrganizationAppeal,
+    OrganizationLookupRequest,
+    PasswordResetCompletion,
+    PasswordResetPhone,
+    PasswordResetStart,
+    PersonAppeal,
+    RecoveryClient,
 )
 
 from gateway.resources.base import ServiceResource, no_store
 from gateway.uploads import UploadLimits, read_multipart
 
-PERSON_FIELDS = frozenset(
-    {"name", "identity_region", "doc_type", "doc_number", "phone", "sms_code"}
-)
-ORGANIZATION_FIELDS = frozenset(
-    {"lookup_id", "contact_name", "contact_phone", "sms_code"}
-)
 APPEAL_LIMITS = UploadLimits(
     max_file_bytes=MAX_APPEAL_FILE_BYTES, max_files=len(ORGANIZATION_APPEAL_FILES)
 )
@@ -34,113 +37,134 @@ APPEAL_RPC_TIMEOUT = 20.0
 class _Recovery(ServiceResource):
     service = "recovery"
 
+    def __init__(self, ctx, recovery: RecoveryClient):
+        super().__init__(ctx)
+        self.recovery = recovery
+
 
 class PasswordResets(_Recovery):
     def on_post(self, req, resp):
-        body = self.body(req)
-        started = self.call(
-            "start_password_reset",
-            login_name=body.get("login_name"),
-            captcha_id=body.get("captcha_id"),
-            captcha_answer=body.get("captcha_answer"),
+        body = parse(PasswordResetStart, self.body(req))
+        started = self.recovery.start_password_reset(
+            login_name=body.login_name,
+            captcha_id=body.captcha_id,
+            captcha_answer=body.captcha_answer,
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_201
         no_store(resp)
-        resp.media = started
+        resp.media = started.dump()
 
 
 class PasswordResetCode(_Recovery):
     def on_post(self, req, resp, reset_id):
-        body = self.body(req)
-        resp.media = self.call(
-            "send_reset_code",
-            reset_id=reset_id,
-            phone=body.get("phone"),
-            client_ip=self.client(req),
+        body = parse(PasswordResetPhone, self.body(req))
+        sent = self.recovery.send_reset_code(
+            reset_id=reset_id, phone=body.phone, client_ip=self.client(req)
         )
         resp.status = falcon.HTTP_202
+        resp.media = sent.dump()
 
 
-class PasswordResetCompletion(_Recovery):
+class PasswordResetCompletionResource(_Recovery):
     def on_post(self, req, resp, reset_id):
-        body = self.body(req)
-        self.call(
-            "complete_password_reset",
+        body = parse(PasswordResetCompletion, self.body(req))
+        self.recovery.complete_password_reset(
             reset_id=reset_id,
-            sms_code=body.get("sms_code"),
-            new_password=body.get("new_password"),
+            sms_code=body.sms_code,
+            new_password=body.new_password,
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_204
 
 
 class _Appeal(_Recovery):
-    method = ""
-    files: tuple[str, ...] = ()
-    fields: frozenset[str] = frozenset()
+    """A multipart appeal: its fields and its files (in base64) read as one model."""
 
-    def on_post(self, req, resp):
+    model: type[Model] = Model
+    files: tuple[str, ...] = ()
+
+    def read(self, req) -> Model:
         upload = read_multipart(
             req,
             file_names=frozenset(self.files),
-            field_names=self.fields,
+            field_names=frozenset(self.model.model_fields) - set(self.files),
             limits=APPEAL_LIMITS,
         )
-        resp.media = self.call(
-            self.method,
-            timeout=max(self.settings.rpc_timeout, APPEAL_RPC_TIMEOUT),
-            appeal=dict(upload.fields),
-            files={
-                name: base64.b64encode(part.data).decode("ascii")
-                for name, part in upload.files.items()
+        return parse(
+            self.model,
+            {
+                **upload.fields,
+                **{
+                    name: base64.b64encode(part.data).decode("ascii")
+                    for name, part in upload.files.items()
+                },
             },
-            client_ip=self.client(req),
         )
-        resp.status = falcon.HTTP_202
-        no_store(resp)
 
 
 class PersonAppeals(_Appeal):
-    method = "submit_person_appeal"
+    model = PersonAppeal
     files = PERSON_APPEAL_FILES
-    fields = PERSON_FIELDS
+
+    def on_post(self, req, resp):
+        ticket = self.recovery.submit_person_appeal(
+            appeal=self.read(req), client_ip=self.client(req)
+        )
+        resp.status = falcon.HTTP_202
+        no_store(resp)
+        resp.media = ticket.dump()
 
 
 class OrganizationAppeals(_Appeal):
-    method = "submit_organization_appeal"
+    model = OrganizationAppeal
     files = ORGANIZATION_APPEAL_FILES
-    fields = ORGANIZATION_FIELDS
+
+    def on_post(self, req, resp):
+        ticket = self.recovery.submit_organization_appeal(
+            appeal=self.read(req), client_ip=self.client(req)
+        )
+        resp.status = falcon.HTTP_202
+        no_store(resp)
+        resp.media = ticket.dump()
 
 
 class OrganizationLookups(_Recovery):
     def on_post(self, req, resp):
-        body = self.body(req)
-        resp.media = self.call(
-            "start_organization_lookup",
-            unit_name=body.get("unit_name"),
-            captcha_id=body.get("captcha_id"),
-            captcha_answer=body.get("captcha_answer"),
+        body = parse(OrganizationLookupRequest, self.body(req))
+        lookup = self.recovery.start_organization_lookup(
+            unit_name=body.unit_name,
+            captcha_id=body.captcha_id,
+            captcha_answer=body.captcha_answer,
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_201
+        resp.media = lookup.dump()
 
 
-class AppealStatus(_Recovery):
+class AppealStatusResource(_Recovery):
     def on_get(self, req, resp, appeal_id):
         no_store(resp)
-        resp.media = self.call(
-            "get_appeal_status", appeal_id=appeal_id, ticket=req.get_param("ticket")
+        status = self.recovery.get_appeal_status(
+            appeal_id=appeal_id, ticket=req.get_param("ticket")
         )
+        resp.media = status.dump()
 
 
 def add_routes(app, ctx) -> None:
-    recovery = f"{ctx.api}/recovery"
-    app.add_route(f"{recovery}/appeals/person", PersonAppeals(ctx))
-    app.add_route(f"{recovery}/appeals/organization", OrganizationAppeals(ctx))
-    app.add_route(f"{recovery}/appeals/{{appeal_id}}", AppealStatus(ctx))
-    app.add_route(f"{recovery}/organization-lookups", OrganizationLookups(ctx))
-    base = f"{ctx.api}/recovery/password-resets"
-    app.add_route(base, PasswordResets(ctx))
-    app.add_route(f"{base}/{{reset_id}}/sms-code", PasswordResetCode(ctx))
-    app.add_route(f"{base}/{{reset_id}}/complete", PasswordResetCompletion(ctx))
+    recovery = ctx.client(RecoveryClient)
+    uploads = ctx.client(
+        RecoveryClient, timeout=max(ctx.settings.rpc_timeout, APPEAL_RPC_TIMEOUT)
+    )
+    base = f"{ctx.api}/recovery"
+    resets = f"{base}/password-resets"
+    app.add_route(f"{base}/appeals/person", PersonAppeals(ctx, uploads))
+    app.add_route(f"{base}/appeals/organization", OrganizationAppeals(ctx, uploads))
+    app.add_route(f"{base}/appeals/{{appeal_id}}", AppealStatusResource(ctx, recovery))
+    app.add_route(f"{base}/organization-lookups", OrganizationLookups(ctx, recovery))
+    app.add_route(resets, PasswordResets(ctx, recovery))
+    app.add_route(f"{resets}/{{reset_id}}/sms-code", PasswordResetCode(ctx, recovery))
+    app.add_route(
+        f"{resets}/{{reset_id}}/complete",
+        PasswordResetCompletionResource(ctx, recovery),
+    )

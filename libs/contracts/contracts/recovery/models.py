@@ -1,0 +1,356 @@
+"""The messages of the ``recovery`` service: what a reset step and an appeal take
+and answer.
+
+Shape rules live here (lengths, enums, formats, the document types a region
+allows, the image formats by their first bytes) with the codes recovery has always
+answered; what needs recovery's state or another service (the reset flow, the SMS
+code, the look-up, decoding the images) stays in recovery, after these pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from contracts.accounts import DOC_TYPES_BY_REGION
+from contracts.models import ErrorCode, MaybeText, Model, rule_error
+from contracts.phones import Phone
+from contracts.review import ReviewCaseSummary
+from contracts.review import ReviewDecisionRecord as DecisionRecord
+
+ISO_TIME = {"format": "date-time"}
+
+RESET_ID_PREFIX = "rst_"
+APPEAL_ID_PREFIX = "apl_"
+PERSON_APPEAL_FILES = ("id_front", "id_back")
+ORGANIZATION_APPEAL_FILES = ("licence", "id_front", "id_back")
+MAX_APPEAL_FILE_BYTES = 1024 * 1024
+APPEAL_STATUSES = ("submitted", "approved", "recovered", "rejected")
+MAX_LOGIN_NAME_CHARS = 64
+
+# the first bytes of the image formats an appeal accepts
+_JPEG = b"\xff\xd8\xff"
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# --- field types ---------------------------------------------------------------------
+
+
+def _blank_is_missing(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _empty_is_missing(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def Trimmed(max_length: int) -> Any:
+    """Text trimmed of surrounding spaces, at most ``max_length`` characters; blank
+    is ``required``, anything else wrong ``<field>_invalid``."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=max_length),
+        BeforeValidator(_blank_is_missing),
+    ]
+
+
+def _upload(encoded: str) -> str:
+    """An image in base64: JPEG or PNG by its first bytes, at most 1 MB (recovery
+    decodes and re-encodes it, and may refuse it then: ``image_corrupt``,
+    ``image_too_large``)."""
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise rule_error("image_corrupt", "the file is not base64") from None
+    if len(data) > MAX_APPEAL_FILE_BYTES:
+        raise rule_error(
+            "file_too_large", f"an image may be at most {MAX_APPEAL_FILE_BYTES} bytes"
+        )
+    if not data.startswith((_JPEG, _PNG)):
+        raise rule_error(
+            "file_type_unsupported", "only JPEG and PNG images are accepted"
+        )
+    return encoded
+
+
+Upload = Annotated[
+    str,
+    AfterValidator(_upload),
+    ErrorCode("file_missing", when_missing=True),
+    Field(
+        description="The image file's bytes in base64 (the gateway encodes the "
+        "multipart file part).",
+        examples=[
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgAB"
+        ],
+    ),
+]
+SmsCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{6}$"),
+    ErrorCode("sms_code_invalid", when_missing=True),
+    Field(description="The 6-digit SMS code (purpose `appeal`).", examples=["123456"]),
+]
+ProvenPhone = Annotated[
+    Phone,
+    BeforeValidator(_empty_is_missing),
+    Field(
+        description="The mobile the SMS code was sent to; mainland numbers may omit "
+        "+86.",
+        examples=["13800138000"],
+    ),
+]
+
+
+# --- the reset by login name -----------------------------------------------------------
+
+
+class PasswordResetStart(Model):
+    """``POST /recovery/password-resets``: a login name and a solved captcha.
+
+    Without a captcha the answer is 428 ``captcha_required`` (not a field error),
+    so the model lets the captcha fields be missing and recovery refuses them.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["login_name", "captcha_id", "captcha_answer"]}
+    )
+    first_error_on_top: ClassVar[bool] = True
+
+    login_name: Annotated[
+        str,
+        StringConstraints(max_length=MAX_LOGIN_NAME_CHARS),
+        BeforeValidator(_empty_is_missing),
+        ErrorCode("login_name_invalid"),
+        Field(description="The account's login name.", examples=["zhang_wei"]),
+    ]
+    captcha_id: Annotated[MaybeText, Field(examples=["cap_7Yw2kq"])] = None
+    captcha_answer: Annotated[MaybeText, Field(examples=["K7PX"])] = None
+
+
+class PasswordResetPhone(Model):
+    """``POST /recovery/password-resets/{reset_id}/sms-code``: the reserved phone in
+    full. recovery checks it after the flow (404, 410 and 409 come first)."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["phone"]})
+
+    phone: Annotated[
+        MaybeText,
+        Field(
+            description="The account's reserved mobile in full; mainland numbers may "
+            "omit +86.",
+            examples=["13800138000"],
+        ),
+    ] = None
+
+
+class PasswordResetCompletion(Model):
+    """``POST /recovery/password-resets/{reset_id}/complete``: the SMS code and the
+    new password. recovery checks them after the flow (404, 410 and 409 first)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["sms_code", "new_password"]}
+    )
+
+    sms_code: Annotated[
+        MaybeText, Field(description="The 6-digit SMS code.", examples=["123456"])
+    ] = None
+    new_password: Annotated[
+        MaybeText,
+        Field(
+            description="The new password (the registration's rule).",
+            examples=["Quiet-Harbor-42"],
+        ),
+    ] = None
+
+
+class ResetStarted(Model):
+    reset_id: str = Field(examples=["rst_Vd1c8..."])
+    masked_phone: str = Field(
+        description="The reserved phone, masked.", examples=["18*****141"]
+    )
+    expires_in: int = Field(description="Seconds the flow stays valid.")
+
+
+class ResetCodeSent(Model):
+    """The code is queued for delivery."""
+
+    expires_in: int = Field(description="Seconds the code stays valid.")
+    resend_after: int = Field(description="Seconds before another code may be sent.")
+
+
+# --- appeals ---------------------------------------------------------------------------
+
+
+class PersonAppeal(Model):
+    """A natural person's appeal (the multipart form of
+    ``POST /recovery/appeals/person``, its files in base64). Every field error
+    comes at once, the first one's code on top."""
+
+    first_error_on_top: ClassVar[bool] = True
+
+    name: Annotated[Trimmed(50), Field(examples=["张伟"])]
+    identity_region: Annotated[
+        Literal["mainland", "hmt", "other"],
+        ErrorCode("identity_region_invalid", when_missing=True),
+        Field(examples=["mainland"]),
+    ]
+    doc_type: Annotated[
+        str | None,
+        ErrorCode("doc_type_not_allowed_for_region", when_missing=True),
+        Field(
+            description="A document type the identity region allows.",
+            examples=["resident_id"],
+            validate_default=True,
+        ),
+    ] = None
+    doc_number: Annotated[Trimmed(40), Field(examples=["11010519491231002X"])]
+    phone: ProvenPhone
+    sms_code: SmsCode
+    id_front: Upload
+    id_back: Upload
+
+    @field_validator("doc_type", mode="before")
+    @classmethod
+    def _allowed_in_region(cls, value: Any, info: ValidationInfo) -> Any:
+        region = info.data.get("identity_region")
+        if region is None:  # the region is refused already: nothing to compare
+            return value if isinstance(value, str) else None
+        if value not in DOC_TYPES_BY_REGION[region]:
+            raise rule_error(
+                "doc_type_not_allowed_for_region", "Not a document of this region"
+            )
+        return value
+
+    def claims(self) -> dict[str, Any]:
+        """The claimed fields, without the files."""
+        return self.model_dump(exclude=set(PERSON_APPEAL_FILES))
+
+    def uploads(self) -> dict[str, str]:
+        """The files by name, in base64."""
+        return {name: getattr(self, name) for name in PERSON_APPEAL_FILES}
+
+
+class OrganizationAppeal(Model):
+    """An organisation's appeal, step 2 (the multipart form of
+    ``POST /recovery/appeals/organization``, its files in base64)."""
+
+    first_error_on_top: ClassVar[bool] = True
+
+    lookup_id: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=64),
+        ErrorCode("lookup_invalid", when_missing=True),
+        Field(description="From step 1.", examples=["lku_q8Yd0..."]),
+    ]
+    contact_name: Annotated[Trimmed(50), Field(examples=["李娜"])]
+    contact_phone: ProvenPhone
+    sms_code: SmsCode
+    licence: Upload
+    id_front: Upload
+    id_back: Upload
+
+    def claims(self) -> dict[str, Any]:
+        """The claimed fields, without the files."""
+        return self.model_dump(exclude=set(ORGANIZATION_APPEAL_FILES))
+
+    def uploads(self) -> dict[str, str]:
+        """The files by name, in base64."""
+        return {name: getattr(self, name) for name in ORGANIZATION_APPEAL_FILES}
+
+
+class OrganizationLookupRequest(Model):
+    """``POST /recovery/organization-lookups``: the unit's name and a captcha."""
+
+    first_error_on_top: ClassVar[bool] = True
+
+    unit_name: Annotated[
+        Trimmed(200),
+        Field(description="The unit's registered name.", examples=["示例科技有限公司"]),
+    ]
+    captcha_id: Annotated[
+        str,
+        ErrorCode("captcha_invalid", when_missing=True),
+        Field(examples=["cap_7Yw2kq"]),
+    ]
+    captcha_answer: Annotated[
+        str, ErrorCode("captcha_invalid", when_missing=True), Field(examples=["K7PX"])
+    ]
+
+
+class OrganizationLookup(Model):
+    lookup_id: str = Field(examples=["lku_q8Yd0..."])
+    expires_in: int = Field(description="Seconds the look-up stays valid.")
+
+
+class AppealTicket(Model):
+    """The appeal waits for a reviewer. ``ticket`` is shown once."""
+
+    appeal_id: str = Field(examples=["apl_0123456789abcdef0123456789abcdef"])
+    ticket: str = Field(description="Needed to read the status; shown only now.")
+    status: Literal["submitted"]
+
+
+class AppealStatus(Model):
+    """An appeal as its appellant sees it (``recovered`` is shown as ``approved``)."""
+
+    appeal_id: str
+    status: Literal["submitted", "approved", "rejected"]
+    submitted_at: str = Field(json_schema_extra=ISO_TIME)
+    decided_at: str | None = Field(json_schema_extra=ISO_TIME)
+    reason: str | None = Field(description="The reviewer's, on a rejection.")
+
+
+# --- the review queue's appeals -------------------------------------------------------
+
+
+class MatchedAccount(Model):
+    account_id: str
+    login_name: str | None
+
+
+class ReviewImage(Model):
+    """A stored image as the reviewer's screen shows it."""
+
+    field: str
+    media_type: str
+    width: int
+    height: int
+    data_url: str
+
+
+class HistoryEntry(Model):
+    """One state change of an appeal."""
+
+    status: str
+    trigger: str
+    at: str = Field(json_schema_extra=ISO_TIME)
+
+
+class AppealReviewCase(ReviewCaseSummary):
+    """One appeal for a reviewer: what was claimed (masked where the API masks),
+    the matched account, what differs, the images, the history, the decisions."""
+
+    claimed: dict[str, str | None]
+    matched_account: MatchedAccount | None
+    differences: list[str]
+    files: list[ReviewImage]
+    history: list[HistoryEntry]
+    decisions: list[DecisionRecord]
+
+
+class DecidedAppeal(ReviewCaseSummary):
+    """An appeal after a decision, with every decision recorded."""
+
+    decisions: list[DecisionRecord]
