@@ -52,6 +52,8 @@ from nameko.extensions import Entrypoint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
+from servicekit import jsonlog, metrics
+
 _log = logging.getLogger("servicekit.workqueue")
 
 # seconds between the counts of waiting and retrying items a copy reports (metrics)
@@ -303,6 +305,8 @@ class WorkItemEntrypoint(Entrypoint):
     request that caused the work.
     """
 
+    hop = "work"  # what jsonlog.entrypoint_kind reports for these workers
+
     def __init__(self, kind: str, **kwargs):
         self.kind = kind
         kwargs.setdefault("expected_exceptions", (RetryLater,))
@@ -380,9 +384,9 @@ class WorkItemEntrypoint(Entrypoint):
                     pass
 
     def _spawn(self, item: WorkItem) -> None:
-        from servicekit.jsonlog import work_item_call_id
-
-        call_id = work_item_call_id(self.service, item.kind, item.id, item.attempts)
+        call_id = jsonlog.work_item_call_id(
+            self.service, item.kind, item.id, item.attempts
+        )
         context = {"correlation_id": item.correlation_id}
         if item.parent_call_id:
             context["call_id_stack"] = [item.parent_call_id]
@@ -400,16 +404,12 @@ class WorkItemEntrypoint(Entrypoint):
         worker_ctx._call_id = call_id
 
     def _report_counts(self) -> None:
-        from servicekit import metrics
-
         waiting, retrying = self.queue.counts(self.kind)
         metrics.report_work_items(
             self.service, self.kind, waiting=waiting, retrying=retrying
         )
 
     def _finish(self, item: WorkItem, started, worker_ctx, result, exc_info):
-        from servicekit import jsonlog, metrics
-
         started_at, perf = started
         seconds = time.perf_counter() - perf
         outcome, next_attempt_at, error = "ok", None, None
