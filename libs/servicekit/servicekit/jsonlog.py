@@ -60,8 +60,6 @@ from nameko.rpc import Rpc
 from nameko.timer import Timer
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-from servicekit.workqueue import WorkItemEntrypoint
-
 _CONTEXT_FIELDS = (
     "correlation_id",
     "service",
@@ -109,14 +107,18 @@ class JsonFormatter(_JsonFormatter):
 
 
 def entrypoint_kind(entrypoint) -> str:
+    """The ``hop`` of a worker: nameko's own entrypoints by class; servicekit's own
+    entrypoints name theirs in a ``hop`` class attribute, so this module imports
+    none of them (logging sits below the work queue, never beside it)."""
+    declared = getattr(type(entrypoint), "hop", None)
+    if isinstance(declared, str):
+        return declared
     if isinstance(entrypoint, Rpc):
         return "rpc"
     if isinstance(entrypoint, EventHandler):
         return "event"
     if isinstance(entrypoint, Timer):
         return "timer"
-    if isinstance(entrypoint, WorkItemEntrypoint):
-        return "work"
     return type(entrypoint).__name__.lower()
 
 

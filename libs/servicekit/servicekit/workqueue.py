@@ -22,7 +22,8 @@ Guarantees, and how each one is kept:
   transition (decide only if still undecided) so that it is applied once.
 - **Failures wait and retry.** A worker that raises is retried after an exponential
   back-off (``WORK_RETRY_BASE_SECONDS`` doubling up to ``WORK_RETRY_MAX_SECONDS``,
-  with jitter so that copies do not stampede an authority that comes back). There
+  with jitter so that copies do not stampede an authority that comes back: the
+  formula and the claiming loop are :mod:`servicekit.workloop`'s, shared with otp). There
   is no attempt limit: an outside outage delays work, it never drops it. Raise
   :class:`RetryLater` for an expected, transient failure (logged as ``rejected``,
   not ``error``).
@@ -36,7 +37,6 @@ Time is the database's ``now()`` throughout, so copies with skewed clocks agree.
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,10 +52,15 @@ from nameko.extensions import Entrypoint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
+from servicekit import jsonlog, metrics
+from servicekit.workloop import backoff, run_work_loop
+
 _log = logging.getLogger("servicekit.workqueue")
 
 # seconds between the counts of waiting and retrying items a copy reports (metrics)
 COUNT_EVERY = 5.0
+# longest pause of the claiming loop while the database does not answer
+LOOP_RETRY_CAP = 30.0
 
 
 def work_items_table(metadata: sa.MetaData) -> sa.Table:
@@ -155,18 +160,6 @@ class WorkItem:
             "payload": self.payload,
             "attempts": self.attempts,
         }
-
-
-@dataclass(frozen=True)
-class Backoff:
-    base: float = 1.0
-    maximum: float = 60.0
-
-    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
-        """Seconds before attempt ``attempts + 1``: base·2^(attempts-1), capped,
-        times a jitter in [0.5, 1.0] so that copies spread out."""
-        raw = min(self.maximum, self.base * (2 ** max(attempts - 1, 0)))
-        return raw * (0.5 + 0.5 * (rng or random).random())
 
 
 class WorkQueue:
@@ -303,6 +296,8 @@ class WorkItemEntrypoint(Entrypoint):
     request that caused the work.
     """
 
+    hop = "work"  # what jsonlog.entrypoint_kind reports for these workers
+
     def __init__(self, kind: str, **kwargs):
         self.kind = kind
         kwargs.setdefault("expected_exceptions", (RetryLater,))
@@ -314,10 +309,8 @@ class WorkItemEntrypoint(Entrypoint):
         self.lease_seconds = float(config.get("WORK_LEASE_SECONDS", 60))
         self.concurrency = int(config.get("WORK_CONCURRENCY", 4))
         self.done_retention = float(config.get("WORK_DONE_RETENTION_SECONDS", 604800))
-        self.backoff = Backoff(
-            float(config.get("WORK_RETRY_BASE_SECONDS", 1.0)),
-            float(config.get("WORK_RETRY_MAX_SECONDS", 60.0)),
-        )
+        self.retry_base = float(config.get("WORK_RETRY_BASE_SECONDS", 1.0))
+        self.retry_max = float(config.get("WORK_RETRY_MAX_SECONDS", 60.0))
         self.engine = sa.create_engine(
             config["DB_URL"],
             pool_size=2,
@@ -330,6 +323,7 @@ class WorkItemEntrypoint(Entrypoint):
         owner = f"{self.service}.{uuid.uuid4().hex[:8]}"
         self.queue = WorkQueue(self.engine, work_items_table(sa.MetaData()), owner)
         self._in_flight = 0
+        self._reported_at = 0.0
         # a finished attempt or stop() wakes the loop at once (no wait for the poll)
         self._wakeup = eventlet.queue.LightQueue()
         self._should_stop = Event()
@@ -351,38 +345,42 @@ class WorkItemEntrypoint(Entrypoint):
             self._gt.kill()
         self.engine.dispose()
 
-    def _loop(self):
-        failures = 0
-        reported_at = 0.0
-        while not self._should_stop.ready():
-            claimed = 0
-            try:
-                if time.monotonic() - reported_at >= COUNT_EVERY:
-                    reported_at = time.monotonic()
-                    self._report_counts()
-                    self.queue.purge_done(self.kind, self.done_retention)
-                free = self.concurrency - self._in_flight
-                items = self.queue.claim(self.kind, free, self.lease_seconds)
-                failures = 0
-            except Exception as exc:  # noqa: BLE001 - the loop must outlive any outage
-                failures += 1
-                _log.warning("claiming %s work failed; retrying: %s", self.kind, exc)
-                items = []
-            for item in items:
-                self._in_flight += 1
-                claimed += 1
-                self._spawn(item)
-            if claimed == 0:
-                wait = min(self.poll_interval * (2 ** min(failures, 5)), 30)
-                try:
-                    self._wakeup.get(timeout=wait)
-                except eventlet.queue.Empty:
-                    pass
+    def _loop(self) -> None:
+        run_work_loop(
+            self._claim_and_start,
+            should_stop=self._should_stop.ready,
+            idle_wait=self._wait,
+            idle_seconds=self.poll_interval,
+            retry_base=self.poll_interval,
+            retry_cap=LOOP_RETRY_CAP,
+            logger=_log,
+            name=f"claiming {self.kind} work",
+        )
+
+    def _claim_and_start(self) -> bool:
+        """One turn of the loop: count now and then, claim what fits, start it."""
+        if time.monotonic() - self._reported_at >= COUNT_EVERY:
+            self._reported_at = time.monotonic()
+            self._report_counts()
+            self.queue.purge_done(self.kind, self.done_retention)
+        free = self.concurrency - self._in_flight
+        items = self.queue.claim(self.kind, free, self.lease_seconds)
+        for item in items:
+            self._in_flight += 1
+            self._spawn(item)
+        return bool(items)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep until ``seconds`` pass, an attempt finishes or stop() is called."""
+        try:
+            self._wakeup.get(timeout=seconds)
+        except eventlet.queue.Empty:
+            pass
 
     def _spawn(self, item: WorkItem) -> None:
-        from servicekit.jsonlog import work_item_call_id
-
-        call_id = work_item_call_id(self.service, item.kind, item.id, item.attempts)
+        call_id = jsonlog.work_item_call_id(
+            self.service, item.kind, item.id, item.attempts
+        )
         context = {"correlation_id": item.correlation_id}
         if item.parent_call_id:
             context["call_id_stack"] = [item.parent_call_id]
@@ -400,16 +398,12 @@ class WorkItemEntrypoint(Entrypoint):
         worker_ctx._call_id = call_id
 
     def _report_counts(self) -> None:
-        from servicekit import metrics
-
         waiting, retrying = self.queue.counts(self.kind)
         metrics.report_work_items(
             self.service, self.kind, waiting=waiting, retrying=retrying
         )
 
     def _finish(self, item: WorkItem, started, worker_ctx, result, exc_info):
-        from servicekit import jsonlog, metrics
-
         started_at, perf = started
         seconds = time.perf_counter() - perf
         outcome, next_attempt_at, error = "ok", None, None
@@ -419,7 +413,7 @@ class WorkItemEntrypoint(Entrypoint):
                     _log.warning("work item %s finished after its lease ended", item.id)
             else:
                 error = exc_info[1]
-                delay = self.backoff.delay(item.attempts)
+                delay = backoff(item.attempts, self.retry_base, self.retry_max)
                 outcome = "retry"
                 next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
                 # the class and code only: a message may hold personal data

@@ -1,23 +1,48 @@
 """Per-client quotas the gateway enforces itself (Redis, shared by every worker and
-every gateway copy): fixed windows counted with INCR and an expiry."""
+every gateway copy): fixed windows counted by the maintained ``limits`` library.
+
+The services count their quotas with ``servicekit.ratelimit``, which uses the same
+library and strategy; the gateway may import only ``contracts`` of our packages
+(an import-linter contract), and ``contracts`` holds no Redis code, so the gateway
+uses ``limits`` directly here. A window starts at a client's first hit and ends by
+itself (``INCRBY`` + ``EXPIRE`` in one Lua step); keys live under
+``<REDIS_KEY_PREFIX>gateway:quota:``.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 import redis
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 
 from gateway.errors import Problem
 
 _log = logging.getLogger("gateway.quotas")
 
 
+def quota_storage(client, prefix: str) -> Storage:
+    """Counters on ``client``'s connection pool (no second pool, no connection made
+    here). Anything but a ``redis.Redis`` (the unit tests' fake, or None where no
+    route counts) gets counters in this process's memory."""
+    if isinstance(client, redis.Redis):
+        return RedisStorage(
+            "redis://",
+            connection_pool=client.connection_pool,
+            key_prefix=f"{prefix}gateway:quota",
+        )
+    return MemoryStorage()
+
+
 class ClientQuota:
     """At most ``limit`` hits per client address in each ``window`` seconds."""
 
     def __init__(self, client, prefix: str, name: str, limit: int, window: int):
-        self.client = client
-        self.prefix = prefix
+        self.limiter = FixedWindowRateLimiter(quota_storage(client, prefix))
         self.name = name
         self.limit = limit
         self.window = window
@@ -26,24 +51,24 @@ class ClientQuota:
         """Count one hit; raise a 429 problem once the client is over its limit."""
         if self.limit <= 0:
             return
-        key = f"{self.prefix}gateway:quota:{self.name}:{address}"
+        item = RateLimitItemPerSecond(self.limit, self.window)
         try:
-            pipe = self.client.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, self.window, nx=True)
-            pipe.ttl(key)
-            count, _, ttl = pipe.execute()
+            if self.limiter.hit(item, self.name, address):
+                return
+            reset_at = self.limiter.get_window_stats(
+                item, self.name, address
+            ).reset_time
         except redis.RedisError as exc:
             # Fail open: these quotas only blunt floods of cheap requests; the
             # services keep their own limits on what is costly (SMS sends, logins).
             _log.warning("quota %s not counted, Redis failed: %s", self.name, exc)
             return
-        if count > self.limit:
-            retry_after = ttl if ttl and ttl > 0 else self.window
-            raise Problem(
-                429,
-                f"{self.name}_rate_limited",
-                "Too many requests from this address; try again later.",
-                {"Retry-After": str(retry_after)},
-                retry_after=retry_after,
-            )
+        wait = math.ceil(reset_at - time.time())
+        retry_after = wait if wait > 0 else self.window
+        raise Problem(
+            429,
+            f"{self.name}_rate_limited",
+            "Too many requests from this address; try again later.",
+            {"Retry-After": str(retry_after)},
+            retry_after=retry_after,
+        )

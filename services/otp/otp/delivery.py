@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts.masking import mask_phone
+from servicekit.workloop import backoff
 
 from otp.keyring import Keyring
 from otp.settings import OtpSettings
@@ -154,10 +155,8 @@ class EventPublisher:
 
 
 def backoff_ms(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> int:
-    """Exponential back-off with jitter: between half and all of base * 2**(n-1),
-    at most ``cap`` seconds, so failing jobs do not retry in lockstep."""
-    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
-    return int(1000 * ceiling * (0.5 + 0.5 * rand()))
+    """servicekit's one back-off formula, in the milliseconds the job store keeps."""
+    return int(1000 * backoff(attempt, base, cap, rand))
 
 
 class DeliveryWorker:

@@ -14,6 +14,7 @@ import time
 import eventlet
 from eventlet import tpool
 from servicekit.redis import Redis
+from servicekit.workloop import run_work_loop
 
 from otp import captchas
 from otp.delivery import DeliveryWorker, build_provider
@@ -24,6 +25,10 @@ from otp.settings import settings_from_config
 from otp.store import RedisStore
 
 _log = logging.getLogger("otp.delivery")
+
+# the delivery loop's pause while Redis does not answer: 0.5 s doubling up to 10 s
+LOOP_RETRY_BASE = 0.5
+LOOP_RETRY_CAP = 10.0
 
 
 def render_captcha_off_hub(text: str) -> bytes:
@@ -88,21 +93,17 @@ class OtpRuntime(Redis):
     kill = stop
 
     def _deliver_forever(self) -> None:
-        failures = 0
-        while self._running:
-            try:
-                busy = self.worker.run_once()
-                failures = 0
-            except Exception:  # noqa: BLE001 - the loop must outlive any outage
-                failures += 1
-                _log.warning("delivery loop failed; retrying", exc_info=True)
-                eventlet.sleep(min(0.25 * 2**failures, 10))
-                continue
-            if not busy:
-                try:
-                    self.store.wait_for_work(timeout=1)
-                except Exception:  # noqa: BLE001 - Redis down: poll again later
-                    eventlet.sleep(1)
+        run_work_loop(
+            self.worker.run_once,
+            should_stop=lambda: not self._running,
+            idle_wait=self.store.wait_for_work,
+            idle_seconds=1.0,
+            retry_base=LOOP_RETRY_BASE,
+            retry_cap=LOOP_RETRY_CAP,
+            logger=_log,
+            name="delivery loop",
+            pause=eventlet.sleep,
+        )
 
     def get_dependency(self, worker_ctx) -> Otp:
         return Otp(

@@ -1,4 +1,5 @@
-"""Redis: reset flows (JSON, compare-and-set) and the per-step quotas.
+"""Redis: reset flows (JSON, compare-and-set) and the per-step quotas (counted by
+servicekit's rate limiter).
 
 A flow is one key holding its JSON; every change is a compare-and-set against the
 text that was read (one Lua step), so two racing requests cannot both move it.
@@ -13,6 +14,7 @@ import json
 from datetime import UTC, datetime
 
 from contracts.errors import RateLimited
+from servicekit.ratelimit import FixedWindows
 from servicekit.redis import Keyspace
 
 _REPLACE = """
@@ -21,13 +23,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0
-"""
-
-_HIT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('TTL', KEYS[1])
-return {n, ttl}
 """
 
 
@@ -81,21 +76,12 @@ class ResetStore:
         )
 
 
-class Quotas:
-    """Fixed-window counters: ``hit`` counts one use and says how long to wait."""
+class Quotas(FixedWindows):
+    """recovery's named quotas, counted by servicekit's one rate limiter; keys
+    under ``<REDIS_KEY_PREFIX>recovery:quota``."""
 
     def __init__(self, keyspace: Keyspace):
-        self.keyspace = keyspace
-        self._hit = keyspace.client.register_script(_HIT)
-
-    def hit(self, name: str, subject: str, limit: int, window: int) -> int:
-        """0 when this use is within ``limit`` per ``window`` seconds, else the
-        seconds until the window ends. ``subject`` is never personal data in
-        clear (callers pass a keyed hash)."""
-        count, ttl = self._hit(
-            keys=[self.keyspace.key("recovery", "quota", name, subject)], args=[window]
-        )
-        return 0 if int(count) <= limit else max(1, int(ttl))
+        super().__init__(keyspace, "recovery:quota")
 
 
 def require_quota(
