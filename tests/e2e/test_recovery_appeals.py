@@ -50,10 +50,7 @@ class Platform(VerificationPlatform):
 
 @pytest.fixture(scope="module")
 def platform(stack):
-    for service in ("accounts", "otp", "verification", "recovery", "gateway"):
-        if not stack.is_running(service):
-            stack.start(service)
-    stack.wait_ready(timeout=60)
+    stack.start_stopped(timeout=60)
     return Platform(stack, stack.authority_registry)
 
 
