@@ -108,13 +108,20 @@ def login_name(rng: random.Random | None = None, prefix: str = "user") -> str:
 PASSWORD = "Qz8!mWv2#Lp"
 
 
+def credentials(rng: random.Random, prefix: str) -> dict:
+    """The login part every registration starts with: a fresh name, PASSWORD twice."""
+    return {
+        "login_name": login_name(rng, prefix),
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+    }
+
+
 def person_registration(rng: random.Random | None = None, **overrides) -> dict:
     """A complete, valid natural-person registration (sms_code left to the caller)."""
     rng = rng or random.Random()
     body = {
-        "login_name": login_name(rng, "person"),
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
+        **credentials(rng, "person"),
         "name": "张伟",
         "identity_region": "mainland",
         "doc_type": "resident_id",
@@ -145,9 +152,7 @@ def organization_registration(rng: random.Random | None = None, **overrides) -> 
     """A complete, valid domestic organisation registration."""
     rng = rng or random.Random()
     body = {
-        "login_name": login_name(rng, "org"),
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
+        **credentials(rng, "org"),
         "name": "测试科技有限公司",
         "region": "domestic",
         "legal_person_type": "enterprise",
