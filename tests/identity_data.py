@@ -117,16 +117,23 @@ def credentials(rng: random.Random, prefix: str) -> dict:
     }
 
 
+def mainland_person(rng: random.Random, name: str) -> dict:
+    """A mainland resident's identity and mobile, as registrations and agents give it."""
+    return {
+        "name": name,
+        "identity_region": "mainland",
+        "doc_type": "resident_id",
+        "doc_number": resident_id(rng),
+        "phone": mobile(rng),
+    }
+
+
 def person_registration(rng: random.Random | None = None, **overrides) -> dict:
     """A complete, valid natural-person registration (sms_code left to the caller)."""
     rng = rng or random.Random()
     body = {
         **credentials(rng, "person"),
-        "name": "张伟",
-        "identity_region": "mainland",
-        "doc_type": "resident_id",
-        "doc_number": resident_id(rng),
-        "phone": mobile(rng),
+        **mainland_person(rng, "张伟"),
         "sms_code": "000000",
         "agreement_version": "2024-01",
     }
@@ -136,11 +143,7 @@ def person_registration(rng: random.Random | None = None, **overrides) -> dict:
 
 def organization_person(rng: random.Random, **overrides) -> dict:
     body = {
-        "name": "李娜",
-        "phone": mobile(rng),
-        "identity_region": "mainland",
-        "doc_type": "resident_id",
-        "doc_number": resident_id(rng),
+        **mainland_person(rng, "李娜"),
         "doc_valid_from": "2020-01-01",
         "doc_long_term": True,
     }

@@ -70,6 +70,17 @@ class Platform:
             **kwargs,
         )
 
+    def decide(
+        self, case_id: str, reviewer: dict, decision: str, reason: str
+    ) -> requests.Response:
+        """A reviewer's decision on a review case (a verification case or an appeal)."""
+        return self.http(
+            "POST",
+            f"/admin/review-cases/{case_id}/decision",
+            reviewer["token"],
+            json={"decision": decision, "reason": reason},
+        )
+
     def my_verification(self, token: str) -> dict:
         answer = self.http("GET", "/me/verification", token)
         answer.raise_for_status()
@@ -140,20 +151,10 @@ def test_a_person_not_in_the_registry_fails_uploads_and_a_reviewer_approves(plat
         "GET", f"/admin/review-cases/{case_id}", reviewer["token"]
     ).json()
     assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
-    decided = platform.http(
-        "POST",
-        f"/admin/review-cases/{case_id}/decision",
-        reviewer["token"],
-        json={"decision": "approve", "reason": "the document images match"},
-    )
+    decided = platform.decide(case_id, reviewer, "approve", "the document images match")
     assert decided.status_code == 200, decided.text
     assert decided.json()["decisions"][0]["reviewer_id"] == reviewer["account_id"]
-    again = platform.http(
-        "POST",
-        f"/admin/review-cases/{case_id}/decision",
-        reviewer["token"],
-        json={"decision": "reject", "reason": "second thoughts"},
-    )
+    again = platform.decide(case_id, reviewer, "reject", "second thoughts")
     assert again.status_code == 409 and again.json()["code"] == "case_closed"
 
     mine = platform.my_verification(token)
