@@ -73,13 +73,7 @@ class Platform:
     def decide(
         self, case_id: str, reviewer: dict, decision: str, reason: str
     ) -> requests.Response:
-        """A reviewer's decision on a review case (a verification case or an appeal)."""
-        return self.http(
-            "POST",
-            f"/admin/review-cases/{case_id}/decision",
-            reviewer["token"],
-            json={"decision": decision, "reason": reason},
-        )
+        return client.decide(self.url, reviewer["token"], case_id, decision, reason)
 
     def my_verification(self, token: str) -> dict:
         answer = self.http("GET", "/me/verification", token)
