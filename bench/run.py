@@ -51,11 +51,12 @@ from tests.support import client
 
 SCENARIOS = ("login", "names", "registration", "sms")
 Row = tuple[Measurement, Measurement | None]
+Workload = tuple[str, callable]
 
 
 def alternate(
-    subject: tuple[str, callable],
-    baseline: tuple[str, callable],
+    subject: Workload,
+    baseline: Workload,
     concurrency,
     seconds,
     rounds,
@@ -80,7 +81,8 @@ def accounts(url: str, count: int) -> list[str]:
     ]
 
 
-def login(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
+def login(url: str, concurrency: int) -> tuple[Workload, Workload]:
+    """Log-in against its baseline, argon2id verification in this process."""
     import argon2
 
     names = accounts(url, concurrency)
@@ -95,16 +97,11 @@ def login(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
         answer = client.log_in(url, names[worker], session=sessions[worker])
         return answer.status_code == 201
 
-    return alternate(
-        ("login: POST /sessions", log_in),
-        ("argon2id verify, in process", verify),
-        concurrency,
-        seconds,
-        rounds,
-    )
+    return ("login: POST /sessions", log_in), ("argon2id verify, in process", verify)
 
 
-def names(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
+def names(url: str, concurrency: int) -> tuple[Workload, Workload]:
+    """The login-name check against its baseline, one echo RPC through the gateway."""
     taken = accounts(url, 2)
     sessions = [requests.Session() for _ in range(concurrency)]
 
@@ -119,12 +116,9 @@ def names(url: str, concurrency: int, seconds: float, rounds: int) -> list[Row]:
         )
         return answer.status_code == 200
 
-    return alternate(
+    return (
         ("names: GET /login-names/{name}", check),
         ("GET /dev/echo (one echo RPC)", echo),
-        concurrency,
-        seconds,
-        rounds,
     )
 
 
@@ -221,16 +215,19 @@ def delivered(url: str, phones: Counter, timeout: float = 30.0) -> int:
         time.sleep(0.25)
 
 
+# scenarios measured in turns with a baseline: each gives (subject, baseline)
+ALTERNATING = {"login": login, "names": names}
+
+
 def run(url: str, args, registry: Path | None) -> list[Row]:
     url = url.rstrip("/")
     requests.get(f"{url}/health", timeout=5).raise_for_status()
     rows: list[Row] = []
     for scenario in args.only:
         print(f"[bench] {scenario} ...", file=sys.stderr, flush=True)
-        if scenario == "login":
-            rows += login(url, args.concurrency, args.seconds, args.rounds)
-        elif scenario == "names":
-            rows += names(url, args.concurrency, args.seconds, args.rounds)
+        if scenario in ALTERNATING:
+            workloads = ALTERNATING[scenario](url, args.concurrency)
+            rows += alternate(*workloads, args.concurrency, args.seconds, args.rounds)
         elif scenario == "registration":
             rows += registration(
                 url, registry, args.concurrency, args.registration_seconds

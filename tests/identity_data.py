@@ -108,18 +108,32 @@ def login_name(rng: random.Random | None = None, prefix: str = "user") -> str:
 PASSWORD = "Qz8!mWv2#Lp"
 
 
-def person_registration(rng: random.Random | None = None, **overrides) -> dict:
-    """A complete, valid natural-person registration (sms_code left to the caller)."""
-    rng = rng or random.Random()
-    body = {
-        "login_name": login_name(rng, "person"),
+def credentials(rng: random.Random, prefix: str) -> dict:
+    """The login part every registration starts with: a fresh name, PASSWORD twice."""
+    return {
+        "login_name": login_name(rng, prefix),
         "password": PASSWORD,
         "password_confirmation": PASSWORD,
-        "name": "张伟",
+    }
+
+
+def mainland_person(rng: random.Random, name: str) -> dict:
+    """A mainland resident's identity and mobile, as registrations and agents give it."""
+    return {
+        "name": name,
         "identity_region": "mainland",
         "doc_type": "resident_id",
         "doc_number": resident_id(rng),
         "phone": mobile(rng),
+    }
+
+
+def person_registration(rng: random.Random | None = None, **overrides) -> dict:
+    """A complete, valid natural-person registration (sms_code left to the caller)."""
+    rng = rng or random.Random()
+    body = {
+        **credentials(rng, "person"),
+        **mainland_person(rng, "张伟"),
         "sms_code": "000000",
         "agreement_version": "2024-01",
     }
@@ -129,11 +143,7 @@ def person_registration(rng: random.Random | None = None, **overrides) -> dict:
 
 def organization_person(rng: random.Random, **overrides) -> dict:
     body = {
-        "name": "李娜",
-        "phone": mobile(rng),
-        "identity_region": "mainland",
-        "doc_type": "resident_id",
-        "doc_number": resident_id(rng),
+        **mainland_person(rng, "李娜"),
         "doc_valid_from": "2020-01-01",
         "doc_long_term": True,
     }
@@ -145,9 +155,7 @@ def organization_registration(rng: random.Random | None = None, **overrides) -> 
     """A complete, valid domestic organisation registration."""
     rng = rng or random.Random()
     body = {
-        "login_name": login_name(rng, "org"),
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
+        **credentials(rng, "org"),
         "name": "测试科技有限公司",
         "region": "domestic",
         "legal_person_type": "enterprise",

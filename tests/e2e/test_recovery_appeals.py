@@ -50,10 +50,7 @@ class Platform(VerificationPlatform):
 
 @pytest.fixture(scope="module")
 def platform(stack):
-    for service in ("accounts", "otp", "verification", "recovery", "gateway"):
-        if not stack.is_running(service):
-            stack.start(service)
-    stack.wait_ready(timeout=60)
+    stack.start_stopped(timeout=60)
     return Platform(stack, stack.authority_registry)
 
 
@@ -106,12 +103,7 @@ def register(platform) -> dict:
 
 
 def approve(platform, reviewer: dict, appeal_id: str) -> requests.Response:
-    return platform.http(
-        "POST",
-        f"/admin/review-cases/{appeal_id}/decision",
-        reviewer["token"],
-        json={"decision": "approve", "reason": "证件与账户一致"},
-    )
+    return platform.decide(appeal_id, reviewer, "approve", "证件与账户一致")
 
 
 def replace_temporary_password(platform, login_name: str, temporary: str) -> dict:
@@ -185,11 +177,8 @@ def test_a_rejected_appeal_sends_the_reason_and_changes_nothing(platform):
     phone = gen.mobile(platform.rng)
     appeal = person_appeal(platform, person, phone).json()
     reviewer = platform.reviewer()
-    rejected = platform.http(
-        "POST",
-        f"/admin/review-cases/{appeal['appeal_id']}/decision",
-        reviewer["token"],
-        json={"decision": "reject", "reason": "证件照片不清晰"},
+    rejected = platform.decide(
+        appeal["appeal_id"], reviewer, "reject", "证件照片不清晰"
     )
     assert rejected.status_code == 200, rejected.text
     wait_for(
@@ -343,12 +332,7 @@ def test_images_are_deleted_the_configured_time_after_the_decision(platform):
         reviewer = platform.reviewer()
         path = f"/admin/review-cases/{appeal['appeal_id']}"
         assert len(platform.http("GET", path, reviewer["token"]).json()["files"]) == 2
-        rejected = platform.http(
-            "POST",
-            f"{path}/decision",
-            reviewer["token"],
-            json={"decision": "reject", "reason": "重复申诉"},
-        )
+        rejected = platform.decide(appeal["appeal_id"], reviewer, "reject", "重复申诉")
         assert rejected.status_code == 200
         wait_for(
             lambda: platform.http("GET", path, reviewer["token"]).json()["files"] == [],

@@ -79,10 +79,7 @@ class Client:
 
 @pytest.fixture(scope="module")
 def client(stack):
-    for service in ("accounts", "otp", "verification", "recovery", "gateway"):
-        if not stack.is_running(service):
-            stack.start(service)
-    stack.wait_ready(timeout=60)
+    stack.start_stopped(timeout=60)
     return Client(stack.url)
 
 

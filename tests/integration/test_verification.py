@@ -136,15 +136,17 @@ class World:
 
     # --- what verification recorded ------------------------------------------------------
 
-    def cases(self, account_ids: list[str]) -> list:
+    def sql(self, text: str, **params: object) -> sa.Result:
+        """One read of verification's database; the result outlives the connection."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                sa.text(
-                    "SELECT id, account_id, state, reason_code, opened_by_event"
-                    " FROM verification_cases WHERE account_id = ANY(:ids)"
-                ),
-                {"ids": list(account_ids)},
-            ).all()
+            return conn.execute(sa.text(text), params).freeze()()
+
+    def cases(self, account_ids: list[str]) -> list:
+        return self.sql(
+            "SELECT id, account_id, state, reason_code, opened_by_event"
+            " FROM verification_cases WHERE account_id = ANY(:ids)",
+            ids=list(account_ids),
+        ).all()
 
     def decided(self, account_ids: list[str]) -> list | None:
         """The decided cases, once every account has one (else None)."""
@@ -156,55 +158,42 @@ class World:
         return done if {r.account_id for r in done} == set(account_ids) else None
 
     def consumed(self, event_id: str) -> bool:
-        with self.engine.connect() as conn:
-            return bool(
-                conn.execute(
-                    sa.text(
-                        "SELECT count(*) FROM processed_events WHERE event_id = :e"
-                    ),
-                    {"e": event_id},
-                ).scalar_one()
-            )
+        return bool(
+            self.sql(
+                "SELECT count(*) FROM processed_events WHERE event_id = :e", e=event_id
+            ).scalar_one()
+        )
 
     def outcome_events(self, account_ids: list[str]) -> list:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                sa.text(
-                    "SELECT event_type, envelope->'data'->>'case_id' AS case_id"
-                    " FROM outbox WHERE event_type IN"
-                    " ('verification_passed', 'verification_failed')"
-                    " AND envelope->'data'->>'account_id' = ANY(:ids)"
-                    # without an order the heap's decides, and the relay's update
-                    # (sent_at) moves a row: events in the order they happened
-                    " ORDER BY created_at"
-                ),
-                {"ids": list(account_ids)},
-            ).all()
+        return self.sql(
+            "SELECT event_type, envelope->'data'->>'case_id' AS case_id"
+            " FROM outbox WHERE event_type IN"
+            " ('verification_passed', 'verification_failed')"
+            " AND envelope->'data'->>'account_id' = ANY(:ids)"
+            # without an order the heap's decides, and the relay's update
+            # (sent_at) moves a row: events in the order they happened
+            " ORDER BY created_at",
+            ids=list(account_ids),
+        ).all()
 
     def decisions_per_case(self, account_ids: list[str]) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT t.case_id, count(*) FROM verification_case_transitions t"
-                    " JOIN verification_cases c ON c.id = t.case_id"
-                    " WHERE c.account_id = ANY(:ids) AND t.trigger LIKE 'authority_%'"
-                    " GROUP BY t.case_id"
-                ),
-                {"ids": list(account_ids)},
-            ).all()
+        rows = self.sql(
+            "SELECT t.case_id, count(*) FROM verification_case_transitions t"
+            " JOIN verification_cases c ON c.id = t.case_id"
+            " WHERE c.account_id = ANY(:ids) AND t.trigger LIKE 'authority_%'"
+            " GROUP BY t.case_id",
+            ids=list(account_ids),
+        ).all()
         return dict(rows)
 
     def work_attempts(self, account_ids: list[str]) -> list[int]:
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    sa.text(
-                        "SELECT w.attempts FROM work_items w JOIN verification_cases c"
-                        " ON c.id = w.ref WHERE c.account_id = ANY(:ids)"
-                    ),
-                    {"ids": list(account_ids)},
-                ).scalars()
-            )
+        return list(
+            self.sql(
+                "SELECT w.attempts FROM work_items w JOIN verification_cases c"
+                " ON c.id = w.ref WHERE c.account_id = ANY(:ids)",
+                ids=list(account_ids),
+            ).scalars()
+        )
 
     # --- processes -------------------------------------------------------------------------
 
@@ -234,6 +223,11 @@ class World:
         answer = self.get("/me/verification", token)
         answer.raise_for_status()
         return answer.json()
+
+    def decide(
+        self, case_id: str, token: str, decision: str, reason: str
+    ) -> requests.Response:
+        return client.decide(self.url, token, case_id, decision, reason)
 
     def wait_status(self, token: str, status: str, timeout: float = 10) -> dict:
         return wait_for(
@@ -449,36 +443,23 @@ def test_failed_then_materials_then_a_reviewer_approves(w):
         with Image.open(io.BytesIO(base64.b64decode(encoded))) as decoded:
             assert decoded.size == (120, 80)
 
-    decision = w.post(
-        f"/admin/review-cases/{case_id}/decision",
-        reviewer,
-        json={"decision": "approve", "reason": "documents are genuine"},
-    )
+    decision = w.decide(case_id, reviewer, "approve", "documents are genuine")
     assert decision.status_code == 200, decision.text
     assert decision.json()["status"] == "passed"
-    closed = w.post(
-        f"/admin/review-cases/{case_id}/decision",
-        reviewer,
-        json={"decision": "reject", "reason": "changed my mind"},
-    )
+    closed = w.decide(case_id, reviewer, "reject", "changed my mind")
     assert closed.status_code == 409 and closed.json()["code"] == "case_closed"
 
     mine = w.my_status(token)
     assert (mine["status"], mine["reason_code"]) == ("passed", "reviewer_approved")
-    with w.engine.connect() as conn:
-        audit = conn.execute(
-            sa.text(
-                "SELECT reviewer_id, decision, reason, decided_at FROM review_decisions"
-                " WHERE case_id = :c"
-            ),
-            {"c": case_id},
-        ).all()
-        stored = conn.execute(
-            sa.text(
-                "SELECT field, ciphertext FROM verification_materials WHERE case_id = :c"
-            ),
-            {"c": case_id},
-        ).all()
+    audit = w.sql(
+        "SELECT reviewer_id, decision, reason, decided_at FROM review_decisions"
+        " WHERE case_id = :c",
+        c=case_id,
+    ).all()
+    stored = w.sql(
+        "SELECT field, ciphertext FROM verification_materials WHERE case_id = :c",
+        c=case_id,
+    ).all()
     assert [(a.reviewer_id, a.decision, a.reason) for a in audit] == [
         (w.reviewer()["account_id"], "approve", "documents are genuine")
     ]
@@ -501,22 +482,15 @@ def test_a_rejection_shows_the_reviewers_reason(w):
         for name in ("id_front", "id_back", "licence")
     }
     case_id = upload(w, token, files).json()["case_id"]
-    answer = w.post(
-        f"/admin/review-cases/{case_id}/decision",
-        reviewer,
-        json={"decision": "reject", "reason": "licence is unreadable"},
-    )
+    answer = w.decide(case_id, reviewer, "reject", "licence is unreadable")
     assert answer.status_code == 200
     mine = w.my_status(token)
     assert (mine["status"], mine["reason"]) == ("rejected", "licence is unreadable")
-    with w.engine.connect() as conn:
-        purge_in = conn.execute(
-            sa.text(
-                "SELECT next_attempt_at - now() FROM work_items"
-                " WHERE kind = 'purge_materials' AND ref = :c"
-            ),
-            {"c": case_id},
-        ).scalar_one()
+    purge_in = w.sql(
+        "SELECT next_attempt_at - now() FROM work_items"
+        " WHERE kind = 'purge_materials' AND ref = :c",
+        c=case_id,
+    ).scalar_one()
     assert timedelta(days=29) < purge_in <= timedelta(days=30)
 
 
@@ -529,13 +503,9 @@ def test_images_of_a_superseded_review_are_deleted(w):
     case_id = upload(w, person.token, files).json()["case_id"]
 
     def stored() -> int:
-        with w.engine.connect() as conn:
-            return conn.execute(
-                sa.text(
-                    "SELECT count(*) FROM verification_materials WHERE case_id = :c"
-                ),
-                {"c": case_id},
-            ).scalar_one()
+        return w.sql(
+            "SELECT count(*) FROM verification_materials WHERE case_id = :c", c=case_id
+        ).scalar_one()
 
     assert stored() == 2
     # the person changes the name under review: a new case, nobody reviews these
@@ -588,14 +558,11 @@ def test_bad_uploads_are_422_and_store_nothing(w, case):
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == code
     assert w.my_status(person.token)["status"] == "failed"
-    with w.engine.connect() as conn:
-        stored = conn.execute(
-            sa.text(
-                "SELECT count(*) FROM verification_materials m JOIN verification_cases c"
-                " ON c.id = m.case_id WHERE c.account_id = :a"
-            ),
-            {"a": person.account_id},
-        ).scalar_one()
+    stored = w.sql(
+        "SELECT count(*) FROM verification_materials m JOIN verification_cases c"
+        " ON c.id = m.case_id WHERE c.account_id = :a",
+        a=person.account_id,
+    ).scalar_one()
     assert stored == 0
 
 
@@ -653,16 +620,13 @@ def test_an_authority_outage_delays_cases_and_never_fails_them(w_stopped):
     rows = w.cases(accounts)
     assert [r.state for r in rows] == ["pending"] * 5
     assert w.outcome_events(accounts) == []
-    with w.engine.connect() as conn:
-        errors = set(
-            conn.execute(
-                sa.text(
-                    "SELECT w.last_error FROM work_items w JOIN verification_cases c"
-                    " ON c.id = w.ref WHERE c.account_id = ANY(:ids)"
-                ),
-                {"ids": accounts},
-            ).scalars()
-        )
+    errors = set(
+        w.sql(
+            "SELECT w.last_error FROM work_items w JOIN verification_cases c"
+            " ON c.id = w.ref WHERE c.account_id = ANY(:ids)",
+            ids=accounts,
+        ).scalars()
+    )
     assert errors == {"RetryLater: authority_unavailable"}
     # ... and completes once it is back
     w.stop_verification()

@@ -261,6 +261,19 @@ def change_password(
     _expect(answer, 204)
 
 
+def decide(
+    url: str, token: str, case_id: str, decision: str, reason: str
+) -> requests.Response:
+    """A reviewer's decision (``token`` a reviewer's) on a review case: a
+    verification case or an appeal; the answer unchecked, for the test to judge."""
+    return requests.post(
+        f"{url}/admin/review-cases/{case_id}/decision",
+        json={"decision": decision, "reason": reason},
+        headers=bearer(token),
+        timeout=30,
+    )
+
+
 def reviewer_session(url: str, env: dict[str, str]) -> dict:
     """A new reviewer past the first login (the temporary password changed):
     ``{account_id, login_name, token}``."""

@@ -137,6 +137,14 @@ class Stack:
         for service in (*NAMEKO_SERVICES, "gateway"):
             self.start(service)
 
+    def start_stopped(self, timeout: float = 60) -> None:
+        """Start every service a previous test stopped and wait until /ready: a
+        module's tests begin with the whole platform up, whatever ran before."""
+        for service in (*NAMEKO_SERVICES, "gateway"):
+            if not self.is_running(service):
+                self.start(service)
+        self.wait_ready(timeout=timeout)
+
     def kill(self, service: str, copy: int = 0, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop((service, copy))
         os.killpg(process.pid, sig)

@@ -7,6 +7,8 @@ migration that calls it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from servicekit.idempotency import processed_events_table
@@ -14,31 +16,30 @@ from servicekit.outbox import outbox_table
 from servicekit.workqueue import work_items_table
 
 
-def _messaging_metadata() -> sa.MetaData:
+def _metadata(*tables: Callable[[sa.MetaData], sa.Table]) -> sa.MetaData:
+    """A fresh MetaData holding the kit's tables ``tables`` define."""
     metadata = sa.MetaData()
-    outbox_table(metadata)
-    processed_events_table(metadata)
+    for table in tables:
+        table(metadata)
     return metadata
+
+
+MESSAGING = (outbox_table, processed_events_table)
+WORK_ITEMS = (work_items_table,)
 
 
 def create_messaging_tables(op) -> None:
-    _messaging_metadata().create_all(op.get_bind())
+    _metadata(*MESSAGING).create_all(op.get_bind())
 
 
 def drop_messaging_tables(op) -> None:
-    _messaging_metadata().drop_all(op.get_bind())
-
-
-def _work_items_metadata() -> sa.MetaData:
-    metadata = sa.MetaData()
-    work_items_table(metadata)
-    return metadata
+    _metadata(*MESSAGING).drop_all(op.get_bind())
 
 
 def create_work_items_table(op) -> None:
     """For a service that runs durable work items (``servicekit.workqueue``)."""
-    _work_items_metadata().create_all(op.get_bind())
+    _metadata(*WORK_ITEMS).create_all(op.get_bind())
 
 
 def drop_work_items_table(op) -> None:
-    _work_items_metadata().drop_all(op.get_bind())
+    _metadata(*WORK_ITEMS).drop_all(op.get_bind())

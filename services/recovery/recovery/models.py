@@ -16,6 +16,12 @@ work_items = work_items_table(metadata)
 
 TIMESTAMP = sa.DateTime(timezone=True)
 
+
+def appeal_ref(**options: bool) -> sa.Column:
+    """The column that ties a row (a transition, a file, a decision) to its appeal."""
+    return sa.Column("appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), **options)
+
+
 # One appeal (flow.AppealState), in the flows' record vocabulary (id, state,
 # created_at, updated_at). The public appeal id is the id itself ("apl_" + 32 hex):
 # the gateway routes review case ids to recovery by that prefix.
@@ -51,7 +57,7 @@ appeal_transitions = sa.Table(
     "appeal_transitions",
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    sa.Column("appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), nullable=False),
+    appeal_ref(nullable=False),
     sa.Column("from_state", sa.String(20), nullable=True),
     sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("trigger", sa.String(40), nullable=False),
@@ -63,12 +69,7 @@ appeal_transitions = sa.Table(
 appeal_files = sa.Table(
     "appeal_files",
     metadata,
-    sa.Column(
-        "appeal_id",
-        sa.String(40),
-        sa.ForeignKey("appeals.id"),
-        primary_key=True,
-    ),
+    appeal_ref(primary_key=True),
     sa.Column("field", sa.String(20), primary_key=True),
     sa.Column("media_type", sa.String(20), nullable=False),
     sa.Column("width", sa.Integer, nullable=False),
@@ -84,7 +85,7 @@ appeal_decisions = sa.Table(
     "appeal_decisions",
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    sa.Column("appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), nullable=False),
+    appeal_ref(nullable=False),
     sa.Column("reviewer_id", sa.String(64), nullable=False),
     sa.Column("decision", sa.String(10), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),

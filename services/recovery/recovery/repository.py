@@ -105,11 +105,7 @@ def _record_transition(
 
 def history(session: Session, appeal_id: str) -> list:
     """Every state change of the appeal, oldest first."""
-    return session.execute(
-        sa.select(appeal_transitions)
-        .where(appeal_transitions.c.appeal_id == appeal_id)
-        .order_by(appeal_transitions.c.at, appeal_transitions.c.id)
-    ).all()
+    return _of_appeal(session, appeal_transitions, appeal_id, "at", "id")
 
 
 def insert_decision(session: Session, **values: Any) -> None:
@@ -117,18 +113,20 @@ def insert_decision(session: Session, **values: Any) -> None:
 
 
 def decisions(session: Session, appeal_id: str) -> list:
-    return session.execute(
-        sa.select(appeal_decisions)
-        .where(appeal_decisions.c.appeal_id == appeal_id)
-        .order_by(appeal_decisions.c.id)
-    ).all()
+    return _of_appeal(session, appeal_decisions, appeal_id, "id")
 
 
 def files(session: Session, appeal_id: str) -> list:
+    return _of_appeal(session, appeal_files, appeal_id, "field")
+
+
+def _of_appeal(session: Session, table: sa.Table, appeal_id: str, *order: str) -> list:
+    """The rows of ``table`` (history, decisions, files) that belong to one appeal,
+    ordered by the columns ``order`` names."""
     return session.execute(
-        sa.select(appeal_files)
-        .where(appeal_files.c.appeal_id == appeal_id)
-        .order_by(appeal_files.c.field)
+        sa.select(table)
+        .where(table.c.appeal_id == appeal_id)
+        .order_by(*(table.c[name] for name in order))
     ).all()
 
 

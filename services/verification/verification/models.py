@@ -20,6 +20,14 @@ pipeline_canaries = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+
+def case_ref(**options: bool) -> sa.Column:
+    """The column that ties a row (a transition, a material, a decision) to its case."""
+    return sa.Column(
+        "case_id", sa.String(40), sa.ForeignKey("verification_cases.id"), **options
+    )
+
+
 # One verification of one account's data (flow.CaseState), in the flows' record
 # vocabulary (id, state, created_at, updated_at). The public case id is the id
 # itself ("vrf_" + 32 hex), so reviewers and the gateway route by prefix.
@@ -50,12 +58,7 @@ case_transitions = sa.Table(
     "verification_case_transitions",
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    sa.Column(
-        "case_id",
-        sa.String(40),
-        sa.ForeignKey("verification_cases.id"),
-        nullable=False,
-    ),
+    case_ref(nullable=False),
     sa.Column("from_state", sa.String(20), nullable=True),
     sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("trigger", sa.String(40), nullable=False),
@@ -68,12 +71,7 @@ case_transitions = sa.Table(
 materials = sa.Table(
     "verification_materials",
     metadata,
-    sa.Column(
-        "case_id",
-        sa.String(40),
-        sa.ForeignKey("verification_cases.id"),
-        primary_key=True,
-    ),
+    case_ref(primary_key=True),
     sa.Column("field", sa.String(20), primary_key=True),
     sa.Column("media_type", sa.String(20), nullable=False),
     sa.Column("width", sa.Integer, nullable=False),
@@ -89,12 +87,7 @@ review_decisions = sa.Table(
     "review_decisions",
     metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    sa.Column(
-        "case_id",
-        sa.String(40),
-        sa.ForeignKey("verification_cases.id"),
-        nullable=False,
-    ),
+    case_ref(nullable=False),
     sa.Column("reviewer_id", sa.String(64), nullable=False),
     sa.Column("decision", sa.String(10), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),

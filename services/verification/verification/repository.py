@@ -212,10 +212,14 @@ def delete_materials(session: Session, case_id: str) -> int:
 
 
 def case_materials(session: Session, case_id: str) -> list[Row]:
+    return _of_case(session, materials, case_id, "field")
+
+
+def _of_case(session: Session, table: sa.Table, case_id: str, order: str) -> list[Row]:
+    """The rows of ``table`` (materials, decisions) that belong to one case, ordered
+    by the column ``order`` names."""
     return session.execute(
-        sa.select(materials)
-        .where(materials.c.case_id == case_id)
-        .order_by(materials.c.field)
+        sa.select(table).where(table.c.case_id == case_id).order_by(table.c[order])
     ).all()
 
 
@@ -246,11 +250,7 @@ def insert_decision(
 
 
 def case_decisions(session: Session, case_id: str) -> list[Row]:
-    return session.execute(
-        sa.select(review_decisions)
-        .where(review_decisions.c.case_id == case_id)
-        .order_by(review_decisions.c.id)
-    ).all()
+    return _of_case(session, review_decisions, case_id, "id")
 
 
 def review_cases(

@@ -5,6 +5,8 @@ steady use fails once, and the pool renews itself."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -30,29 +32,31 @@ def kill_backend(pid: int) -> None:
     admin.dispose()
 
 
-def test_a_dropped_connection_that_sat_idle_is_replaced_unseen():
-    engine = engine_pinging_after(0.2)
+@contextmanager
+def pooled_connection_killed(ping_after: float) -> Iterator[tuple[sa.Engine, int]]:
+    """An engine whose one pooled connection's server process was just terminated,
+    and that server process's pid."""
+    engine = engine_pinging_after(ping_after)
     try:
         with engine.connect() as conn:
             first = conn.execute(PID).scalar()
         kill_backend(first)
-        time.sleep(0.3)
-        with engine.connect() as conn:
-            assert conn.execute(PID).scalar() != first
+        yield engine, first
     finally:
         engine.dispose()
 
 
-def test_a_dropped_connection_in_steady_use_fails_once_then_the_pool_renews():
-    engine = engine_pinging_after(60)
-    try:
+def test_a_dropped_connection_that_sat_idle_is_replaced_unseen():
+    with pooled_connection_killed(0.2) as (engine, first):
+        time.sleep(0.3)
         with engine.connect() as conn:
-            first = conn.execute(PID).scalar()
-        kill_backend(first)
+            assert conn.execute(PID).scalar() != first
+
+
+def test_a_dropped_connection_in_steady_use_fails_once_then_the_pool_renews():
+    with pooled_connection_killed(60) as (engine, first):
         with pytest.raises(sa.exc.OperationalError) as failed, engine.connect() as conn:
             conn.execute(PID)
         assert failed.value.connection_invalidated
         with engine.connect() as conn:
             assert conn.execute(PID).scalar() != first
-    finally:
-        engine.dispose()

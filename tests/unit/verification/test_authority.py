@@ -59,32 +59,23 @@ def test_names_compare_without_width_case_or_spaces(tmp_path):
     assert verdict.matched
 
 
+STAR_RIVER = "示例市星河科技有限公司"
+STAR_RIVER_CODE = "91110105MA01ABCD1X"
+
+
 @pytest.mark.parametrize(
-    ("query", "matched", "reason"),
+    ("name", "credit_code", "legal_representative", "matched", "reason"),
     [
-        (
-            OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD1X", "李娜"),
-            True,
-            "authority_match",
-        ),
-        (
-            OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD2X", "李娜"),
-            False,
-            "no_record",
-        ),
-        (
-            OrganizationQuery("星河科技", "91110105MA01ABCD1X", "李娜"),
-            False,
-            "name_mismatch",
-        ),
-        (
-            OrganizationQuery("示例市星河科技有限公司", "91110105MA01ABCD1X", "王芳"),
-            False,
-            "legal_representative_mismatch",
-        ),
+        (STAR_RIVER, STAR_RIVER_CODE, "李娜", True, "authority_match"),
+        (STAR_RIVER, "91110105MA01ABCD2X", "李娜", False, "no_record"),
+        ("星河科技", STAR_RIVER_CODE, "李娜", False, "name_mismatch"),
+        (STAR_RIVER, STAR_RIVER_CODE, "王芳", False, "legal_representative_mismatch"),
     ],
 )
-def test_an_organisation_needs_all_three_to_match(registry, query, matched, reason):
+def test_an_organisation_needs_all_three_to_match(
+    registry, name, credit_code, legal_representative, matched, reason
+):
+    query = OrganizationQuery(name, credit_code, legal_representative)
     verdict = SimulatedAuthority(str(registry)).check_organization(query)
     assert (verdict.matched, verdict.reason_code) == (matched, reason)
 
