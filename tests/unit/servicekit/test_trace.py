@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from servicekit import trace
+from servicekit import trace, trace_tree
 
 RID = "req-0123456789abcdef"
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -131,7 +131,7 @@ def run(tmp_path, *args) -> tuple[int, str]:
 
 
 def tree_of(lines, source="all"):
-    roots, unattached = trace.build_tree(trace.LogLine(line, source) for line in lines)
+    roots, unattached = trace_tree.build_tree(trace_tree.LogLine(line, source) for line in lines)
     return roots, unattached
 
 
@@ -354,15 +354,15 @@ def test_verbose_shows_ordinary_lines_under_their_hop():
 def test_a_line_without_started_at_uses_its_timestamp_minus_its_duration():
     line = relay()
     del line["started_at"]
-    hop = trace.to_hop(trace.LogLine(line, "accounts-0"))
+    hop = trace_tree.to_hop(trace_tree.LogLine(line, "accounts-0"))
     assert hop.started == T0 + timedelta(milliseconds=15.0)
 
 
 def test_the_service_falls_back_to_the_log_file_name():
     line = relay()
     line["service"] = None
-    assert trace.to_hop(trace.LogLine(line, "accounts-3")).service == "accounts"
-    assert trace.to_hop(trace.LogLine(line, "-")).service == "-"
+    assert trace_tree.to_hop(trace_tree.LogLine(line, "accounts-3")).service == "accounts"
+    assert trace_tree.to_hop(trace_tree.LogLine(line, "-")).service == "-"
 
 
 def test_an_unknown_request_exits_1_and_says_so(tmp_path):
@@ -388,7 +388,7 @@ def test_stdin_is_read_with_a_dash(monkeypatch, tmp_path):
     "raw", ["", "not json " + RID, "[1, 2]", '{"correlation_id": 5}']
 )
 def test_junk_lines_are_skipped(raw):
-    assert list(trace.parse_lines([raw], "x", RID)) == []
+    assert list(trace_tree.parse_lines([raw], "x", RID)) == []
 
 
 def test_the_header_names_the_opentelemetry_trace_when_the_gateway_logged_one():
