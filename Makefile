@@ -29,11 +29,12 @@ trace: ## print the path of one request across every service, from the logs
 	@test -n "$(ID)" || { echo "usage: make trace ID=<request id> [LOGS=var/log] [ARGS=--verbose]" >&2; exit 2; }
 	@.venv/bin/python -m servicekit.trace $(ARGS) -- "$(ID)" $(or $(LOGS),var/log)
 
-test: install servers ## run every test tier against the real servers
+test: install servers lint ## lint, then every test tier against the real servers
 	@.venv/bin/python -m pytest tests
 
-lint:
+lint: install ## ruff with the rule set in pyproject.toml (complexity <= 10), and the formatter's check
 	@.venv/bin/ruff check libs services tests bench
+	@.venv/bin/ruff format --check libs services tests bench
 
 # make bench [ARGS="--fresh --only login,names --seconds 6"]  (needs `make up`, or --fresh)
 bench: install ## every benchmark scenario against the running stack, one table (bench/README.md)

@@ -17,6 +17,7 @@ more than one outcome was *applied twice*.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -145,20 +146,16 @@ class RegistrationLoad:
         waiting = [a for a in self.accepted if a.outcome is None]
         while waiting and time.monotonic() < deadline:
             for item in waiting:
-                try:
+                with contextlib.suppress(requests.RequestException):
                     self._check(session, item)
-                except requests.RequestException:
-                    pass
             waiting = [a for a in waiting if a.outcome is None]
             if waiting:
                 time.sleep(0.5)
         # one more look at every case: a second outcome may land after the first
         for item in self.accepted:
             if item.outcome is not None:
-                try:
+                with contextlib.suppress(requests.RequestException):
                     self._check(session, item, again=True)
-                except requests.RequestException:
-                    pass
         return self.figures()
 
     def _check(

@@ -75,7 +75,7 @@ def test_every_operation_that_calls_a_service_documents_503():
         and "503" not in {str(status) for status in operation["responses"]}
     ]
     assert not missing
-    assert GATEWAY_ONLY <= documented_routes(True)
+    assert documented_routes(True) >= GATEWAY_ONLY
 
 
 # Areas whose bodies are still written by hand in YAML; each area's file leaves this

@@ -112,7 +112,7 @@ def test_the_trace_command_prints_the_path_of_one_request(live_stack):
     )
     rows = [line for line in lines if re.match(r"\d\d:\d\d:\d\d\.\d{3} ", line)]
     services = ("gateway", "accounts", "accounts", "verification")
-    for row, service, (depth, hop, _, what) in zip(
+    for row, service, (_depth, _hop, _, what) in zip(
         rows, services, CANARY_PATH, strict=True
     ):
         _, offset, took, outcome, where, *rest = row.split()

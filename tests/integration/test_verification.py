@@ -647,7 +647,7 @@ def test_a_kill_mid_batch_loses_no_case_and_decides_none_twice(w_stopped):
     w.start_verification(**slow)
     # kill -9 while some are decided and others are claimed and in flight
     wait_for(
-        lambda: 4 <= len([r for r in w.cases(accounts) if r.state != "pending"]),
+        lambda: len([r for r in w.cases(accounts) if r.state != "pending"]) >= 4,
         timeout=40,
     )
     w.stack.kill("verification", sig=9)

@@ -9,6 +9,7 @@ a temporary directory, stopped and removed at the end. Each has ``url``, ``start
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -152,10 +153,8 @@ class PrivatePostgres:
         self._ctl("-m", "fast", "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

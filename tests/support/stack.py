@@ -176,7 +176,7 @@ class Stack:
         return lines
 
     def stop_all(self) -> None:
-        for (service, copy), process in list(self.processes.items()):
+        for process in list(self.processes.values()):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes.values():

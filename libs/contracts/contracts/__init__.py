@@ -11,8 +11,7 @@ from contracts.recovery import RecoveryClient
 from contracts.verification import VerificationClient
 
 ALL_SERVICES = {
-    c.name: c
-    for c in (AccountsClient, OtpClient, VerificationClient, RecoveryClient)
+    c.name: c for c in (AccountsClient, OtpClient, VerificationClient, RecoveryClient)
 }
 
 __all__ = [

@@ -125,8 +125,7 @@ class SmsCodeRequest(Model):
         Field(
             min_length=1,
             max_length=64,
-            description="The characters in the picture; case and spaces do not "
-            "matter.",
+            description="The characters in the picture; case and spaces do not matter.",
         ),
     ]
 

@@ -167,7 +167,8 @@ class Metrics(DependencyProvider):
         config = self.container.config
         self.service = self.container.service_name
         self.port = int(config.get("METRICS_PORT") or 0)
-        self.host = config.get("METRICS_HOST") or "0.0.0.0"
+        # a container's metrics port is scraped from outside the container
+        self.host = config.get("METRICS_HOST") or "0.0.0.0"  # noqa: S104
         self._started: dict = {}
         self._busy: set = set()
         self._server = None

@@ -36,6 +36,7 @@ Time is the database's ``now()`` throughout, so copies with skewed clocks agree.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -372,10 +373,8 @@ class WorkItemEntrypoint(Entrypoint):
 
     def _wait(self, seconds: float) -> None:
         """Sleep until ``seconds`` pass, an attempt finishes or stop() is called."""
-        try:
+        with contextlib.suppress(eventlet.queue.Empty):
             self._wakeup.get(timeout=seconds)
-        except eventlet.queue.Empty:
-            pass
 
     def _spawn(self, item: WorkItem) -> None:
         call_id = jsonlog.work_item_call_id(

@@ -180,6 +180,37 @@ def check_region_and_type(identity_region: object, doc_type: object) -> list[tup
     return problems
 
 
+# Document types whose number is checked by its form alone: (pattern, message).
+_FORM_RULES = {
+    "hk_macau_permit": (
+        _HK_MACAU_PERMIT,
+        "A Mainland Travel Permit for HK/Macau residents is H or M and 8 "
+        "digits (older permits: 9 or 10 digits)",
+    ),
+    "taiwan_permit": (
+        _TAIWAN_PERMIT,
+        "A Mainland Travel Permit for Taiwan residents is 8 digits",
+    ),
+    "passport": (_PASSPORT, "A passport number is 5 to 20 letters and digits"),
+}
+
+
+def _check_number(doc_type: str, number: str, today: date):
+    """The birth date and gender a number carries (or None, None); raises
+    ``doc_number_invalid`` for a number its type refuses."""
+    if doc_type == "resident_id":
+        return check_resident_id(number, today)
+    if doc_type == "hmt_residence_permit":
+        return check_hmt_residence_permit(number, today)
+    if doc_type == "foreign_permanent_residence":
+        check_foreign_permanent_residence(number, today)
+        return None, None
+    pattern, message = _FORM_RULES[doc_type]
+    if not pattern.fullmatch(number):
+        raise IdentityRuleError("doc_number_invalid", message)
+    return None, None
+
+
 def parse_document(
     identity_region: str, doc_type: str, raw_number: object, today: date
 ) -> Document:
@@ -198,31 +229,7 @@ def parse_document(
     if len(raw_number) > 64:
         raise IdentityRuleError("doc_number_invalid", "The document number is too long")
     number = normalize(raw_number)
-    birth = gender = None
-    if doc_type == "resident_id":
-        birth, gender = check_resident_id(number, today)
-    elif doc_type == "hmt_residence_permit":
-        birth, gender = check_hmt_residence_permit(number, today)
-    elif doc_type == "hk_macau_permit":
-        if not _HK_MACAU_PERMIT.fullmatch(number):
-            raise IdentityRuleError(
-                "doc_number_invalid",
-                "A Mainland Travel Permit for HK/Macau residents is H or M and 8 "
-                "digits (older permits: 9 or 10 digits)",
-            )
-    elif doc_type == "taiwan_permit":
-        if not _TAIWAN_PERMIT.fullmatch(number):
-            raise IdentityRuleError(
-                "doc_number_invalid",
-                "A Mainland Travel Permit for Taiwan residents is 8 digits",
-            )
-    elif doc_type == "passport":
-        if not _PASSPORT.fullmatch(number):
-            raise IdentityRuleError(
-                "doc_number_invalid", "A passport number is 5 to 20 letters and digits"
-            )
-    elif doc_type == "foreign_permanent_residence":
-        check_foreign_permanent_residence(number, today)
+    birth, gender = _check_number(doc_type, number, today)
     return Document(identity_region, doc_type, number, birth, gender)
 
 

@@ -2,8 +2,8 @@
 
 ``openapi/base.yaml`` holds info and shared components; every other file adds its
 ``paths`` (and may add ``components``). Files named ``dev*.yaml`` describe the
-dev/test-only helpers and are left out when those are not served. A contract test checks the document against
-the routes the app really serves.
+dev/test-only helpers and are left out when those are not served. A contract test
+checks the document against the routes the app really serves.
 """
 
 from __future__ import annotations

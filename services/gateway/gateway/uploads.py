@@ -107,6 +107,41 @@ def read_multipart(
     return upload
 
 
+class _Parts:
+    """The part being read: its segment, the bytes so far and its byte limit."""
+
+    def __init__(self, file_names, field_names, limits, upload):
+        self.file_names, self.field_names = file_names, field_names
+        self.limits, self.upload = limits, upload
+        self.segment: MultipartSegment | None = None
+        self.buffer = bytearray()
+        self.limit = 0
+
+    def feed(self, event) -> None:
+        if isinstance(event, MultipartSegment):
+            self.segment, self.buffer = event, bytearray()
+            self.limit = _admit(
+                event, self.file_names, self.field_names, self.limits, self.upload
+            )
+        elif event:
+            self.buffer += event
+            if len(self.buffer) > self.limit:
+                raise self._too_large()
+        else:
+            _keep(self.segment, bytes(self.buffer), self.upload)
+            self.segment, self.buffer = None, bytearray()
+
+    def _too_large(self) -> Problem:
+        segment = self.segment
+        if segment.filename is not None:
+            return _refuse(
+                "file_too_large",
+                f"{segment.name} is larger than {self.limits.max_file_bytes} bytes",
+                segment.name,
+            )
+        return _refuse("field_too_large", f"{segment.name} is too long", segment.name)
+
+
 def _parse(stream, boundary, content_length, file_names, field_names, limits, upload):
     parser = PushMultipartParser(
         boundary,
@@ -114,36 +149,13 @@ def _parse(stream, boundary, content_length, file_names, field_names, limits, up
         max_segment_count=limits.max_parts,
         strict=True,
     )
-    segment: MultipartSegment | None = None
-    buffer = bytearray()
-    limit = 0
+    parts = _Parts(file_names, field_names, limits, upload)
     try:
         with parser:
             while not parser.closed:
                 chunk = stream.read(CHUNK)
                 for event in parser.parse(chunk):
-                    if isinstance(event, MultipartSegment):
-                        segment = event
-                        limit = _admit(segment, file_names, field_names, limits, upload)
-                        buffer = bytearray()
-                    elif event:
-                        buffer += event
-                        if len(buffer) > limit:
-                            if segment.filename is not None:
-                                raise _refuse(
-                                    "file_too_large",
-                                    f"{segment.name} is larger than "
-                                    f"{limits.max_file_bytes} bytes",
-                                    segment.name,
-                                )
-                            raise _refuse(
-                                "field_too_large",
-                                f"{segment.name} is too long",
-                                segment.name,
-                            )
-                    else:
-                        _keep(segment, bytes(buffer), upload)
-                        segment, buffer = None, bytearray()
+                    parts.feed(event)
                 if not chunk:
                     break
     except ParserLimitReached:
@@ -151,7 +163,7 @@ def _parse(stream, boundary, content_length, file_names, field_names, limits, up
     except ParserError as exc:
         raise Problem(
             400, "malformed_multipart", f"The body is not valid multipart: {exc}"
-        )
+        ) from None
     if not parser.closed:
         raise Problem(400, "malformed_multipart", "The multipart body ended early.")
 
@@ -185,4 +197,4 @@ def _keep(segment, data: bytes, upload: Upload) -> None:
         except UnicodeDecodeError:
             raise _refuse(
                 "field_invalid", f"{segment.name} is not UTF-8.", segment.name
-            )
+            ) from None

@@ -149,7 +149,8 @@ class SimulatedAuthority(IdentityAuthority):
         self.latency = latency
         self.error_rate = error_rate
         self.down = down
-        self.rng = rng or random.Random()
+        # the simulated authority's delays and errors: no secret depends on them
+        self.rng = rng or random.Random()  # noqa: S311
         self.sleep = sleep
         self._stamp: tuple[int, int] | None = None
         self._registry: _Registry | None = None

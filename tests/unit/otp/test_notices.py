@@ -11,7 +11,7 @@ PHONE = "+8613800138000"
 
 
 def test_the_contract_lists_exactly_the_templates_otp_has():
-    assert NOTICE_TEMPLATES == {name: n.params for name, n in templates.NOTICES.items()}
+    assert {name: n.params for name, n in templates.NOTICES.items()} == NOTICE_TEMPLATES
 
 
 @pytest.mark.parametrize("name", sorted(templates.NOTICES))

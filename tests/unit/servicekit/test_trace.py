@@ -131,7 +131,9 @@ def run(tmp_path, *args) -> tuple[int, str]:
 
 
 def tree_of(lines, source="all"):
-    roots, unattached = trace_tree.build_tree(trace_tree.LogLine(line, source) for line in lines)
+    roots, unattached = trace_tree.build_tree(
+        trace_tree.LogLine(line, source) for line in lines
+    )
     return roots, unattached
 
 
@@ -361,7 +363,9 @@ def test_a_line_without_started_at_uses_its_timestamp_minus_its_duration():
 def test_the_service_falls_back_to_the_log_file_name():
     line = relay()
     line["service"] = None
-    assert trace_tree.to_hop(trace_tree.LogLine(line, "accounts-3")).service == "accounts"
+    assert (
+        trace_tree.to_hop(trace_tree.LogLine(line, "accounts-3")).service == "accounts"
+    )
     assert trace_tree.to_hop(trace_tree.LogLine(line, "-")).service == "-"
 
 

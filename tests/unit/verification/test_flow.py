@@ -40,7 +40,7 @@ def test_final_states_have_no_way_out():
 def test_materials_only_after_a_failed_check_and_decisions_only_in_review():
     assert CASE.sources_of(Trigger.MATERIALS_UPLOADED) == {CaseState.FAILED}
     assert CASE.sources_of(Trigger.REVIEWER_APPROVED) == {CaseState.MANUAL_REVIEW}
-    assert OPEN == {CaseState.PENDING, CaseState.FAILED, CaseState.MANUAL_REVIEW}
+    assert {CaseState.PENDING, CaseState.FAILED, CaseState.MANUAL_REVIEW} == OPEN
 
 
 def test_the_contract_lists_the_same_states():
