@@ -31,6 +31,7 @@ from pydantic import (
     ConfigDict,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -120,11 +121,16 @@ def _not_text_is_missing(value: Any) -> Any:
     return value if isinstance(value, str) else None
 
 
-MaybeText = Annotated[str | None, BeforeValidator(_not_text_is_missing)]
+MaybeText = Annotated[
+    str | None,
+    BeforeValidator(_not_text_is_missing),
+    WithJsonSchema({"type": "string"}),
+]
 """Text the receiving service checks itself, in its own order: anything that is
 not a string arrives as ``None`` (not given), so the service answers its own code
 for it (``captcha_required`` before ``required``, a flow's 404 before a field's
-422) instead of a shape error answered ahead of those."""
+422) instead of a shape error answered ahead of those. The published schema says
+what a caller must send: a string."""
 
 
 # --- reading a message -------------------------------------------------------------------

@@ -61,6 +61,9 @@ def model_schemas(model: type[BaseModel]) -> dict[str, dict]:
     found[model.__name__] = schema
     for entry in found.values():
         entry["x-generated-from-model"] = True
+        for name in entry.get("required", ()):
+            # a field the caller must send has no default to fall back on
+            entry.get("properties", {}).get(name, {}).pop("default", None)
     return found
 
 
