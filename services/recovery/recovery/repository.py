@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from servicekit.flow_records import record_transition
 from sqlalchemy.orm import Session
 
 from recovery.flow import APPEAL_SUBMITTED, AppealState
@@ -45,8 +46,14 @@ def insert_appeal(
             **values,
         )
     )
-    _record_transition(
-        session, appeal_id, None, AppealState.SUBMITTED, APPEAL_SUBMITTED, created_at
+    record_transition(
+        session,
+        appeal_transitions,
+        appeal_id,
+        None,
+        AppealState.SUBMITTED,
+        APPEAL_SUBMITTED,
+        created_at,
     )
 
 
@@ -80,27 +87,10 @@ def transition(
     )
     if result.rowcount != 1:
         return False
-    _record_transition(session, appeal_id, from_state, to_state, trigger, now)
-    return True
-
-
-def _record_transition(
-    session: Session,
-    appeal_id: str,
-    from_state: AppealState | None,
-    to_state: AppealState,
-    trigger: str,
-    now: datetime,
-) -> None:
-    session.execute(
-        appeal_transitions.insert().values(
-            appeal_id=appeal_id,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value,
-            trigger=str(trigger),
-            at=now,
-        )
+    record_transition(
+        session, appeal_transitions, appeal_id, from_state, to_state, trigger, now
     )
+    return True
 
 
 def history(session: Session, appeal_id: str) -> list:

@@ -1,6 +1,12 @@
 """The verification database: its tables, including the outbox and processed events."""
 
 import sqlalchemy as sa
+from servicekit.flow_records import (
+    RecordRef,
+    decisions_table,
+    images_table,
+    transitions_table,
+)
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
 from servicekit.workqueue import work_items_table
@@ -21,11 +27,8 @@ pipeline_canaries = sa.Table(
 )
 
 
-def case_ref(**options: bool) -> sa.Column:
-    """The column that ties a row (a transition, a material, a decision) to its case."""
-    return sa.Column(
-        "case_id", sa.String(40), sa.ForeignKey("verification_cases.id"), **options
-    )
+# Rows of a case's history, materials and decisions point at it by ``case_id``.
+case_ref = RecordRef("case_id", "verification_cases")
 
 
 # One verification of one account's data (flow.CaseState), in the flows' record
@@ -54,46 +57,18 @@ cases = sa.Table(
 )
 
 # Every state change of every case (the history /me/verification shows).
-case_transitions = sa.Table(
-    "verification_case_transitions",
+case_transitions = transitions_table(
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    case_ref(nullable=False),
-    sa.Column("from_state", sa.String(20), nullable=True),
-    sa.Column("to_state", sa.String(20), nullable=False),
-    sa.Column("trigger", sa.String(40), nullable=False),
+    "verification_case_transitions",
+    case_ref,
     sa.Column("reason_code", sa.String(64), nullable=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("ix_verification_case_transitions_case", "case_id", "id"),
+    index="ix_verification_case_transitions_case",
 )
 
 # Uploaded images, re-encoded and encrypted (AES-GCM, aad binds case and field).
-materials = sa.Table(
-    "verification_materials",
-    metadata,
-    case_ref(primary_key=True),
-    sa.Column("field", sa.String(20), primary_key=True),
-    sa.Column("media_type", sa.String(20), nullable=False),
-    sa.Column("width", sa.Integer, nullable=False),
-    sa.Column("height", sa.Integer, nullable=False),
-    sa.Column("size", sa.Integer, nullable=False),
-    sa.Column("key_id", sa.String(64), nullable=False),
-    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
+materials = images_table(metadata, "verification_materials", case_ref)
 
 # The audit of every reviewer decision: who, when, what, why.
-review_decisions = sa.Table(
-    "review_decisions",
-    metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    case_ref(nullable=False),
-    sa.Column("reviewer_id", sa.String(64), nullable=False),
-    sa.Column("decision", sa.String(10), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("from_state", sa.String(20), nullable=False),
-    sa.Column("to_state", sa.String(20), nullable=False),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("correlation_id", sa.String(128), nullable=True),
-    sa.Index("ix_review_decisions_case", "case_id"),
+review_decisions = decisions_table(
+    metadata, "review_decisions", case_ref, index="ix_review_decisions_case"
 )

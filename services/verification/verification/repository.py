@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from contracts.verification import CASE_ID_PREFIX
+from servicekit.flow_records import record_transition
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -100,7 +101,9 @@ def insert_case(
             updated_at=now,
         )
     )
-    record_transition(session, case_id, None, CaseState.PENDING, CASE_OPENED, None, now)
+    record_transition(
+        session, case_transitions, case_id, None, CaseState.PENDING, CASE_OPENED, now
+    )
 
 
 def transition(
@@ -137,29 +140,17 @@ def transition(
     )
     if result.rowcount != 1:
         return False
-    record_transition(session, case_id, from_state, to_state, trigger, reason_code, now)
-    return True
-
-
-def record_transition(
-    session: Session,
-    case_id: str,
-    from_state: CaseState | None,
-    to_state: CaseState,
-    trigger: str,
-    reason_code: str | None,
-    now: datetime,
-) -> None:
-    session.execute(
-        case_transitions.insert().values(
-            case_id=case_id,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value,
-            trigger=str(trigger),
-            reason_code=reason_code,
-            at=now,
-        )
+    record_transition(
+        session,
+        case_transitions,
+        case_id,
+        from_state,
+        to_state,
+        trigger,
+        now,
+        reason_code=reason_code,
     )
+    return True
 
 
 def account_history(session: Session, account_id: str) -> list[Row]:

@@ -298,17 +298,21 @@ def test_a_session_dies_after_its_absolute_lifetime(deps, otp, clock):
         login.resolve_session(deps, answer["token"])
 
 
+def person_session(login_name: str) -> dict:
+    """What a session of an ordinary person holds (the store's own tests need no
+    account behind it)."""
+    return {
+        "account_id": str(uuid.uuid4()),
+        "kind": "person",
+        "role": "user",
+        "login_name": login_name,
+        "must_change_password": False,
+    }
+
+
 def test_a_session_dies_when_idle(keyspace):
     store = SessionStore(keyspace, SessionPolicy(idle_seconds=1, absolute_seconds=60))
-    session = store.create(
-        {
-            "account_id": str(uuid.uuid4()),
-            "kind": "person",
-            "role": "user",
-            "login_name": "idle_user",
-            "must_change_password": False,
-        }
-    )
+    session = store.create(person_session("idle_user"))
     assert store.resolve(session["token"])
     key = keyspace.key("session", session["session_id"])
     # resolving would push the idle expiry forward: watch the key instead
@@ -323,15 +327,7 @@ def test_use_keeps_a_session_alive_but_not_beyond_the_absolute_lifetime(keyspace
         SessionPolicy(idle_seconds=1800, absolute_seconds=3600),
         clock=lambda: now[0],
     )
-    session = store.create(
-        {
-            "account_id": str(uuid.uuid4()),
-            "kind": "person",
-            "role": "user",
-            "login_name": "busy_user",
-            "must_change_password": False,
-        }
-    )
+    session = store.create(person_session("busy_user"))
     key = keyspace.key("session", session["session_id"])
     now[0] += 3000
     assert store.resolve(session["token"])

@@ -1,5 +1,11 @@
 """outbox and processed events
 
+The first revision of every service database (accounts, verification, recovery): the
+kit's own tables, so it lives with the kit and each service's alembic.ini lists this
+folder in ``version_locations`` (``servicekit:shared_versions``). Each database keeps its
+own ``alembic_version``, so one file serves all three; a service's later revisions start
+from it (``down_revision = "0001"``).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-28
