@@ -7,11 +7,6 @@ column: every state change (the history), the uploaded images (re-encoded and en
 and the audit of every reviewer decision. The shapes are the same for both, so they are
 built here on the service's own metadata, as ``outbox_table`` is; names (table, column,
 index) stay each service's, so the schema its migrations made is unchanged.
-
-The migrations that created these tables call the same ``*_columns`` functions, so a
-change here would change what an old migration creates: change a shape only with a new
-function and a new migration in each service, as ``migration_ops`` does for the kit's
-tables.
 """
 
 from __future__ import annotations
@@ -30,32 +25,17 @@ TIMESTAMP = sa.DateTime(timezone=True)
 @dataclass(frozen=True)
 class RecordRef:
     """How rows point at their flow record: column ``column`` referencing
-    ``<table>.<key>`` (for example ``appeal_id`` → ``appeals.id``; ``key`` is other
-    only in migrations older than the record's rename to ``id``)."""
+    ``<table>.id`` (for example ``appeal_id`` → ``appeals.id``)."""
 
     column: str
     table: str
-    key: str = "id"
 
     def __call__(self, **options: bool) -> sa.Column:
         """The column that ties a row (a transition, an image, a decision) to its
         record."""
-        target = sa.ForeignKey(f"{self.table}.{self.key}")
-        return sa.Column(self.column, sa.String(40), target, **options)
-
-
-def transition_columns(ref: RecordRef, *extra: sa.Column) -> list[sa.Column]:
-    """Every state change of every record, written in the transaction of the change;
-    ``extra`` columns (e.g. a reason code) come before ``at``."""
-    return [
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-        ref(nullable=False),
-        sa.Column("from_state", sa.String(20), nullable=True),
-        sa.Column("to_state", sa.String(20), nullable=False),
-        sa.Column("trigger", sa.String(40), nullable=False),
-        *extra,
-        sa.Column("at", TIMESTAMP, nullable=False),
-    ]
+        return sa.Column(
+            self.column, sa.String(40), sa.ForeignKey(f"{self.table}.id"), **options
+        )
 
 
 def transitions_table(
@@ -65,19 +45,28 @@ def transitions_table(
     *extra: sa.Column,
     index: str,
 ) -> sa.Table:
-    """The history table, indexed by record (``index`` names that index)."""
+    """Every state change of every record, written in the transaction of the change;
+    ``extra`` columns (e.g. a reason code) come before ``at``."""
     return sa.Table(
         name,
         metadata,
-        *transition_columns(ref, *extra),
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        ref(nullable=False),
+        sa.Column("from_state", sa.String(20), nullable=True),
+        sa.Column("to_state", sa.String(20), nullable=False),
+        sa.Column("trigger", sa.String(40), nullable=False),
+        *extra,
+        sa.Column("at", TIMESTAMP, nullable=False),
         sa.Index(index, ref.column, "id"),
     )
 
 
-def image_columns(ref: RecordRef) -> list[sa.Column]:
+def images_table(metadata: sa.MetaData, name: str, ref: RecordRef) -> sa.Table:
     """Uploaded images, one per (record, field), re-encoded and encrypted (AES-GCM,
     the aad binds record and field)."""
-    return [
+    return sa.Table(
+        name,
+        metadata,
         ref(primary_key=True),
         sa.Column("field", sa.String(20), primary_key=True),
         sa.Column("media_type", sa.String(20), nullable=False),
@@ -87,11 +76,7 @@ def image_columns(ref: RecordRef) -> list[sa.Column]:
         sa.Column("key_id", sa.String(64), nullable=False),
         sa.Column("ciphertext", sa.LargeBinary, nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
-    ]
-
-
-def images_table(metadata: sa.MetaData, name: str, ref: RecordRef) -> sa.Table:
-    return sa.Table(name, metadata, *image_columns(ref))
+    )
 
 
 def decisions_table(

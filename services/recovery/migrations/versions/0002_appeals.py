@@ -7,7 +7,6 @@ Create Date: 2026-11-28
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.flow_records import RecordRef, image_columns
 from servicekit.migration_ops import create_work_items_table, drop_work_items_table
 
 revision = "0002"
@@ -16,8 +15,6 @@ branch_labels = None
 depends_on = None
 
 TIMESTAMP = sa.DateTime(timezone=True)
-# The appeal's key was still ``appeal_id`` (0003 renames it to ``id``).
-APPEAL = RecordRef("appeal_id", "appeals", key="appeal_id")
 
 
 def upgrade() -> None:
@@ -44,7 +41,23 @@ def upgrade() -> None:
         sa.Column("updated_at", TIMESTAMP, nullable=False),
     )
     op.create_index("ix_appeals_status", "appeals", ["status", "submitted_at"])
-    op.create_table("appeal_files", *image_columns(APPEAL))
+    op.create_table(
+        "appeal_files",
+        sa.Column(
+            "appeal_id",
+            sa.String(40),
+            sa.ForeignKey("appeals.appeal_id"),
+            primary_key=True,
+        ),
+        sa.Column("field", sa.String(20), primary_key=True),
+        sa.Column("media_type", sa.String(20), nullable=False),
+        sa.Column("width", sa.Integer, nullable=False),
+        sa.Column("height", sa.Integer, nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+    )
     op.create_table(
         "appeal_decisions",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),

@@ -12,13 +12,15 @@ Revises: 0002
 Create Date: 2026-12-05
 """
 
+import sqlalchemy as sa
 from alembic import op
-from servicekit.flow_records import RecordRef, transition_columns
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+TIMESTAMP = sa.DateTime(timezone=True)
 
 # (table, old name, new name)
 RENAMES = (
@@ -58,7 +60,15 @@ def upgrade() -> None:
     op.drop_index("ix_appeals_status", table_name="appeals")
     op.create_index("ix_appeals_state", "appeals", ["state", "created_at"])
     op.create_table(
-        "appeal_transitions", *transition_columns(RecordRef("appeal_id", "appeals"))
+        "appeal_transitions",
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column(
+            "appeal_id", sa.String(40), sa.ForeignKey("appeals.id"), nullable=False
+        ),
+        sa.Column("from_state", sa.String(20), nullable=True),
+        sa.Column("to_state", sa.String(20), nullable=False),
+        sa.Column("trigger", sa.String(40), nullable=False),
+        sa.Column("at", TIMESTAMP, nullable=False),
     )
     op.create_index(
         "ix_appeal_transitions_appeal", "appeal_transitions", ["appeal_id", "id"]

@@ -7,16 +7,12 @@ Create Date: 2026-11-28
 
 import sqlalchemy as sa
 from alembic import op
-from servicekit.flow_records import RecordRef, image_columns
 from servicekit.migration_ops import create_work_items_table, drop_work_items_table
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
-
-# The case's key was still ``case_id`` (0004 renames it to ``id``).
-CASE = RecordRef("case_id", "verification_cases", key="case_id")
 
 
 def upgrade() -> None:
@@ -65,7 +61,23 @@ def upgrade() -> None:
         "verification_case_transitions",
         ["case_id", "id"],
     )
-    op.create_table("verification_materials", *image_columns(CASE))
+    op.create_table(
+        "verification_materials",
+        sa.Column(
+            "case_id",
+            sa.String(40),
+            sa.ForeignKey("verification_cases.case_id"),
+            primary_key=True,
+        ),
+        sa.Column("field", sa.String(20), primary_key=True),
+        sa.Column("media_type", sa.String(20), nullable=False),
+        sa.Column("width", sa.Integer, nullable=False),
+        sa.Column("height", sa.Integer, nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
     op.create_table(
         "review_decisions",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
