@@ -16,6 +16,7 @@ import redis
 import requests
 import sqlalchemy as sa
 from contracts.phones import normalize_phone
+from contracts.verification import VerificationFailed
 from gateway.rpc import RpcPool
 
 from tests import identity_data as gen
@@ -273,7 +274,14 @@ def test_verification_outcomes_reach_my_information(live_stack, isolation):
         "source": "verification",
         "occurred_at": "2099-01-01T00:00:00+00:00",
         "correlation_id": None,
-        "data": {"account_id": account["account_id"], "reason_code": "name_mismatch"},
+        "data": VerificationFailed(
+            account_id=account["account_id"],
+            account_kind="person",
+            case_id="vrf_e2e",
+            reason_code="name_mismatch",
+            status="failed",
+            final=False,
+        ).dump(),
     }
     dispatch("verification", "verification_failed", envelope)
     dispatch("verification", "verification_failed", envelope)  # redelivered: once only

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 
 import pytest
 import requests
 import sqlalchemy as sa
+from PIL import Image
 
+from tests.identity_data import PASSWORD
+from tests.support import client, events
 from tests.support.stack import RPC_TIMEOUT
 from tests.support.waiting import wait_for
 
@@ -224,3 +228,87 @@ def test_two_copies_of_a_service_share_its_rpc_load(live_stack):
         both_serving, timeout=30, interval=0.1, what="both copies to serve"
     )
     assert counts[0] > 0 and counts[1] > 0
+
+
+# --- the events, against their contracts -----------------------------------------------
+
+OUTBOX_SERVICES = ("accounts", "verification", "recovery")  # otp: test_otp_live
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 80), (90, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_every_event_the_services_wrote_matches_its_contract_model(
+    live_stack, isolation
+):
+    """Real flows through the gateway make accounts and verification write each
+    kind of event they consume from each other; then every row of every outbox
+    (this test's and any earlier test's of the run) must parse as the model its
+    contract declares for its ``(source, event_type)``, with no field beyond it."""
+    url = live_stack.url
+    assert send_canary(live_stack).status_code == 202
+    person, _ = client.register_person(url, registry=live_stack.authority_registry)
+    # an organisation the authority does not know fails; its materials go to a
+    # reviewer, who rejects them (a final failure)
+    body, _ = client.register_organization(url)
+    answer = client.log_in_solving_captcha(url, body["login_name"], PASSWORD)
+    token = answer.json()["token"]
+
+    def my_status() -> str:
+        answer = requests.get(
+            f"{url}/me/verification", headers=client.bearer(token), timeout=10
+        )
+        return answer.json()["status"]
+
+    wait_for(lambda: my_status() == "failed", what="the organisation to fail")
+    files = {
+        name: (f"{name}.png", _png(), "image/png")
+        for name in ("id_front", "id_back", "licence")
+    }
+    uploaded = requests.post(
+        f"{url}/me/verification/materials",
+        files=files,
+        headers=client.bearer(token),
+        timeout=30,
+    )
+    assert uploaded.status_code == 202, uploaded.text
+    reviewer = client.reviewer_session(url, live_stack.env())  # password_changed
+    decided = client.decide(
+        url, reviewer["token"], uploaded.json()["case_id"], "reject", "unreadable"
+    )
+    assert decided.status_code == 200, decided.text
+    answer = client.log_in_solving_captcha(url, person["login_name"], PASSWORD)
+    changed = requests.patch(
+        f"{url}/me/profile",
+        json={"email": f"p{uuid.uuid4().hex[:8]}@example.com"},
+        headers=client.bearer(answer.json()["token"]),
+        timeout=10,
+    )
+    assert changed.status_code == 200, changed.text
+
+    expected = {
+        ("accounts", "pipeline_canary_sent"),
+        ("accounts", "person_registered"),
+        ("accounts", "organization_registered"),
+        ("accounts", "profile_changed"),
+        ("accounts", "password_changed"),
+        ("verification", "verification_passed"),
+        ("verification", "verification_failed"),
+        ("verification", "verification_review_requested"),
+    }
+
+    def written() -> list[dict] | None:
+        envelopes = [
+            envelope
+            for service in OUTBOX_SERVICES
+            for envelope in events.outbox_envelopes(isolation.db_url(service))
+        ]
+        kinds = {(e["source"], e["event_type"]) for e in envelopes}
+        return envelopes if expected <= kinds else None
+
+    envelopes = wait_for(written, timeout=20, what="every kind of event written")
+    assert events.contract_breaches(envelopes) == []
+    assert {e["data"].get("status") for e in envelopes} >= {"passed", "rejected"}

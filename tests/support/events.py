@@ -5,6 +5,11 @@ another service really emitted: :func:`emitted` reads the events from the emitti
 service's outbox table, :func:`take` takes an undelivered one off a consumer's
 queue (it then arrives late, when the test gives it back), :func:`publish` sends
 events to the source's exchange with the same body and headers as the relay.
+
+And whether what a service really wrote is what its contract declares:
+:func:`outbox_envelopes` reads every event in a service's outbox and
+:func:`contract_breaches` checks each against the model ``contracts`` declares for
+its ``(source, event_type)`` (the contracts' ``ALL_SERVICES[name].events``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from contracts import ALL_SERVICES
+from contracts.events import Envelope
+from contracts.events import Event as EventModel
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
+from pydantic import ValidationError
 
 
 @dataclass(frozen=True)
@@ -79,3 +88,54 @@ def publish(amqp_uri: str, *events: Event) -> None:
                 headers=event.headers,
                 retry=True,
             )
+
+
+def event_models() -> dict[tuple[str, str], type[EventModel]]:
+    """Every event model a contract declares, by ``(source, event_type)``."""
+    return {
+        (model.source, model.event_type): model
+        for contract in ALL_SERVICES.values()
+        for model in contract.events
+    }
+
+
+def outbox_envelopes(db_url: str) -> list[dict]:
+    """Every event envelope in a service's outbox (at ``db_url``), oldest first,
+    sent or not."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.text("SELECT envelope FROM outbox ORDER BY created_at")
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def contract_breaches(envelopes: list[dict]) -> list[str]:
+    """What is wrong with each envelope against its contract, one line per
+    breach: an event no contract declares, an envelope or a ``data`` its model
+    does not accept, or ``data`` with fields the model does not have (a model
+    ignores unknown fields, so they would be dropped silently at the consumer)."""
+    models = event_models()
+    breaches = []
+    for envelope in envelopes:
+        key = (envelope.get("source"), envelope.get("event_type"))
+        name = f"{key[0]}.{key[1]} {envelope.get('event_id')}"
+        model = models.get(key)
+        if model is None:
+            breaches.append(f"{name}: no contract declares this event")
+            continue
+        try:
+            parsed = Envelope[model].model_validate(envelope)
+        except ValidationError as exc:
+            breaches.append(f"{name}: {exc}")
+            continue
+        if parsed.data.dump() != envelope["data"]:
+            breaches.append(
+                f"{name}: data {sorted(envelope['data'])} is not the model's "
+                f"{sorted(parsed.data.dump())}"
+            )
+    return breaches

@@ -14,7 +14,6 @@ os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 import logging
 import time
-from typing import Any
 
 import eventlet
 import psycopg  # noqa: F401 - imported at module top on purpose (stack-notes)
@@ -87,19 +86,29 @@ class WorkerDatabase:
             self._session = self._provider.sessionmaker()
         return self._session
 
-    def emit(self, event: Event | str, data: dict[str, Any] | None = None) -> str:
+    def emit(self, event: Event) -> str:
         """Write ``event`` to the outbox in the current transaction; returns its id.
 
-        ``event`` is a ``contracts`` event model: its class names the event type, its
-        fields are the payload (``data``)."""
+        ``event`` is a ``contracts`` event model of this service: its class names
+        the event type, its fields are the payload (``data``). Only a model is
+        accepted, so every payload that leaves a service is one its contract
+        declares (issue 11)."""
+        if not isinstance(event, Event):
+            raise TypeError(f"emit takes a contracts event model, not {event!r}")
+        source = self._provider.container.service_name
+        if event.source != source:
+            raise ValueError(
+                f"{type(event).__name__} is an event of {event.source!r}, "
+                f"not of {source!r}"
+            )
         if self._provider.outbox is None:
             raise RuntimeError("this Database was declared without an outbox table")
         event_id = add_event(
             self.session,
             self._provider.outbox,
-            source=self._provider.container.service_name,
-            event_type=event if isinstance(event, str) else event.event_type,
-            data=data if isinstance(event, str) else event.dump(),
+            source=source,
+            event_type=event.event_type,
+            data=event.dump(),
             correlation_id=self._worker_ctx.data.get("correlation_id"),
             call_id_stack=list(self._worker_ctx.call_id_stack or []),
             trace_context=trace_context_of(self._worker_ctx.data),

@@ -47,7 +47,7 @@ def first_delivery(
     return result.first() is not None
 
 
-def consume(event: type[Event] | str, event_type: str | None = None):
+def consume(event: type[Event]):
     """An event handler for the ``contracts`` event model ``event``; the method
     receives an :class:`~contracts.events.Envelope` whose ``data`` is that model.
 
@@ -60,8 +60,8 @@ def consume(event: type[Event] | str, event_type: str | None = None):
     in the emitter's outbox table for a replay once the bug is fixed), instead of
     spinning for ever.
     """
-    if isinstance(event, str):  # the source service and the event type, untyped
-        return event_handler(event, event_type, requeue_on_error=True)
+    if not (isinstance(event, type) and issubclass(event, Event)):
+        raise TypeError(f"consume takes a contracts event model, not {event!r}")
     envelope_type = Envelope[event]
     register = event_handler(event.source, event.event_type, requeue_on_error=True)
 

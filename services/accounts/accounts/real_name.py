@@ -6,19 +6,29 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
 
 from contracts.errors import NotFound
+from contracts.events import Envelope
+from contracts.verification import (
+    VerificationFailed,
+    VerificationPassed,
+    VerificationReviewRequested,
+)
 
 from accounts import field_rules, personal_data
 from accounts.deps import Deps
 
 _log = logging.getLogger(__name__)
 
+VerificationOutcome = (
+    VerificationPassed | VerificationFailed | VerificationReviewRequested
+)
+"""The verification events that move ``real_name_status``."""
+
 OUTCOME_STATUS = {
-    "verification_passed": "passed",
-    "verification_failed": "failed",
-    "verification_review_requested": "manual_review",
+    VerificationPassed: "passed",
+    VerificationFailed: "failed",
+    VerificationReviewRequested: "manual_review",
 }
 
 
@@ -55,24 +65,24 @@ def get_verification_subject(deps: Deps, account_id: object) -> dict:
     return subject
 
 
-def apply_verification_outcome(deps: Deps, envelope: dict) -> bool:
+def apply_verification_outcome(
+    deps: Deps, envelope: Envelope[VerificationOutcome]
+) -> bool:
     """Keep ``real_name_status`` current from a verification event.
 
-    ``envelope["data"]``: ``{account_id, reason_code?, final?}``; a failed outcome
-    with ``final: true`` (a reviewer's rejection) becomes ``rejected``. An outcome
-    older than the account's last data change is stale and ignored. True when
-    the status changed. Unknown accounts are ignored (logged).
+    A failed outcome with ``final`` (a reviewer's rejection) becomes
+    ``rejected``. An outcome older than the account's last data change is stale
+    and ignored. True when the status changed. Unknown accounts are ignored
+    (logged).
     """
-    data = envelope.get("data") or {}
-    status = OUTCOME_STATUS[envelope["event_type"]]
-    if status == "failed" and data.get("final"):
+    data = envelope.data
+    status = OUTCOME_STATUS[type(data)]
+    if isinstance(data, VerificationFailed) and data.final:
         status = "rejected"
-    reason = data.get("reason_code") or data.get("reason")
-    if status == "passed":
-        reason = None
-    occurred_at = datetime.fromisoformat(envelope["occurred_at"])
+    reason = data.reason_code if isinstance(data, VerificationFailed) else None
+    occurred_at = envelope.occurred_at
     try:
-        key = uuid.UUID(str(data.get("account_id")))
+        key = uuid.UUID(data.account_id)
     except ValueError:
         _log.warning("verification outcome without a valid account id")
         return False
@@ -82,6 +92,6 @@ def apply_verification_outcome(deps: Deps, envelope: dict) -> bool:
     if not applied:
         _log.info(
             "verification outcome not applied (unknown account or stale)",
-            extra={"account_id": str(key), "event_type": envelope["event_type"]},
+            extra={"account_id": str(key), "event_type": envelope.event_type},
         )
     return applied

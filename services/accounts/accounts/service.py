@@ -38,6 +38,12 @@ from contracts.accounts.fields import (
 )
 from contracts.base import PingResult
 from contracts.errors import ServiceError
+from contracts.events import Envelope
+from contracts.verification import (
+    VerificationFailed,
+    VerificationPassed,
+    VerificationReviewRequested,
+)
 from nameko.rpc import RpcProxy
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
@@ -313,22 +319,28 @@ class AccountsService:
     def find_organization_for_appeal(self, unit_name: str) -> AppealOrganization | None:
         return recovery_lookups.find_organization_for_appeal(self._deps(), unit_name)
 
-    @consume("verification", "verification_passed")
-    def on_verification_verification_passed(self, envelope):
+    @consume(VerificationPassed)
+    def on_verification_verification_passed(
+        self, envelope: Envelope[VerificationPassed]
+    ) -> None:
         self._apply_outcome(envelope, "on_verification_verification_passed")
 
-    @consume("verification", "verification_failed")
-    def on_verification_verification_failed(self, envelope):
+    @consume(VerificationFailed)
+    def on_verification_verification_failed(
+        self, envelope: Envelope[VerificationFailed]
+    ) -> None:
         self._apply_outcome(envelope, "on_verification_verification_failed")
 
-    @consume("verification", "verification_review_requested")
-    def on_verification_verification_review_requested(self, envelope):
+    @consume(VerificationReviewRequested)
+    def on_verification_verification_review_requested(
+        self, envelope: Envelope[VerificationReviewRequested]
+    ) -> None:
         self._apply_outcome(envelope, "on_verification_verification_review_requested")
 
-    def _apply_outcome(self, envelope, consumer):
+    def _apply_outcome(
+        self, envelope: Envelope[real_name.VerificationOutcome], consumer: str
+    ) -> None:
         session = self.db.session
         with session.begin():
-            if first_delivery(
-                session, processed_events, envelope["event_id"], consumer
-            ):
+            if first_delivery(session, processed_events, envelope.event_id, consumer):
                 real_name.apply_verification_outcome(self._deps(), envelope)

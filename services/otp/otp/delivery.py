@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts.masking import mask_phone
+from contracts.otp import SmsSent
 from servicekit.workloop import backoff
 
 from otp.keyring import Keyring
@@ -148,9 +149,10 @@ def build_provider(
 
 
 class EventPublisher:
-    """Publishes otp's events (``sms_sent``)."""
+    """Publishes otp's events (:class:`contracts.otp.SmsSent`): the model is the
+    payload, so what leaves otp is what its contract declares."""
 
-    def publish(self, event_type: str, data: dict, correlation_id: str | None) -> None:
+    def publish(self, event: SmsSent, correlation_id: str | None) -> None:
         raise NotImplementedError
 
 
@@ -202,14 +204,13 @@ class DeliveryWorker:
                 return True
         try:
             self.publisher.publish(
-                "sms_sent",
-                {
-                    "message_id": job.message_id,
-                    "kind": job.kind,
-                    job_topic_name(job): job.topic,
-                    "provider": self.provider.name,
-                    "attempts": job.attempts,
-                },
+                SmsSent(
+                    message_id=job.message_id,
+                    kind=job.kind,
+                    provider=self.provider.name,
+                    attempts=job.attempts,
+                    **{job_topic_name(job): job.topic},
+                ),
                 job.correlation_id,
             )
         except Exception as exc:  # noqa: BLE001 - the job stays; the event follows later

@@ -1,7 +1,7 @@
 """Publishing otp's events from the delivery loops (outside any Nameko worker).
 
 Events go to nameko's ``otp.events`` exchange in the platform's envelope, with
-publisher confirms, so a consumer declared with ``@event_handler("otp", ...)``
+publisher confirms, so a consumer declared with servicekit's ``consume(SmsSent)``
 receives them like any other event.
 """
 
@@ -12,6 +12,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from contracts.events import Event
 from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 
@@ -26,14 +27,15 @@ class AmqpEventPublisher(EventPublisher):
         self._connection: Connection | None = None
         self._lock = threading.Lock()
 
-    def publish(self, event_type: str, data: dict, correlation_id: str | None) -> None:
+    def publish(self, event: Event, correlation_id: str | None) -> None:
+        event_type = event.event_type
         envelope = {
             "event_id": str(uuid.uuid4()),
             "event_type": event_type,
             "source": self.source,
             "occurred_at": datetime.now(UTC).isoformat(),
             "correlation_id": correlation_id,
-            "data": data,
+            "data": event.dump(),
         }
         headers = {"nameko.correlation_id": correlation_id} if correlation_id else {}
         with self._lock:

@@ -5,7 +5,14 @@ import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before a
 from datetime import UTC, datetime
 
 from contracts import errors as ce
+from contracts.accounts.events import (
+    OrganizationRegistered,
+    PersonRegistered,
+    PipelineCanarySent,
+    ProfileChanged,
+)
 from contracts.base import PingResult
+from contracts.events import Envelope
 from contracts.review import (
     AccountKind,
     ReviewCaseList,
@@ -39,6 +46,9 @@ from verification.models import outbox, processed_events
 
 EXPECTED = (ce.ServiceError,)
 
+# The accounts events that open a verification case.
+Registration = PersonRegistered | OrganizationRegistered | ProfileChanged
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -68,51 +78,54 @@ class VerificationService:
         with self.db.session.begin():
             return canaries.get_pipeline_canary(self.db.session, canary_id)
 
-    @consume("accounts", "pipeline_canary_sent")
-    def on_accounts_pipeline_canary_sent(self, envelope):
+    @consume(PipelineCanarySent)
+    def on_accounts_pipeline_canary_sent(
+        self, envelope: Envelope[PipelineCanarySent]
+    ) -> None:
         session = self.db.session
         with session.begin():
             if first_delivery(
-                session, processed_events, envelope["event_id"], "pipeline_canary_sent"
+                session, processed_events, envelope.event_id, "pipeline_canary_sent"
             ):
                 canaries.record_pipeline_canary(
                     session,
-                    envelope["data"]["canary_id"],
-                    envelope["correlation_id"],
+                    envelope.data.canary_id,
+                    envelope.correlation_id,
                     now(),
                 )
 
     # --- cases, opened by accounts' events ------------------------------------------
 
-    def _open_case(self, envelope, consumer):
+    def _open_case(self, envelope: Envelope[Registration], consumer: str) -> None:
         session = self.db.session
-        data = envelope["data"]
         with session.begin():
-            if first_delivery(
-                session, processed_events, envelope["event_id"], consumer
-            ):
+            if first_delivery(session, processed_events, envelope.event_id, consumer):
                 case_intake.open_case(
                     session,
-                    event_id=envelope["event_id"],
-                    account_id=data["account_id"],
-                    account_kind=data["account_kind"],
-                    occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
-                    correlation_id=envelope.get("correlation_id"),
+                    event_id=envelope.event_id,
+                    account_id=envelope.data.account_id,
+                    account_kind=envelope.data.account_kind,
+                    occurred_at=envelope.occurred_at,
+                    correlation_id=envelope.correlation_id,
                     now=now(),
                     parent_call_id=self.call_id,
                 )
 
-    @consume("accounts", "person_registered")
-    def on_accounts_person_registered(self, envelope):
+    @consume(PersonRegistered)
+    def on_accounts_person_registered(
+        self, envelope: Envelope[PersonRegistered]
+    ) -> None:
         self._open_case(envelope, "person_registered")
 
-    @consume("accounts", "organization_registered")
-    def on_accounts_organization_registered(self, envelope):
+    @consume(OrganizationRegistered)
+    def on_accounts_organization_registered(
+        self, envelope: Envelope[OrganizationRegistered]
+    ) -> None:
         self._open_case(envelope, "organization_registered")
 
-    @consume("accounts", "profile_changed")
-    def on_accounts_profile_changed(self, envelope):
-        if envelope["data"].get("reverify"):
+    @consume(ProfileChanged)
+    def on_accounts_profile_changed(self, envelope: Envelope[ProfileChanged]) -> None:
+        if envelope.data.reverify:
             self._open_case(envelope, "profile_changed")
 
     @work_item(CHECK_CASE)

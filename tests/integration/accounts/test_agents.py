@@ -26,7 +26,12 @@ def verified_org(deps, otp) -> tuple[dict, str]:
     with deps.repo.transaction():
         assert real_name.apply_verification_outcome(
             deps,
-            outcome("verification_passed", org_id, deps.clock() + timedelta(seconds=1)),
+            outcome(
+                "verification_passed",
+                org_id,
+                deps.clock() + timedelta(seconds=1),
+                account_kind="organization",
+            ),
         )
     return body, org_id
 

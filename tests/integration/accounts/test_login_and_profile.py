@@ -30,7 +30,13 @@ from contracts.errors import (
     NotFound,
     Unauthenticated,
 )
+from contracts.events import Envelope
 from contracts.phones import normalize_phone
+from contracts.verification import (
+    VerificationFailed,
+    VerificationPassed,
+    VerificationReviewRequested,
+)
 
 from tests import identity_data as gen
 from tests.integration.accounts.test_registration import register_org
@@ -579,15 +585,36 @@ def test_a_passport_holder_sets_gender_and_birth_date(deps, otp):
 # --- verification outcomes --------------------------------------------------------------
 
 
-def outcome(event_type, account_id, occurred_at, **data):
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": event_type,
-        "source": "verification",
-        "occurred_at": occurred_at.isoformat(),
-        "correlation_id": None,
-        "data": {"account_id": account_id, **data},
-    }
+OUTCOMES = {
+    "verification_passed": (
+        VerificationPassed,
+        {"reason_code": "authority_match", "status": "passed", "final": False},
+    ),
+    "verification_failed": (
+        VerificationFailed,
+        {"reason_code": "no_record", "status": "failed", "final": False},
+    ),
+    "verification_review_requested": (VerificationReviewRequested, {}),
+}
+
+
+def outcome(event_type, account_id, occurred_at, account_kind="person", **data):
+    """A delivered verification event as accounts' consumer receives it; ``data``
+    overrides the model's fields."""
+    model, defaults = OUTCOMES[event_type]
+    return Envelope[model](
+        event_id=str(uuid.uuid4()),
+        event_type=event_type,
+        source="verification",
+        occurred_at=occurred_at,
+        correlation_id=None,
+        data=model(
+            account_id=account_id,
+            account_kind=account_kind,
+            case_id="vrf_test",
+            **{**defaults, **data},
+        ),
+    )
 
 
 def test_verification_outcomes_keep_the_status_current_and_stale_ones_are_ignored(
@@ -617,7 +644,8 @@ def test_verification_outcomes_keep_the_status_current_and_stale_ones_are_ignore
     assert apply(
         "verification_failed",
         later + timedelta(seconds=2),
-        reason_code="forged",
+        reason_code="reviewer_rejected",
+        status="rejected",
         final=True,
     )
     assert profile.get_me(deps, account_id)["real_name_status"] == "rejected"

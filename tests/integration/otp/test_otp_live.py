@@ -18,6 +18,7 @@ from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
 from tests.integration.otp.conftest import CODE, random_ip, random_phone
+from tests.support.events import contract_breaches
 from tests.support.servers import PrivateRedis
 from tests.support.waiting import wait_for
 
@@ -229,6 +230,7 @@ def test_an_accepted_sms_survives_an_otp_crash_and_a_carrier_outage(
 
         event = wait_for(sms_sent, timeout=10, what="sms_sent")
     assert event["source"] == "otp" and event["event_type"] == "sms_sent"
+    assert contract_breaches([event]) == []  # what otp published is its SmsSent
     assert event["data"]["kind"] == "code" and event["data"]["attempts"] == 3
     text = json.dumps(event)
     assert code not in text and phone.removeprefix("+86") not in text

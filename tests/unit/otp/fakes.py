@@ -52,11 +52,12 @@ class FakePublisher:
         self.events: list[tuple[str, dict, str | None]] = []
         self.failures = 0
 
-    def publish(self, event_type, data, correlation_id):
+    def publish(self, event, correlation_id):
+        """Keeps what the AMQP publisher would send: the type and the dumped model."""
         if self.failures:
             self.failures -= 1
             raise ConnectionError("broker down")
-        self.events.append((event_type, data, correlation_id))
+        self.events.append((event.event_type, event.dump(), correlation_id))
 
 
 class FakeStore(OtpStore):

@@ -1,4 +1,4 @@
-"""The reviewers' queue: verification cases (and, with recovery, appeals).
+"""The reviewers' queue: verification cases and recovery's appeals.
 
 A case id says which service owns it by its prefix (``vrf_`` verification,
 ``apl_`` recovery's appeals); each kind of case is listed by its owner. Every
@@ -12,13 +12,12 @@ from typing import Any, Protocol
 
 from contracts import errors as ce
 from contracts.models import dump, parse
-from contracts.recovery import APPEAL_ID_PREFIX
+from contracts.recovery import APPEAL_ID_PREFIX, RecoveryClient
 from contracts.review import ReviewDecisionRequest
 from contracts.verification import CASE_ID_PREFIX as VERIFICATION_PREFIX
 from contracts.verification import VerificationClient
 
 from gateway.errors import Problem
-from gateway.middleware import rpc_context
 from gateway.schemas import read_json
 
 REVIEWER = "reviewer"
@@ -31,7 +30,8 @@ REVIEW_KINDS: dict[str, str] = {
 
 
 class ReviewOwner(Protocol):
-    """What the owner of a kind of case answers (``VerificationClient`` is one)."""
+    """What the owner of a kind of case answers: ``VerificationClient`` and
+    ``RecoveryClient`` (appeals) both are."""
 
     def list_review_cases(
         self, status: Any = None, limit: int = 50, offset: int = 0
@@ -42,35 +42,6 @@ class ReviewOwner(Protocol):
     def decide_review_case(
         self, case_id: str, decision: Any, reason: Any, reviewer_id: str
     ) -> Any: ...
-
-
-class UntypedOwner:
-    """A service whose contract is not a typed client yet (recovery): the same
-    three RPCs, answering JSON."""
-
-    def __init__(self, rpc, service: str):
-        self.rpc = rpc
-        self.service = service
-
-    def _call(self, method: str, **kwargs: Any) -> Any:
-        return self.rpc.call(self.service, method, context=rpc_context(), **kwargs)
-
-    def list_review_cases(self, status=None, limit=50, offset=0):
-        return self._call(
-            "list_review_cases", status=status, limit=limit, offset=offset
-        )
-
-    def get_review_case(self, case_id):
-        return self._call("get_review_case", case_id=case_id)
-
-    def decide_review_case(self, case_id, decision, reason, reviewer_id):
-        return self._call(
-            "decide_review_case",
-            case_id=case_id,
-            decision=decision,
-            reason=reason,
-            reviewer_id=reviewer_id,
-        )
 
 
 def require_reviewer(req, ctx) -> dict:
@@ -179,7 +150,7 @@ class ReviewDecision:
 def add_routes(app, ctx) -> None:
     owners: dict[str, ReviewOwner] = {
         "verification": ctx.client(VerificationClient),
-        "appeal": UntypedOwner(ctx.rpc, "recovery"),
+        "appeal": ctx.client(RecoveryClient),
     }
     app.add_route(f"{ctx.api}/admin/review-cases", ReviewCases(ctx, owners))
     app.add_route(f"{ctx.api}/admin/review-cases/{{case_id}}", ReviewCase(ctx, owners))
