@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
-from servicekit import jsonlog, metrics, trace, tracing
+from servicekit import jsonlog, metrics, trace_tree, tracing
 
 PHONE = "+8613800138000"  # stands for any personal data a caller sends
 UPSTREAM = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -380,7 +380,7 @@ def test_a_work_item_line_is_a_hop_the_trace_command_reads():
         done()
     line = json.loads(stream.getvalue())
     assert PHONE not in stream.getvalue()
-    hop = trace.to_hop(trace.LogLine(line, "otp-0"))
+    hop = trace_tree.to_hop(trace_tree.LogLine(line, "otp-0"))
     assert hop.kind == "work_item"
     assert hop.id == "otp.work.send_sms.42.2"
     assert hop.callers == ("otp.send_sms_code.1",)
