@@ -78,16 +78,6 @@ def test_every_operation_that_calls_a_service_documents_503():
     assert documented_routes(True) >= GATEWAY_ONLY
 
 
-# Areas whose bodies are still written by hand in YAML; each area's file leaves this
-# list when its bodies come from models (issue 11). It must end empty.
-NOT_YET_FROM_MODELS: set[str] = {
-    "platform.yaml",
-    "support.yaml",
-    "ops.yaml",
-    "dev.yaml",
-}
-
-
 def json_bodies(operation: dict):
     body = (operation.get("requestBody") or {}).get("content", {})
     if "application/json" in body:
@@ -98,28 +88,10 @@ def json_bodies(operation: dict):
             yield status, content["application/json"].get("schema")
 
 
-def area_of(path: str) -> dict[str, str]:
-    from importlib.resources import files
-
-    import yaml
-
-    folder = files("gateway").joinpath("openapi")
-    owners = {}
-    for entry in folder.iterdir():
-        if entry.name.endswith(".yaml") and entry.name != "base.yaml":
-            part = yaml.safe_load(entry.read_text("utf-8")) or {}
-            for documented in part.get("paths") or {}:
-                owners[documented] = entry.name
-    return owners
-
-
 def test_every_json_body_schema_comes_from_a_model():
     document = load_openapi(True)
     schemas = document["components"]["schemas"]
-    owners = area_of("")
     for path, item in document["paths"].items():
-        if owners[path] in NOT_YET_FROM_MODELS:
-            continue
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
@@ -133,3 +105,68 @@ def test_every_json_body_schema_comes_from_a_model():
                     where,
                     name,
                 )
+
+
+def operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def test_every_operation_has_tags():
+    untagged = [
+        (path, method)
+        for path, method, operation in operations(load_openapi(True))
+        if not operation.get("tags")
+    ]
+    assert not untagged
+
+
+def _resolved(schema: dict, schemas: dict) -> dict:
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rpartition("/")[2]]
+    return schema
+
+
+def _has_example(schema: dict, schemas: dict) -> bool:
+    """An example on the field itself, on the schema it refers to, on one of the
+    alternatives of an optional field (``anyOf: [{...}, {type: null}]``), or, for
+    a nested model, on each of its fields."""
+    schema = _resolved(schema, schemas)
+    if "examples" in schema or "example" in schema:
+        return True
+    if any(_has_example(option, schemas) for option in schema.get("anyOf", [])):
+        return True
+    return bool(schema.get("properties")) and not _fields_without_examples(
+        schema, schemas
+    )
+
+
+def _fields_without_examples(model: dict, schemas: dict) -> list[str]:
+    """The required fields without an example (every field when none is
+    required)."""
+    properties = model.get("properties", {})
+    names = model.get("required") or list(properties)
+    return [n for n in names if not _has_example(properties.get(n, {}), schemas)]
+
+
+def test_every_json_request_model_has_examples():
+    """Issue 11 item 4: a reader of the document (and Schemathesis' example phase)
+    gets a sample of every request body: the model carries examples, or every one
+    of its required fields does."""
+    document = load_openapi(True)
+    schemas = document["components"]["schemas"]
+    without = []
+    for path, method, operation in operations(document):
+        body = (operation.get("requestBody") or {}).get("content", {})
+        if "application/json" not in body:
+            continue
+        model = _resolved(body["application/json"]["schema"], schemas)
+        if "examples" not in model and not model.get("properties"):
+            without.append((path, method, "no fields"))
+        elif "examples" not in model and (
+            missing := _fields_without_examples(model, schemas)
+        ):
+            without.append((path, method, missing))
+    assert not without

@@ -110,13 +110,18 @@ class SmsCodeRequest(Model):
             examples=["13800138000", "+85251234567"],
         ),
     ]
-    purpose: Annotated[SmsPurpose, ErrorCode("purpose_invalid", when_missing=True)]
+    purpose: Annotated[
+        SmsPurpose,
+        ErrorCode("purpose_invalid", when_missing=True),
+        Field(examples=["register_person"]),
+    ]
     captcha_id: Annotated[
         str,
         ErrorCode("captcha_invalid", when_missing=True),
         Field(
             pattern="^[A-Za-z0-9_-]{16,64}$",
             description="The `captcha_id` of `POST /captchas`.",
+            examples=["c1d2e3f4g5h6i7j8"],
         ),
     ]
     captcha_answer: Annotated[
@@ -126,6 +131,7 @@ class SmsCodeRequest(Model):
             min_length=1,
             max_length=64,
             description="The characters in the picture; case and spaces do not matter.",
+            examples=["K7PQ"],
         ),
     ]
 

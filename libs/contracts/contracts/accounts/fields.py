@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from contracts.models import ErrorCode, Secret, Text, rule_error
 from contracts.phones import Phone
+from contracts.shapes import NOT_BLANK, NewPasswordShape
 
 IDENTITY_REGIONS = ("mainland", "hmt", "other")
 DOC_TYPES_BY_REGION = {
@@ -133,12 +134,15 @@ MobilePhone = Annotated[
     ),
 ]
 
-Password = Annotated[
-    Secret,
+Password = Annotated[Secret, NewPasswordShape, Field(examples=["Zhang-Wei-2024"])]
+"""A new password: its rule is accounts' (``password_too_weak``), stated in the
+document (8 to 128 characters...)."""
+
+PersonName = Annotated[
+    Text(100),
     Field(
-        description="At least 8 characters, 3 of upper / lower / digit / symbol, "
-        "not containing the login name, not a common password.",
-        examples=["Zhang-Wei-2024"],
+        json_schema_extra=NOT_BLANK,
+        description="A person's name, one line, no control characters.",
     ),
 ]
 
@@ -189,3 +193,71 @@ RequestId = Annotated[
     ErrorCode("request_id_invalid"),
     Field(description="1 to 64 characters."),
 ]
+
+
+# --- what the document states and accounts checks (see contracts.shapes) ----------
+
+# The canonical form of each document's number (accounts also takes full-width
+# characters, spaces and small letters and normalises them; the check character,
+# birth date and province code are checked by accounts).
+DOC_NUMBER_PATTERNS = {
+    "resident_id": "^[1-6][0-9]{16}[0-9X]$",
+    "hk_macau_permit": "^[HM][0-9]{8,10}$",
+    "taiwan_permit": "^[0-9]{8}$",
+    "hmt_residence_permit": "^8[123]0000[0-9]{11}[0-9X]$",
+    "passport": "^[A-Z0-9]{5,20}$",
+    "foreign_permanent_residence": "^([A-Z]{3}[0-9]{12}|9[0-9]{16}[0-9X])$",
+}
+
+
+def _one_document(region: str, doc_type: str) -> dict[str, Any]:
+    return {
+        "properties": {
+            "identity_region": {"const": region},
+            "doc_type": {"const": doc_type},
+            "doc_number": {"type": "string", "pattern": DOC_NUMBER_PATTERNS[doc_type]},
+        }
+    }
+
+
+DOCUMENT_RULE: dict[str, Any] = {
+    "oneOf": [
+        _one_document(region, doc_type)
+        for region, doc_types in DOC_TYPES_BY_REGION.items()
+        for doc_type in doc_types
+    ]
+}
+"""An identity document: a type its region offers
+(``doc_type_not_allowed_for_region``) and a number in that type's canonical form
+(``doc_number_invalid``)."""
+
+REGION_DOC_TYPE_RULE: dict[str, Any] = {
+    "oneOf": [
+        {
+            "properties": {
+                "identity_region": {"const": region},
+                "doc_type": {"enum": list(doc_types)},
+            }
+        }
+        for region, doc_types in DOC_TYPES_BY_REGION.items()
+    ]
+}
+"""The document types each identity region offers, without the number's form."""
+
+CREDIT_CODE_PATTERN = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+REGISTRATION_NUMBER_PATTERN = "^[A-Z0-9][A-Z0-9/.()-]{1,49}$"
+
+ORGANIZATION_CODE_RULE: dict[str, Any] = {
+    "oneOf": [
+        {
+            "properties": {"region": {"const": "domestic"}},
+            "required": ["credit_code"],
+        },
+        {
+            "properties": {"region": {"enum": ["hmt", "overseas"]}},
+            "required": ["registration_number"],
+        },
+    ]
+}
+"""A domestic organisation gives its credit code, the others a registration
+number (``required`` otherwise)."""

@@ -17,7 +17,9 @@ from contracts.models import Model
 
 
 class CanaryResult(Model):
-    canary_id: str
+    """``accounts.send_pipeline_canary``: the id of the canary written."""
+
+    canary_id: str = Field(json_schema_extra={"format": "uuid"})
 
 
 class Registered(Model):

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from contracts.accounts.fields import (
+    CREDIT_CODE_PATTERN,
+    DOCUMENT_RULE,
+    ORGANIZATION_CODE_RULE,
+    REGISTRATION_NUMBER_PATTERN,
     DocNumber,
     DocType,
     Email,
@@ -28,13 +32,36 @@ from contracts.accounts.fields import (
     Optional,
     OrganizationRegion,
     Password,
+    PersonName,
     SmsCode,
     Telephone,
 )
 from contracts.models import ErrorCode, Model, Secret, Text
+from contracts.shapes import (
+    NOT_BLANK,
+    CaptchaAnswerShape,
+    CaptchaIdShape,
+    NotNullable,
+)
+
+Confirmation = Annotated[
+    Secret,
+    Field(
+        description="The same as `password` (`password_mismatch`).",
+        examples=["Zhang-Wei-2024"],
+    ),
+]
+CaptchaId = Annotated[
+    str | None, CaptchaIdShape, NotNullable, Field(examples=["c1d2e3f4g5h6i7j8"])
+]
+CaptchaAnswer = Annotated[
+    str | None, CaptchaAnswerShape, NotNullable, Field(examples=["K7PQ"])
+]
 
 AgreementVersion = Annotated[
     str | None,
+    WithJsonSchema({"type": "string", "minLength": 1}),
+    NotNullable,
     Field(
         description="The version of the agreement the user accepted (currently "
         "`2024-01`); missing or not the current one is refused "
@@ -44,17 +71,22 @@ AgreementVersion = Annotated[
 ]
 AgreementAccepted = Annotated[
     bool | None,
-    Field(description="Optional; `false` is refused (`agreement_required`)."),
+    Field(
+        description="Optional; `false` is refused (`agreement_required`).",
+        examples=[True],
+    ),
 ]
 
 
 class PersonRegistration(Model):
     """``POST /registrations/person`` and ``accounts.register_person``."""
 
+    model_config = ConfigDict(json_schema_extra=DOCUMENT_RULE)
+
     login_name: LoginName
     password: Password
-    password_confirmation: Annotated[Secret, Field(examples=["Zhang-Wei-2024"])]
-    name: Annotated[Text(100), Field(examples=["张伟"])]
+    password_confirmation: Confirmation
+    name: Annotated[PersonName, Field(examples=["张伟"])]
     identity_region: Annotated[IdentityRegion, Field(examples=["mainland"])]
     doc_type: Annotated[
         DocType,
@@ -75,7 +107,9 @@ class PersonRegistration(Model):
 class OrganizationPersonInput(Model):
     """The legal representative (法定代表人) of an organisation being registered."""
 
-    name: Annotated[Text(100), Field(examples=["李娜"])]
+    model_config = ConfigDict(json_schema_extra=DOCUMENT_RULE)
+
+    name: Annotated[PersonName, Field(examples=["李娜"])]
     phone: MobilePhone
     identity_region: Annotated[IdentityRegion, Field(examples=["mainland"])]
     doc_type: Annotated[DocType, Field(examples=["resident_id"])]
@@ -103,26 +137,39 @@ class OrganizationRegistration(Model):
     ``main_agent.doc_number``.
     """
 
+    model_config = ConfigDict(json_schema_extra=ORGANIZATION_CODE_RULE)
+
     login_name: LoginName
     password: Password
-    password_confirmation: Annotated[Secret, Field(examples=["Zhang-Wei-2024"])]
-    name: Annotated[Text(200), Field(examples=["测试科技有限公司"])]
-    name_en: Optional(Text(200)) = None
-    short_name: Optional(Text(100)) = None
+    password_confirmation: Confirmation
+    name: Annotated[
+        Text(200), Field(json_schema_extra=NOT_BLANK, examples=["测试科技有限公司"])
+    ]
+    name_en: Annotated[Optional(Text(200)), Field(examples=["Test Tech Co., Ltd."])] = (
+        None
+    )
+    short_name: Annotated[Optional(Text(100)), Field(examples=["测试科技"])] = None
     homepage: Optional(Homepage) = None
-    area: Optional(Text(100)) = None
+    area: Annotated[Optional(Text(100)), Field(examples=["福建省福州市"])] = None
     region: Annotated[OrganizationRegion, Field(examples=["domestic"])]
     legal_person_type: Annotated[LegalPersonType, Field(examples=["enterprise"])]
     credit_code: Annotated[
         Optional(Text(64)),
         Field(
-            description="Required when `region` is `domestic`.",
+            description="Required when `region` is `domestic`: 18 characters "
+            "(GB 32100-2015, no I, O, S, V or Z), the last a mod-31 check "
+            "character.",
+            json_schema_extra={"pattern": CREDIT_CODE_PATTERN},
             examples=["91350100M000100Y43"],
         ),
     ] = None
     registration_number: Annotated[
         Optional(Text(64)),
-        Field(description="Required when `region` is `hmt` or `overseas`."),
+        Field(
+            description="Required when `region` is `hmt` or `overseas`.",
+            json_schema_extra={"pattern": REGISTRATION_NUMBER_PATTERN},
+            examples=["HK-12345678"],
+        ),
     ] = None
     # A block that is no object is reported as missing, as accounts always did.
     legal_representative: Annotated[OrganizationPersonInput, ErrorCode("required")]
@@ -135,11 +182,24 @@ class DocumentQuery(Model):
     """``POST /documents/check``: is this document registered? The captcha is
     checked (and spent) only once the document is valid."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            **DOCUMENT_RULE,
+            "required": [
+                "identity_region",
+                "doc_type",
+                "doc_number",
+                "captcha_id",
+                "captcha_answer",
+            ],
+        }
+    )
+
     identity_region: Annotated[IdentityRegion, Field(examples=["mainland"])]
     doc_type: Annotated[DocType, Field(examples=["resident_id"])]
     doc_number: DocNumber
-    captcha_id: Annotated[str | None, Field(examples=["c1d2e3"])] = None
-    captcha_answer: Annotated[str | None, Field(examples=["K7PQ"])] = None
+    captcha_id: CaptchaId = None
+    captcha_answer: CaptchaAnswer = None
 
 
 class PasswordCandidate(Model):
@@ -156,9 +216,9 @@ class Credentials(Model):
     login_name: Annotated[str | None, Field(examples=["zhang_wei"])] = None
     password: Annotated[str | None, Field(examples=["Zhang-Wei-2024"])] = None
     captcha_id: Annotated[
-        str | None, Field(description="When a captcha is required.")
+        CaptchaId, Field(description="When a captcha is required.")
     ] = None
-    captcha_answer: str | None = None
+    captcha_answer: CaptchaAnswer = None
 
 
 class ProfileChanges(Model):

@@ -28,6 +28,15 @@ from contracts.models import ErrorCode, MaybeText, Model, rule_error
 from contracts.phones import Phone
 from contracts.review import ReviewCaseSummary
 from contracts.review import ReviewDecisionRecord as DecisionRecord
+from contracts.shapes import (
+    NOT_BLANK,
+    CaptchaAnswerShape,
+    CaptchaIdShape,
+    NewPasswordShape,
+    NotNullable,
+    PhoneShape,
+    SmsCodeShape,
+)
 
 ISO_TIME = {"format": "date-time"}
 
@@ -133,10 +142,19 @@ class PasswordResetStart(Model):
         StringConstraints(max_length=MAX_LOGIN_NAME_CHARS),
         BeforeValidator(_empty_is_missing),
         ErrorCode("login_name_invalid"),
-        Field(description="The account's login name.", examples=["zhang_wei"]),
+        Field(
+            description="Any name up to 64 characters; an unknown one gets the "
+            "same answer.",
+            json_schema_extra={"minLength": 1},
+            examples=["zhang_wei"],
+        ),
     ]
-    captcha_id: Annotated[MaybeText, Field(examples=["cap_7Yw2kq"])] = None
-    captcha_answer: Annotated[MaybeText, Field(examples=["K7PX"])] = None
+    captcha_id: Annotated[
+        MaybeText, CaptchaIdShape, NotNullable, Field(examples=["c1d2e3f4g5h6i7j8"])
+    ] = None
+    captcha_answer: Annotated[
+        MaybeText, CaptchaAnswerShape, NotNullable, Field(examples=["K7PX"])
+    ] = None
 
 
 class PasswordResetPhone(Model):
@@ -147,6 +165,8 @@ class PasswordResetPhone(Model):
 
     phone: Annotated[
         MaybeText,
+        PhoneShape,
+        NotNullable,
         Field(
             description="The account's reserved mobile in full; mainland numbers may "
             "omit +86.",
@@ -164,10 +184,15 @@ class PasswordResetCompletion(Model):
     )
 
     sms_code: Annotated[
-        MaybeText, Field(description="The 6-digit SMS code.", examples=["123456"])
+        MaybeText,
+        SmsCodeShape,
+        NotNullable,
+        Field(description="The 6-digit SMS code.", examples=["123456"]),
     ] = None
     new_password: Annotated[
         MaybeText,
+        NewPasswordShape,
+        NotNullable,
         Field(
             description="The new password (the registration's rule).",
             examples=["Quiet-Harbor-42"],
@@ -277,15 +302,25 @@ class OrganizationLookupRequest(Model):
 
     unit_name: Annotated[
         Trimmed(200),
-        Field(description="The unit's registered name.", examples=["示例科技有限公司"]),
+        Field(
+            description="The unit's registered name.",
+            json_schema_extra={"minLength": 1, **NOT_BLANK},
+            examples=["示例科技有限公司"],
+        ),
     ]
     captcha_id: Annotated[
         str,
         ErrorCode("captcha_invalid", when_missing=True),
-        Field(examples=["cap_7Yw2kq"]),
+        CaptchaIdShape,
+        NotNullable,
+        Field(examples=["c1d2e3f4g5h6i7j8"]),
     ]
     captcha_answer: Annotated[
-        str, ErrorCode("captcha_invalid", when_missing=True), Field(examples=["K7PX"])
+        str,
+        ErrorCode("captcha_invalid", when_missing=True),
+        CaptchaAnswerShape,
+        NotNullable,
+        Field(examples=["K7PX"]),
     ]
 
 

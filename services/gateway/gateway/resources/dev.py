@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 import falcon
+from contracts.accounts import AccountsClient
 from contracts.verification import VerificationClient
 
-from gateway.middleware import rpc_context
+from gateway.bodies import Echo as EchoBody
 
 
 class PipelineCanary:
@@ -16,19 +17,14 @@ class PipelineCanary:
     Proves the whole event path (outbox, relay, broker, consumer) on a running stack.
     """
 
-    def __init__(self, rpc, verification: VerificationClient):
-        self.rpc = rpc
+    def __init__(self, accounts: AccountsClient, verification: VerificationClient):
+        self.accounts = accounts
         self.verification = verification
 
     def on_post(self, req, resp):
-        answer = self.rpc.call(
-            "accounts",
-            "send_pipeline_canary",
-            context=rpc_context(),
-            canary_id=str(uuid.uuid4()),
-        )
+        answer = self.accounts.send_pipeline_canary(canary_id=str(uuid.uuid4()))
         resp.status = falcon.HTTP_202
-        resp.media = answer
+        resp.media = answer.dump()
 
     def on_get_one(self, req, resp, canary_id):
         resp.media = self.verification.get_pipeline_canary(canary_id=canary_id).dump()
@@ -41,22 +37,19 @@ class Echo:
     one RPC over the broker), so they measure what our code adds to the framework.
     """
 
-    def __init__(self, rpc):
-        self.rpc = rpc
+    def __init__(self, accounts: AccountsClient):
+        self.accounts = accounts
 
     def on_get(self, req, resp):
         value = req.get_param("value", default="")[:200]
-        resp.media = {
-            "value": self.rpc.call(
-                "accounts", "echo", context=rpc_context(), value=value
-            )
-        }
+        resp.media = EchoBody(value=self.accounts.echo(value=value)).dump()
 
 
 def add_routes(app, ctx) -> None:
     """Only called when the environment is dev or test."""
-    app.add_route(f"{ctx.api}/dev/echo", Echo(ctx.rpc))
-    canary = PipelineCanary(ctx.rpc, ctx.client(VerificationClient))
+    accounts = ctx.client(AccountsClient)
+    app.add_route(f"{ctx.api}/dev/echo", Echo(accounts))
+    canary = PipelineCanary(accounts, ctx.client(VerificationClient))
     app.add_route(f"{ctx.api}/dev/pipeline-canaries", canary)
     app.add_route(
         f"{ctx.api}/dev/pipeline-canaries/{{canary_id}}", canary, suffix="one"

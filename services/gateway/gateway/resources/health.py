@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import falcon
 from contracts import ALL_SERVICES
 
+from gateway.bodies import Health as HealthBody
+from gateway.bodies import Ping, Readiness
 from gateway.middleware import rpc_context
 from gateway.openapi_doc import load_openapi
 from gateway.rpc import ServiceUnavailable
@@ -17,7 +19,7 @@ class Health:
     """The process is up; touches nothing else."""
 
     def on_get(self, req, resp):
-        resp.media = {"status": "ok"}
+        resp.media = HealthBody(status="ok").dump()
 
 
 class Ready:
@@ -30,25 +32,25 @@ class Ready:
         self.retry_after = retry_after
         self.executor = ThreadPoolExecutor(max_workers=len(ALL_SERVICES) + 1)
 
-    def _ping(self, service: str, context: dict) -> dict:
+    def _ping(self, service: str, context: dict) -> Ping:
         try:
             answer = self.rpc.call(
                 service, "ping", context=context, timeout=self.timeout
             )
         except ServiceUnavailable as exc:
-            return {"status": "down", "reason": exc.reason}
-        return {
-            "status": "up" if answer.get("ok") else "degraded",
-            "version": answer.get("version"),
-            "stores": answer.get("stores", {}),
-        }
+            return Ping(status="down", reason=exc.reason)
+        return Ping(
+            status="up" if answer.get("ok") else "degraded",
+            version=answer.get("version"),
+            stores=answer.get("stores", {}),
+        )
 
-    def _ping_redis(self) -> dict:
+    def _ping_redis(self) -> Ping:
         try:
             self.redis.ping()
-            return {"status": "up"}
-        except Exception as exc:  # noqa: BLE001 - report, never raise
-            return {"status": "down", "reason": type(exc).__name__}
+            return Ping(status="up")
+        except Exception as exc:
+            return Ping(status="down", reason=type(exc).__name__)
 
     def on_get(self, req, resp):
         context = rpc_context()
@@ -58,16 +60,17 @@ class Ready:
         }
         redis_future = self.executor.submit(self._ping_redis)
         services = {name: f.result() for name, f in futures.items()}
-        checks = {"services": services, "redis": redis_future.result()}
-        down = [n for n, s in services.items() if s["status"] != "up"]
-        if checks["redis"]["status"] != "up":
+        redis = redis_future.result()
+        down = [n for n, s in services.items() if s.status != "up"]
+        if redis.status != "up":
             down.append("redis")
+        status = "unavailable" if down else "ready"
+        resp.media = Readiness(
+            status=status, down=down, services=services, redis=redis
+        ).dump()
         if down:
             resp.status = falcon.HTTP_503
             resp.set_header("Retry-After", str(self.retry_after))
-            resp.media = {"status": "unavailable", "down": down, **checks}
-        else:
-            resp.media = {"status": "ready", "down": [], **checks}
 
 
 class OpenApi:

@@ -7,6 +7,8 @@ no service is called. Unset ones are left out.
 
 from __future__ import annotations
 
+from gateway.bodies import SupportContact
+
 
 class Contact:
     def __init__(self, settings):
@@ -16,7 +18,9 @@ class Contact:
             "fax": settings.support_fax,
             "hours": settings.support_hours,
         }
-        self.contact = {name: value for name, value in contact.items() if value}
+        self.contact = SupportContact(
+            **{name: value for name, value in contact.items() if value}
+        ).dump()
 
     def on_get(self, req, resp):
         resp.media = self.contact
