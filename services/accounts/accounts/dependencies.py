@@ -2,58 +2,26 @@
 
 from __future__ import annotations
 
-import logging
-
-import eventlet
-from contracts.errors import Unavailable
 from eventlet import tpool
-from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
+from servicekit.calls import TimedCaller
 
 from accounts.handlers import Settings
 from accounts.passwords import PasswordHasher
 from accounts.sessions import SessionPolicy
 from accounts.throttle import LoginPolicy
 
-_log = logging.getLogger("accounts.otp_client")
-
 
 class OtpClient:
-    """Calls otp with a deadline: nameko 2's RpcProxy would wait for ever.
-
-    A late reply after the deadline is dropped by nameko's reply listener. otp
-    down or slow becomes ``Unavailable`` (the gateway answers 503 + Retry-After).
-    """
+    """otp's RPCs that accounts calls, through servicekit's one timed adapter:
+    otp down, slow or broken becomes ``Unavailable`` (``dependency_unavailable``;
+    the gateway answers 503 + Retry-After)."""
 
     def __init__(self, proxy, timeout: float):
-        self._proxy = proxy
-        self._timeout = timeout
+        self._caller = TimedCaller(proxy, "otp", timeout)
 
     def _call(self, method: str, **kwargs):
-        try:
-            with eventlet.Timeout(self._timeout):
-                return getattr(self._proxy, method)(**kwargs)
-        except eventlet.Timeout:
-            raise Unavailable(
-                "otp_unavailable",
-                "The code service did not answer; try again shortly.",
-                {"retry_after": 5},
-            ) from None
-        except UnknownService:
-            raise Unavailable(
-                "otp_unavailable",
-                "The code service is not running; try again shortly.",
-                {"retry_after": 5},
-            ) from None
-        except RemoteError as exc:
-            # otp failed in a way its contract does not name (a bug, a method it
-            # does not have yet): a dependency failure for our caller, not ours.
-            _log.error("otp.%s failed: %s", method, exc.exc_type)
-            raise Unavailable(
-                "otp_unavailable",
-                "The code service failed; try again shortly.",
-                {"retry_after": 5},
-            ) from None
+        return self._caller.call(method, kwargs)
 
     def check_captcha(self, captcha_id: str, answer: str) -> None:
         self._call("check_captcha", captcha_id=captcha_id, answer=answer)

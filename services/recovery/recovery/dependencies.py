@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
-import eventlet
-from contracts.errors import ServiceError, Unavailable
 from nameko.extensions import DependencyProvider
+from servicekit.calls import TimedCaller
 
 from recovery.appeals import AppealSettings
 from recovery.resets import ResetSettings
 
 
 class Remote:
-    """Another service's RPCs with a deadline: keyword calls only.
-
-    nameko's proxy waits forever; a slow or missing service becomes
-    ``Unavailable`` (503 with Retry-After at the gateway). A service's own
-    errors (``ServiceError``) pass through unchanged.
+    """Another service's RPCs with a deadline, keyword calls only, through
+    servicekit's one timed adapter: a slow, missing or broken service becomes
+    ``Unavailable`` (``dependency_unavailable``, 503 with Retry-After at the
+    gateway); a service's own errors (``ServiceError``) pass through unchanged.
     """
 
     def __init__(self, proxy, service: str, timeout: float):
-        self.proxy = proxy
-        self.service = service
-        self.timeout = timeout
+        self.caller = TimedCaller(proxy, service, timeout)
 
     def __getattr__(self, method: str):
         def call(**kwargs):
-            try:
-                with eventlet.Timeout(self.timeout):
-                    return getattr(self.proxy, method)(**kwargs)
-            except ServiceError:
-                raise
-            except eventlet.Timeout:
-                raise Unavailable(
-                    "dependency_unavailable", f"{self.service} did not answer"
-                ) from None
-            except Exception as exc:  # noqa: BLE001 - any transport failure
-                raise Unavailable(
-                    "dependency_unavailable",
-                    f"{self.service} failed: {type(exc).__name__}",
-                ) from None
+            return self.caller.call(method, kwargs)
 
         return call
 

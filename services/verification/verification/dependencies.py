@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-import eventlet
 from nameko.extensions import DependencyProvider
+from servicekit.calls import TimedCaller
 
 from verification.authority import IdentityAuthority, authority_from_config
 from verification.handlers import ImageLimits, SubjectUnavailable
@@ -53,24 +53,22 @@ class Settings(DependencyProvider):
 class AccountsSubjects:
     """The verification subject, from accounts' ``get_verification_subject`` RPC.
 
-    nameko's RPC proxy waits forever; a timeout (shorter than the work lease) turns
-    a slow or missing accounts into :class:`SubjectUnavailable`, so the work item is
-    retried instead of hanging past its lease.
+    Called through servicekit's timed adapter with a timeout shorter than the work
+    lease; any failure (accounts slow, missing, broken, or answering an error)
+    becomes :class:`SubjectUnavailable`, so the work item is retried instead of
+    hanging past its lease. Never "failed": an error here is not a verdict.
     """
 
     def __init__(self, accounts_proxy, timeout: float):
-        self.accounts = accounts_proxy
-        self.timeout = timeout
+        self.caller = TimedCaller(accounts_proxy, "accounts", timeout)
 
     def get(self, account_id: str) -> dict:
         try:
-            with eventlet.Timeout(
-                self.timeout, SubjectUnavailable("accounts timed out")
-            ):
-                return self.accounts.get_verification_subject(account_id=account_id)
-        except SubjectUnavailable:
-            raise
+            return self.caller.call(
+                "get_verification_subject", {"account_id": account_id}
+            )
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
-            # fail "later", never "failed": an error here is not a verdict. The class
-            # only: a remote message is not ours to log.
-            raise SubjectUnavailable(type(exc).__name__) from None
+            # the code or class only: a remote message is not ours to log
+            raise SubjectUnavailable(
+                getattr(exc, "error_code", None) or type(exc).__name__
+            ) from None
