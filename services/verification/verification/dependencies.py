@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from nameko.extensions import DependencyProvider
 from servicekit.calls import TimedCaller
 
 from verification.authority import IdentityAuthority, authority_from_config
-from verification.handlers import ImageLimits, SubjectUnavailable
-
-_log = logging.getLogger("verification.dependencies")
+from verification.handlers import SubjectUnavailable
+from verification.settings import VerificationSettings
 
 
 class Authority(DependencyProvider):
@@ -24,27 +21,15 @@ class Authority(DependencyProvider):
 
 
 class Settings(DependencyProvider):
-    """The few settings the use cases need, read once."""
+    """The few settings the use cases need, read once (``VerificationSettings``)."""
 
     def setup(self):
-        config = self.container.config
+        settings = VerificationSettings.from_config(self.container.config)
         self.value = {
-            "image_limits": ImageLimits(
-                max_bytes=int(config.get("MATERIAL_MAX_BYTES", 1024 * 1024)),
-                max_pixels=int(config.get("MATERIAL_MAX_PIXELS", 25_000_000)),
-            ),
-            "subject_timeout": float(config.get("SUBJECT_RPC_TIMEOUT", 5.0)),
-            "retention_seconds": float(
-                config.get("MATERIAL_RETENTION_SECONDS", 2592000)
-            ),
+            "image_limits": settings.image_limits,
+            "subject_timeout": settings.subject_rpc_timeout,
+            "retention_seconds": settings.material_retention_seconds,
         }
-        lease = float(config.get("WORK_LEASE_SECONDS", 60))
-        if self.value["subject_timeout"] >= lease / 2:
-            # a call that may outlive the lease could let a second copy run the
-            # same case at once: refuse to start rather than risk it
-            raise ValueError(
-                "SUBJECT_RPC_TIMEOUT must be under half WORK_LEASE_SECONDS"
-            )
 
     def get_dependency(self, worker_ctx) -> dict:
         return self.value
