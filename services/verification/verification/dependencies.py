@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.accounts import AccountsClient, VerificationSubject
 from nameko.extensions import DependencyProvider
 from servicekit.calls import TimedCaller
 
@@ -38,20 +39,21 @@ class Settings(DependencyProvider):
 class AccountsSubjects:
     """The verification subject, from accounts' ``get_verification_subject`` RPC.
 
-    Called through servicekit's timed adapter with a timeout shorter than the work
-    lease; any failure (accounts slow, missing, broken, or answering an error)
+    Asked through accounts' typed client over servicekit's timed adapter, with a
+    timeout shorter than the work lease; any failure (accounts slow, missing,
+    broken, answering an error, or a reply that is not a ``VerificationSubject``)
     becomes :class:`SubjectUnavailable`, so the work item is retried instead of
     hanging past its lease. Never "failed": an error here is not a verdict.
     """
 
     def __init__(self, accounts_proxy, timeout: float):
-        self.caller = TimedCaller(accounts_proxy, "accounts", timeout)
+        self.accounts = AccountsClient(
+            TimedCaller(accounts_proxy, "accounts", timeout).call
+        )
 
-    def get(self, account_id: str) -> dict:
+    def get(self, account_id: str) -> VerificationSubject:
         try:
-            return self.caller.call(
-                "get_verification_subject", {"account_id": account_id}
-            )
+            return self.accounts.get_verification_subject(account_id)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
             # the code or class only: a remote message is not ours to log
             raise SubjectUnavailable(
