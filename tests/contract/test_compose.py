@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.contract.service_settings import service_variables
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S_DIR = ROOT / "deploy" / "k8s"
@@ -236,12 +238,6 @@ def test_default_broker_credentials_match_the_broker(config):
 # --- every variable a process reads is passed by compose and documented --------------------
 
 
-def config_yml_variables(service: str) -> set[str]:
-    text = (ROOT / "services" / service / "config.yml").read_text()
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*):", "\n".join(lines)))
-
-
 def gateway_variables() -> set[str]:
     found: set[str] = set()
     for path in (
@@ -271,7 +267,7 @@ def deployment_specific(variables: set[str]) -> set[str]:
 
 @pytest.mark.parametrize("service", NAMEKO_SERVICES)
 def test_compose_passes_every_deployment_setting_of_a_nameko_service(config, service):
-    variables = config_yml_variables(service)
+    variables = service_variables(service)
     assert "AMQP_URI" in variables  # the pattern did find the settings
     missing = deployment_specific(variables) - set(
         config["services"][service]["environment"]
@@ -299,7 +295,7 @@ def test_every_setting_is_documented():
         own = (ROOT / "services" / service / "README.md").read_text()
         missing += [
             f"{service}:{v}"
-            for v in sorted(config_yml_variables(service))
+            for v in sorted(service_variables(service))
             if f"`{v}`" not in deploy and f"`{v}`" not in own
         ]
     gateway_own = ROOT / "services/gateway/README.md"
@@ -633,7 +629,7 @@ def test_deployments_take_settings_from_configmap_and_secret(manifests):
             provided |= set(secret.get("stringData", {})) | set(secret.get("data", {}))
         provided |= {e["name"] for e in container.get("env", [])}
         if name in NAMEKO_SERVICES:
-            needed = deployment_specific(config_yml_variables(name))
+            needed = deployment_specific(service_variables(name))
         elif name == "gateway":
             needed = deployment_specific(gateway_variables())
         else:

@@ -54,6 +54,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
 from servicekit import jsonlog, metrics
+from servicekit.settings import WorkSettings
 from servicekit.workloop import backoff, run_work_loop
 
 _log = logging.getLogger("servicekit.workqueue")
@@ -287,10 +288,9 @@ class WorkQueue:
 class WorkItemEntrypoint(Entrypoint):
     """Runs the decorated method once per claimed item of ``kind``.
 
-    Config: ``DB_URL``; ``WORK_POLL_INTERVAL`` (seconds between polls when idle),
-    ``WORK_LEASE_SECONDS``, ``WORK_CONCURRENCY`` (items in flight per copy),
-    ``WORK_RETRY_BASE_SECONDS``, ``WORK_RETRY_MAX_SECONDS``,
-    ``WORK_DONE_RETENTION_SECONDS`` (how long done items stay in the table).
+    Config: ``DB_URL``; the ``WORK_*`` settings of
+    :class:`servicekit.settings.WorkSettings` (poll interval when idle, lease,
+    items in flight per copy, retry back-off, how long done items stay).
 
     The method gets one argument, :meth:`WorkItem.as_argument`; the item's
     ``correlation_id`` becomes the worker's, so its logs and events join the
@@ -306,12 +306,13 @@ class WorkItemEntrypoint(Entrypoint):
 
     def setup(self):
         config = self.container.config
-        self.poll_interval = float(config.get("WORK_POLL_INTERVAL", 0.5))
-        self.lease_seconds = float(config.get("WORK_LEASE_SECONDS", 60))
-        self.concurrency = int(config.get("WORK_CONCURRENCY", 4))
-        self.done_retention = float(config.get("WORK_DONE_RETENTION_SECONDS", 604800))
-        self.retry_base = float(config.get("WORK_RETRY_BASE_SECONDS", 1.0))
-        self.retry_max = float(config.get("WORK_RETRY_MAX_SECONDS", 60.0))
+        settings = WorkSettings.from_config(config)
+        self.poll_interval = settings.work_poll_interval
+        self.lease_seconds = settings.work_lease_seconds
+        self.concurrency = settings.work_concurrency
+        self.done_retention = settings.work_done_retention_seconds
+        self.retry_base = settings.work_retry_base_seconds
+        self.retry_max = settings.work_retry_max_seconds
         self.engine = sa.create_engine(
             config["DB_URL"],
             pool_size=2,

@@ -3,8 +3,9 @@
     python -m accounts.cli create-reviewer --login-name li_shenhe --name "李审核"
     python -m accounts.cli reencrypt-personal-data
 
-Reads the same ``config.yml`` as the service (so the same environment variables:
-``ACCOUNTS_DB_URL``, ``ARGON2_*``, ``TEMPORARY_PASSWORD_HOURS``...). The reviewer
+Reads the same ``config.yml`` (``ACCOUNTS_DB_URL``...) and the same settings class
+as the service (``AccountsSettings``: ``ARGON2_*``, ``TEMPORARY_PASSWORD_HOURS``...,
+from the environment, with the service's defaults). The reviewer
 gets a temporary password, printed once; the first login must change it.
 ``reencrypt-personal-data`` rewrites stored personal data under the active key
 (``PII_ACTIVE_KEY_ID``) after a key rotation (servicekit/rotation.py); it prints what
@@ -28,23 +29,18 @@ from sqlalchemy.orm import Session
 
 from accounts import reviewers
 from accounts.deps import Deps, Settings
-from accounts.passwords import PasswordHasher
 from accounts.personal_data import ENCRYPTED_COLUMNS
 from accounts.repository import Repository
+from accounts.settings import AccountsSettings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config.yml"
 
 
 def create_reviewer(config: dict, login_name: str, name: str) -> dict:
     engine = sa.create_engine(config["DB_URL"], poolclass=sa.pool.NullPool)
-    settings = Settings(
-        temporary_password_hours=int(config.get("TEMPORARY_PASSWORD_HOURS") or 72)
-    )
-    hasher = PasswordHasher(
-        time_cost=int(config.get("ARGON2_TIME_COST") or 2),
-        memory_cost=int(config.get("ARGON2_MEMORY_KIB") or 19456),
-        parallelism=int(config.get("ARGON2_PARALLELISM") or 1),
-    )
+    values = AccountsSettings.from_config(config)
+    settings = Settings.from_values(values)
+    hasher = values.password_hasher()
     try:
         with Session(engine) as session:
             deps = Deps(

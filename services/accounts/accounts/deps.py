@@ -18,30 +18,60 @@ from contracts.otp import OtpClient
 from accounts import passwords
 from accounts.login_guard import LoginGuard, LoginPolicy
 from accounts.repository import Repository
+from accounts.settings import AccountsSettings
 
 # China has one time zone and no daylight saving: "today" for document dates.
 CHINA = timezone(timedelta(hours=8), "CST")
 
 
+# The defaults of AccountsSettings (accounts/settings.py), where they are written
+# once; the environment is not read here (the service passes what it read).
+_DEFAULTS = AccountsSettings.written_defaults()
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The numbers of accounts' rules, read from ``config.yml`` (``dependencies.py``)."""
+    """The numbers of accounts' rules, taken from :class:`AccountsSettings`
+    (:meth:`from_values`); a test or the CLI overrides only what it needs."""
 
     agreement_versions: dict[str, str] = field(
-        default_factory=lambda: {"person": "2024-01", "organization": "2024-01"}
+        default_factory=lambda: _agreement_versions(_DEFAULTS)
     )
     # The login thresholds, read only by LoginGuard (the service builds the guard
     # from this policy).
-    login: LoginPolicy = field(default_factory=LoginPolicy)
+    login: LoginPolicy = field(default_factory=_DEFAULTS.login_policy)
     # Lifetime of a temporary password: a reviewer's (made by the CLI,
     # TEMPORARY_PASSWORD_HOURS) and an approved appeal's
     # (APPEAL_TEMPORARY_PASSWORD_HOURS).
-    temporary_password_hours: int = 72
-    appeal_temporary_password_hours: int = 24
+    temporary_password_hours: int = _DEFAULTS.temporary_password_hours
+    appeal_temporary_password_hours: int = _DEFAULTS.appeal_temporary_password_hours
     # Flow 7: active agents per organisation, and whether only a verified
     # (real_name_status passed) organisation may designate them.
-    agents_per_organization: int = 20
-    agents_require_verified_organization: bool = True
+    agents_per_organization: int = _DEFAULTS.agents_per_organization
+    agents_require_verified_organization: bool = (
+        _DEFAULTS.agents_require_verified_organization
+    )
+
+    @classmethod
+    def from_values(cls, values: AccountsSettings) -> Settings:
+        """The rules' numbers of a process, from the settings it read."""
+        return cls(
+            agreement_versions=_agreement_versions(values),
+            login=values.login_policy(),
+            temporary_password_hours=values.temporary_password_hours,
+            appeal_temporary_password_hours=values.appeal_temporary_password_hours,
+            agents_per_organization=values.agents_per_organization,
+            agents_require_verified_organization=(
+                values.agents_require_verified_organization
+            ),
+        )
+
+
+def _agreement_versions(values: AccountsSettings) -> dict[str, str]:
+    return {
+        "person": values.person_agreement_version,
+        "organization": values.organization_agreement_version,
+    }
 
 
 @dataclass
@@ -51,7 +81,7 @@ class Deps:
     repo: Repository
     cipher: Any  # servicekit.crypto.PersonalDataCipher
     hasher: passwords.PasswordHasher
-    otp: OtpClient  # over accounts.dependencies.TimedOtp
+    otp: OtpClient  # over servicekit.calls.TimedCaller (accounts.dependencies)
     sessions: Any  # accounts.sessions.SessionStore
     guard: LoginGuard
     emit: Callable[[Event], str]  # servicekit's WorkerDatabase.emit

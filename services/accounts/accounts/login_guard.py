@@ -25,15 +25,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """The guard's numbers; ``config.yml`` overrides them (``LOGIN_*``)."""
+    """The guard's numbers, no defaults here: they are written once, in
+    ``accounts.settings.AccountsSettings`` (``LOGIN_*``), which builds this
+    object (``login_policy()``)."""
 
-    captcha_after: int = 3  # failures of a name before a captcha is required
-    lock_after: int = 5  # failures of a name within the window that lock it
-    window_seconds: int = 15 * 60
-    lock_seconds: int = 15 * 60
-    ip_captcha_after: int = 10  # failures from one address before captchas
-    ip_block_after: int = 100  # failures from one address before 429s
-    ip_window_seconds: int = 15 * 60
+    captcha_after: int  # failures of a name before a captcha is required
+    lock_after: int  # failures of a name within the window that lock it
+    window_seconds: int
+    lock_seconds: int
+    ip_captcha_after: int  # failures from one address before captchas
+    ip_block_after: int  # failures from one address before 429s
+    ip_window_seconds: int
 
 
 @dataclass(frozen=True)

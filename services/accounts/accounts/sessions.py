@@ -33,8 +33,11 @@ def _digest(value: str) -> str:
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    idle_seconds: int = 30 * 60
-    absolute_seconds: int = 12 * 60 * 60
+    """A session's lifetimes; their defaults are written once, in
+    ``accounts.settings.AccountsSettings`` (``SESSION_*``)."""
+
+    idle_seconds: int
+    absolute_seconds: int
 
 
 class SessionStore:

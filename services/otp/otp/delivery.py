@@ -11,7 +11,7 @@ repeat.
 
 To plug in a real carrier: subclass :class:`SmsProvider`, implement ``send``
 (raise :class:`DeliveryFailed` with ``retryable`` set truthfully), and add it to
-:func:`build_provider` and ``SMS_PROVIDERS`` in settings.
+:func:`build_provider` and ``sms_provider`` in ``otp.settings``.
 """
 
 from __future__ import annotations

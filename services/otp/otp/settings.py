@@ -1,17 +1,21 @@
-"""otp's settings, read from the container config (``config.yml``), validated once.
+"""otp's settings: one pydantic-settings class, defaults written once, here.
 
-Every value has a default in ``config.yml`` as ``${ENV:default}``; this module only
-turns them into types and refuses combinations that must never run (production
-with the development key, production with the dev-only outbox).
+Read by :meth:`OtpSettings.from_config` (the container config, then the
+environment, then these defaults; see ``servicekit.settings``). Beyond types and
+ranges it refuses combinations that must never run: production with the
+development key, production without a chosen SMS provider or with the dev-only
+outbox, fault injection in production.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-ENVIRONMENTS = ("dev", "test", "production")
-SMS_PROVIDERS = ("outbox", "log")
+from pydantic import Field, field_validator, model_validator
+from servicekit.settings import ConfigError, ServiceSettings
+
+__all__ = ["DEV_HMAC_KEY", "ConfigError", "Limits", "OtpSettings"]
 
 # Published in the repository on purpose, so it can never be a real secret:
 # production refuses to start with it.
@@ -19,13 +23,10 @@ DEV_HMAC_KEY = "dev-only-otp-key-not-secret-0123456789abcdef"
 MIN_KEY_LENGTH = 32
 
 
-class ConfigError(ValueError):
-    """A setting is missing, malformed or not allowed in this environment."""
-
-
 @dataclass(frozen=True)
 class Limits:
-    """Send quotas (counts of accepted sends) and the resend cooldown, in seconds."""
+    """Send quotas (counts of accepted sends) and the resend cooldown, in seconds.
+    The defaults are :class:`OtpSettings`' (the Lua script takes this object)."""
 
     cooldown: int = 60
     phone_per_hour: int = 5
@@ -34,25 +35,83 @@ class Limits:
     global_per_day: int = 100_000
 
 
-@dataclass(frozen=True)
-class OtpSettings:
-    environment: str = "dev"
-    hmac_key: str = DEV_HMAC_KEY
-    code_ttl: int = 300
-    code_max_tries: int = 5
-    captcha_ttl: int = 300
-    captcha_length: int = 5
-    limits: Limits = Limits()
-    sms_provider: str = "outbox"
-    sms_workers: int = 2
-    sms_max_attempts: int = 8
-    sms_retry_base: float = 1.0
-    sms_retry_max: float = 300.0
-    sms_lease: int = 30
-    sms_notice_max_age: int = 86_400
-    outbox_keep: int = 50
-    outbox_ttl: int = 86_400
-    outbox_failures: int = 0
+class OtpSettings(ServiceSettings):
+    environment: Literal["dev", "test", "production"] = Field(
+        "dev", alias="ENVIRONMENT"
+    )
+    hmac_key: str = Field(DEV_HMAC_KEY, alias="OTP_HMAC_KEY", min_length=MIN_KEY_LENGTH)
+    code_ttl: int = Field(300, alias="OTP_CODE_TTL", ge=1)
+    code_max_tries: int = Field(5, alias="OTP_CODE_MAX_TRIES", ge=1)
+    captcha_ttl: int = Field(300, alias="OTP_CAPTCHA_TTL", ge=1)
+    captcha_length: int = Field(5, alias="OTP_CAPTCHA_LENGTH", ge=4)
+    resend_cooldown: int = Field(Limits.cooldown, alias="OTP_RESEND_COOLDOWN", ge=0)
+    phone_per_hour: int = Field(Limits.phone_per_hour, alias="OTP_PHONE_PER_HOUR", ge=1)
+    phone_per_day: int = Field(Limits.phone_per_day, alias="OTP_PHONE_PER_DAY", ge=1)
+    client_per_hour: int = Field(
+        Limits.client_per_hour, alias="OTP_CLIENT_PER_HOUR", ge=1
+    )
+    global_per_day: int = Field(Limits.global_per_day, alias="OTP_GLOBAL_PER_DAY", ge=1)
+    # outbox (dev/test only) or log; unset means outbox outside production
+    sms_provider: Literal["outbox", "log"] = Field("outbox", alias="SMS_PROVIDER")
+    sms_workers: int = Field(2, alias="SMS_WORKERS", ge=0)
+    sms_max_attempts: int = Field(8, alias="SMS_MAX_ATTEMPTS", ge=1)
+    sms_retry_base: float = Field(1.0, alias="SMS_RETRY_BASE", gt=0)
+    sms_retry_max: float = Field(300.0, alias="SMS_RETRY_MAX", gt=0)
+    sms_lease: int = Field(30, alias="SMS_LEASE", ge=1)
+    sms_notice_max_age: int = Field(86_400, alias="SMS_NOTICE_MAX_AGE", ge=1)
+    outbox_keep: int = Field(50, alias="SMS_OUTBOX_KEEP", ge=1)
+    outbox_ttl: int = Field(86_400, alias="SMS_OUTBOX_TTL", ge=1)
+    outbox_failures: int = Field(0, alias="SMS_OUTBOX_FAILURES", ge=0)
+
+    @field_validator("captcha_length")
+    @classmethod
+    def _captcha_length(cls, value: int) -> int:
+        if value > 6:
+            raise ValueError("OTP_CAPTCHA_LENGTH must be 4 to 6")
+        return value
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> OtpSettings:
+        if self.environment != "production":
+            return self
+        if self.hmac_key == DEV_HMAC_KEY:
+            raise ValueError(
+                "production refuses the development OTP_HMAC_KEY: set a secret"
+            )
+        if "sms_provider" not in self.model_fields_set:
+            raise ValueError(
+                "set SMS_PROVIDER in production (the outbox is dev/test only)"
+            )
+        if self.sms_provider == "outbox":
+            raise ValueError(
+                "the outbox SMS provider keeps messages readable: not in production"
+            )
+        if self.outbox_failures:
+            raise ValueError("SMS_OUTBOX_FAILURES is a dev/test fault injection")
+        return self
+
+    def replace(self, **changes: Any) -> OtpSettings:
+        """As ``ServiceSettings.replace``; ``limits=Limits(...)`` sets all five."""
+        limits = changes.pop("limits", None)
+        if limits is not None:
+            changes |= {
+                "resend_cooldown": limits.cooldown,
+                "phone_per_hour": limits.phone_per_hour,
+                "phone_per_day": limits.phone_per_day,
+                "client_per_hour": limits.client_per_hour,
+                "global_per_day": limits.global_per_day,
+            }
+        return super().replace(**changes)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            cooldown=self.resend_cooldown,
+            phone_per_hour=self.phone_per_hour,
+            phone_per_day=self.phone_per_day,
+            client_per_hour=self.client_per_hour,
+            global_per_day=self.global_per_day,
+        )
 
     @property
     def dev_helpers(self) -> bool:
@@ -60,92 +119,6 @@ class OtpSettings:
         return self.environment in ("dev", "test")
 
 
-def _int(config: dict[str, Any], key: str, default: int, minimum: int = 0) -> int:
-    raw = config.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key} must be an integer, not {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{key} must be at least {minimum}")
-    return value
-
-
-def _float(config: dict[str, Any], key: str, default: float) -> float:
-    raw = config.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{key} must be positive")
-    return value
-
-
 def settings_from_config(config: dict[str, Any]) -> OtpSettings:
     """Typed, validated settings; raises :class:`ConfigError` for anything unsafe."""
-    environment = str(config.get("ENVIRONMENT") or "dev")
-    if environment not in ENVIRONMENTS:
-        raise ConfigError(f"ENVIRONMENT must be one of {ENVIRONMENTS}")
-    production = environment == "production"
-
-    key = str(config.get("OTP_HMAC_KEY") or "")
-    if production and (not key or key == DEV_HMAC_KEY):
-        raise ConfigError(
-            "production refuses the development OTP_HMAC_KEY: set a secret"
-        )
-    key = key or DEV_HMAC_KEY
-    if len(key) < MIN_KEY_LENGTH:
-        raise ConfigError(f"OTP_HMAC_KEY must be at least {MIN_KEY_LENGTH} characters")
-
-    provider = str(config.get("SMS_PROVIDER") or "")
-    if not provider:
-        if production:
-            raise ConfigError(
-                "set SMS_PROVIDER in production (the outbox is dev/test only)"
-            )
-        provider = "outbox"
-    if provider not in SMS_PROVIDERS:
-        raise ConfigError(f"SMS_PROVIDER must be one of {SMS_PROVIDERS}")
-    if provider == "outbox" and production:
-        raise ConfigError(
-            "the outbox SMS provider keeps messages readable: not in production"
-        )
-
-    outbox_failures = _int(config, "SMS_OUTBOX_FAILURES", 0)
-    if outbox_failures and production:
-        raise ConfigError("SMS_OUTBOX_FAILURES is a dev/test fault injection")
-
-    captcha_length = _int(config, "OTP_CAPTCHA_LENGTH", 5, minimum=4)
-    if captcha_length > 6:
-        raise ConfigError("OTP_CAPTCHA_LENGTH must be 4 to 6")
-
-    return OtpSettings(
-        environment=environment,
-        hmac_key=key,
-        code_ttl=_int(config, "OTP_CODE_TTL", 300, minimum=1),
-        code_max_tries=_int(config, "OTP_CODE_MAX_TRIES", 5, minimum=1),
-        captcha_ttl=_int(config, "OTP_CAPTCHA_TTL", 300, minimum=1),
-        captcha_length=captcha_length,
-        limits=Limits(
-            cooldown=_int(config, "OTP_RESEND_COOLDOWN", 60),
-            phone_per_hour=_int(config, "OTP_PHONE_PER_HOUR", 5, minimum=1),
-            phone_per_day=_int(config, "OTP_PHONE_PER_DAY", 10, minimum=1),
-            client_per_hour=_int(config, "OTP_CLIENT_PER_HOUR", 30, minimum=1),
-            global_per_day=_int(config, "OTP_GLOBAL_PER_DAY", 100_000, minimum=1),
-        ),
-        sms_provider=provider,
-        sms_workers=_int(config, "SMS_WORKERS", 2),
-        sms_max_attempts=_int(config, "SMS_MAX_ATTEMPTS", 8, minimum=1),
-        sms_retry_base=_float(config, "SMS_RETRY_BASE", 1.0),
-        sms_retry_max=_float(config, "SMS_RETRY_MAX", 300.0),
-        sms_lease=_int(config, "SMS_LEASE", 30, minimum=1),
-        sms_notice_max_age=_int(config, "SMS_NOTICE_MAX_AGE", 86_400, minimum=1),
-        outbox_keep=_int(config, "SMS_OUTBOX_KEEP", 50, minimum=1),
-        outbox_ttl=_int(config, "SMS_OUTBOX_TTL", 86_400, minimum=1),
-        outbox_failures=outbox_failures,
-    )
+    return OtpSettings.from_config(config)

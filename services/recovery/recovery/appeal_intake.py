@@ -213,9 +213,9 @@ def submit_person_appeal(
             "identity_region": region,
             "doc_type": doc_type,
             "doc_number_enc": c.encrypt(doc_number, DOC_NUMBER),
-            "matched_account_id": match["account_id"] if match else None,
-            "matched_login_name": match["login_name"] if match else None,
-            "name_matches": match["name_matches"] if match else None,
+            "matched_account_id": match.account_id if match else None,
+            "matched_login_name": match.login_name if match else None,
+            "name_matches": match.name_matches if match else None,
         },
         cleaned,
         phone,  # type: ignore[arg-type]
@@ -256,8 +256,8 @@ def start_organization_lookup(
         lookup_id,
         {
             "unit_name_enc": deps.cipher.encrypt(name, UNIT_NAME),
-            "account_id": found["account_id"] if found else None,
-            "login_name": found["login_name"] if found else None,
+            "account_id": found.account_id if found else None,
+            "login_name": found.login_name if found else None,
         },
         deps.settings.lookup_ttl_seconds,
     )

@@ -64,7 +64,7 @@ def recover_account(deps: AppealDeps, appeal_id: str, payload: dict) -> str:
         deps.otp.send_notice(
             phone=phone,
             template="temporary_password",
-            params={"login_name": result["login_name"], "password": password},
+            params={"login_name": result.login_name, "password": password},
             dedupe_key=appeal_id,
         )
     trigger = AppealTrigger.PASSWORD_SENT

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contracts.accounts import AccountsClient
 from contracts.errors import InvalidInput
 from contracts.events import Event
+from contracts.otp import OtpClient
 from sqlalchemy.orm import Session
 
 from recovery.models import appeals
@@ -61,8 +63,8 @@ class AppealDeps:
     session: Session
     emit: Callable[[Event], str]  # the outbox, in the session's transaction
     cipher: Any  # servicekit.crypto.PersonalDataCipher
-    accounts: Any  # accounts' RPCs (recovery.dependencies.Remote)
-    otp: Any  # contracts.otp.OtpClient
+    accounts: AccountsClient  # over servicekit.calls.TimedCaller
+    otp: OtpClient  # over servicekit.calls.TimedCaller
     quotas: Any  # recovery.store.Quotas
     lookups: Any  # recovery.store.LookupStore
     settings: AppealSettings

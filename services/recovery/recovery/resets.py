@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from contracts.accounts import AccountsClient
 from contracts.errors import (
     CaptchaRequired,
     Conflict,
@@ -33,6 +34,7 @@ from contracts.errors import (
 )
 from contracts.events import Event
 from contracts.masking import mask_phone
+from contracts.otp import OtpClient
 from contracts.phones import PhoneInvalid, normalize_phone
 from contracts.recovery import PasswordResetCompleted
 
@@ -73,8 +75,8 @@ class Cipher(Protocol):
 class ResetDeps:
     store: Any  # recovery.store.ResetStore
     quotas: Any  # recovery.store.Quotas
-    accounts: Any  # accounts' RPCs (timeouts become Unavailable)
-    otp: Any  # contracts.otp.OtpClient
+    accounts: AccountsClient  # over servicekit.calls.TimedCaller
+    otp: OtpClient  # over servicekit.calls.TimedCaller
     cipher: Cipher
     publish: Callable[[Event], None]  # writes an event model through the outbox
     settings: ResetSettings
@@ -146,8 +148,8 @@ def start_password_reset(
         "updated_at": now,
         "expires_at": now + timedelta(seconds=deps.settings.ttl_seconds),
         "attempts": 0,
-        "account_id": found["account_id"] if found else None,
-        "masked_phone": found["masked_phone"] if found else decoy,
+        "account_id": found.account_id if found else None,
+        "masked_phone": found.masked_phone if found else decoy,
         # the user's own input, for the password rule (no password may contain it)
         "login_name": login_name,
         "phone_enc": None,
@@ -306,8 +308,8 @@ def complete_password_reset(
     rating = deps.accounts.rate_password(
         password=new_password, login_name=flow["login_name"]
     )
-    if not rating["acceptable"]:
-        message = "; ".join(p["message"] for p in rating["problems"]) or "Too weak"
+    if not rating.acceptable:
+        message = "; ".join(p.message for p in rating.problems) or "Too weak"
         raise _invalid([field_error("new_password", "password_too_weak", message)])
     proof = deps.cipher.blind_index(f"{flow['id']}:{sms_code}", CODE_PROOF_KIND)
     if flow["state"] == ResetState.CODE_VERIFIED:

@@ -4,6 +4,7 @@ import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before a
 
 from datetime import UTC, datetime
 
+from contracts.accounts import AccountsClient
 from contracts.base import PingResult
 from contracts.errors import ServiceError
 from contracts.events import Event
@@ -31,12 +32,13 @@ from servicekit.health import ping_result
 from servicekit.jsonlog import WorkerLogging
 from servicekit.metrics import Metrics
 from servicekit.redis import Redis
+from servicekit.calls import TimedCaller
 from servicekit.rpc import rpc
 from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
 from recovery import appeal_intake, appeal_review, appeal_work, appeals, resets
-from recovery.dependencies import Remote, Settings
+from recovery.dependencies import Settings
 from recovery.models import outbox
 from recovery.store import LookupStore, Quotas, ResetStore
 
@@ -76,14 +78,19 @@ class RecoveryService:
             self.db.emit(event)
 
     def _otp(self, timeout: float) -> OtpClient:
-        return OtpClient(Remote(self.otp_rpc, "otp", timeout).call)
+        """otp's typed client over servicekit's one timed adapter."""
+        return OtpClient(TimedCaller(self.otp_rpc, "otp", timeout).call)
+
+    def _accounts(self, timeout: float) -> AccountsClient:
+        """accounts' typed client over servicekit's one timed adapter."""
+        return AccountsClient(TimedCaller(self.accounts_rpc, "accounts", timeout).call)
 
     def _reset_deps(self) -> resets.ResetDeps:
         timeout = self.settings["rpc_timeout"]
         return resets.ResetDeps(
             store=ResetStore(self.redis),
             quotas=Quotas(self.redis),
-            accounts=Remote(self.accounts_rpc, "accounts", timeout),
+            accounts=self._accounts(timeout),
             otp=self._otp(timeout),
             cipher=self.crypto,
             publish=self._publish,
@@ -97,7 +104,7 @@ class RecoveryService:
             session=self.db.session,
             emit=self.db.emit,
             cipher=self.crypto,
-            accounts=Remote(self.accounts_rpc, "accounts", timeout),
+            accounts=self._accounts(timeout),
             otp=self._otp(timeout),
             quotas=Quotas(self.redis),
             lookups=LookupStore(self.redis),

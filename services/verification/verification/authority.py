@@ -202,13 +202,16 @@ class SimulatedAuthority(IdentityAuthority):
 
 
 def authority_from_config(config: dict) -> IdentityAuthority:
-    kind = str(config.get("AUTHORITY_KIND") or "simulated")
-    if kind != "simulated":
-        raise ValueError(f"AUTHORITY_KIND {kind!r}: only 'simulated' is built in")
+    """The authority the settings name (``AUTHORITY_*``, see
+    ``verification.settings``); ValueError for a kind that is not built in."""
+    # imported here: the settings take the use cases' defaults from handlers,
+    # which import this module
+    from verification.settings import VerificationSettings
+
+    settings = VerificationSettings.from_config(config)
     return SimulatedAuthority(
-        registry_path=str(config["AUTHORITY_REGISTRY_PATH"]),
-        latency=float(config.get("AUTHORITY_LATENCY_MS", 0)) / 1000.0,
-        error_rate=float(config.get("AUTHORITY_ERROR_RATE", 0.0)),
-        down=str(config.get("AUTHORITY_DOWN", "false")).strip().lower()
-        in ("1", "true", "yes"),
+        registry_path=settings.authority_registry_path,
+        latency=settings.authority_latency_ms / 1000.0,
+        error_rate=settings.authority_error_rate,
+        down=settings.authority_down,
     )

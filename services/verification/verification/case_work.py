@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from contracts.accounts import VerificationSubject
 from servicekit.workqueue import RetryLater
 from sqlalchemy.orm import Session
 
@@ -79,22 +80,21 @@ def check_case(
 
 
 def ask_authority(
-    authority: IdentityAuthority, account_kind: str, subject: dict
+    authority: IdentityAuthority, account_kind: str, subject: VerificationSubject
 ) -> Verdict:
     if account_kind == "organization":
         return authority.check_organization(
             OrganizationQuery(
-                name=subject.get("name") or "",
-                credit_code=subject.get("credit_code") or "",
-                legal_representative_name=subject.get("legal_representative_name")
-                or "",
+                name=subject.name or "",
+                credit_code=subject.credit_code or "",
+                legal_representative_name=subject.legal_representative_name or "",
             )
         )
     return authority.check_person(
         PersonQuery(
-            name=subject.get("name") or "",
-            doc_type=subject.get("doc_type") or "",
-            doc_number=subject.get("doc_number") or "",
+            name=subject.name or "",
+            doc_type=subject.doc_type or "",
+            doc_number=subject.doc_number or "",
         )
     )
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from contracts import review
+from contracts.accounts import VerificationSubject
 from contracts.events import Event
 from contracts.verification import (
     MAX_MATERIAL_BYTES,
@@ -42,8 +43,8 @@ class SubjectUnavailable(Exception):
 
 
 class SubjectSource(Protocol):
-    def get(self, account_id: str) -> dict:
-        """``contracts.accounts.VerificationSubject`` of the account; raises
+    def get(self, account_id: str) -> VerificationSubject:
+        """The account's subject (accounts' reply model); raises
         :class:`SubjectUnavailable` when it cannot be fetched now."""
 
 

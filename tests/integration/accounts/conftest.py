@@ -13,11 +13,12 @@ import pytest
 import redis
 import sqlalchemy as sa
 from accounts.deps import Deps, Settings
-from accounts.login_guard import LoginGuard, LoginPolicy
+from accounts.login_guard import LoginGuard
 from accounts.models import outbox
 from accounts.passwords import PasswordHasher
 from accounts.repository import Repository
-from accounts.sessions import SessionPolicy, SessionStore
+from accounts.sessions import SessionStore
+from accounts.settings import AccountsSettings
 from contracts.errors import InvalidInput
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
@@ -111,7 +112,8 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
     def make(**settings) -> Deps:
         session = Session(accounts_engine, expire_on_commit=False)
         sessions.append(session)
-        policy = LoginPolicy()
+        defaults = AccountsSettings.written_defaults()
+        policy = defaults.login_policy()
 
         def emit(event):
             # As WorkerDatabase.emit: the event's model names its type and payload.
@@ -130,7 +132,7 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
             hasher=hasher,
             otp=otp,
             sessions=SessionStore(
-                keyspace, SessionPolicy(), clock=lambda: clock().timestamp()
+                keyspace, defaults.session_policy(), clock=lambda: clock().timestamp()
             ),
             guard=LoginGuard(keyspace, policy),
             emit=emit,

@@ -157,9 +157,12 @@ def test_the_guard_alone_decides_with_the_numbers_of_its_policy(
     """Other numbers in LoginPolicy change every answer: nothing else holds them."""
     import dataclasses
 
-    from accounts.login_guard import LoginGuard, LoginPolicy
+    from accounts.login_guard import LoginGuard
+    from accounts.settings import AccountsSettings
 
-    policy = LoginPolicy(captcha_after=1, lock_after=2, lock_seconds=60)
+    policy = AccountsSettings(
+        LOGIN_CAPTCHA_AFTER=1, LOGIN_LOCK_AFTER=2, LOGIN_LOCK_SECONDS=60
+    ).login_policy()
     strict = dataclasses.replace(deps, guard=LoginGuard(keyspace, policy))
     body, registered = register(deps, otp)
     name = body["login_name"]
@@ -204,9 +207,10 @@ def test_success_clears_the_count(deps, otp):
 
 
 def test_giving_back_an_attempt_never_goes_below_zero(keyspace):
-    from accounts.login_guard import LoginGuard, LoginPolicy, name_key
+    from accounts.login_guard import LoginGuard, name_key
+    from accounts.settings import AccountsSettings
 
-    guard = LoginGuard(keyspace, LoginPolicy())
+    guard = LoginGuard(keyspace, AccountsSettings.written_defaults().login_policy())
     guard.give_back("nobody_at_all")  # the window ended: no key
     assert (
         keyspace.client.get(keyspace.key("login-failures", name_key("nobody_at_all")))

@@ -3,10 +3,10 @@ Nameko, no broker): reviewers racing on one appeal, a decision racing with its o
 re-delivery, the recovery work item run twice or at once, decisions out of turn.
 
 Only what lies outside recovery is faked: accounts and otp, reached as in the
-service through ``dependencies.Remote`` (keyword calls; a transport failure becomes
-``Unavailable``), each keeping its documented promise (accounts applies a temporary
-password once per ``request_id``; otp queues a notice once per ``dedupe_key``) and
-recording every call it got.
+service through their typed clients over ``servicekit.calls.TimedCaller`` (a
+transport failure becomes ``Unavailable``), each keeping its documented promise
+(accounts applies a temporary password once per ``request_id``; otp queues a notice
+once per ``dedupe_key``) and recording every call it got.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import pytest
 import redis
 import sqlalchemy as sa
 from contracts import errors as ce
+from contracts.accounts import AccountsClient
 from contracts.otp import OtpClient
 from contracts.phones import PhoneInvalid, normalize_phone
 from PIL import Image
 from recovery import appeal_intake, appeal_review, appeal_work, appeals
-from recovery.dependencies import Remote
 from recovery.models import (
     appeal_decisions,
     appeal_files,
@@ -37,6 +37,7 @@ from recovery.models import (
     work_items,
 )
 from recovery.store import LookupStore, Quotas
+from servicekit.calls import TimedCaller
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
 from servicekit.redis import Keyspace
@@ -198,8 +199,8 @@ class Deps:
             session=session,
             emit=emit,
             cipher=CIPHER,
-            accounts=Remote(self.accounts, "accounts", 5),
-            otp=OtpClient(Remote(self.otp, "otp", 5).call),
+            accounts=AccountsClient(TimedCaller(self.accounts, "accounts", 5).call),
+            otp=OtpClient(TimedCaller(self.otp, "otp", 5).call),
             quotas=Quotas(self.keyspace),
             lookups=LookupStore(self.keyspace),
             settings=self.settings,

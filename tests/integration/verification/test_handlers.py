@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from contracts import errors as ce
+from contracts.accounts import VerificationSubject
 from PIL import Image
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
@@ -39,12 +40,13 @@ def clock() -> datetime:
 
 class Subjects:
     def get(self, account_id):
-        return {
-            "account_id": account_id,
-            "name": "x",
-            "doc_type": "passport",
-            "doc_number": "E1",
-        }
+        return VerificationSubject(
+            account_id=account_id,
+            account_kind="person",
+            name="x",
+            doc_type="passport",
+            doc_number="E1",
+        )
 
 
 class Authority:

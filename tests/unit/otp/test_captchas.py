@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import replace
 
 import pytest
 from contracts.errors import InvalidInput, NotFound
@@ -107,7 +106,7 @@ def test_a_redis_restart_kills_captchas_even_restored_from_a_snapshot(otp, store
 
 def test_production_keeps_no_answer_and_refuses_to_tell_it(store, clock, rnd):
     otp = make_otp(store=store, clock=clock, random=rnd)
-    otp.settings = replace(otp.settings, environment="production")
+    otp.settings = otp.settings.replace(environment="production")
     captcha = handlers.create_captcha(otp)
     assert store.dev_answers == {}
     with pytest.raises(NotFound):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import replace
 
 import pytest
 from otp import handlers
@@ -31,7 +30,7 @@ def publisher():
 
 
 def make_worker(otp, publisher, failures=0, provider=None, **settings):
-    otp.settings = replace(otp.settings, **settings)
+    otp.settings = otp.settings.replace(**settings)
     provider = provider or OutboxProvider(
         otp.store, otp.keyring, 50, 86_400_000, otp.clock, failures
     )
@@ -214,7 +213,8 @@ def test_back_off_doubles_with_jitter_and_a_ceiling():
 
 def test_outbox_and_dev_helpers_do_not_exist_in_production():
     otp = make_otp(
-        OtpSettings(environment="production", sms_provider="log"), FakeStore()
+        OtpSettings(environment="production", sms_provider="log", hmac_key="s" * 40),
+        FakeStore(),
     )
     from contracts.errors import NotFound
 

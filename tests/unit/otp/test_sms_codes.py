@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from contracts.errors import InvalidInput, RateLimited
 from otp import handlers
@@ -35,7 +33,7 @@ def rate_limited(otp, **kwargs) -> int:
 
 
 def with_limits(otp, **limits):
-    otp.settings = replace(otp.settings, limits=Limits(**limits))
+    otp.settings = otp.settings.replace(limits=Limits(**limits))
     return otp
 
 

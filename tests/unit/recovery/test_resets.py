@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from contracts.accounts import AccountsClient
 from contracts.errors import (
     CaptchaRequired,
     Conflict,
@@ -81,7 +82,12 @@ class FakeAccounts:
 
     def rate_password(self, password, login_name=None):
         ok = len(password) >= 10 and password != "weakweakweak"
-        return {"acceptable": ok, "problems": [] if ok else [{"message": "weak"}]}
+        problems = [] if ok else [{"code": "password_too_short", "message": "weak"}]
+        return {
+            "strength": "strong" if ok else "weak",
+            "acceptable": ok,
+            "problems": problems,
+        }
 
     def reset_password(self, account_id, new_password):
         self.passwords[account_id] = new_password
@@ -109,6 +115,14 @@ class FakeOtp:
         del self.codes[phone]
 
 
+def typed_accounts(fake: FakeAccounts) -> AccountsClient:
+    """``fake`` behind accounts' typed client, as the service reaches accounts
+    (its replies read as the contract's models); its records stay readable."""
+    client = AccountsClient(lambda method, kwargs: getattr(fake, method)(**kwargs))
+    client.calls, client.passwords = fake.calls, fake.passwords
+    return client
+
+
 def typed_otp(fake: FakeOtp) -> OtpClient:
     """``fake`` behind otp's typed client, as the service reaches otp; its records
     stay readable on the client."""
@@ -132,7 +146,7 @@ def deps():
     d = resets.ResetDeps(
         store=FakeStore(),
         quotas=FakeQuotas(),
-        accounts=FakeAccounts(),
+        accounts=typed_accounts(FakeAccounts()),
         otp=typed_otp(FakeOtp()),
         cipher=PersonalDataCipher.from_config({}),
         publish=lambda event: published.append((event.event_type, event.dump())),

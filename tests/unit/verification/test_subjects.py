@@ -5,6 +5,7 @@ from __future__ import annotations
 import eventlet
 import pytest
 from contracts import errors as ce
+from contracts.accounts import VerificationSubject
 from verification.cases import SubjectUnavailable
 from verification.dependencies import AccountsSubjects
 
@@ -21,9 +22,15 @@ class Proxy:
         return self.answer
 
 
-def test_the_subject_is_returned():
-    subject = {"account_id": "a", "name": "n"}
-    assert AccountsSubjects(Proxy(answer=subject), timeout=1).get("a") == subject
+def test_the_subject_is_returned_as_accounts_reply_model():
+    subject = {"account_id": "a", "account_kind": "person", "name": "n"}
+    got = AccountsSubjects(Proxy(answer=subject), timeout=1).get("a")
+    assert got == VerificationSubject(account_id="a", account_kind="person", name="n")
+
+
+def test_a_reply_that_is_not_a_subject_is_unavailable_not_a_verdict():
+    with pytest.raises(SubjectUnavailable):
+        AccountsSubjects(Proxy(answer={"account_id": "a"}), timeout=1).get("a")
 
 
 @pytest.mark.parametrize(
