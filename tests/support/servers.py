@@ -49,11 +49,33 @@ def _wait(check, timeout: float, what: str) -> None:
     raise RuntimeError(f"{what} did not come up in {timeout:.0f} s")
 
 
-class PrivateRedis:
+class _PrivateServer:
+    """What the three servers share: a free port, a temporary directory of their
+    own, and ``remove()`` (stop, then delete the directory)."""
+
+    KIND = ""
+    # errors a stop may end with that must not keep the directory from going
+    STOP_ERRORS: tuple[type[BaseException], ...] = ()
+
     def __init__(self):
         self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix=f"drill-{self.KIND}-"))
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        with contextlib.suppress(*self.STOP_ERRORS):
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateRedis(_PrivateServer):
+    KIND = "redis"
+
+    def __init__(self):
+        super().__init__()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.dir = Path(tempfile.mkdtemp(prefix="drill-redis-"))
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -96,18 +118,15 @@ class PrivateRedis:
             self.process.kill()
             self.process.wait(timeout=15)
 
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
-
-class PrivatePostgres:
+class PrivatePostgres(_PrivateServer):
+    KIND = "pg"
+    STOP_ERRORS = (subprocess.CalledProcessError,)
     USER = "postgres"
 
     def __init__(self):
-        self.port = free_port()
+        super().__init__()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
-        self.dir = Path(tempfile.mkdtemp(prefix="drill-pg-"))
         self.data = self.dir / "data"
         bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
         if not bins:
@@ -152,23 +171,18 @@ class PrivatePostgres:
     def stop(self) -> None:
         self._ctl("-m", "fast", "-w", "stop")
 
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
-
-class PrivateRabbit:
+class PrivateRabbit(_PrivateServer):
     """A RabbitMQ node of its own (no plugins; its default vhost ``/`` is the run's)."""
 
+    KIND = "rabbit"
     USER = "rabbitmq"
 
     def __init__(self):
-        self.port = free_port()
+        super().__init__()
         self.dist_port = free_port()
         self.node = f"drill-{secrets.token_hex(3)}@localhost"
         self.url = f"amqp://guest:guest@127.0.0.1:{self.port}"
-        self.dir = Path(tempfile.mkdtemp(prefix="drill-rabbit-"))
         self.process: subprocess.Popen | None = None
         (self.dir / "enabled_plugins").write_text("[].\n")
         (self.dir / "rabbitmq.conf").write_text(
@@ -222,7 +236,3 @@ class PrivateRabbit:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
-
-    def remove(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -53,6 +53,13 @@ def field_codes(error: InvalidInput) -> list[tuple[str, str]]:
     return [(e["field"], e["code"]) for e in error.details["errors"]]
 
 
+def refused_designation(deps, org_id: str, login_name) -> InvalidInput:
+    """The field error a designation is refused with (the tests read its codes)."""
+    with pytest.raises(InvalidInput) as err:
+        agents.designate_agent(deps, org_id, login_name)
+    return err.value
+
+
 # --- designate, list, revoke -------------------------------------------------------------
 
 
@@ -124,9 +131,8 @@ def test_an_active_agent_cannot_be_designated_twice(deps, otp, events):
     _, org_id = verified_org(deps, otp)
     body, _ = person(deps, otp)
     agents.designate_agent(deps, org_id, body["login_name"])
-    with pytest.raises(InvalidInput) as err:
-        agents.designate_agent(deps, org_id, body["login_name"].upper())
-    assert field_codes(err.value) == [("login_name", "agent_already_designated")]
+    error = refused_designation(deps, org_id, body["login_name"].upper())
+    assert field_codes(error) == [("login_name", "agent_already_designated")]
     assert len(agents.list_agents(deps, org_id)["items"]) == 1
     assert len(agent_events(events, org_id)) == 1
 
@@ -168,9 +174,8 @@ def test_no_such_person_is_one_answer_for_unknown_names_organisations_and_staff(
 
     answers = []
     for name in ("nobody_is_called_this", other_body["login_name"], staff_name.upper()):
-        with pytest.raises(InvalidInput) as err:
-            agents.designate_agent(deps, org_id, name)
-        answers.append((err.value.error_code, err.value.message, err.value.details))
+        error = refused_designation(deps, org_id, name)
+        answers.append((error.error_code, error.message, error.details))
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][2]["errors"] == [
         {
@@ -195,9 +200,8 @@ def test_a_missing_or_malformed_login_name_is_a_field_error(
     deps, otp, login_name, code
 ):
     _, org_id = verified_org(deps, otp)
-    with pytest.raises(InvalidInput) as err:
-        agents.designate_agent(deps, org_id, login_name)
-    assert field_codes(err.value) == [("login_name", code)]
+    error = refused_designation(deps, org_id, login_name)
+    assert field_codes(error) == [("login_name", code)]
 
 
 def test_only_a_verified_organisation_designates_unless_the_rule_is_lifted(
@@ -257,14 +261,12 @@ def test_the_cap_counts_active_agents_only(make_deps, otp, events):
     people = [person(deps, otp) for _ in range(3)]
     for body, _ in people[:2]:
         agents.designate_agent(deps, org_id, body["login_name"])
-    with pytest.raises(InvalidInput) as err:
-        agents.designate_agent(deps, org_id, people[2][0]["login_name"])
-    assert err.value.details["limit"] == 2
-    assert field_codes(err.value) == [("login_name", "agent_limit_reached")]
+    error = refused_designation(deps, org_id, people[2][0]["login_name"])
+    assert error.details["limit"] == 2
+    assert field_codes(error) == [("login_name", "agent_limit_reached")]
     # an active agent asked again is told so, not about the cap
-    with pytest.raises(InvalidInput) as err:
-        agents.designate_agent(deps, org_id, people[0][0]["login_name"])
-    assert field_codes(err.value) == [("login_name", "agent_already_designated")]
+    error = refused_designation(deps, org_id, people[0][0]["login_name"])
+    assert field_codes(error) == [("login_name", "agent_already_designated")]
 
     agents.revoke_agent(deps, org_id, people[0][1])
     agents.designate_agent(deps, org_id, people[2][0]["login_name"])

@@ -8,6 +8,8 @@ import dataclasses
 import json
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -48,6 +50,14 @@ def run_job(engine, tmp_path, capsys) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
+@contextmanager
+def deps_on(engine, deps, **overrides) -> Iterator:
+    """The test's deps, but reading and writing the migrated database of ``engine``
+    (the job under test opens that database itself, not the test's)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield dataclasses.replace(deps, repo=Repository(session), **overrides)
+
+
 def register_person(deps, otp) -> tuple[dict, str]:
     body = gen.person_registration(random.Random())
     body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
@@ -58,10 +68,7 @@ def test_every_value_moves_to_the_new_key_and_reads_the_same(
     deps, otp, tmp_path, capsys
 ):
     with migrated_engine("accounts") as engine:
-        with Session(engine, expire_on_commit=False) as session:
-            mine = dataclasses.replace(
-                deps, repo=Repository(session), emit=lambda *args: "event"
-            )
+        with deps_on(engine, deps, emit=lambda *args: "event") as mine:
             person, person_id = register_person(mine, otp)
             profile.update_profile(mine, person_id, {"telephone": "010-12345678"})
             org = gen.organization_registration(random.Random())
@@ -88,8 +95,7 @@ def test_every_value_moves_to_the_new_key_and_reads_the_same(
         new_only = PersonalDataCipher.from_config(
             {"PII_KEYS": f"k2:{NEW_KEY}", "PII_ACTIVE_KEY_ID": "k2"}
         )
-        with Session(engine, expire_on_commit=False) as session:
-            after = dataclasses.replace(deps, repo=Repository(session), cipher=new_only)
+        with deps_on(engine, deps, cipher=new_only) as after:
             assert {a: profile.get_me(after, a) for a in seen} == seen
             # blind indexes have a key of their own: look-ups still find the phone
             assert recovery_lookups.reserved_phone_matches(
@@ -106,10 +112,7 @@ def test_a_value_under_an_unknown_key_is_reported_and_left_alone(
     deps, otp, tmp_path, capsys
 ):
     with migrated_engine("accounts") as engine:
-        with Session(engine, expire_on_commit=False) as session:
-            mine = dataclasses.replace(
-                deps, repo=Repository(session), emit=lambda *args: "event"
-            )
+        with deps_on(engine, deps, emit=lambda *args: "event") as mine:
             register_person(mine, otp)
         lost = "v1.gone.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         with engine.begin() as conn:

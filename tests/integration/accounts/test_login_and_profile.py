@@ -707,37 +707,16 @@ def test_the_cli_creates_a_reviewer(accounts_engine, capsys, tmp_path):
         f"DB_URL: {accounts_engine.url.render_as_string(hide_password=False)}\n"
         "ARGON2_TIME_COST: 1\nARGON2_MEMORY_KIB: 1024\n"
     )
-    assert (
-        cli.main(
-            [
-                "--config",
-                str(config),
-                "create-reviewer",
-                "--login-name",
-                "cli_reviewer",
-                "--name",
-                "审核员",
-            ]
-        )
-        == 0
-    )
+
+    def create_reviewer(login_name: str, name: str) -> int:
+        named = ("--login-name", login_name, "--name", name)
+        return cli.main(["--config", str(config), "create-reviewer", *named])
+
+    assert create_reviewer("cli_reviewer", "审核员") == 0
     created = json.loads(capsys.readouterr().out)
     assert (
         created["login_name"] == "cli_reviewer"
         and len(created["temporary_password"]) == 16
     )
-    assert (
-        cli.main(
-            [
-                "--config",
-                str(config),
-                "create-reviewer",
-                "--login-name",
-                "CLI_reviewer",
-                "--name",
-                "x",
-            ]
-        )
-        == 1
-    )
+    assert create_reviewer("CLI_reviewer", "x") == 1
     assert "login_name_taken" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,13 @@ pytestmark = pytest.mark.integration
 
 def codes_of(error: InvalidInput) -> dict[str, str]:
     return {e["field"]: e["code"] for e in error.details["errors"]}
+
+
+def refusal(call: Callable, *args, **kwargs) -> InvalidInput:
+    """The field error ``call`` is refused with: the tests read its codes."""
+    with pytest.raises(InvalidInput) as err:
+        call(*args, **kwargs)
+    return err.value
 
 
 def register_person(deps, otp, rng=None, **overrides):
@@ -40,23 +48,30 @@ def count(engine, table) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
+def registered_event(answer: dict, account_kind: str, **payload) -> list:
+    """The one event a registration emits: ``<kind>_registered`` naming the new
+    account, its kind and what the rest of the payload says."""
+    return [
+        (
+            f"{account_kind}_registered",
+            {
+                "account_id": answer["account_id"],
+                "account_kind": account_kind,
+                **payload,
+            },
+        )
+    ]
+
+
 def test_a_person_registers_and_verification_is_pending(deps, otp, events):
     body, answer = register_person(deps, otp)
     assert answer["kind"] == "person"
     assert answer["login_name"] == body["login_name"]
     assert answer["real_name_status"] == "pending"
     assert answer["agreement_version"] == "2024-01"
-    assert events(answer["account_id"]) == [
-        (
-            "person_registered",
-            {
-                "account_id": answer["account_id"],
-                "account_kind": "person",
-                "identity_region": "mainland",
-                "doc_type": "resident_id",
-            },
-        )
-    ]
+    assert events(answer["account_id"]) == registered_event(
+        answer, "person", identity_region="mainland", doc_type="resident_id"
+    )
 
 
 def test_every_field_error_comes_back_together_and_nothing_is_created(
@@ -76,35 +91,33 @@ def test_every_field_error_comes_back_together_and_nothing_is_created(
         "phone": "12345",
         "sms_code": "12",
     }
-    with pytest.raises(InvalidInput) as err:
-        registration.register_person(deps, body)
-    assert err.value.error_code == "validation_failed"
-    assert codes_of(err.value) == {
+    shape_errors = {
         "login_name": "login_name_invalid",
         "name": "required",
         "phone": "phone_invalid",
         "sms_code": "sms_code_invalid",
     }
-    body.update(
+    shape_fixed = dict(
         login_name="zhang_wei_42", name="张伟", phone="13812345678", sms_code="123456"
     )
-    with pytest.raises(InvalidInput) as err:
-        registration.register_person(deps, body)
-    assert err.value.error_code == "validation_failed"
-    assert codes_of(err.value) == {
+    domain_errors = {
         "password": "password_too_weak",
         "password_confirmation": "password_mismatch",
         "doc_type": "doc_type_not_allowed_for_region",
         "agreement_version": "agreement_required",
     }
+    for fix, expected in [({}, shape_errors), (shape_fixed, domain_errors)]:
+        body.update(fix)
+        error = refusal(registration.register_person, deps, body)
+        assert error.error_code == "validation_failed"
+        assert codes_of(error) == expected
     assert count(accounts_engine, accounts) == before
     assert otp.verified == []
 
 
 def test_an_empty_or_non_object_body_lists_every_required_field(deps):
-    with pytest.raises(InvalidInput) as err:
-        registration.register_person(deps, {})
-    assert set(codes_of(err.value)) == {
+    error = refusal(registration.register_person, deps, {})
+    assert set(codes_of(error)) == {
         "login_name",
         "password",
         "password_confirmation",
@@ -116,16 +129,14 @@ def test_an_empty_or_non_object_body_lists_every_required_field(deps):
         "sms_code",
     }
     for body in (None, []):
-        with pytest.raises(InvalidInput) as err:
-            registration.register_person(deps, body)
-        assert codes_of(err.value) == {"body": "validation_failed"}
+        error = refusal(registration.register_person, deps, body)
+        assert codes_of(error) == {"body": "validation_failed"}
 
 
 def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
     body, _ = register_person(deps, otp)
-    with pytest.raises(InvalidInput) as err:
-        register_org(deps, otp, login_name=body["login_name"].upper())
-    assert codes_of(err.value) == {"login_name": "login_name_taken"}
+    error = refusal(register_org, deps, otp, login_name=body["login_name"].upper())
+    assert codes_of(error) == {"login_name": "login_name_taken"}
     assert registration_checks.check_login_name(
         deps, body["login_name"].swapcase()
     ) == {
@@ -136,9 +147,8 @@ def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
         registration_checks.check_login_name(deps, "free_name_12345")["available"]
         is True
     )
-    with pytest.raises(InvalidInput) as err:
-        registration_checks.check_login_name(deps, "no")
-    assert codes_of(err.value) == {"login_name": "login_name_invalid"}
+    error = refusal(registration_checks.check_login_name, deps, "no")
+    assert codes_of(error) == {"login_name": "login_name_invalid"}
 
 
 def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
@@ -147,9 +157,8 @@ def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
     second["sms_code"] = otp.issue_code(
         normalize_phone(second["phone"]), "register_person"
     )
-    with pytest.raises(InvalidInput) as err:
-        registration.register_person(deps, second)
-    assert codes_of(err.value) == {"doc_number": "document_registered"}
+    error = refusal(registration.register_person, deps, second)
+    assert codes_of(error) == {"doc_number": "document_registered"}
     # the code is still there: it is spent only when everything else is valid
     assert (normalize_phone(second["phone"]), "register_person") in otp.codes
 
@@ -157,20 +166,17 @@ def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
 def test_a_wrong_sms_code_creates_nothing(deps, otp, accounts_engine):
     before = count(accounts_engine, accounts)
     body = gen.person_registration(sms_code="123456")
-    with pytest.raises(InvalidInput) as err:
-        registration.register_person(deps, body)
-    assert codes_of(err.value) == {"sms_code": "sms_code_invalid"}
-    assert "2 tries left" in err.value.details["errors"][0]["message"]
+    error = refusal(registration.register_person, deps, body)
+    assert codes_of(error) == {"sms_code": "sms_code_invalid"}
+    assert "2 tries left" in error.details["errors"][0]["message"]
     assert count(accounts_engine, accounts) == before
 
 
 def test_the_agreement_must_be_the_current_version(deps, otp):
-    with pytest.raises(InvalidInput) as err:
-        register_person(deps, otp, agreement_version="2019-01")
-    assert codes_of(err.value) == {"agreement_version": "agreement_version_outdated"}
-    with pytest.raises(InvalidInput) as err:
-        register_person(deps, otp, agreement_accepted=False)
-    assert codes_of(err.value) == {"agreement_version": "agreement_required"}
+    error = refusal(register_person, deps, otp, agreement_version="2019-01")
+    assert codes_of(error) == {"agreement_version": "agreement_version_outdated"}
+    error = refusal(register_person, deps, otp, agreement_accepted=False)
+    assert codes_of(error) == {"agreement_version": "agreement_required"}
 
 
 @pytest.mark.parametrize(
@@ -198,17 +204,9 @@ def test_persons_of_every_region_register(deps, otp, region, doc_type, number):
 def test_an_organisation_registers_with_its_people(deps, otp, events, accounts_engine):
     body, answer = register_org(deps, otp)
     assert answer["kind"] == "organization"
-    assert events(answer["account_id"]) == [
-        (
-            "organization_registered",
-            {
-                "account_id": answer["account_id"],
-                "account_kind": "organization",
-                "region": "domestic",
-                "legal_person_type": "enterprise",
-            },
-        )
-    ]
+    assert events(answer["account_id"]) == registered_event(
+        answer, "organization", region="domestic", legal_person_type="enterprise"
+    )
     with accounts_engine.connect() as conn:
         roles = conn.execute(
             sa.select(organization_people.c.role, organization_people.c.doc_long_term)
@@ -239,9 +237,8 @@ def test_an_organisation_registers_with_its_people(deps, otp, events, accounts_e
 
 def test_a_credit_code_backs_one_organisation(deps, otp):
     body, _ = register_org(deps, otp)
-    with pytest.raises(InvalidInput) as err:
-        register_org(deps, otp, credit_code=body["credit_code"].lower())
-    assert codes_of(err.value) == {"credit_code": "credit_code_registered"}
+    error = refusal(register_org, deps, otp, credit_code=body["credit_code"].lower())
+    assert codes_of(error) == {"credit_code": "credit_code_registered"}
 
 
 def test_organisation_field_errors_are_nested_and_together(deps, otp, accounts_engine):
@@ -263,17 +260,15 @@ def test_organisation_field_errors_are_nested_and_together(deps, otp, accounts_e
             doc_long_term=False,
         ),
     )
-    with pytest.raises(InvalidInput) as err:
-        registration.register_organization(deps, body)
-    assert codes_of(err.value) == {
+    error = refusal(registration.register_organization, deps, body)
+    assert codes_of(error) == {
         "legal_person_type": "legal_person_type_invalid",
         "main_agent.sms_code": "sms_code_invalid",
     }
     body["legal_person_type"] = "enterprise"
     body["main_agent"]["sms_code"] = "123456"
-    with pytest.raises(InvalidInput) as err:
-        registration.register_organization(deps, body)
-    assert codes_of(err.value) == {
+    error = refusal(registration.register_organization, deps, body)
+    assert codes_of(error) == {
         "credit_code": "credit_code_invalid",
         "legal_representative.doc_type": "doc_type_not_allowed_for_region",
         "legal_representative.doc_valid_to": "required",
@@ -286,9 +281,8 @@ def test_a_missing_block_is_one_error(deps):
     body = gen.organization_registration()
     del body["main_agent"]
     body["legal_representative"] = "nobody"
-    with pytest.raises(InvalidInput) as err:
-        registration.register_organization(deps, body)
-    assert codes_of(err.value) == {
+    error = refusal(registration.register_organization, deps, body)
+    assert codes_of(error) == {
         "legal_representative": "required",
         "main_agent": "required",
     }
@@ -296,16 +290,11 @@ def test_a_missing_block_is_one_error(deps):
 
 def test_a_long_term_document_has_no_end_date(deps, otp):
     rng = random.Random()
-    with pytest.raises(InvalidInput) as err:
-        register_org(
-            deps,
-            otp,
-            rng,
-            legal_representative=gen.organization_person(
-                rng, doc_long_term=True, doc_valid_to="2040-01-01"
-            ),
-        )
-    assert codes_of(err.value) == {
+    representative = gen.organization_person(
+        rng, doc_long_term=True, doc_valid_to="2040-01-01"
+    )
+    error = refusal(register_org, deps, otp, rng, legal_representative=representative)
+    assert codes_of(error) == {
         "legal_representative.doc_valid_to": "doc_valid_to_invalid"
     }
 
@@ -322,9 +311,8 @@ def test_an_overseas_organisation_registers_with_a_registration_number(deps, otp
     )
     me = profile.get_me(deps, answer["account_id"])
     assert me["profile"]["code_kind"] == "registration_number"
-    with pytest.raises(InvalidInput) as err:
-        register_org(deps, otp, rng, region="hmt", credit_code=None)
-    assert codes_of(err.value) == {"registration_number": "required"}
+    error = refusal(register_org, deps, otp, rng, region="hmt", credit_code=None)
+    assert codes_of(error) == {"registration_number": "required"}
 
 
 def test_check_document_validates_first_then_spends_the_captcha(deps, otp):
@@ -342,11 +330,10 @@ def test_check_document_validates_first_then_spends_the_captcha(deps, otp):
     assert registration_checks.check_document(
         deps, "mainland", "resident_id", body["doc_number"], *captcha
     ) == {"registered": True}
-    with pytest.raises(InvalidInput) as err:  # captchas are single use
-        registration_checks.check_document(
-            deps, "mainland", "resident_id", body["doc_number"], *captcha
-        )
-    assert codes_of(err.value) == {"captcha_answer": "captcha_invalid"}
+    document = ("mainland", "resident_id", body["doc_number"])
+    # the same captcha again: captchas are single use
+    error = refusal(registration_checks.check_document, deps, *document, *captcha)
+    assert codes_of(error) == {"captcha_answer": "captcha_invalid"}
     fresh = gen.resident_id()
     assert registration_checks.check_document(
         deps, "mainland", "resident_id", fresh, *otp.issue_captcha()

@@ -51,14 +51,19 @@ BEARER = {"Authorization": "Bearer good-token"}
 # --- registration and checks ------------------------------------------------------------
 
 
-def test_person_registration_passes_only_contract_fields_and_answers_201():
-    registered = {
+def registered_as(kind: str, login_name: str) -> dict:
+    """What accounts answers a registration with (``contracts.accounts.Registered``)."""
+    return {
         "account_id": ACCOUNT["account_id"],
-        "kind": "person",
-        "login_name": "zhang_wei",
+        "kind": kind,
+        "login_name": login_name,
         "real_name_status": "pending",
         "agreement_version": "2024-01",
     }
+
+
+def test_person_registration_passes_only_contract_fields_and_answers_201():
+    registered = registered_as("person", "zhang_wei")
     http, rpc = client(
         {("accounts", "register_person"): lambda registration: registered}
     )
@@ -73,13 +78,7 @@ def test_person_registration_passes_only_contract_fields_and_answers_201():
 
 
 def test_organisation_blocks_are_filtered_too():
-    registered = {
-        "account_id": ACCOUNT["account_id"],
-        "kind": "organization",
-        "login_name": "org_1",
-        "real_name_status": "pending",
-        "agreement_version": "2024-01",
-    }
+    registered = registered_as("organization", "org_1")
     http, rpc = client(
         {("accounts", "register_organization"): lambda registration: registered}
     )

@@ -83,6 +83,24 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+REVIEW_CASES = "/api/v1/admin/review-cases"
+
+
+def as_reviewer(
+    c: falcon.testing.TestClient, method: str, path: str = "", **kwargs
+) -> falcon.testing.Result:
+    """A request to the review routes with the reviewer's bearer token: those tests
+    are about the query or body, the login is always the same."""
+    return c.simulate_request(
+        method, REVIEW_CASES + path, headers=auth("reviewer-token"), **kwargs
+    )
+
+
+def problem(result: falcon.testing.Result) -> tuple[int, str]:
+    """A problem reply's status and error code, to assert both at once."""
+    return result.status_code, result.json["code"]
+
+
 def multipart(parts: list[tuple[str, str | None, bytes]], boundary="b0undary") -> tuple:
     body = io.BytesIO()
     for name, filename, data in parts:
@@ -304,39 +322,25 @@ def test_the_queue_is_listed_by_kind_and_status():
         return {"items": [case_of("vrf_1", "passed")], "total": 1}
 
     c = client(rpc(list_review_cases=listing))
-    result = c.simulate_get(
-        "/api/v1/admin/review-cases",
-        params={"kind": "verification", "status": "passed", "limit": "5"},
-        headers=auth("reviewer-token"),
+    result = as_reviewer(
+        c, "GET", params={"kind": "verification", "status": "passed", "limit": "5"}
     )
     assert result.status_code == 200
     assert result.json == {"items": [case_of("vrf_1", "passed")], "total": 1}
     assert seen == {"status": "passed", "limit": 5, "offset": 0}
-    bad = c.simulate_get(
-        "/api/v1/admin/review-cases",
-        params={"kind": "nonsense"},
-        headers=auth("reviewer-token"),
-    )
-    assert bad.status_code == 422 and bad.json["code"] == "kind_invalid"
-    bad = c.simulate_get(
-        "/api/v1/admin/review-cases",
-        params={"limit": "0"},
-        headers=auth("reviewer-token"),
-    )
-    assert bad.status_code == 422 and bad.json["code"] == "limit_invalid"
+    bad = as_reviewer(c, "GET", params={"kind": "nonsense"})
+    assert problem(bad) == (422, "kind_invalid")
+    bad = as_reviewer(c, "GET", params={"limit": "0"})
+    assert problem(bad) == (422, "limit_invalid")
 
 
 def test_a_case_id_is_routed_by_its_prefix():
     answer = {"reason_code": "no_record", "files": [], "decisions": []}
     c = client(rpc(get_review_case=lambda case_id: case_of(case_id, **answer)))
-    ok = c.simulate_get(
-        "/api/v1/admin/review-cases/vrf_abc", headers=auth("reviewer-token")
-    )
+    ok = as_reviewer(c, "GET", "/vrf_abc")
     assert ok.status_code == 200 and ok.json == case_of("vrf_abc", **answer)
-    unknown = c.simulate_get(
-        "/api/v1/admin/review-cases/zzz_abc", headers=auth("reviewer-token")
-    )
-    assert unknown.status_code == 404 and unknown.json["code"] == "case_not_found"
+    unknown = as_reviewer(c, "GET", "/zzz_abc")
+    assert problem(unknown) == (404, "case_not_found")
 
 
 def test_a_decision_names_the_reviewer_and_a_closed_case_is_409():
@@ -349,13 +353,12 @@ def test_a_decision_names_the_reviewer_and_a_closed_case_is_409():
         return case_of(case_id, "passed", reason_code="reviewer_approved", decisions=[])
 
     c = client(rpc(decide_review_case=decide))
-    path = "/api/v1/admin/review-cases/vrf_abc/decision"
     body = {"decision": "approve", "reason": "documents match"}
-    first = c.simulate_post(path, json=body, headers=auth("reviewer-token"))
+    first = as_reviewer(c, "POST", "/vrf_abc/decision", json=body)
     assert first.status_code == 200
     assert decided == [("vrf_abc", "approve", "documents match", "acc_reviewer")]
-    second = c.simulate_post(path, json=body, headers=auth("reviewer-token"))
-    assert second.status_code == 409 and second.json["code"] == "case_closed"
+    second = as_reviewer(c, "POST", "/vrf_abc/decision", json=body)
+    assert problem(second) == (409, "case_closed")
 
 
 def test_service_details_cannot_overwrite_the_problems_own_members():
@@ -391,7 +394,7 @@ def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
     path = "/api/v1/admin/review-cases/vrf_abc/decision"
     body = {"decision": "approve", "reason": "ok"}
     refused = c.simulate_post(path, json=body, headers=cookie)
-    assert refused.status_code == 403 and refused.json["code"] == "csrf_token_invalid"
+    assert problem(refused) == (403, "csrf_token_invalid")
     allowed = c.simulate_post(path, json=body, headers={**cookie, "X-CSRF-Token": CSRF})
     assert allowed.status_code == 200
 
@@ -399,10 +402,8 @@ def test_the_session_cookie_works_and_unsafe_methods_need_the_csrf_token():
 def test_a_bad_decision_body_is_422_with_every_field_and_never_reaches_a_service():
     fake = rpc(decide_review_case=lambda **kw: pytest.fail("must not be called"))
     c = client(fake)
-    result = c.simulate_post(
-        "/api/v1/admin/review-cases/vrf_abc/decision",
-        json={"decision": "maybe", "reason": "  "},
-        headers=auth("reviewer-token"),
+    result = as_reviewer(
+        c, "POST", "/vrf_abc/decision", json={"decision": "maybe", "reason": "  "}
     )
     assert result.status_code == 422
     assert result.json["code"] == "decision_invalid"
@@ -410,18 +411,15 @@ def test_a_bad_decision_body_is_422_with_every_field_and_never_reaches_a_service
         ("decision", "decision_invalid"),
         ("reason", "reason_required"),
     ]
-    too_long = c.simulate_post(
-        "/api/v1/admin/review-cases/apl_abc/decision",
+    too_long = as_reviewer(
+        c,
+        "POST",
+        "/apl_abc/decision",
         json={"decision": "reject", "reason": "x" * 1001},
-        headers=auth("reviewer-token"),
     )
-    assert too_long.status_code == 422 and too_long.json["code"] == "reason_too_long"
-    unknown = c.simulate_post(
-        "/api/v1/admin/review-cases/zzz_abc/decision",
-        json={"decision": "maybe"},
-        headers=auth("reviewer-token"),
-    )
-    assert unknown.status_code == 404 and unknown.json["code"] == "case_not_found"
+    assert problem(too_long) == (422, "reason_too_long")
+    unknown = as_reviewer(c, "POST", "/zzz_abc/decision", json={"decision": "maybe"})
+    assert problem(unknown) == (404, "case_not_found")
 
 
 def test_the_reason_is_sent_trimmed():
@@ -434,9 +432,10 @@ def test_the_reason_is_sent_trimmed():
         )
 
     c = client(rpc(decide_review_case=decide))
-    result = c.simulate_post(
-        "/api/v1/admin/review-cases/vrf_abc/decision",
+    result = as_reviewer(
+        c,
+        "POST",
+        "/vrf_abc/decision",
         json={"decision": "reject", "reason": "  blurred \n"},
-        headers=auth("reviewer-token"),
     )
     assert result.status_code == 200 and seen == {"reason": "blurred"}

@@ -84,45 +84,41 @@ def test_a_refused_redis_connection_is_a_cache_outage(refused_by_redis):
     assert srpc.dependency_down(refused_by_redis) == "redis"
 
 
+def cases(table: dict[str, Exception]) -> list:
+    """One ``pytest.param`` per row of an ``id: error`` table, so each table reads as
+    the list of errors it is and the id stays next to its error."""
+    return [pytest.param(error, id=name) for name, error in table.items()]
+
+
+OPERATIONAL = sa_exc.OperationalError
+
+
 @pytest.mark.parametrize(
     "error",
-    [
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.AdminShutdown("terminating"), True),
-            id="server shut down mid-connection (invalidated)",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.AdminShutdown("terminating")),
-            id="admin shutdown",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.CannotConnectNow("starting up")),
-            id="starting up",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.TooManyConnections("too many")),
-            id="too many connections",
-        ),
-        pytest.param(
-            sa_error(
-                sa_exc.OperationalError,
+    cases(
+        {
+            "server shut down mid-connection (invalidated)": sa_error(
+                OPERATIONAL, pg.AdminShutdown("terminating"), True
+            ),
+            "admin shutdown": sa_error(OPERATIONAL, pg.AdminShutdown("terminating")),
+            "starting up": sa_error(OPERATIONAL, pg.CannotConnectNow("starting up")),
+            "too many connections": sa_error(
+                OPERATIONAL, pg.TooManyConnections("too many")
+            ),
+            "connection lost (libpq, no sqlstate)": sa_error(
+                OPERATIONAL,
                 psycopg.OperationalError("consuming input failed: server closed"),
             ),
-            id="connection lost (libpq, no sqlstate)",
-        ),
-        pytest.param(
-            sa_error(
+            "InterfaceError on a connection SQLAlchemy saw break": sa_error(
                 sa_exc.InterfaceError, psycopg.InterfaceError("connection closed"), True
             ),
-            id="InterfaceError on a connection SQLAlchemy saw break",
-        ),
-        pytest.param(
-            sa_error(sa_exc.DBAPIError, psycopg.Error("lost"), True),
-            id="any DBAPIError with connection_invalidated",
-        ),
-        pytest.param(pool_timeout(), id="pool checkout timed out"),
-        pytest.param(psycopg.OperationalError("connection failed"), id="raw psycopg"),
-    ],
+            "any DBAPIError with connection_invalidated": sa_error(
+                sa_exc.DBAPIError, psycopg.Error("lost"), True
+            ),
+            "pool checkout timed out": pool_timeout(),
+            "raw psycopg": psycopg.OperationalError("connection failed"),
+        }
+    ),
 )
 def test_database_outages(error):
     assert srpc.dependency_down(error) == "postgresql"
@@ -143,52 +139,38 @@ def test_cache_outages(error):
 
 @pytest.mark.parametrize(
     "error",
-    [
-        pytest.param(
-            sa_error(sa_exc.IntegrityError, pg.UniqueViolation("duplicate key")),
-            id="IntegrityError",
-        ),
-        pytest.param(
-            sa_error(sa_exc.ProgrammingError, pg.UndefinedTable("no such table")),
-            id="ProgrammingError",
-        ),
-        pytest.param(
-            sa_error(sa_exc.DataError, pg.DivisionByZero("division by zero")),
-            id="DataError",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.DeadlockDetected("deadlock")),
-            id="deadlock",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.SerializationFailure("serialize")),
-            id="serialization failure",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.QueryCanceled("statement timeout")),
-            id="statement timeout",
-        ),
-        pytest.param(
-            sa_error(sa_exc.OperationalError, pg.LockNotAvailable("lock timeout")),
-            id="lock timeout",
-        ),
-        pytest.param(
-            sa_error(sa_exc.InterfaceError, psycopg.InterfaceError("cursor closed")),
-            id="InterfaceError (misuse)",
-        ),
-        pytest.param(
-            sa_exc.PendingRollbackError("rollback first"), id="PendingRollbackError"
-        ),
-        pytest.param(pg.UniqueViolation("duplicate key"), id="raw psycopg integrity"),
-        pytest.param(redis.ResponseError("WRONGTYPE"), id="redis ResponseError"),
-        pytest.param(
-            redis.AuthenticationError("invalid password"), id="redis wrong password"
-        ),
-        pytest.param(ConnectionError("a socket"), id="builtin ConnectionError"),
-        pytest.param(TimeoutError(), id="builtin TimeoutError"),
-        pytest.param(ValueError("bug"), id="ValueError"),
-        pytest.param(ce.Unavailable("store_unavailable", "down"), id="Unavailable"),
-    ],
+    cases(
+        {
+            "IntegrityError": sa_error(
+                sa_exc.IntegrityError, pg.UniqueViolation("duplicate key")
+            ),
+            "ProgrammingError": sa_error(
+                sa_exc.ProgrammingError, pg.UndefinedTable("no such table")
+            ),
+            "DataError": sa_error(
+                sa_exc.DataError, pg.DivisionByZero("division by zero")
+            ),
+            "deadlock": sa_error(OPERATIONAL, pg.DeadlockDetected("deadlock")),
+            "serialization failure": sa_error(
+                OPERATIONAL, pg.SerializationFailure("serialize")
+            ),
+            "statement timeout": sa_error(
+                OPERATIONAL, pg.QueryCanceled("statement timeout")
+            ),
+            "lock timeout": sa_error(OPERATIONAL, pg.LockNotAvailable("lock timeout")),
+            "InterfaceError (misuse)": sa_error(
+                sa_exc.InterfaceError, psycopg.InterfaceError("cursor closed")
+            ),
+            "PendingRollbackError": sa_exc.PendingRollbackError("rollback first"),
+            "raw psycopg integrity": pg.UniqueViolation("duplicate key"),
+            "redis ResponseError": redis.ResponseError("WRONGTYPE"),
+            "redis wrong password": redis.AuthenticationError("invalid password"),
+            "builtin ConnectionError": ConnectionError("a socket"),
+            "builtin TimeoutError": TimeoutError(),
+            "ValueError": ValueError("bug"),
+            "Unavailable": ce.Unavailable("store_unavailable", "down"),
+        }
+    ),
 )
 def test_other_errors_are_not_outages(error):
     assert srpc.dependency_down(error) is None
