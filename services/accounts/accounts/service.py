@@ -1,7 +1,5 @@
 """The accounts Nameko service: entrypoints only (convert, call a handler, answer)."""
 
-from datetime import UTC, datetime
-
 import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
 from contracts import accounts as contract
 from contracts.accounts import fields
@@ -14,15 +12,12 @@ from contracts.verification import (
     VerificationReviewRequested,
 )
 from nameko.rpc import RpcProxy
-from servicekit.crypto import PersonalData
+from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
-from servicekit.jsonlog import WorkerLogging
-from servicekit.metrics import Metrics
-from servicekit.redis import Redis
+from servicekit.providers import StoringService
 from servicekit.rpc import rpc
-from servicekit.tracing import Tracing
 
 from accounts import (
     agents,
@@ -43,33 +38,24 @@ from accounts.repository import Repository
 from accounts.sessions import SessionStore
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class AccountsService:
+class AccountsService(StoringService):
     name = "accounts"
 
-    log = WorkerLogging()
-    tracing = Tracing()
-    metrics = Metrics()
     db = Database(outbox=outbox)
-    redis = Redis()
-    pii = PersonalData()
     runtime = AccountsRuntime()
     otp_rpc = RpcProxy("otp")
 
     def _deps(self) -> Deps:
         return Deps(
             repo=Repository(self.db.session),
-            cipher=self.pii,
+            cipher=self.crypto,
             hasher=self.runtime.hasher,
             otp=otp_client(self.otp_rpc, self.runtime.otp_timeout),
             sessions=SessionStore(self.redis, self.runtime.session_policy),
             guard=LoginGuard(self.redis, self.runtime.settings.login),
             emit=self.db.emit,
             settings=self.runtime.settings,
-            clock=_now,
+            clock=utc_now,
         )
 
     @rpc

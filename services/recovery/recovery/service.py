@@ -2,7 +2,6 @@
 
 import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
-from datetime import UTC, datetime
 
 from contracts.accounts import AccountsClient
 from contracts.base import PingResult
@@ -13,16 +12,12 @@ from contracts.otp import OtpClient
 from contracts import recovery as contract
 from contracts.review import ReviewCaseList
 from nameko.rpc import RpcProxy
-from servicekit.context import CallId, CorrelationId
-from servicekit.crypto import PersonalData
+from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
-from servicekit.jsonlog import WorkerLogging
-from servicekit.metrics import Metrics
-from servicekit.redis import Redis
 from servicekit.calls import TimedCaller
+from servicekit.providers import StoringService
 from servicekit.rpc import rpc
-from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
 from recovery import appeal_intake, appeal_review, appeal_work, appeals, resets
@@ -53,24 +48,13 @@ ORG_SECRETS = tuple(
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class RecoveryService:
+class RecoveryService(StoringService):
     name = "recovery"
 
-    log = WorkerLogging()
-    tracing = Tracing()
-    metrics = Metrics()
     db = Database(outbox=outbox)
-    redis = Redis()
-    crypto = PersonalData()
     settings = Settings()
     accounts_rpc = RpcProxy("accounts")
     otp_rpc = RpcProxy("otp")
-    correlation_id = CorrelationId()
-    call_id = CallId()
 
     def _publish(self, event: Event) -> None:
         with self.db.session.begin():
@@ -94,7 +78,7 @@ class RecoveryService:
             cipher=self.crypto,
             publish=self._publish,
             settings=self.settings["reset"],
-            clock=_now,
+            clock=utc_now,
         )
 
     def _appeal_deps(self, work: bool = False) -> appeals.AppealDeps:
@@ -108,7 +92,7 @@ class RecoveryService:
             quotas=Quotas(self.redis),
             lookups=LookupStore(self.redis),
             settings=self.settings["appeal"],
-            clock=_now,
+            clock=utc_now,
             correlation_id=self.correlation_id,
             parent_call_id=self.call_id,
         )
