@@ -16,7 +16,7 @@ from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
-from servicekit.providers import StoringService
+from servicekit.providers import BuiltOnce, StoringService
 from servicekit.rpc import rpc
 
 from accounts import (
@@ -30,7 +30,7 @@ from accounts import (
     registration_checks,
 )
 from accounts import registration as registering
-from accounts.dependencies import AccountsRuntime, otp_client
+from accounts.dependencies import Runtime, otp_client
 from accounts.deps import Deps
 from accounts.login_guard import LoginGuard
 from accounts.models import outbox, processed_events
@@ -42,7 +42,7 @@ class AccountsService(StoringService):
     name = "accounts"
 
     db = Database(outbox=outbox)
-    runtime = AccountsRuntime()
+    runtime = BuiltOnce(Runtime)
     otp_rpc = RpcProxy("otp")
 
     def _deps(self) -> Deps:

@@ -16,12 +16,12 @@ from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.calls import TimedCaller
-from servicekit.providers import StoringService
+from servicekit.providers import BuiltOnce, StoringService
 from servicekit.rpc import rpc
 from servicekit.workqueue import work_item
 
 from recovery import appeal_intake, appeal_review, appeal_work, appeals, resets
-from recovery.dependencies import Settings
+from recovery.dependencies import use_case_settings
 from recovery.models import outbox
 from recovery.store import LookupStore, Quotas, ResetStore
 
@@ -52,7 +52,7 @@ class RecoveryService(StoringService):
     name = "recovery"
 
     db = Database(outbox=outbox)
-    settings = Settings()
+    settings = BuiltOnce(use_case_settings)
     accounts_rpc = RpcProxy("accounts")
     otp_rpc = RpcProxy("otp")
 

@@ -30,13 +30,14 @@ from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
-from servicekit.providers import StoringService
+from servicekit.providers import BuiltOnce, StoringService
 from servicekit.rpc import rpc
 from servicekit.workqueue import work_item
 
 from verification import canaries, case_intake, case_review, case_work
 from verification.cases import CHECK_CASE, PURGE_MATERIALS
-from verification.dependencies import AccountsSubjects, Authority, Settings
+from verification.authority import authority_from_config
+from verification.dependencies import AccountsSubjects, use_case_settings
 from verification.models import outbox, processed_events
 
 EXPECTED = (ce.ServiceError,)
@@ -49,8 +50,8 @@ class VerificationService(StoringService):
     name = "verification"
 
     db = Database(outbox=outbox)
-    authority = Authority()
-    settings = Settings()
+    authority = BuiltOnce(authority_from_config)
+    settings = BuiltOnce(use_case_settings)
     accounts = RpcProxy("accounts")
 
     @rpc
