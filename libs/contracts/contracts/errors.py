@@ -115,3 +115,10 @@ class Unavailable(ServiceError):
 def field_error(field: str, code: str, message: str) -> dict:
     """One entry of ``InvalidInput.details["errors"]``."""
     return {"field": field, "code": code, "message": message}
+
+
+def invalid_fields(errors: list[dict], **details: Any) -> InvalidInput:
+    """Every field error at once (``details["errors"]``, with ``details``); the
+    first one names the answer's code and message."""
+    first = errors[0]
+    return InvalidInput(first["code"], first["message"], {"errors": errors, **details})

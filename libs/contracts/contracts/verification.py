@@ -140,31 +140,33 @@ class VerificationReviewCase(ReviewCaseSummary):
 # --- events -------------------------------------------------------------------------------
 
 
-class VerificationPassed(Event):
-    """A case passed: the authority matched, or a reviewer approved the materials."""
+class VerificationEvent(Event):
+    """Every event verification emits: it names the case and the account."""
 
     source: ClassVar[str] = "verification"
-    event_type: ClassVar[str] = "verification_passed"
 
     account_id: str
     account_kind: AccountKind
     case_id: str
+
+
+class VerificationPassed(VerificationEvent):
+    """A case passed: the authority matched, or a reviewer approved the materials."""
+
+    event_type: ClassVar[str] = "verification_passed"
+
     reason_code: Literal["authority_match", "reviewer_approved"]
     status: Literal["passed"]
     final: bool = Field(description="Always false for a pass.")
 
 
-class VerificationFailed(Event):
+class VerificationFailed(VerificationEvent):
     """A case failed: ``failed`` (the authority found no match; the user may upload
     materials; not final) or ``rejected`` (a reviewer rejected the materials;
     final, as accounts' contract reads it)."""
 
-    source: ClassVar[str] = "verification"
     event_type: ClassVar[str] = "verification_failed"
 
-    account_id: str
-    account_kind: AccountKind
-    case_id: str
     reason_code: Literal[
         "no_record",
         "name_mismatch",
@@ -175,15 +177,10 @@ class VerificationFailed(Event):
     final: bool
 
 
-class VerificationReviewRequested(Event):
+class VerificationReviewRequested(VerificationEvent):
     """A user's materials arrived; the case waits for a reviewer."""
 
-    source: ClassVar[str] = "verification"
     event_type: ClassVar[str] = "verification_review_requested"
-
-    account_id: str
-    account_kind: AccountKind
-    case_id: str
 
 
 # --- the client ---------------------------------------------------------------------------

@@ -272,6 +272,17 @@ def end_span(span: Span, outcome: str, error: BaseException | None = None) -> No
     span.end()
 
 
+@contextmanager
+def ending(span: Span) -> Iterator[Span]:
+    """End ``span`` when the block ends: "error" with what escaped it, else "ok"."""
+    try:
+        yield span
+    except BaseException as exc:
+        end_span(span, "error", exc)
+        raise
+    end_span(span, "ok")
+
+
 class WorkerTracing:
     """What a worker sees: its span, and child spans with explicit parenting."""
 
@@ -302,12 +313,8 @@ class WorkerTracing:
             context=trace.set_span_in_context(parent),
             attributes=dict(attributes or {}),
         )
-        try:
+        with ending(span):
             yield span
-        except BaseException as exc:
-            end_span(span, "error", exc)
-            raise
-        end_span(span, "ok")
 
     def headers(self) -> dict[str, str]:
         """Trace headers for what leaves outside nameko (a work item's row)."""
@@ -400,9 +407,5 @@ def publish_span(
         **{k: v for k, v in stored.items() if k not in TRACE_HEADERS},
         **trace_headers(span),
     }
-    try:
+    with ending(span):
         yield published
-    except BaseException as exc:
-        end_span(span, "error", exc)
-        raise
-    end_span(span, "ok")

@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import servicekit  # noqa: F401 - process setup (warnings, psycopg wait function)
 import sqlalchemy as sa
 from contracts.errors import InvalidInput
+from servicekit.clock import utc_now
 from servicekit.config import load_config
 from servicekit.rotation import reencrypt_from_config
 from sqlalchemy.orm import Session
@@ -52,7 +52,7 @@ def create_reviewer(config: dict, login_name: str, name: str) -> dict:
                 guard=None,
                 emit=None,
                 settings=settings,
-                clock=lambda: datetime.now(UTC),
+                clock=utc_now,
             )
             return reviewers.create_reviewer(deps, login_name, name)
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from contracts.otp import OtpClient
 from eventlet import tpool
-from nameko.extensions import DependencyProvider
 from servicekit.calls import TimedCaller
 
 from accounts.deps import Settings
@@ -20,7 +19,8 @@ def otp_client(proxy, timeout: float) -> OtpClient:
 
 
 class Runtime:
-    """Objects built once per process from the settings (``AccountsSettings``)."""
+    """Objects built once per process from the settings (``AccountsSettings``),
+    injected as ``BuiltOnce(Runtime)``."""
 
     def __init__(self, config: dict):
         values = AccountsSettings.from_config(config)
@@ -30,13 +30,3 @@ class Runtime:
         self.session_policy = values.session_policy()
         self.settings = Settings.from_values(values)
         self.otp_timeout = values.otp_timeout
-
-
-class AccountsRuntime(DependencyProvider):
-    """Injects the process-wide :class:`Runtime` (hasher, policies, settings)."""
-
-    def setup(self):
-        self.runtime = Runtime(self.container.config)
-
-    def get_dependency(self, worker_ctx) -> Runtime:
-        return self.runtime

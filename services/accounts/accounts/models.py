@@ -6,6 +6,7 @@ unique or looked up, ``*_index`` (keyed HMAC blind index).
 """
 
 import sqlalchemy as sa
+from contracts.accounts.fields import REAL_NAME_STATUSES
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
 from sqlalchemy.dialects.postgresql import UUID
@@ -17,14 +18,6 @@ processed_events = processed_events_table(metadata)
 
 ACCOUNT_KINDS = ("person", "organization", "staff")
 ROLES = ("user", "reviewer")
-REAL_NAME_STATUSES = (
-    "unverified",
-    "pending",
-    "passed",
-    "failed",
-    "manual_review",
-    "rejected",
-)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -33,6 +26,18 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 TIMESTAMP = sa.DateTime(timezone=True)
 INDEX = sa.String(64)  # hex HMAC-SHA256
+
+
+def _part_of(parent: str, name: str) -> sa.Column:
+    """A primary-key column naming the row this one belongs to (``parent`` is
+    ``table.column``): the row is deleted with its parent."""
+    return sa.Column(
+        name,
+        UUID(as_uuid=True),
+        sa.ForeignKey(parent, ondelete="CASCADE"),
+        primary_key=True,
+    )
+
 
 accounts = sa.Table(
     "accounts",
@@ -75,12 +80,7 @@ sa.Index("ix_accounts_phone_index", accounts.c.phone_index)
 persons = sa.Table(
     "persons",
     metadata,
-    sa.Column(
-        "account_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("accounts.id", "account_id"),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("identity_region", sa.String(16), nullable=False),
     sa.Column("doc_type", sa.String(32), nullable=False),
@@ -99,12 +99,7 @@ persons = sa.Table(
 organizations = sa.Table(
     "organizations",
     metadata,
-    sa.Column(
-        "account_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("accounts.id", "account_id"),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("name_en", sa.String(200), nullable=True),
     sa.Column("short_name", sa.String(100), nullable=True),
@@ -124,12 +119,7 @@ organizations = sa.Table(
 organization_people = sa.Table(
     "organization_people",
     metadata,
-    sa.Column(
-        "organization_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("organizations.account_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("organizations.account_id", "organization_id"),
     sa.Column("role", sa.String(24), primary_key=True),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("phone_enc", sa.Text, nullable=False),
@@ -160,18 +150,8 @@ sa.Index(
 agents = sa.Table(
     "agents",
     metadata,
-    sa.Column(
-        "organization_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("organizations.account_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "person_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("persons.account_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("organizations.account_id", "organization_id"),
+    _part_of("persons.account_id", "person_id"),
     sa.Column("granted_at", TIMESTAMP, nullable=False),
     sa.Column("revoked_at", TIMESTAMP, nullable=True),
 )
@@ -183,11 +163,6 @@ sa.Index("ix_agents_person_id", agents.c.person_id)
 staff_members = sa.Table(
     "staff_members",
     metadata,
-    sa.Column(
-        "account_id",
-        UUID(as_uuid=True),
-        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _part_of("accounts.id", "account_id"),
     sa.Column("name", sa.String(100), nullable=False),
 )

@@ -10,7 +10,8 @@ an event: events carry ids and kinds.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 
 from contracts.accounts import (
     OrganizationPersonInput,
@@ -19,6 +20,7 @@ from contracts.accounts import (
     PersonRegistered,
     PersonRegistration,
 )
+from contracts.events import Event
 from contracts.models import parse
 
 from accounts import documents, field_rules, personal_data
@@ -29,17 +31,24 @@ from accounts.repository import Duplicate
 from accounts.validation import FieldErrors
 
 
-def _account_row(
+def _open_account(
     deps: Deps,
-    account_id: uuid.UUID,
     kind: str,
     login_name: str,
-    password_hash: str,
+    password: str,
     phone: str,
     agreement: str,
-    now: datetime,
+    add_details: Callable[[uuid.UUID], Event],
+    code_field: str = "credit_code",
 ) -> dict:
-    return {
+    """What both registrations end with, once the form is valid and the SMS code
+    spent: the account row, then what ``add_details`` writes for the kind (it
+    answers the event to emit), in one transaction. A unique key lost to a
+    concurrent registration becomes the field error."""
+    password_hash = deps.hasher.hash(password)
+    now = deps.clock()
+    account_id = uuid.uuid4()
+    row = {
         "id": account_id,
         "kind": kind,
         "login_name": login_name,
@@ -56,6 +65,13 @@ def _account_row(
         "created_at": now,
         "updated_at": now,
     }
+    try:
+        with deps.repo.transaction():
+            deps.repo.add_account(**row)
+            deps.emit(add_details(account_id))
+    except Duplicate as duplicate:
+        raise field_rules.duplicate_error(duplicate, code_field) from None
+    return _registered(account_id, kind, login_name, agreement)
 
 
 def _registered(account_id: uuid.UUID, kind: str, login_name: str, agreement: str):
@@ -112,44 +128,29 @@ def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict
     errors.raise_if_any()
 
     verify_sms(deps, form.phone, "register_person", form.sms_code, "sms_code")
-    password_hash = deps.hasher.hash(password)
-    now = deps.clock()
-    account_id = uuid.uuid4()
-    row = _account_row(
-        deps,
-        account_id,
-        "person",
-        login_name,
-        password_hash,
-        form.phone,
-        agreement,
-        now,
+
+    def add_person(account_id: uuid.UUID) -> PersonRegistered:
+        deps.repo.add_person(
+            account_id=account_id,
+            name=form.name,
+            identity_region=document.identity_region,
+            doc_type=document.doc_type,
+            **personal_data.doc_columns(
+                deps.cipher, document.doc_type, document.number
+            ),
+            gender=document.gender,
+            birth_date=document.birth_date,
+        )
+        return PersonRegistered(
+            account_id=str(account_id),
+            account_kind="person",
+            identity_region=document.identity_region,
+            doc_type=document.doc_type,
+        )
+
+    return _open_account(
+        deps, "person", login_name, password, form.phone, agreement, add_person
     )
-    try:
-        with deps.repo.transaction():
-            deps.repo.add_account(**row)
-            deps.repo.add_person(
-                account_id=account_id,
-                name=form.name,
-                identity_region=document.identity_region,
-                doc_type=document.doc_type,
-                **personal_data.doc_columns(
-                    deps.cipher, document.doc_type, document.number
-                ),
-                gender=document.gender,
-                birth_date=document.birth_date,
-            )
-            deps.emit(
-                PersonRegistered(
-                    account_id=str(account_id),
-                    account_kind="person",
-                    identity_region=document.identity_region,
-                    doc_type=document.doc_type,
-                )
-            )
-    except Duplicate as duplicate:
-        raise field_rules.duplicate_error(duplicate) from None
-    return _registered(account_id, "person", login_name, agreement)
 
 
 def _org_person(
@@ -237,51 +238,43 @@ def register_organization(
         agent_form.sms_code,
         "main_agent.sms_code",
     )
-    password_hash = deps.hasher.hash(password)
-    now = deps.clock()
-    account_id = uuid.uuid4()
-    row = _account_row(
+
+    def add_organization(account_id: uuid.UUID) -> OrganizationRegistered:
+        deps.repo.add_organization(
+            account_id=account_id,
+            name=form.name,
+            region=form.region,
+            legal_person_type=form.legal_person_type,
+            code_kind=code_field,
+            code_enc=deps.cipher.encrypt(code, personal_data.ORG_CODE),
+            code_index=code_index,
+            name_en=form.name_en,
+            short_name=form.short_name,
+            homepage=form.homepage,
+            area=form.area,
+        )
+        for role, person, document in (
+            ("legal_representative", form.legal_representative, legal),
+            ("main_agent", agent_form, agent),
+        ):
+            _add_org_person(deps, account_id, role, person, document)
+        return OrganizationRegistered(
+            account_id=str(account_id),
+            account_kind="organization",
+            region=form.region,
+            legal_person_type=form.legal_person_type,
+        )
+
+    return _open_account(
         deps,
-        account_id,
         "organization",
         login_name,
-        password_hash,
+        password,
         agent_form.phone,
         agreement,
-        now,
+        add_organization,
+        code_field,
     )
-    try:
-        with deps.repo.transaction():
-            deps.repo.add_account(**row)
-            deps.repo.add_organization(
-                account_id=account_id,
-                name=form.name,
-                region=form.region,
-                legal_person_type=form.legal_person_type,
-                code_kind=code_field,
-                code_enc=deps.cipher.encrypt(code, personal_data.ORG_CODE),
-                code_index=code_index,
-                name_en=form.name_en,
-                short_name=form.short_name,
-                homepage=form.homepage,
-                area=form.area,
-            )
-            for role, person, document in (
-                ("legal_representative", form.legal_representative, legal),
-                ("main_agent", agent_form, agent),
-            ):
-                _add_org_person(deps, account_id, role, person, document)
-            deps.emit(
-                OrganizationRegistered(
-                    account_id=str(account_id),
-                    account_kind="organization",
-                    region=form.region,
-                    legal_person_type=form.legal_person_type,
-                )
-            )
-    except Duplicate as duplicate:
-        raise field_rules.duplicate_error(duplicate, code_field) from None
-    return _registered(account_id, "organization", login_name, agreement)
 
 
 def _add_org_person(

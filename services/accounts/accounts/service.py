@@ -1,41 +1,8 @@
 """The accounts Nameko service: entrypoints only (convert, call a handler, answer)."""
 
-from datetime import UTC, datetime
-
 import servicekit  # noqa: F401 - configures psycopg for eventlet before anything else
-from contracts.accounts import (
-    AgentRevocation,
-    Agents,
-    AppealOrganization,
-    AppealPerson,
-    CanaryResult,
-    DesignatedAgent,
-    DocumentCheckResult,
-    LoggedIn,
-    LoggedOut,
-    LoginNameCheck,
-    Me,
-    OrganizationRegistration,
-    PasswordRating,
-    PersonRegistration,
-    ProfileChanges,
-    RecoveryAccount,
-    Registered,
-    RepresentedOrganizations,
-    Session,
-    SessionsEnded,
-    TemporaryPasswordSet,
-    VerificationSubject,
-)
-from contracts.accounts.fields import (
-    DocNumber,
-    DocType,
-    IdentityRegion,
-    LoginName,
-    MobilePhone,
-    RequestId,
-    SmsCode,
-)
+from contracts import accounts as contract
+from contracts.accounts import fields
 from contracts.base import PingResult
 from contracts.errors import ServiceError
 from contracts.events import Envelope
@@ -45,15 +12,12 @@ from contracts.verification import (
     VerificationReviewRequested,
 )
 from nameko.rpc import RpcProxy
-from servicekit.crypto import PersonalData
+from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
-from servicekit.jsonlog import WorkerLogging
-from servicekit.metrics import Metrics
-from servicekit.redis import Redis
+from servicekit.providers import BuiltOnce, StoringService
 from servicekit.rpc import rpc
-from servicekit.tracing import Tracing
 
 from accounts import (
     agents,
@@ -66,7 +30,7 @@ from accounts import (
     registration_checks,
 )
 from accounts import registration as registering
-from accounts.dependencies import AccountsRuntime, otp_client
+from accounts.dependencies import Runtime, otp_client
 from accounts.deps import Deps
 from accounts.login_guard import LoginGuard
 from accounts.models import outbox, processed_events
@@ -74,33 +38,24 @@ from accounts.repository import Repository
 from accounts.sessions import SessionStore
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class AccountsService:
+class AccountsService(StoringService):
     name = "accounts"
 
-    log = WorkerLogging()
-    tracing = Tracing()
-    metrics = Metrics()
     db = Database(outbox=outbox)
-    redis = Redis()
-    pii = PersonalData()
-    runtime = AccountsRuntime()
+    runtime = BuiltOnce(Runtime)
     otp_rpc = RpcProxy("otp")
 
     def _deps(self) -> Deps:
         return Deps(
             repo=Repository(self.db.session),
-            cipher=self.pii,
+            cipher=self.crypto,
             hasher=self.runtime.hasher,
             otp=otp_client(self.otp_rpc, self.runtime.otp_timeout),
             sessions=SessionStore(self.redis, self.runtime.session_policy),
             guard=LoginGuard(self.redis, self.runtime.settings.login),
             emit=self.db.emit,
             settings=self.runtime.settings,
-            clock=_now,
+            clock=utc_now,
         )
 
     @rpc
@@ -112,7 +67,7 @@ class AccountsService:
         return value
 
     @rpc(expected_exceptions=ServiceError)
-    def send_pipeline_canary(self, canary_id: str) -> CanaryResult:
+    def send_pipeline_canary(self, canary_id: str) -> contract.CanaryResult:
         with self.db.session.begin():
             return canary.send_pipeline_canary(self.db.emit, canary_id)
 
@@ -126,7 +81,9 @@ class AccountsService:
             "registration.phone",
         ),
     )
-    def register_person(self, registration: PersonRegistration) -> Registered:
+    def register_person(
+        self, registration: contract.PersonRegistration
+    ) -> contract.Registered:
         return registering.register_person(self._deps(), registration)
 
     @rpc(
@@ -144,12 +101,12 @@ class AccountsService:
         ),
     )
     def register_organization(
-        self, registration: OrganizationRegistration
-    ) -> Registered:
+        self, registration: contract.OrganizationRegistration
+    ) -> contract.Registered:
         return registering.register_organization(self._deps(), registration)
 
     @rpc(expected_exceptions=ServiceError)
-    def check_login_name(self, login_name: LoginName) -> LoginNameCheck:
+    def check_login_name(self, login_name: fields.LoginName) -> contract.LoginNameCheck:
         return registration_checks.check_login_name(self._deps(), login_name)
 
     @rpc(
@@ -158,12 +115,12 @@ class AccountsService:
     )
     def check_document(
         self,
-        identity_region: IdentityRegion,
-        doc_type: DocType,
-        doc_number: DocNumber,
+        identity_region: fields.IdentityRegion,
+        doc_type: fields.DocType,
+        doc_number: fields.DocNumber,
         captcha_id: str | None,
         captcha_answer: str | None,
-    ) -> DocumentCheckResult:
+    ) -> contract.DocumentCheckResult:
         return registration_checks.check_document(
             self._deps(),
             identity_region,
@@ -176,7 +133,7 @@ class AccountsService:
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password",))
     def rate_password(
         self, password: str, login_name: str | None = None
-    ) -> PasswordRating:
+    ) -> contract.PasswordRating:
         return registration_checks.rate_password(password, login_name)
 
     @rpc(
@@ -190,34 +147,38 @@ class AccountsService:
         client_ip: str | None = None,
         captcha_id: str | None = None,
         captcha_answer: str | None = None,
-    ) -> LoggedIn:
+    ) -> contract.LoggedIn:
         return login.log_in(
             self._deps(), login_name, password, client_ip, captcha_id, captcha_answer
         )
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token", "csrf_token"))
-    def resolve_session(self, token: str, csrf_token: str | None = None) -> Session:
+    def resolve_session(
+        self, token: str, csrf_token: str | None = None
+    ) -> contract.Session:
         return login.resolve_session(self._deps(), token, csrf_token)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token",))
-    def log_out(self, token: str) -> LoggedOut:
+    def log_out(self, token: str) -> contract.LoggedOut:
         return login.log_out(self._deps(), token)
 
     @rpc(expected_exceptions=ServiceError)
-    def get_me(self, account_id: str) -> Me:
+    def get_me(self, account_id: str) -> contract.Me:
         return profile.get_me(self._deps(), account_id)
 
     @rpc(
         expected_exceptions=ServiceError,
         sensitive_arguments=("changes.telephone", "changes.email"),
     )
-    def update_profile(self, account_id: str, changes: ProfileChanges) -> Me:
+    def update_profile(
+        self, account_id: str, changes: contract.ProfileChanges
+    ) -> contract.Me:
         return profile.update_profile(self._deps(), account_id, changes)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone", "sms_code"))
     def change_phone(
-        self, account_id: str, phone: MobilePhone, sms_code: SmsCode
-    ) -> Me:
+        self, account_id: str, phone: fields.MobilePhone, sms_code: fields.SmsCode
+    ) -> contract.Me:
         return profile.change_phone(self._deps(), account_id, phone, sms_code)
 
     @rpc(
@@ -236,7 +197,7 @@ class AccountsService:
         new_password: str,
         new_password_confirmation: str | None = None,
         client_ip: str | None = None,
-    ) -> SessionsEnded:
+    ) -> contract.SessionsEnded:
         return credentials.change_password(
             self._deps(),
             account_id,
@@ -248,29 +209,29 @@ class AccountsService:
         )
 
     @rpc(expected_exceptions=ServiceError)
-    def get_verification_subject(self, account_id: str) -> VerificationSubject:
+    def get_verification_subject(self, account_id: str) -> contract.VerificationSubject:
         return real_name.get_verification_subject(self._deps(), account_id)
 
     # --- agents (flow 7) ------------------------------------------------------------
 
     @rpc(expected_exceptions=ServiceError)
     def designate_agent(
-        self, account_id: str, login_name: LoginName
-    ) -> DesignatedAgent:
+        self, account_id: str, login_name: fields.LoginName
+    ) -> contract.DesignatedAgent:
         return agents.designate_agent(self._deps(), account_id, login_name)
 
     @rpc(expected_exceptions=ServiceError)
-    def list_agents(self, account_id: str) -> Agents:
+    def list_agents(self, account_id: str) -> contract.Agents:
         return agents.list_agents(self._deps(), account_id)
 
     @rpc(expected_exceptions=ServiceError)
-    def revoke_agent(self, account_id: str, person_id: str) -> AgentRevocation:
+    def revoke_agent(self, account_id: str, person_id: str) -> contract.AgentRevocation:
         return agents.revoke_agent(self._deps(), account_id, person_id)
 
     @rpc(expected_exceptions=ServiceError)
     def list_represented_organizations(
         self, account_id: str
-    ) -> RepresentedOrganizations:
+    ) -> contract.RepresentedOrganizations:
         return agents.list_represented_organizations(self._deps(), account_id)
 
     @rpc(expected_exceptions=ServiceError)
@@ -280,7 +241,9 @@ class AccountsService:
     # --- recovery (called by the recovery service only) ---------------------------
 
     @rpc(expected_exceptions=ServiceError)
-    def find_account_for_recovery(self, login_name: str) -> RecoveryAccount | None:
+    def find_account_for_recovery(
+        self, login_name: str
+    ) -> contract.RecoveryAccount | None:
         return recovery_lookups.find_account_for_recovery(self._deps(), login_name)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("phone",))
@@ -288,13 +251,19 @@ class AccountsService:
         return recovery_lookups.reserved_phone_matches(self._deps(), account_id, phone)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("new_password",))
-    def reset_password(self, account_id: str, new_password: str) -> SessionsEnded:
+    def reset_password(
+        self, account_id: str, new_password: str
+    ) -> contract.SessionsEnded:
         return credentials.reset_password(self._deps(), account_id, new_password)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("password", "phone"))
     def set_temporary_password(
-        self, account_id: str, password: str, phone: MobilePhone, request_id: RequestId
-    ) -> TemporaryPasswordSet:
+        self,
+        account_id: str,
+        password: str,
+        phone: fields.MobilePhone,
+        request_id: fields.RequestId,
+    ) -> contract.TemporaryPasswordSet:
         session = self.db.session
         return credentials.set_temporary_password(
             self._deps(),
@@ -310,13 +279,15 @@ class AccountsService:
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("doc_number", "name"))
     def find_person_for_appeal(
         self, doc_type: str, doc_number: str, name: str
-    ) -> AppealPerson | None:
+    ) -> contract.AppealPerson | None:
         return recovery_lookups.find_person_for_appeal(
             self._deps(), doc_type, doc_number, name
         )
 
     @rpc(expected_exceptions=ServiceError)
-    def find_organization_for_appeal(self, unit_name: str) -> AppealOrganization | None:
+    def find_organization_for_appeal(
+        self, unit_name: str
+    ) -> contract.AppealOrganization | None:
         return recovery_lookups.find_organization_for_appeal(self._deps(), unit_name)
 
     @consume(VerificationPassed)

@@ -62,6 +62,7 @@ class SmsProvider:
         raise NotImplementedError
 
 
+@dataclass
 class OutboxProvider(SmsProvider):
     """Dev/test: keeps each message in Redis, readable through ``read_sms_outbox``.
 
@@ -71,21 +72,12 @@ class OutboxProvider(SmsProvider):
 
     name = "outbox"
 
-    def __init__(
-        self,
-        store: OtpStore,
-        keyring: Keyring,
-        keep: int,
-        ttl_ms: int,
-        clock: Callable[[], float],
-        failures: int = 0,
-    ):
-        self.store = store
-        self.keyring = keyring
-        self.keep = keep
-        self.ttl_ms = ttl_ms
-        self.clock = clock
-        self.failures = failures
+    store: OtpStore
+    keyring: Keyring
+    keep: int
+    ttl_ms: int
+    clock: Callable[[], float]
+    failures: int = 0
 
     def send(self, message: SmsMessage) -> None:
         if message.attempt <= self.failures:

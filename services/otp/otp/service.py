@@ -15,21 +15,16 @@ from contracts.otp import (
 )
 from contracts.phones import Phone
 from servicekit.health import ping_result
-from servicekit.jsonlog import WorkerLogging
-from servicekit.metrics import Metrics
+from servicekit.providers import ObservedService
 from servicekit.rpc import rpc
-from servicekit.tracing import Tracing
 
 from otp import handlers
 from otp.dependencies import OtpRuntime
 
 
-class OtpService:
+class OtpService(ObservedService):
     name = "otp"
 
-    log = WorkerLogging()
-    tracing = Tracing()
-    metrics = Metrics()
     otp = OtpRuntime()
 
     @rpc

@@ -12,7 +12,7 @@ import re
 import secrets
 
 from contracts.accounts import DOC_TYPES_BY_REGION, IDENTITY_REGIONS
-from contracts.errors import InvalidInput, NotFound, field_error
+from contracts.errors import InvalidInput, NotFound, field_error, invalid_fields
 from contracts.phones import PhoneInvalid, normalize_phone
 from contracts.recovery.events import AppealSubmitted
 from servicekit.images import CleanImage, ImageRejected, clean_upload
@@ -25,11 +25,10 @@ from recovery.appeals import (
     UNIT_NAME,
     AppealDeps,
     file_aad,
-    invalid,
     ticket_hash,
 )
 from recovery.flow import AppealState
-from recovery.store import require_quota
+from recovery.guards import require_captcha, require_quota
 
 PERSON_FILES = ("id_front", "id_back")
 ORGANIZATION_FILES = ("licence", "id_front", "id_back")
@@ -197,7 +196,7 @@ def submit_person_appeal(
     code = _sms_code(data, errors)
     cleaned = _images(files, PERSON_FILES, deps, errors)
     if errors:
-        raise invalid(errors)
+        raise invalid_fields(errors)
     doc_number = "".join(doc_number.split()).upper()  # type: ignore[union-attr]
     _count_appeal(deps, client_ip, phone)  # type: ignore[arg-type]
     _spend_code(deps, phone, code, "sms_code")  # type: ignore[arg-type]
@@ -237,19 +236,14 @@ def start_organization_lookup(
     if not isinstance(captcha_id, str) or not isinstance(captcha_answer, str):
         errors.append(field_error("captcha_answer", "captcha_invalid", "Required"))
     if errors:
-        raise invalid(errors)
+        raise invalid_fields(errors)
     require_quota(
         deps.quotas,
         "client:lookup",
         str(client_ip or "unknown"),
         deps.settings.client_per_hour,
     )
-    try:
-        deps.otp.check_captcha(captcha_id=captcha_id, answer=captcha_answer)
-    except InvalidInput:
-        raise invalid(
-            [field_error("captcha_answer", "captcha_invalid", "Wrong or expired")]
-        ) from None
+    require_captcha(deps.otp, captcha_id, captcha_answer)
     found = deps.accounts.find_organization_for_appeal(unit_name=name)
     lookup_id = "lku_" + secrets.token_urlsafe(18)
     deps.lookups.put(
@@ -286,7 +280,7 @@ def submit_organization_appeal(
     code = _sms_code(data, errors)
     cleaned = _images(files, ORGANIZATION_FILES, deps, errors)
     if errors:
-        raise invalid(errors)
+        raise invalid_fields(errors)
     _count_appeal(deps, client_ip, phone)  # type: ignore[arg-type]
     _spend_code(deps, phone, code, "sms_code")  # type: ignore[arg-type]
     return _store(

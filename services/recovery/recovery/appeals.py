@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Any
 
 from contracts.accounts import AccountsClient
-from contracts.errors import InvalidInput
 from contracts.events import Event
 from contracts.otp import OtpClient
 from sqlalchemy.orm import Session
@@ -71,12 +70,6 @@ class AppealDeps:
     clock: Callable[[], datetime]  # timezone-aware UTC
     correlation_id: str | None = None
     parent_call_id: str | None = None
-
-
-def invalid(errors: list[dict]) -> InvalidInput:
-    """Every field error at once; the first one names the answer's code."""
-    first = errors[0]
-    return InvalidInput(first["code"], first["message"], {"errors": errors})
 
 
 def ticket_hash(ticket: str) -> str:

@@ -31,6 +31,7 @@ from contracts.errors import (
     InvalidInput,
     NotFound,
     field_error,
+    invalid_fields,
 )
 from contracts.events import Event
 from contracts.masking import mask_phone
@@ -39,7 +40,7 @@ from contracts.phones import PhoneInvalid, normalize_phone
 from contracts.recovery import PasswordResetCompleted
 
 from recovery.flow import RESET, ResetState, ResetTrigger
-from recovery.store import require_quota
+from recovery.guards import require_captcha, require_quota
 
 PHONE_KIND = "phone"  # the cipher's kind for phones (aad and blind index)
 DECOY_KIND = "recovery_decoy_phone"
@@ -84,11 +85,6 @@ class ResetDeps:
     new_id: Callable[[], str] = lambda: "rst_" + secrets.token_urlsafe(24)
 
 
-def _invalid(errors: list[dict], **details) -> InvalidInput:
-    first = errors[0]
-    return InvalidInput(first["code"], first["message"], {"errors": errors, **details})
-
-
 def decoy_masked_phone(cipher: Cipher, login_name: str) -> str:
     """A plausible mask for a name without an account: the same every time, masked
     by the platform's one phone mask (only the shown digits are drawn)."""
@@ -119,9 +115,11 @@ def start_password_reset(
     (``recovery_rate_limited``). The same answers for a known and an unknown name.
     """
     if login_name is None or login_name == "":
-        raise _invalid([field_error("login_name", "required", "Enter a login name")])
+        raise invalid_fields(
+            [field_error("login_name", "required", "Enter a login name")]
+        )
     if not isinstance(login_name, str) or len(login_name) > 64:
-        raise _invalid(
+        raise invalid_fields(
             [field_error("login_name", "login_name_invalid", "Not a login name")]
         )
     if not (isinstance(captcha_id, str) and captcha_id) or not (
@@ -131,12 +129,7 @@ def start_password_reset(
     _client(deps, "start", client_ip)
     name_ref = deps.cipher.blind_index(login_name.lower(), LOGIN_NAME_KIND)
     require_quota(deps.quotas, "name:start", name_ref, deps.settings.subject_per_hour)
-    try:
-        deps.otp.check_captcha(captcha_id=captcha_id, answer=captcha_answer)
-    except InvalidInput:
-        raise _invalid(
-            [field_error("captcha_answer", "captcha_invalid", "Wrong or expired")]
-        ) from None
+    require_captcha(deps.otp, captcha_id, captcha_answer)
 
     found = deps.accounts.find_account_for_recovery(login_name=login_name)
     decoy = decoy_masked_phone(deps.cipher, login_name)  # made for both: same work
@@ -244,11 +237,15 @@ def send_reset_code(
     """
     raw, flow = _load(deps, reset_id, ResetState.STARTED)
     if phone is None or phone == "":
-        raise _invalid([field_error("phone", "required", "Enter the phone in full")])
+        raise invalid_fields(
+            [field_error("phone", "required", "Enter the phone in full")]
+        )
     try:
         canonical = normalize_phone(phone)  # type: ignore[arg-type]
     except PhoneInvalid as exc:
-        raise _invalid([field_error("phone", "phone_invalid", str(exc))]) from None
+        raise invalid_fields(
+            [field_error("phone", "phone_invalid", str(exc))]
+        ) from None
     _client(deps, "phone", client_ip)
     phone_ref = deps.cipher.blind_index(canonical, PHONE_KIND)
     require_quota(deps.quotas, "phone:phone", phone_ref, deps.settings.subject_per_hour)
@@ -258,7 +255,7 @@ def send_reset_code(
     )
     if not (matches and flow["account_id"]):
         left = _spend_attempt(deps, reset_id)  # type: ignore[arg-type]
-        raise _invalid(
+        raise invalid_fields(
             [field_error("phone", "phone_mismatch", "This is not the account's phone")],
             attempts_left=left,
         )
@@ -303,21 +300,23 @@ def complete_password_reset(
     if not isinstance(new_password, str) or not new_password:
         errors.append(field_error("new_password", "required", "Choose a password"))
     if errors:
-        raise _invalid(errors)
+        raise invalid_fields(errors)
     _client(deps, "complete", client_ip)
     rating = deps.accounts.rate_password(
         password=new_password, login_name=flow["login_name"]
     )
     if not rating.acceptable:
         message = "; ".join(p.message for p in rating.problems) or "Too weak"
-        raise _invalid([field_error("new_password", "password_too_weak", message)])
+        raise invalid_fields(
+            [field_error("new_password", "password_too_weak", message)]
+        )
     proof = deps.cipher.blind_index(f"{flow['id']}:{sms_code}", CODE_PROOF_KIND)
     if flow["state"] == ResetState.CODE_VERIFIED:
         # otp spent this flow's code on an earlier try whose password was not set
         # (accounts failed): the same code, and only it, finishes the flow.
         if not secrets.compare_digest(flow.get("code_proof") or "", proof):
             left = _spend_attempt(deps, reset_id)  # type: ignore[arg-type]
-            raise _invalid(
+            raise invalid_fields(
                 [field_error("sms_code", "sms_code_invalid", "The SMS code is wrong")],
                 attempts_left=left,
             )
@@ -332,7 +331,7 @@ def complete_password_reset(
             if code not in ("sms_code_invalid", "sms_code_expired"):
                 code = "sms_code_invalid"
             left = _spend_attempt(deps, reset_id)  # type: ignore[arg-type]
-            raise _invalid(
+            raise invalid_fields(
                 [field_error("sms_code", code, "The SMS code is wrong or has expired")],
                 attempts_left=left,
             ) from None

@@ -2,7 +2,6 @@
 
 import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
-from datetime import UTC, datetime
 
 from contracts.accounts import AccountsClient
 from contracts.base import PingResult
@@ -10,35 +9,19 @@ from contracts.errors import ServiceError
 from contracts.events import Event
 from contracts.models import MaybeText
 from contracts.otp import OtpClient
-from contracts.recovery import (
-    ORGANIZATION_APPEAL_FILES,
-    PERSON_APPEAL_FILES,
-    AppealReviewCase,
-    AppealStatus,
-    AppealTicket,
-    DecidedAppeal,
-    OrganizationAppeal,
-    OrganizationLookup,
-    PersonAppeal,
-    ResetCodeSent,
-    ResetStarted,
-)
+from contracts import recovery as contract
 from contracts.review import ReviewCaseList
 from nameko.rpc import RpcProxy
-from servicekit.context import CallId, CorrelationId
-from servicekit.crypto import PersonalData
+from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
-from servicekit.jsonlog import WorkerLogging
-from servicekit.metrics import Metrics
-from servicekit.redis import Redis
 from servicekit.calls import TimedCaller
+from servicekit.providers import BuiltOnce, StoringService
 from servicekit.rpc import rpc
-from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
 from recovery import appeal_intake, appeal_review, appeal_work, appeals, resets
-from recovery.dependencies import Settings
+from recovery.dependencies import use_case_settings
 from recovery.models import outbox
 from recovery.store import LookupStore, Quotas, ResetStore
 
@@ -46,32 +29,32 @@ EXPECTED = (ServiceError,)
 # the appeal's personal data and its images never reach a log line
 UPLOAD_SECRETS = tuple(
     f"appeal.{key}"
-    for key in ("name", "doc_number", "phone", "sms_code", *PERSON_APPEAL_FILES)
+    for key in (
+        "name",
+        "doc_number",
+        "phone",
+        "sms_code",
+        *contract.PERSON_APPEAL_FILES,
+    )
 )
 ORG_SECRETS = tuple(
     f"appeal.{key}"
-    for key in ("contact_name", "contact_phone", "sms_code", *ORGANIZATION_APPEAL_FILES)
+    for key in (
+        "contact_name",
+        "contact_phone",
+        "sms_code",
+        *contract.ORGANIZATION_APPEAL_FILES,
+    )
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class RecoveryService:
+class RecoveryService(StoringService):
     name = "recovery"
 
-    log = WorkerLogging()
-    tracing = Tracing()
-    metrics = Metrics()
     db = Database(outbox=outbox)
-    redis = Redis()
-    crypto = PersonalData()
-    settings = Settings()
+    settings = BuiltOnce(use_case_settings)
     accounts_rpc = RpcProxy("accounts")
     otp_rpc = RpcProxy("otp")
-    correlation_id = CorrelationId()
-    call_id = CallId()
 
     def _publish(self, event: Event) -> None:
         with self.db.session.begin():
@@ -95,7 +78,7 @@ class RecoveryService:
             cipher=self.crypto,
             publish=self._publish,
             settings=self.settings["reset"],
-            clock=_now,
+            clock=utc_now,
         )
 
     def _appeal_deps(self, work: bool = False) -> appeals.AppealDeps:
@@ -109,7 +92,7 @@ class RecoveryService:
             quotas=Quotas(self.redis),
             lookups=LookupStore(self.redis),
             settings=self.settings["appeal"],
-            clock=_now,
+            clock=utc_now,
             correlation_id=self.correlation_id,
             parent_call_id=self.call_id,
         )
@@ -125,7 +108,7 @@ class RecoveryService:
         captcha_id: MaybeText,
         captcha_answer: MaybeText,
         client_ip: str,
-    ) -> ResetStarted:
+    ) -> contract.ResetStarted:
         return resets.start_password_reset(
             self._reset_deps(), login_name, captcha_id, captcha_answer, client_ip
         )
@@ -133,7 +116,7 @@ class RecoveryService:
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("phone",))
     def send_reset_code(
         self, reset_id: str, phone: MaybeText, client_ip: str
-    ) -> ResetCodeSent:
+    ) -> contract.ResetCodeSent:
         return resets.send_reset_code(self._reset_deps(), reset_id, phone, client_ip)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("sms_code", "new_password"))
@@ -152,8 +135,8 @@ class RecoveryService:
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=UPLOAD_SECRETS)
     def submit_person_appeal(
-        self, appeal: PersonAppeal, client_ip: str
-    ) -> AppealTicket:
+        self, appeal: contract.PersonAppeal, client_ip: str
+    ) -> contract.AppealTicket:
         return appeal_intake.submit_person_appeal(
             self._appeal_deps(), appeal.claims(), appeal.uploads(), client_ip
         )
@@ -161,21 +144,23 @@ class RecoveryService:
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("captcha_answer",))
     def start_organization_lookup(
         self, unit_name: str, captcha_id: str, captcha_answer: str, client_ip: str
-    ) -> OrganizationLookup:
+    ) -> contract.OrganizationLookup:
         return appeal_intake.start_organization_lookup(
             self._appeal_deps(), unit_name, captcha_id, captcha_answer, client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=ORG_SECRETS)
     def submit_organization_appeal(
-        self, appeal: OrganizationAppeal, client_ip: str
-    ) -> AppealTicket:
+        self, appeal: contract.OrganizationAppeal, client_ip: str
+    ) -> contract.AppealTicket:
         return appeal_intake.submit_organization_appeal(
             self._appeal_deps(), appeal.claims(), appeal.uploads(), client_ip
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("ticket",))
-    def get_appeal_status(self, appeal_id: str, ticket: str | None) -> AppealStatus:
+    def get_appeal_status(
+        self, appeal_id: str, ticket: str | None
+    ) -> contract.AppealStatus:
         return appeal_intake.get_appeal_status(self._appeal_deps(), appeal_id, ticket)
 
     # --- review (the gateway routes "apl_" case ids here) -------------------------------
@@ -189,7 +174,7 @@ class RecoveryService:
         )
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_review_case(self, case_id: str) -> AppealReviewCase:
+    def get_review_case(self, case_id: str) -> contract.AppealReviewCase:
         return appeal_review.get_review_case(self._appeal_deps(), case_id)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -199,7 +184,7 @@ class RecoveryService:
         decision: MaybeText,
         reason: MaybeText,
         reviewer_id: str,
-    ) -> DecidedAppeal:
+    ) -> contract.DecidedAppeal:
         return appeal_review.decide_review_case(
             self._appeal_deps(), case_id, decision, reason, reviewer_id
         )

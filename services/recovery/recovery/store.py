@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from contracts.errors import RateLimited
 from servicekit.ratelimit import FixedWindows
 from servicekit.redis import Keyspace
 
@@ -82,20 +81,6 @@ class Quotas(FixedWindows):
 
     def __init__(self, keyspace: Keyspace):
         super().__init__(keyspace, "recovery:quota")
-
-
-def require_quota(
-    quotas: Quotas, name: str, subject: str, limit: int, window: int = 3600
-) -> None:
-    """Count one use; ``RateLimited`` (``recovery_rate_limited``, ``retry_after``)
-    past ``limit`` per ``window`` seconds."""
-    wait = quotas.hit(name, subject, limit, window)
-    if wait:
-        raise RateLimited(
-            "recovery_rate_limited",
-            "Too many attempts; try again later.",
-            {"retry_after": wait},
-        )
 
 
 class LookupStore:

@@ -15,7 +15,6 @@ from contracts.verification import (
     VerificationReviewRequested,
 )
 from servicekit.images import CleanImage, ImageRejected, clean_upload
-from servicekit.workqueue import enqueue
 from sqlalchemy.orm import Session
 
 from verification import repository as repo
@@ -27,10 +26,10 @@ from verification.cases import (
     ImageLimits,
     material_aad,
     review_summary,
+    schedule,
     schedule_purge,
 )
 from verification.flow import CASE, CaseState, Trigger
-from verification.models import work_items
 
 _log = logging.getLogger("verification.case_intake")
 
@@ -61,12 +60,10 @@ def open_case(
         _log.info("an older event arrived after a newer case; nothing to open")
         return None
     for old in repo.open_cases(session, account_id):
-        current = CaseState(old.state)
         repo.transition(
             session,
             old.id,
-            from_state=current,
-            to_state=CASE.advance(current, Trigger.NEWER_CASE_OPENED),
+            from_state=old.state,
             trigger=Trigger.NEWER_CASE_OPENED,
             reason_code=None,
             now=now,
@@ -85,15 +82,7 @@ def open_case(
         correlation_id=correlation_id,
         now=now,
     )
-    enqueue(
-        session,
-        work_items,
-        kind=CHECK_CASE,
-        ref=case_id,
-        payload={"case_id": case_id},
-        correlation_id=correlation_id,
-        parent_call_id=parent_call_id,
-    )
+    schedule(session, CHECK_CASE, case_id, correlation_id, parent_call_id)
     return case_id
 
 
@@ -214,12 +203,10 @@ def submit_materials(
                 ),
                 now=now,
             )
-        current = CaseState(case.state)
         repo.transition(
             session,
             case.id,
-            from_state=current,
-            to_state=CASE.advance(current, Trigger.MATERIALS_UPLOADED),
+            from_state=case.state,
             trigger=Trigger.MATERIALS_UPLOADED,
             reason_code=case.reason_code,
             now=now,

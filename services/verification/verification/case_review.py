@@ -100,12 +100,11 @@ def decide_review_case(
             raise review.case_closed(case.state)
         now = clock()
         current = CaseState(case.state)
-        target = CASE.advance(current, trigger)
-        repo.transition(
+        # the case is locked: the move cannot be lost to another worker
+        target = repo.transition(
             session,
             case_id,
             from_state=current,
-            to_state=target,
             trigger=trigger,
             reason_code=reason_code,
             now=now,

@@ -21,7 +21,7 @@ from verification.authority import (
     Verdict,
 )
 from verification.cases import Emit, SubjectSource, SubjectUnavailable, emit_outcome
-from verification.flow import CASE, CaseState, Trigger
+from verification.flow import CaseState, Trigger
 
 _log = logging.getLogger("verification.case_work")
 
@@ -61,19 +61,17 @@ def check_case(
     trigger = (
         Trigger.AUTHORITY_MATCHED if verdict.matched else Trigger.AUTHORITY_MISMATCHED
     )
-    target = CASE.advance(CaseState.PENDING, trigger)
     with session.begin():
-        decided = repo.transition(
+        target = repo.transition(
             session,
             case_id,
             from_state=CaseState.PENDING,
-            to_state=target,
             trigger=trigger,
             reason_code=verdict.reason_code,
             now=clock(),
             decided=True,
         )
-        if not decided:
+        if target is None:
             return "skipped"
         emit_outcome(emit, case, target, verdict.reason_code)
     return target.value

@@ -70,6 +70,28 @@ def material_aad(case_id: str, field: str) -> bytes:
     return f"verification_materials:{case_id}:{field}".encode()
 
 
+def schedule(
+    session: Session,
+    kind: str,
+    case_id: str,
+    correlation_id: str | None,
+    parent_call_id: str | None = None,
+    delay: float = 0.0,
+) -> None:
+    """Queue the durable work item ``kind`` (``CHECK_CASE``, ``PURGE_MATERIALS``)
+    for the case, in the caller's transaction."""
+    enqueue(
+        session,
+        work_items,
+        kind=kind,
+        ref=case_id,
+        payload={"case_id": case_id},
+        correlation_id=correlation_id,
+        parent_call_id=parent_call_id,
+        delay=delay,
+    )
+
+
 def schedule_purge(
     session: Session,
     case_id: str,
@@ -79,16 +101,7 @@ def schedule_purge(
 ) -> None:
     """Images are kept only as long as the review needs them (architecture.md):
     a durable item deletes them ``delay`` seconds after the case closed."""
-    enqueue(
-        session,
-        work_items,
-        kind=PURGE_MATERIALS,
-        ref=case_id,
-        payload={"case_id": case_id},
-        correlation_id=correlation_id,
-        parent_call_id=parent_call_id,
-        delay=delay,
-    )
+    schedule(session, PURGE_MATERIALS, case_id, correlation_id, parent_call_id, delay)
 
 
 def emit_outcome(emit: Emit, case, state: CaseState, reason_code: str) -> None:

@@ -1,39 +1,23 @@
-"""This service's own dependency providers and adapters."""
+"""What the service builds from its settings at start, and its adapter of accounts."""
 
 from __future__ import annotations
 
 from contracts.accounts import AccountsClient, VerificationSubject
-from nameko.extensions import DependencyProvider
 from servicekit.calls import TimedCaller
 
-from verification.authority import IdentityAuthority, authority_from_config
 from verification.cases import SubjectUnavailable
 from verification.settings import VerificationSettings
 
 
-class Authority(DependencyProvider):
-    """Injects the configured :class:`IdentityAuthority` (``AUTHORITY_*`` settings)."""
-
-    def setup(self):
-        self.authority = authority_from_config(self.container.config)
-
-    def get_dependency(self, worker_ctx) -> IdentityAuthority:
-        return self.authority
-
-
-class Settings(DependencyProvider):
-    """The few settings the use cases need, read once (``VerificationSettings``)."""
-
-    def setup(self):
-        settings = VerificationSettings.from_config(self.container.config)
-        self.value = {
-            "image_limits": settings.image_limits,
-            "subject_timeout": settings.subject_rpc_timeout,
-            "retention_seconds": settings.material_retention_seconds,
-        }
-
-    def get_dependency(self, worker_ctx) -> dict:
-        return self.value
+def use_case_settings(config: dict) -> dict:
+    """The few settings the use cases need (``VerificationSettings``), read once
+    at start."""
+    settings = VerificationSettings.from_config(config)
+    return {
+        "image_limits": settings.image_limits,
+        "subject_timeout": settings.subject_rpc_timeout,
+        "retention_seconds": settings.material_retention_seconds,
+    }
 
 
 class AccountsSubjects:

@@ -12,7 +12,7 @@ from servicekit.flow_records import record_transition
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from verification.flow import CASE_OPENED, OPEN, CaseState, Trigger
+from verification.flow import CASE, CASE_OPENED, OPEN, CaseState, Trigger
 from verification.models import (
     case_transitions,
     cases,
@@ -110,18 +110,20 @@ def transition(
     session: Session,
     case_id: str,
     *,
-    from_state: CaseState,
-    to_state: CaseState,
+    from_state: CaseState | str,
     trigger: Trigger,
     reason_code: str | None,
     now: datetime,
     reason: str | None = None,
     submitted: bool = False,
     decided: bool = False,
-) -> bool:
-    """Move the case only if it is still in ``from_state`` (the conditional
-    transition that makes a decision happen once, whoever races for it) and write
-    the move to its history, in the caller's transaction."""
+) -> CaseState | None:
+    """Move the case by ``trigger`` (``flow.CASE``) only if it is still in
+    ``from_state`` (the conditional transition that makes a decision happen once,
+    whoever races for it) and write the move to its history, in the caller's
+    transaction. Answers the state reached, or None when the race was lost."""
+    from_state = CaseState(from_state)
+    to_state = CASE.advance(from_state, trigger)
     values: dict = {
         "state": to_state.value,
         "reason_code": reason_code,
@@ -139,7 +141,7 @@ def transition(
         .values(**values)
     )
     if result.rowcount != 1:
-        return False
+        return None
     record_transition(
         session,
         case_transitions,
@@ -150,7 +152,7 @@ def transition(
         now,
         reason_code=reason_code,
     )
-    return True
+    return to_state
 
 
 def account_history(session: Session, account_id: str) -> list[Row]:

@@ -2,7 +2,6 @@
 
 import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
-from datetime import UTC, datetime
 
 from contracts import errors as ce
 from contracts.accounts.events import (
@@ -27,21 +26,18 @@ from contracts.verification import (
     VerificationStatus,
 )
 from nameko.rpc import RpcProxy
-from servicekit.context import CallId, CorrelationId
-from servicekit.crypto import PersonalData
+from servicekit.clock import utc_now
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
-from servicekit.jsonlog import WorkerLogging
-from servicekit.metrics import Metrics
-from servicekit.redis import Redis
+from servicekit.providers import BuiltOnce, StoringService
 from servicekit.rpc import rpc
-from servicekit.tracing import Tracing
 from servicekit.workqueue import work_item
 
 from verification import canaries, case_intake, case_review, case_work
 from verification.cases import CHECK_CASE, PURGE_MATERIALS
-from verification.dependencies import AccountsSubjects, Authority, Settings
+from verification.authority import authority_from_config
+from verification.dependencies import AccountsSubjects, use_case_settings
 from verification.models import outbox, processed_events
 
 EXPECTED = (ce.ServiceError,)
@@ -50,24 +46,13 @@ EXPECTED = (ce.ServiceError,)
 Registration = PersonRegistered | OrganizationRegistered | ProfileChanged
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-class VerificationService:
+class VerificationService(StoringService):
     name = "verification"
 
-    log = WorkerLogging()
-    tracing = Tracing()
-    metrics = Metrics()
     db = Database(outbox=outbox)
-    redis = Redis()
-    crypto = PersonalData()
-    authority = Authority()
-    settings = Settings()
+    authority = BuiltOnce(authority_from_config)
+    settings = BuiltOnce(use_case_settings)
     accounts = RpcProxy("accounts")
-    correlation_id = CorrelationId()
-    call_id = CallId()
 
     @rpc
     def ping(self) -> PingResult:
@@ -91,7 +76,7 @@ class VerificationService:
                     session,
                     envelope.data.canary_id,
                     envelope.correlation_id,
-                    now(),
+                    utc_now(),
                 )
 
     # --- cases, opened by accounts' events ------------------------------------------
@@ -107,7 +92,7 @@ class VerificationService:
                     account_kind=envelope.data.account_kind,
                     occurred_at=envelope.occurred_at,
                     correlation_id=envelope.correlation_id,
-                    now=now(),
+                    now=utc_now(),
                     parent_call_id=self.call_id,
                 )
 
@@ -136,7 +121,7 @@ class VerificationService:
             case_id=item["ref"],
             subjects=AccountsSubjects(self.accounts, self.settings["subject_timeout"]),
             authority=self.authority,
-            clock=now,
+            clock=utc_now,
         )
 
     # --- the user's view and materials ----------------------------------------------
@@ -157,7 +142,7 @@ class VerificationService:
             files=files,
             cipher=self.crypto,
             limits=self.settings["image_limits"],
-            clock=now,
+            clock=utc_now,
         )
 
     # --- review -----------------------------------------------------------------------
@@ -188,7 +173,7 @@ class VerificationService:
             reason=reason,
             reviewer_id=reviewer_id,
             correlation_id=self.correlation_id,
-            clock=now,
+            clock=utc_now,
             retention_seconds=self.settings["retention_seconds"],
             parent_call_id=self.call_id,
         )

@@ -12,42 +12,8 @@ Consumed: ``verification.verification_passed`` / ``verification_failed`` /
 
 from __future__ import annotations
 
+from contracts.accounts import fields, replies, requests
 from contracts.accounts.events import EVENTS
-from contracts.accounts.fields import (
-    DocNumber,
-    DocType,
-    IdentityRegion,
-    LoginName,
-    MobilePhone,
-    RequestId,
-    SmsCode,
-)
-from contracts.accounts.replies import (
-    AgentRevocation,
-    Agents,
-    AppealOrganization,
-    AppealPerson,
-    CanaryResult,
-    DesignatedAgent,
-    DocumentCheckResult,
-    LoggedIn,
-    LoggedOut,
-    LoginNameCheck,
-    Me,
-    PasswordRating,
-    RecoveryAccount,
-    Registered,
-    RepresentedOrganizations,
-    Session,
-    SessionsEnded,
-    TemporaryPasswordSet,
-    VerificationSubject,
-)
-from contracts.accounts.requests import (
-    OrganizationRegistration,
-    PersonRegistration,
-    ProfileChanges,
-)
 from contracts.client import ServiceClient
 
 
@@ -64,7 +30,7 @@ class AccountsClient(ServiceClient):
         """
         return self._call("echo", locals())
 
-    def send_pipeline_canary(self, canary_id: str) -> CanaryResult:
+    def send_pipeline_canary(self, canary_id: str) -> replies.CanaryResult:
         """Write a ``pipeline_canary_sent`` event through the outbox.
 
         Operators use it to prove the event path (outbox, relay, broker, consumer)
@@ -75,7 +41,9 @@ class AccountsClient(ServiceClient):
         """
         return self._call("send_pipeline_canary", locals())
 
-    def register_person(self, registration: PersonRegistration) -> Registered:
+    def register_person(
+        self, registration: requests.PersonRegistration
+    ) -> replies.Registered:
         """Register a natural person (product.md flow 1).
 
         ``registration``: ``login_name, password, password_confirmation, name,
@@ -96,8 +64,8 @@ class AccountsClient(ServiceClient):
         return self._call("register_person", locals())
 
     def register_organization(
-        self, registration: OrganizationRegistration
-    ) -> Registered:
+        self, registration: requests.OrganizationRegistration
+    ) -> replies.Registered:
         """Register an organisation (product.md flow 2).
 
         ``registration``: ``login_name, password, password_confirmation, name,
@@ -118,7 +86,7 @@ class AccountsClient(ServiceClient):
         """
         return self._call("register_organization", locals())
 
-    def check_login_name(self, login_name: LoginName) -> LoginNameCheck:
+    def check_login_name(self, login_name: fields.LoginName) -> replies.LoginNameCheck:
         """Whether a login name is free (case-insensitively, across both kinds).
 
         Raises ``InvalidInput`` (``login_name_invalid``) for a malformed name.
@@ -127,12 +95,12 @@ class AccountsClient(ServiceClient):
 
     def check_document(
         self,
-        identity_region: IdentityRegion,
-        doc_type: DocType,
-        doc_number: DocNumber,
+        identity_region: fields.IdentityRegion,
+        doc_type: fields.DocType,
+        doc_number: fields.DocNumber,
         captcha_id: str | None,
         captcha_answer: str | None,
-    ) -> DocumentCheckResult:
+    ) -> replies.DocumentCheckResult:
         """Whether a person account already uses this document.
 
         The document is validated first (``InvalidInput``, captcha not spent),
@@ -143,7 +111,7 @@ class AccountsClient(ServiceClient):
 
     def rate_password(
         self, password: str, login_name: str | None = None
-    ) -> PasswordRating:
+    ) -> replies.PasswordRating:
         """Rate a candidate password against the rule; never stores or logs it."""
         return self._call("rate_password", locals())
 
@@ -154,7 +122,7 @@ class AccountsClient(ServiceClient):
         client_ip: str | None = None,
         captcha_id: str | None = None,
         captcha_answer: str | None = None,
-    ) -> LoggedIn:
+    ) -> replies.LoggedIn:
         """Check the password (argon2id) and open a new session.
 
         An unknown login name costs one hash check too and gets the same answer
@@ -173,7 +141,9 @@ class AccountsClient(ServiceClient):
         """
         return self._call("log_in", locals())
 
-    def resolve_session(self, token: str, csrf_token: str | None = None) -> Session:
+    def resolve_session(
+        self, token: str, csrf_token: str | None = None
+    ) -> replies.Session:
         """The live session of a token, its idle expiry pushed forward.
 
         ``csrf_ok`` tells whether ``csrf_token`` is the one issued at login (the
@@ -182,11 +152,11 @@ class AccountsClient(ServiceClient):
         """
         return self._call("resolve_session", locals())
 
-    def log_out(self, token: str) -> LoggedOut:
+    def log_out(self, token: str) -> replies.LoggedOut:
         """End the session of ``token``: ``{ended}``. Never raises for an ended one."""
         return self._call("log_out", locals())
 
-    def get_me(self, account_id: str) -> Me:
+    def get_me(self, account_id: str) -> replies.Me:
         """My information, masked: ``{account_id, kind, login_name, role,
         must_change_password, real_name_status, real_name_reason,
         agreement_version, created_at, profile}``. A person's profile: ``name,
@@ -197,7 +167,9 @@ class AccountsClient(ServiceClient):
         legal_representative, main_agent``. Raises ``NotFound``."""
         return self._call("get_me", locals())
 
-    def update_profile(self, account_id: str, changes: ProfileChanges) -> Me:
+    def update_profile(
+        self, account_id: str, changes: requests.ProfileChanges
+    ) -> replies.Me:
         """Change my information; returns what ``get_me`` returns.
 
         Person: ``name, ethnicity, title, email, telephone`` and, unless they come
@@ -212,8 +184,8 @@ class AccountsClient(ServiceClient):
         return self._call("update_profile", locals())
 
     def change_phone(
-        self, account_id: str, phone: MobilePhone, sms_code: SmsCode
-    ) -> Me:
+        self, account_id: str, phone: fields.MobilePhone, sms_code: fields.SmsCode
+    ) -> replies.Me:
         """Change the reserved phone (a person's mobile; an organisation's main
         agent's mobile) with an SMS code sent to the new phone (purpose
         ``change_phone``); returns what ``get_me`` returns. Emits
@@ -231,7 +203,7 @@ class AccountsClient(ServiceClient):
         new_password: str,
         new_password_confirmation: str | None = None,
         client_ip: str | None = None,
-    ) -> SessionsEnded:
+    ) -> replies.SessionsEnded:
         """Change the password and end every session of the account except
         ``session_id``: ``{sessions_ended}``. Clears ``must_change_password``.
         Raises ``InvalidInput`` (``current_password_wrong``, ``password_too_weak``,
@@ -241,7 +213,7 @@ class AccountsClient(ServiceClient):
         """
         return self._call("change_password", locals())
 
-    def get_verification_subject(self, account_id: str) -> VerificationSubject:
+    def get_verification_subject(self, account_id: str) -> replies.VerificationSubject:
         """The data real-name verification checks for ``account_id``, in clear.
 
         Called by the verification service only. Raises ``NotFound``
@@ -252,8 +224,8 @@ class AccountsClient(ServiceClient):
     # --- agents (代办, product.md flow 7) -------------------------------------------
 
     def designate_agent(
-        self, account_id: str, login_name: LoginName
-    ) -> DesignatedAgent:
+        self, account_id: str, login_name: fields.LoginName
+    ) -> replies.DesignatedAgent:
         """The organisation ``account_id`` designates the natural person with
         this login name (case-insensitive) as its agent: ``{agent: {person_id,
         login_name, name, granted_at}}``. ``name`` is masked (first character,
@@ -275,14 +247,14 @@ class AccountsClient(ServiceClient):
         """
         return self._call("designate_agent", locals())
 
-    def list_agents(self, account_id: str) -> Agents:
+    def list_agents(self, account_id: str) -> replies.Agents:
         """The active agents of the organisation ``account_id``, oldest grant
         first: ``{items: [{person_id, login_name, name, granted_at}]}`` (names
         masked as in ``designate_agent``). Raises ``Forbidden``
         (``organization_only``), ``NotFound`` (``account_not_found``)."""
         return self._call("list_agents", locals())
 
-    def revoke_agent(self, account_id: str, person_id: str) -> AgentRevocation:
+    def revoke_agent(self, account_id: str, person_id: str) -> replies.AgentRevocation:
         """The organisation ``account_id`` revokes its agent ``person_id``, at
         once (``acts_for`` answers false from now on): ``{person_id,
         revoked_at}``. Emits ``agent_revoked``. Raises ``Forbidden``
@@ -293,7 +265,7 @@ class AccountsClient(ServiceClient):
 
     def list_represented_organizations(
         self, account_id: str
-    ) -> RepresentedOrganizations:
+    ) -> replies.RepresentedOrganizations:
         """The organisations the person ``account_id`` is an active agent of,
         oldest grant first: ``{items: [{organization_id, name, unique_code,
         granted_at}]}`` (``unique_code`` masked, first 3 and last 2 characters).
@@ -313,7 +285,9 @@ class AccountsClient(ServiceClient):
 
     # --- recovery (called by the recovery service only) ---------------------------
 
-    def find_account_for_recovery(self, login_name: str) -> RecoveryAccount | None:
+    def find_account_for_recovery(
+        self, login_name: str
+    ) -> replies.RecoveryAccount | None:
         """The person or organisation a reset by login name is for:
         ``{account_id, kind, masked_phone}``, or None for an unknown name, a
         staff account, an account without a reserved phone or a malformed name.
@@ -326,7 +300,9 @@ class AccountsClient(ServiceClient):
         phone, after the same work. Never raises."""
         return self._call("reserved_phone_matches", locals())
 
-    def reset_password(self, account_id: str, new_password: str) -> SessionsEnded:
+    def reset_password(
+        self, account_id: str, new_password: str
+    ) -> replies.SessionsEnded:
         """Set the password a user chose in a reset: the registration rule,
         ``must_change_password`` cleared, every session ended:
         ``{sessions_ended}``. Raises ``InvalidInput`` (``password_too_weak``,
@@ -335,8 +311,12 @@ class AccountsClient(ServiceClient):
         return self._call("reset_password", locals())
 
     def set_temporary_password(
-        self, account_id: str, password: str, phone: MobilePhone, request_id: RequestId
-    ) -> TemporaryPasswordSet:
+        self,
+        account_id: str,
+        password: str,
+        phone: fields.MobilePhone,
+        request_id: fields.RequestId,
+    ) -> replies.TemporaryPasswordSet:
         """An approved appeal: ``password`` becomes a temporary password (expires
         in 24 hours, must be changed at the next login), ``phone`` the reserved
         phone, every session ends. Applied once per ``request_id`` (a retry
@@ -349,13 +329,15 @@ class AccountsClient(ServiceClient):
 
     def find_person_for_appeal(
         self, doc_type: str, doc_number: str, name: str
-    ) -> AppealPerson | None:
+    ) -> replies.AppealPerson | None:
         """The person account holding this document (blind index):
         ``{account_id, login_name, name_matches}``, or None. For reviewers
         only (through recovery); never raises."""
         return self._call("find_person_for_appeal", locals())
 
-    def find_organization_for_appeal(self, unit_name: str) -> AppealOrganization | None:
+    def find_organization_for_appeal(
+        self, unit_name: str
+    ) -> replies.AppealOrganization | None:
         """The organisation registered under exactly ``unit_name``:
         ``{account_id, login_name}``, or None. Never raises."""
         return self._call("find_organization_for_appeal", locals())

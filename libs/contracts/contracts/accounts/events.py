@@ -18,20 +18,24 @@ from contracts.events import Event
 _SSO = "single sign-on (the sso service, issue 14)"
 
 
-class PipelineCanarySent(Event):
+class AccountsEvent(Event):
+    """Every event accounts emits."""
+
+    source: ClassVar[str] = "accounts"
+
+
+class PipelineCanarySent(AccountsEvent):
     """An operator's canary went through the outbox (docs/runbook.md);
     verification records its arrival."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "pipeline_canary_sent"
 
     canary_id: str
 
 
-class PersonRegistered(Event):
+class PersonRegistered(AccountsEvent):
     """A natural person registered; verification starts on it."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "person_registered"
 
     account_id: str
@@ -40,10 +44,9 @@ class PersonRegistered(Event):
     doc_type: DocType
 
 
-class OrganizationRegistered(Event):
+class OrganizationRegistered(AccountsEvent):
     """An organisation registered; verification starts on it."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "organization_registered"
 
     account_id: str
@@ -52,12 +55,11 @@ class OrganizationRegistered(Event):
     legal_person_type: LegalPersonType
 
 
-class ProfileChanged(Event):
+class ProfileChanged(AccountsEvent):
     """My information changed; ``reverify`` when a verified field changed
     (verification starts again). ``changed_fields`` names the fields, never
     their values."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "profile_changed"
 
     account_id: str
@@ -66,11 +68,10 @@ class ProfileChanged(Event):
     changed_fields: list[str]
 
 
-class PasswordChanged(Event):
+class PasswordChanged(AccountsEvent):
     """A password was changed by its user, chosen in a reset, or set as a
     temporary password by an approved appeal; the account's other sessions end."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "password_changed"
     subscribers: ClassVar[str] = (
         f"{_SSO}, to end the account's sessions at business systems "
@@ -83,10 +84,9 @@ class PasswordChanged(Event):
     reason: Literal["changed", "reset", "appeal"]
 
 
-class AccountLocked(Event):
+class AccountLocked(AccountsEvent):
     """A login name was locked after too many failed logins."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "account_locked"
     subscribers: ClassVar[str] = (
         "the security monitoring of the operations team (alerts on password "
@@ -99,11 +99,10 @@ class AccountLocked(Event):
     locked_seconds: int = Field(description="How long the name stays locked.")
 
 
-class AgentDesignated(Event):
+class AgentDesignated(AccountsEvent):
     """An organisation made a natural person its agent (again, after a
     revocation)."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "agent_designated"
     subscribers: ClassVar[str] = (
         "the audit log of the operations team (who may act for which "
@@ -115,10 +114,9 @@ class AgentDesignated(Event):
     person_id: str
 
 
-class AgentRevoked(Event):
+class AgentRevoked(AccountsEvent):
     """An organisation revoked its agent: ``acts_for`` answers false at once."""
 
-    source: ClassVar[str] = "accounts"
     event_type: ClassVar[str] = "agent_revoked"
     subscribers: ClassVar[str] = (
         f"{_SSO}, to end the person's sessions that act for the organisation; "

@@ -20,18 +20,8 @@ from __future__ import annotations
 from contracts.base import PingResult
 from contracts.client import ServiceClient
 from contracts.models import MaybeText
+from contracts.recovery import models
 from contracts.recovery.events import EVENTS
-from contracts.recovery.models import (
-    AppealReviewCase,
-    AppealStatus,
-    AppealTicket,
-    DecidedAppeal,
-    OrganizationAppeal,
-    OrganizationLookup,
-    PersonAppeal,
-    ResetCodeSent,
-    ResetStarted,
-)
 from contracts.review import ReviewCaseList
 
 
@@ -53,7 +43,7 @@ class RecoveryClient(ServiceClient):
         captcha_id: MaybeText,
         captcha_answer: MaybeText,
         client_ip: str,
-    ) -> ResetStarted:
+    ) -> models.ResetStarted:
         """Step 1: the login name and a captcha make a reset flow.
 
         For an unknown login name the flow's masked phone is made from a keyed
@@ -65,7 +55,7 @@ class RecoveryClient(ServiceClient):
 
     def send_reset_code(
         self, reset_id: str, phone: MaybeText, client_ip: str
-    ) -> ResetCodeSent:
+    ) -> models.ResetCodeSent:
         """Step 2: the reserved phone in full; if it matches, otp sends a code
         (purpose ``password_reset``). The flow is checked before the phone. A
         wrong phone spends an attempt: ``InvalidInput`` (``phone_mismatch``,
@@ -93,8 +83,8 @@ class RecoveryClient(ServiceClient):
         return self._call("complete_password_reset", locals())
 
     def submit_person_appeal(
-        self, appeal: PersonAppeal, client_ip: str
-    ) -> AppealTicket:
+        self, appeal: models.PersonAppeal, client_ip: str
+    ) -> models.AppealTicket:
         """A natural person's appeal (its fields and its two images).
 
         The model's shape errors come together (``required``,
@@ -112,22 +102,24 @@ class RecoveryClient(ServiceClient):
 
     def start_organization_lookup(
         self, unit_name: str, captcha_id: str, captcha_answer: str, client_ip: str
-    ) -> OrganizationLookup:
+    ) -> models.OrganizationLookup:
         """Organisation appeal step 1: the same answer for a known and an unknown
         unit name. Raises ``InvalidInput`` (``required``, ``unit_name_invalid``,
         ``captcha_invalid``), ``RateLimited``, ``Unavailable``."""
         return self._call("start_organization_lookup", locals())
 
     def submit_organization_appeal(
-        self, appeal: OrganizationAppeal, client_ip: str
-    ) -> AppealTicket:
+        self, appeal: models.OrganizationAppeal, client_ip: str
+    ) -> models.AppealTicket:
         """Organisation appeal step 2: a contact, a mobile proven by an SMS code
         and three images. Raises ``InvalidInput`` (``lookup_invalid`` for an
         unknown or expired look-up, and the person appeal's codes),
         ``RateLimited``, ``Unavailable``. Emits ``appeal_submitted``."""
         return self._call("submit_organization_appeal", locals())
 
-    def get_appeal_status(self, appeal_id: str, ticket: str | None) -> AppealStatus:
+    def get_appeal_status(
+        self, appeal_id: str, ticket: str | None
+    ) -> models.AppealStatus:
         """The appeal as its appellant sees it; ``reason`` on a rejection. Raises
         ``NotFound`` (``appeal_not_found``) for an unknown id, a wrong ticket and
         no ticket alike."""
@@ -140,7 +132,7 @@ class RecoveryClient(ServiceClient):
         Raises ``InvalidInput`` (``status_invalid``, ``limit_invalid``)."""
         return self._call("list_review_cases", locals())
 
-    def get_review_case(self, case_id: str) -> AppealReviewCase:
+    def get_review_case(self, case_id: str) -> models.AppealReviewCase:
         """One appeal: the claimed data (masked by ``contracts.masking``),
         ``matched_account`` (or null), ``differences``, the images as data URLs,
         the ``history`` (every state change, oldest first) and the decisions.
@@ -153,7 +145,7 @@ class RecoveryClient(ServiceClient):
         decision: MaybeText,
         reason: MaybeText,
         reviewer_id: str,
-    ) -> DecidedAppeal:
+    ) -> models.DecidedAppeal:
         """Approve or reject a ``submitted`` appeal, audited. Approval sets a
         temporary password (the platform's temporary-password lifetime, must be
         changed) and the appeal's phone as the reserved phone at accounts, and

@@ -15,11 +15,23 @@ _AUDIT = (
 )
 
 
-class PasswordResetCompleted(Event):
+class RecoveryEvent(Event):
+    """Every event recovery emits."""
+
+    source: ClassVar[str] = "recovery"
+
+
+class AppealEvent(RecoveryEvent):
+    """An appeal moved: every such event names the appeal and its kind."""
+
+    appeal_id: str
+    kind: AppealKind
+
+
+class PasswordResetCompleted(RecoveryEvent):
     """A reset by login name set a new password; every session of the account
     ended."""
 
-    source: ClassVar[str] = "recovery"
     event_type: ClassVar[str] = "password_reset_completed"
     subscribers: ClassVar[str] = _AUDIT
 
@@ -27,41 +39,30 @@ class PasswordResetCompleted(Event):
     account_id: str
 
 
-class AppealSubmitted(Event):
+class AppealSubmitted(AppealEvent):
     """An appeal waits for a reviewer."""
 
-    source: ClassVar[str] = "recovery"
     event_type: ClassVar[str] = "appeal_submitted"
     subscribers: ClassVar[str] = (
         "the review team's queue-length alert (metrics pipeline); no service of "
         "the platform acts on it"
     )
 
-    appeal_id: str
-    kind: AppealKind
 
-
-class AppealApproved(Event):
+class AppealApproved(AppealEvent):
     """A reviewer approved an appeal; recovery is setting the temporary password."""
 
-    source: ClassVar[str] = "recovery"
     event_type: ClassVar[str] = "appeal_approved"
     subscribers: ClassVar[str] = _AUDIT
 
-    appeal_id: str
-    kind: AppealKind
     account_id: str
 
 
-class AppealRejected(Event):
+class AppealRejected(AppealEvent):
     """A reviewer rejected an appeal; recovery sends the reason by SMS."""
 
-    source: ClassVar[str] = "recovery"
     event_type: ClassVar[str] = "appeal_rejected"
     subscribers: ClassVar[str] = _AUDIT
-
-    appeal_id: str
-    kind: AppealKind
 
 
 EVENTS = (PasswordResetCompleted, AppealSubmitted, AppealApproved, AppealRejected)

@@ -10,20 +10,8 @@ Every domain rule comes from accounts; errors render through ``gateway.errors``
 from __future__ import annotations
 
 import falcon
+from contracts import accounts as contract
 from contracts import errors as ce
-from contracts.accounts import (
-    AccountsClient,
-    AgentDesignation,
-    Credentials,
-    DocumentQuery,
-    OrganizationRegistration,
-    PasswordCandidate,
-    PasswordChange,
-    PersonRegistration,
-    PhoneChange,
-    ProfileChanges,
-    SessionOpened,
-)
 from contracts.models import parse
 
 from gateway.auth import clear_session_cookie, set_session_cookie
@@ -37,12 +25,12 @@ class Base(ServiceResource):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.accounts = ctx.client(AccountsClient)
+        self.accounts = ctx.client(contract.AccountsClient)
 
 
 class PersonRegistrations(Base):
     def on_post(self, req, resp):
-        registration = parse(PersonRegistration, self.body(req))
+        registration = parse(contract.PersonRegistration, self.body(req))
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_person(registration=registration).dump()
         no_store(resp)
@@ -50,7 +38,7 @@ class PersonRegistrations(Base):
 
 class OrganizationRegistrations(Base):
     def on_post(self, req, resp):
-        registration = parse(OrganizationRegistration, self.body(req))
+        registration = parse(contract.OrganizationRegistration, self.body(req))
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_organization(
             registration=registration
@@ -87,7 +75,7 @@ class DocumentChecks(Base):
     def on_post(self, req, resp):
         body = self.body(req)
         self.quota.hit(self.client(req))  # a malformed query counts too
-        query = parse(DocumentQuery, body)
+        query = parse(contract.DocumentQuery, body)
         resp.media = self.accounts.check_document(
             identity_region=query.identity_region,
             doc_type=query.doc_type,
@@ -100,7 +88,7 @@ class DocumentChecks(Base):
 
 class PasswordStrength(Base):
     def on_post(self, req, resp):
-        candidate = parse(PasswordCandidate, self.body(req))
+        candidate = parse(contract.PasswordCandidate, self.body(req))
         resp.media = self.accounts.rate_password(
             password=candidate.password, login_name=candidate.login_name
         ).dump()
@@ -110,7 +98,7 @@ class PasswordStrength(Base):
 class Sessions(Base):
     def on_post(self, req, resp):
         """Log in: a new session for every login (bearer token and cookie)."""
-        credentials = parse(Credentials, self.body(req))
+        credentials = parse(contract.Credentials, self.body(req))
         answer = self.accounts.log_in(
             login_name=credentials.login_name,
             password=credentials.password,
@@ -120,7 +108,7 @@ class Sessions(Base):
         )
         set_session_cookie(resp, answer.token, answer.max_age)
         resp.status = falcon.HTTP_201
-        resp.media = SessionOpened(
+        resp.media = contract.SessionOpened(
             token=answer.token,
             csrf_token=answer.csrf_token,
             expires_in=answer.expires_in,
@@ -147,7 +135,7 @@ class Me(Base):
 class MyProfile(Base):
     def on_patch(self, req, resp):
         account = self.auth.require_account(req)
-        changes = parse(ProfileChanges, self.body(req))
+        changes = parse(contract.ProfileChanges, self.body(req))
         resp.media = self.accounts.update_profile(
             account_id=account["account_id"], changes=changes
         ).dump()
@@ -158,7 +146,7 @@ class MyPhone(Base):
     def on_put(self, req, resp):
         """Change the reserved phone with an SMS code sent to the new one."""
         account = self.auth.require_account(req)
-        change = parse(PhoneChange, self.body(req))
+        change = parse(contract.PhoneChange, self.body(req))
         resp.media = self.accounts.change_phone(
             account_id=account["account_id"],
             phone=change.phone,
@@ -170,7 +158,7 @@ class MyPhone(Base):
 class MyPassword(Base):
     def on_put(self, req, resp):
         account = self.auth.require_account(req, allow_temporary=True)
-        change = parse(PasswordChange, self.body(req))
+        change = parse(contract.PasswordChange, self.body(req))
         self.accounts.change_password(
             account_id=account["account_id"],
             session_id=account["session_id"],
@@ -193,7 +181,7 @@ class MyAgents(Base):
 
     def on_post(self, req, resp):
         account = self.auth.require_account(req)
-        designation = parse(AgentDesignation, self.body(req))
+        designation = parse(contract.AgentDesignation, self.body(req))
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.designate_agent(
             account_id=account["account_id"], login_name=designation.login_name
