@@ -10,7 +10,6 @@ delivery is at-least-once and every consumer is idempotent (``idempotency.py``).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -19,12 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from kombu import Connection
-from nameko.constants import DEFAULT_SERIALIZER
-from nameko.standalone.events import get_event_exchange
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
+from servicekit.publishing import EventPublisher, envelope
 from servicekit.tracing import publish_span
 
 _log = logging.getLogger("servicekit.outbox")
@@ -70,21 +67,21 @@ def add_event(
     """
     event_id = uuid.uuid4()
     occurred_at = now or datetime.now(UTC)
-    envelope = {
-        "event_id": str(event_id),
-        "event_type": event_type,
-        "source": source,
-        "occurred_at": occurred_at.isoformat(),
-        "correlation_id": correlation_id,
-        "data": data,
-    }
+    record = envelope(
+        source,
+        event_type,
+        data,
+        correlation_id,
+        event_id=str(event_id),
+        occurred_at=occurred_at,
+    )
     headers = {"correlation_id": correlation_id, "call_id_stack": call_id_stack or []}
     headers.update(trace_context or {})
     session.execute(
         table.insert().values(
             id=event_id,
             event_type=event_type,
-            envelope=envelope,
+            envelope=record,
             headers=headers,
             created_at=occurred_at,
         )
@@ -108,9 +105,8 @@ class OutboxRelay:
         self.table = table
         self.amqp_uri = amqp_uri
         self.service_name = service_name
-        self.exchange = get_event_exchange(service_name, config or {})
+        self.publisher = EventPublisher(amqp_uri, service_name, config)
         self.batch_size = batch_size
-        self._connection: Connection | None = None
         self._lock = threading.Lock()
 
     def relay(self, event_ids: list[str] | None = None) -> int:
@@ -135,7 +131,7 @@ class OutboxRelay:
                 with publish_span(
                     self.service_name, row.event_type, str(row.id), row.headers
                 ) as headers:
-                    self._publish(row.event_type, row.envelope, headers)
+                    self.publisher.publish_envelope(row.envelope, headers)
                 _log.info(
                     "outbox event published",
                     extra={
@@ -175,41 +171,5 @@ class OutboxRelay:
                 )
             ).scalar_one()
 
-    def _publish(self, event_type: str, envelope: dict, headers: dict) -> None:
-        try:
-            connection = self._ensure_connection()
-            producer = connection.Producer()
-            producer.publish(
-                envelope,
-                exchange=self.exchange,
-                routing_key=event_type,
-                declare=[self.exchange],
-                serializer=DEFAULT_SERIALIZER,
-                delivery_mode=2,
-                headers={
-                    f"nameko.{key}": value
-                    for key, value in headers.items()
-                    if value is not None
-                },
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0.2},
-            )
-        except Exception:
-            self.close()
-            raise
-
-    def _ensure_connection(self) -> Connection:
-        if self._connection is None:
-            self._connection = Connection(
-                self.amqp_uri,
-                transport_options={"confirm_publish": True},
-                connect_timeout=5,
-            )
-        return self._connection
-
     def close(self) -> None:
-        if self._connection is not None:
-            # closing a broken connection may raise; nothing to do about it
-            with contextlib.suppress(Exception):
-                self._connection.release()
-            self._connection = None
+        self.publisher.close()

@@ -13,12 +13,12 @@ import time
 
 import eventlet
 from eventlet import tpool
+from servicekit.publishing import EventPublisher
 from servicekit.redis import Redis
 from servicekit.workloop import run_work_loop
 
 from otp import captchas
 from otp.delivery import DeliveryWorker, build_provider
-from otp.events import AmqpEventPublisher
 from otp.handlers import Otp, Randomness
 from otp.keyring import Keyring
 from otp.settings import settings_from_config
@@ -52,7 +52,7 @@ class OtpRuntime(Redis):
         self.worker = None
         self._running = False
         if self.settings.sms_workers > 0:
-            self.publisher = AmqpEventPublisher(
+            self.publisher = EventPublisher(
                 config["AMQP_URI"], self.container.service_name, config
             )
             provider = build_provider(
