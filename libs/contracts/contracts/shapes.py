@@ -13,9 +13,11 @@ answers callers always got.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, WithJsonSchema
+
+from contracts.models import ErrorCode
 
 CAPTCHA_ID: dict[str, Any] = {
     "type": "string",
@@ -59,6 +61,22 @@ as not given)."""
 
 CaptchaIdShape = WithJsonSchema(CAPTCHA_ID)
 CaptchaAnswerShape = WithJsonSchema(CAPTCHA_ANSWER)
+
+
+def _spent_captcha(shape: WithJsonSchema, example: str) -> Any:
+    """A captcha field the receiving service spends: anything wrong with it, a
+    missing value too, is ``captcha_invalid``."""
+    return Annotated[
+        str,
+        ErrorCode("captcha_invalid", when_missing=True),
+        shape,
+        NotNullable,
+        Field(examples=[example]),
+    ]
+
+
+SpentCaptchaId = _spent_captcha(CaptchaIdShape, "c1d2e3f4g5h6i7j8")
+SpentCaptchaAnswer = _spent_captcha(CaptchaAnswerShape, "K7PX")
 SmsCodeShape = WithJsonSchema(SMS_CODE)
 NewPasswordShape = WithJsonSchema(NEW_PASSWORD)
 PhoneShape = WithJsonSchema(PHONE)

@@ -36,6 +36,8 @@ from contracts.shapes import (
     NotNullable,
     PhoneShape,
     SmsCodeShape,
+    SpentCaptchaAnswer,
+    SpentCaptchaId,
 )
 
 ISO_TIME = {"format": "date-time"}
@@ -308,20 +310,8 @@ class OrganizationLookupRequest(Model):
             examples=["示例科技有限公司"],
         ),
     ]
-    captcha_id: Annotated[
-        str,
-        ErrorCode("captcha_invalid", when_missing=True),
-        CaptchaIdShape,
-        NotNullable,
-        Field(examples=["c1d2e3f4g5h6i7j8"]),
-    ]
-    captcha_answer: Annotated[
-        str,
-        ErrorCode("captcha_invalid", when_missing=True),
-        CaptchaAnswerShape,
-        NotNullable,
-        Field(examples=["K7PX"]),
-    ]
+    captcha_id: SpentCaptchaId
+    captcha_answer: SpentCaptchaAnswer
 
 
 class OrganizationLookup(Model):
