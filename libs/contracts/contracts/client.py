@@ -15,6 +15,7 @@ The transport is ``call(method, kwargs) -> result``: ``kwargs`` already JSON-rea
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class ServiceClient:
         read as the method's declared return type."""
         kwargs = {k: dump(v) for k, v in arguments.items() if k != "self"}
         result = self._transport(method, kwargs)
-        return _read(reply_type(type(self), method), result)
+        return reply_reader(type(self), method)(result)
 
     def ping(self) -> PingResult:
         """Report the service's version and whether each of its own stores answers.
@@ -74,9 +75,17 @@ def rpc_methods(client: type[ServiceClient]) -> dict[str, inspect.Signature]:
     return methods
 
 
-def _read(kind: Any, result: Any) -> Any:
+@functools.cache
+def reply_reader(client: type[ServiceClient], method: str) -> Callable[[Any], Any]:
+    """How ``client.method``'s reply is read: worked out once per method (resolving
+    annotations and building a validator cost more than reading one reply)."""
+    kind = reply_type(client, method)
     if kind is None or kind is type(None) or kind is Any:
-        return result
+        return _as_is
     if isinstance(kind, type) and issubclass(kind, BaseModel):
-        return kind.model_validate(result)
-    return TypeAdapter(kind).validate_python(result)
+        return kind.model_validate
+    return TypeAdapter(kind).validate_python
+
+
+def _as_is(result: Any) -> Any:
+    return result
