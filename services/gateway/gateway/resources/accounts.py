@@ -21,8 +21,6 @@ from gateway.resources.base import ServiceResource, no_store
 
 
 class Base(ServiceResource):
-    service = "accounts"
-
     def __init__(self, ctx):
         super().__init__(ctx)
         self.accounts = ctx.client(contract.AccountsClient)

@@ -1,5 +1,6 @@
-"""What the resources of a service's area share: its RPC, the caller's address
-behind trusted proxies, the JSON body, and answers that must not be cached."""
+"""What the resources of a service's area share: the caller's address behind
+trusted proxies, the JSON body, and answers that must not be cached. A resource
+calls its service through the typed client it takes from ``ctx.client``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import falcon
 
 from gateway.auth import Authenticator
 from gateway.client_address import client_address, trusted_networks
-from gateway.middleware import rpc_context
 from gateway.schemas import read_json
 
 
@@ -16,12 +16,9 @@ def no_store(resp: falcon.Response) -> None:
 
 
 class ServiceResource:
-    """A resource whose work is done by ``service`` (set by each area's subclass)."""
-
-    service = ""
+    """A resource whose work is done by one service, through its typed client."""
 
     def __init__(self, ctx):
-        self.rpc = ctx.rpc
         self.settings = ctx.settings
         self.auth: Authenticator = ctx.auth
         self.max_body = ctx.settings.max_body_bytes
@@ -34,6 +31,3 @@ class ServiceResource:
 
     def body(self, req: falcon.Request) -> dict:
         return read_json(req, self.max_body)
-
-    def call(self, method: str, **kwargs):
-        return self.rpc.call(self.service, method, context=rpc_context(), **kwargs)

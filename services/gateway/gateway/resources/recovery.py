@@ -35,8 +35,6 @@ APPEAL_RPC_TIMEOUT = 20.0
 
 
 class _Recovery(ServiceResource):
-    service = "recovery"
-
     def __init__(self, ctx, recovery: RecoveryClient):
         super().__init__(ctx)
         self.recovery = recovery
