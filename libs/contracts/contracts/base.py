@@ -12,4 +12,3 @@ class PingResult(Model):
     version: str
     ok: bool
     stores: dict[str, bool]
-

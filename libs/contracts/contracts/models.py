@@ -81,8 +81,9 @@ def rule_error(code: str, message: str) -> PydanticCustomError:
 # --- reusable field types --------------------------------------------------------------
 
 
-def _blank_is_missing(value: Any) -> Any:
-    """Blank text counts as not given, so a required field reports ``required``."""
+def blank_is_missing(value: Any) -> Any:
+    """Blank text counts as not given: ``required`` for a required field, a
+    cleared value for an optional one."""
     if isinstance(value, str) and not value.strip():
         return None
     return value
@@ -102,17 +103,18 @@ def Text(max_length: int = 100, min_length: int = 1) -> Any:
         StringConstraints(
             strip_whitespace=True, min_length=min_length, max_length=max_length
         ),
-        BeforeValidator(_blank_is_missing),
+        BeforeValidator(blank_is_missing),
         AfterValidator(_single_line),
     ]
 
 
-def _empty_is_missing(value: Any) -> Any:
+def empty_is_missing(value: Any) -> Any:
+    """Empty text counts as not given (a secret is never trimmed: only ``""``)."""
     return None if value == "" else value
 
 
 Secret = Annotated[
-    str, StringConstraints(min_length=1), BeforeValidator(_empty_is_missing)
+    str, StringConstraints(min_length=1), BeforeValidator(empty_is_missing)
 ]
 """Text taken exactly as sent (passwords, codes): never trimmed or normalised."""
 

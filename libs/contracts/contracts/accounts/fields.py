@@ -15,7 +15,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from contracts.models import ErrorCode, Secret, Text, rule_error
+from contracts.models import (
+    ErrorCode,
+    Secret,
+    Text,
+    blank_is_missing,
+    empty_is_missing,
+    rule_error,
+)
 from contracts.phones import Phone
 from contracts.shapes import NOT_BLANK, NewPasswordShape
 
@@ -52,14 +59,6 @@ RealNameStatus = Literal[
 ]
 AccountKind = Literal["person", "organization", "staff"]
 Role = Literal["user", "reviewer"]
-
-
-def blank_is_missing(value: Any) -> Any:
-    """Blank text counts as not given: ``required`` for a required field, a
-    cleared value for an optional one."""
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
 
 
 def _fullmatch(regex: str, code: str, message: str) -> AfterValidator:
@@ -103,7 +102,7 @@ LOGIN_NAME_MESSAGE = "A login name is 4 to 32 letters, digits and underscores"
 
 LoginName = Annotated[
     str,
-    BeforeValidator(lambda value: None if value == "" else value),
+    BeforeValidator(empty_is_missing),
     _fullmatch("[A-Za-z0-9_]{4,32}", "login_name_invalid", LOGIN_NAME_MESSAGE),
     ErrorCode("login_name_invalid"),
     Field(

@@ -24,7 +24,14 @@ from pydantic import (
 )
 
 from contracts.accounts import DOC_TYPES_BY_REGION
-from contracts.models import ErrorCode, MaybeText, Model, rule_error
+from contracts.models import (
+    ErrorCode,
+    MaybeText,
+    Model,
+    blank_is_missing,
+    empty_is_missing,
+    rule_error,
+)
 from contracts.phones import Phone
 from contracts.review import ReviewCaseSummary
 from contracts.review import ReviewDecisionRecord as DecisionRecord
@@ -58,21 +65,13 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 # --- field types ---------------------------------------------------------------------
 
 
-def _blank_is_missing(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _empty_is_missing(value: Any) -> Any:
-    return None if value == "" else value
-
-
 def Trimmed(max_length: int) -> Any:
     """Text trimmed of surrounding spaces, at most ``max_length`` characters; blank
     is ``required``, anything else wrong ``<field>_invalid``."""
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, max_length=max_length),
-        BeforeValidator(_blank_is_missing),
+        BeforeValidator(blank_is_missing),
     ]
 
 
@@ -115,7 +114,7 @@ SmsCode = Annotated[
 ]
 ProvenPhone = Annotated[
     Phone,
-    BeforeValidator(_empty_is_missing),
+    BeforeValidator(empty_is_missing),
     Field(
         description="The mobile the SMS code was sent to; mainland numbers may omit "
         "+86.",
@@ -142,7 +141,7 @@ class PasswordResetStart(Model):
     login_name: Annotated[
         str,
         StringConstraints(max_length=MAX_LOGIN_NAME_CHARS),
-        BeforeValidator(_empty_is_missing),
+        BeforeValidator(empty_is_missing),
         ErrorCode("login_name_invalid"),
         Field(
             description="Any name up to 64 characters; an unknown one gets the "
