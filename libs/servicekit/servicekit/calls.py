@@ -28,11 +28,12 @@ import eventlet
 from contracts.errors import ServiceError, Unavailable
 from nameko.exceptions import UnknownService
 
-_log = logging.getLogger("servicekit.calls")
+# One code and one default wait for "a dependency is down", whether the dependency
+# is the service's own store (servicekit.rpc) or another service (here).
+from servicekit.rpc import CODE
+from servicekit.rpc import DEFAULT_RETRY_AFTER as RETRY_AFTER
 
-CODE = "dependency_unavailable"
-# Seconds the caller is told to wait; the gateway's own default for a 503 too.
-RETRY_AFTER = 5
+_log = logging.getLogger("servicekit.calls")
 
 
 class TimedCaller:
