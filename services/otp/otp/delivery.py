@@ -21,6 +21,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from contracts.masking import mask_phone
 from contracts.otp import SmsSent
@@ -140,12 +141,12 @@ def build_provider(
     raise ValueError(f"no provider {settings.sms_provider!r}")
 
 
-class EventPublisher:
+class Publisher(Protocol):
     """Publishes otp's events (:class:`contracts.otp.SmsSent`): the model is the
-    payload, so what leaves otp is what its contract declares."""
+    payload, so what leaves otp is what its contract declares. The service passes
+    servicekit's ``EventPublisher`` (the outbox relay's); tests a fake."""
 
-    def publish(self, event: SmsSent, correlation_id: str | None) -> None:
-        raise NotImplementedError
+    def publish(self, event: SmsSent, correlation_id: str | None) -> None: ...
 
 
 def backoff_ms(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> int:
@@ -160,7 +161,7 @@ class DeliveryWorker:
         self,
         store: OtpStore,
         provider: SmsProvider,
-        publisher: EventPublisher,
+        publisher: Publisher,
         keyring: Keyring,
         settings: OtpSettings,
         clock: Callable[[], float],
