@@ -195,6 +195,44 @@ def test_a_rejected_appeal_sends_the_reason_and_changes_nothing(platform):
     assert status["status"] == "rejected" and status["reason"] == "证件照片不清晰"
 
 
+REJECTED_SMS = re.compile(r"受理编号：(apl_[0-9a-f]{32})，查询码：([A-Za-z0-9_-]+)）")
+
+
+def test_the_rejection_sms_alone_is_enough_to_look_the_appeal_up(platform):
+    """Issue 12, finding 10: the appellant who kept nothing from the submission
+    (no answer, no ticket) reads the rejection SMS and looks the appeal up with
+    exactly what it says."""
+    person = register(platform)
+    phone = gen.mobile(platform.rng)
+    submitted = person_appeal(platform, person, phone)
+    assert submitted.status_code == 202, submitted.text
+    appeal_id = submitted.json()["appeal_id"]
+    del submitted  # from here on, only the SMS
+    rejected = platform.decide(appeal_id, platform.reviewer(), "reject", "材料不全")
+    assert rejected.status_code == 200, rejected.text
+    text = wait_for(
+        lambda: next(
+            (m["text"] for m in outbox(platform, phone) if "材料不全" in m["text"]),
+            None,
+        ),
+        timeout=20,
+        what="the rejection SMS",
+    )
+    found = REJECTED_SMS.search(text)
+    assert found, f"the SMS does not say what the look-up needs: {text}"
+    sms_appeal_id, sms_ticket = found.groups()
+    status = requests.get(
+        f"{platform.url}/recovery/appeals/{sms_appeal_id}",
+        params={"ticket": sms_ticket},
+        timeout=10,
+    )
+    assert status.status_code == 200, status.text
+    assert status.json()["status"] == "rejected"
+    assert status.json()["reason"] == "材料不全"
+    # still one rejection SMS (the notice stays deduplicated)
+    assert sum("材料不全" in m["text"] for m in outbox(platform, phone)) == 1
+
+
 def test_a_bad_appeal_is_refused_whole(platform):
     answer = requests.post(
         f"{platform.url}/recovery/appeals/person",
