@@ -32,7 +32,7 @@ SmsPurpose = Literal[
 
 NOTICE_TEMPLATES = {
     "temporary_password": ("login_name", "password"),
-    "appeal_rejected": ("ticket", "reason"),
+    "appeal_rejected": ("appeal_id", "ticket", "reason"),
     "password_changed": ("login_name",),
 }
 
@@ -236,7 +236,8 @@ class OtpClient(ServiceClient):
         Durable: once this returns, the SMS is sent even if otp restarts.
         Templates (``NOTICE_TEMPLATES``) and their exact ``params``:
         ``temporary_password {login_name, password}``,
-        ``appeal_rejected {ticket, reason}``, ``password_changed {login_name}``;
+        ``appeal_rejected {appeal_id, ticket, reason}`` (the status look-up's two
+        keys), ``password_changed {login_name}``;
         each value 1-64 printable characters.
         ``dedupe_key`` (optional, added by otp): a caller that may call twice for
         one fact (an event redelivered, a retried RPC) passes an id of that fact;

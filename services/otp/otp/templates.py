@@ -39,9 +39,9 @@ NOTICES = {
         "请尽快登录并修改密码，切勿将密码告知他人。",
     ),
     "appeal_rejected": Notice(
-        ("ticket", "reason"),
-        SIGNATURE + "您的申诉（受理编号：{ticket}）未通过审核，原因：{reason}。"
-        "您可凭受理编号查询详情。",
+        ("appeal_id", "ticket", "reason"),
+        SIGNATURE + "您的申诉（受理编号：{appeal_id}，查询码：{ticket}）未通过审核，"
+        "原因：{reason}。您可凭受理编号和查询码查询详情。",
     ),
     "password_changed": Notice(
         ("login_name",),

@@ -15,11 +15,14 @@ from contracts.errors import ServiceError
 from servicekit.workqueue import RetryLater
 
 from recovery import repository as repo
-from recovery.appeals import PHONE, RECOVER_ACCOUNT, AppealDeps, password_aad
+from recovery.appeals import PHONE, RECOVER_ACCOUNT, TICKET, AppealDeps, password_aad
 from recovery.flow import APPEAL, AppealState, AppealTrigger
 
 # a dependency's answer that means "not now": the item is retried with back-off
 OUTAGES = ("dependency_unavailable", "unavailable")
+# the ticket of an appeal stored before tickets were kept encrypted (migration 0004):
+# "the ticket you were given when you submitted"
+TICKET_GIVEN_AT_SUBMISSION = "提交申诉时获得的查询码"
 
 
 @contextmanager
@@ -82,16 +85,26 @@ def recover_account(deps: AppealDeps, appeal_id: str, payload: dict) -> str:
 
 
 def notify_rejection(deps: AppealDeps, appeal_id: str) -> str:
-    """Send the reviewer's reason to the appeal's phone (once: otp dedupes by key)."""
+    """Send the reviewer's reason to the appeal's phone (once: otp dedupes by key),
+    with the appeal id and the ticket: all the status look-up needs.
+
+    The ticket may go there: the appellant proved that phone with an SMS code when
+    submitting and was given the ticket then, so the SMS tells its reader nothing
+    new; and the ticket only reads the status, whose reason the SMS already says."""
     row = _appeal_in(deps, appeal_id, AppealState.REJECTED)
     if row is None:
         return "skipped"
     reason = "".join(ch for ch in (row.reason or "") if ch.isprintable())[:64]
+    ticket = (
+        deps.cipher.decrypt(row.ticket_enc, TICKET)
+        if row.ticket_enc is not None
+        else TICKET_GIVEN_AT_SUBMISSION
+    )
     with _retried_on_outage():
         deps.otp.send_notice(
             phone=deps.cipher.decrypt(row.phone_enc, PHONE),
             template="appeal_rejected",
-            params={"ticket": appeal_id, "reason": reason or "-"},
+            params={"appeal_id": appeal_id, "ticket": ticket, "reason": reason or "-"},
             dedupe_key=appeal_id + ":rejected",
         )
     return "sent"

@@ -4,7 +4,8 @@ shares.
 An appeal stores what the appellant proved (a mobile, by an SMS code of purpose
 ``appeal``) and claimed (name, document, unit), encrypted, with their document
 images re-encoded and encrypted, and answers a public id (``apl_``) and a secret
-ticket (kept as a hash). A reviewer sees the account it matches (accounts' blind
+ticket (kept as a hash for the status look-up, and encrypted: a rejection SMS to the
+proven phone carries it, so that SMS alone is enough to look the appeal up). A reviewer sees the account it matches (accounts' blind
 index), what differs and the appeal's history, and decides. Approval writes the
 decision, its audit row, the state change, the event and a durable work item in one
 transaction; the work item sets the temporary password at accounts (once per
@@ -38,12 +39,14 @@ NOTIFY_REJECTION = "notify_rejection"
 PURGE_FILES = "purge_appeal_files"
 # kinds of servicekit.crypto values (part of every ciphertext's associated data)
 NAME, DOC_NUMBER, PHONE, UNIT_NAME = "name", "doc_number", "phone", "unit_name"
+TICKET = "ticket"
 # every encrypted text column with its kind (what a key rotation rewrites)
 ENCRYPTED_COLUMNS = (
     (appeals.c.name_enc, NAME),
     (appeals.c.doc_number_enc, DOC_NUMBER),
     (appeals.c.unit_name_enc, UNIT_NAME),
     (appeals.c.phone_enc, PHONE),
+    (appeals.c.ticket_enc, TICKET),
 )
 
 

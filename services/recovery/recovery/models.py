@@ -1,6 +1,7 @@
 """The recovery database: appeals, their history, files and decisions, the outbox,
 processed events and durable work items. Personal data (names, document numbers, phones) is
-stored encrypted with ``servicekit.crypto``; the appellant's ticket only as a hash.
+stored encrypted with ``servicekit.crypto``; the appellant's ticket as a hash (what the
+status look-up compares) and encrypted (what the rejection SMS carries).
 """
 
 import sqlalchemy as sa
@@ -35,6 +36,8 @@ appeals = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),  # person | organization
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("ticket_hash", sa.String(64), nullable=False),
+    # the same ticket, encrypted, for the rejection SMS (NULL before migration 0004)
+    sa.Column("ticket_enc", sa.Text, nullable=True),
     # persons: the appellant; organisations: the contact person
     sa.Column("name_enc", sa.Text, nullable=False),
     sa.Column("identity_region", sa.String(16), nullable=True),

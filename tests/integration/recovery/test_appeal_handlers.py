@@ -418,6 +418,8 @@ def test_a_person_appeal_is_stored_encrypted_once_and_answers_only_its_ticket(
     assert CIPHER.decrypt(row.phone_enc, appeals.PHONE) == phone
     assert CIPHER.decrypt(row.doc_number_enc, appeals.DOC_NUMBER) == "E1234567"
     assert row.ticket_hash == appeals.ticket_hash(answer["ticket"])
+    assert answer["ticket"] not in row.ticket_enc
+    assert CIPHER.decrypt(row.ticket_enc, appeals.TICKET) == answer["ticket"]
     assert file_count(engine, appeal_id) == 2
     assert events(engine, appeal_id) == ["appeal_submitted"]
     assert work(engine, appeal_id) == []
@@ -772,7 +774,11 @@ def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
         {
             "phone": phone,
             "template": "appeal_rejected",
-            "params": {"ticket": appeal_id, "reason": "reject: checked"},
+            "params": {
+                "appeal_id": appeal_id,
+                "ticket": answer["ticket"],
+                "reason": "reject: checked",
+            },
         }
     ]
     status = appeal_intake.get_appeal_status(deps(), appeal_id, answer["ticket"])
@@ -795,6 +801,28 @@ def test_the_work_of_a_rejection_is_safe_to_run_again(engine, make):
     approved = submit(deps)["appeal_id"]
     decide(deps, approved)
     assert appeal_work.notify_rejection(deps(), approved) == "skipped"
+
+
+def test_an_appeal_stored_before_tickets_were_kept_is_still_told_its_rejection(
+    engine, make
+):
+    """Appeals stored before migration 0004 have no encrypted ticket: their SMS
+    still goes (with valid params), pointing to the ticket given at submission."""
+    deps = make()
+    appeal_id = submit(deps)["appeal_id"]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE appeals SET ticket_enc = NULL WHERE id = :a"),
+            {"a": appeal_id},
+        )
+    decide(deps, appeal_id, "reject")
+    assert appeal_work.notify_rejection(deps(), appeal_id) == "sent"
+    [notice] = deps.otp.queued.values()
+    assert notice["params"] == {
+        "appeal_id": appeal_id,
+        "ticket": appeal_work.TICKET_GIVEN_AT_SUBMISSION,
+        "reason": "reject: checked",
+    }
 
 
 # --- key rotation ----------------------------------------------------------------------------
@@ -824,6 +852,7 @@ def test_a_key_rotation_rewrites_the_appeals_under_the_new_key(
             "appeals.doc_number_enc": {"rewritten": 1, "unreadable": 0},
             "appeals.unit_name_enc": {"rewritten": 0, "unreadable": 0},
             "appeals.phone_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.ticket_enc": {"rewritten": 1, "unreadable": 0},
         }
         after = appeal_row(fresh, appeal_id)
         new_only = PersonalDataCipher.from_config(
