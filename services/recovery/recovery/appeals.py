@@ -5,8 +5,9 @@ An appeal stores what the appellant proved (a mobile, by an SMS code of purpose
 ``appeal``) and claimed (name, document, unit), encrypted, with their document
 images re-encoded and encrypted, and answers a public id (``apl_``) and a secret
 ticket (kept as a hash for the status look-up, and encrypted: a rejection SMS to the
-proven phone carries it, so that SMS alone is enough to look the appeal up). A reviewer sees the account it matches (accounts' blind
-index), what differs and the appeal's history, and decides. Approval writes the
+proven phone carries it, so that SMS alone is enough to look the appeal up). A
+reviewer sees the account it matches (accounts' blind index), what differs and the
+appeal's history, and decides. Approval writes the
 decision, its audit row, the state change, the event and a durable work item in one
 transaction; the work item sets the temporary password at accounts (once per
 appeal) and has otp send it (deduplicated by the appeal id), so a crash between the
