@@ -3,20 +3,13 @@
 The status look-up needs the appeal id and the ticket; the rejection SMS carried
 only the id, and the ticket was kept only as a hash. ``appeals.ticket_enc`` keeps
 it encrypted (``servicekit.crypto``, kind ``ticket``) for that SMS. Appeals stored
-before have none (their SMS points to the ticket given at submission).
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-06
+before have none (their SMS points to the ticket given at submission). 2026-12-06.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0004", "0003"
 
 
 def upgrade() -> None:
