@@ -130,6 +130,7 @@ def test_an_event_committed_but_never_published_is_delivered_after_restart(
     """The state a crash between commit and publish leaves: the row is in the
     outbox, unsent, and the process is gone. The relay delivers it on restart."""
     from accounts.models import outbox
+    from contracts.accounts import PipelineCanarySent
     from servicekit.outbox import add_event
 
     live_stack.kill("accounts")
@@ -142,9 +143,7 @@ def test_an_event_committed_but_never_published_is_delivered_after_restart(
             add_event(
                 session,
                 outbox,
-                source="accounts",
-                event_type="pipeline_canary_sent",
-                data={"canary_id": canary_id},
+                PipelineCanarySent(canary_id=canary_id),
                 correlation_id="crash-drill-0001",
             )
             session.flush()

@@ -106,9 +106,7 @@ class WorkerDatabase:
         event_id = add_event(
             self.session,
             self._provider.outbox,
-            source=source,
-            event_type=event.event_type,
-            data=event.dump(),
+            event,
             correlation_id=self._worker_ctx.data.get("correlation_id"),
             call_id_stack=list(self._worker_ctx.call_id_stack or []),
             trace_context=trace_context_of(self._worker_ctx.data),

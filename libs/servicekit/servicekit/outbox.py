@@ -15,9 +15,9 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
+from contracts.events import Event
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
@@ -49,16 +49,16 @@ def outbox_table(metadata: sa.MetaData) -> sa.Table:
 def add_event(
     session: Session,
     table: sa.Table,
+    event: Event,
     *,
-    source: str,
-    event_type: str,
-    data: dict[str, Any],
     correlation_id: str | None,
     call_id_stack: list[str] | None = None,
     now: datetime | None = None,
     trace_context: dict[str, str] | None = None,
 ) -> str:
-    """Add one event to the outbox inside the caller's transaction; returns its id.
+    """Add ``event`` (a ``contracts`` event model: its class names its source and
+    type, its fields are the payload) to the outbox inside the caller's transaction;
+    returns its id.
 
     ``correlation_id``, ``call_id_stack`` and ``trace_context`` (``traceparent``,
     ``tracestate``) are stored as the event's headers: the consumer's worker gets
@@ -68,9 +68,9 @@ def add_event(
     event_id = uuid.uuid4()
     occurred_at = now or datetime.now(UTC)
     record = envelope(
-        source,
-        event_type,
-        data,
+        event.source,
+        event.event_type,
+        event.dump(),
         correlation_id,
         event_id=str(event_id),
         occurred_at=occurred_at,
@@ -80,7 +80,7 @@ def add_event(
     session.execute(
         table.insert().values(
             id=event_id,
-            event_type=event_type,
+            event_type=event.event_type,
             envelope=record,
             headers=headers,
             created_at=occurred_at,

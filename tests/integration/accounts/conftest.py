@@ -117,14 +117,7 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
 
         def emit(event):
             # As WorkerDatabase.emit: the event's model names its type and payload.
-            return add_event(
-                session,
-                outbox,
-                source="accounts",
-                event_type=event.event_type,
-                data=event.dump(),
-                correlation_id=None,
-            )
+            return add_event(session, outbox, event, correlation_id=None)
 
         return Deps(
             repo=Repository(session),

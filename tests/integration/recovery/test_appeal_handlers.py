@@ -186,14 +186,7 @@ class Deps:
         def emit(event):
             if emitted is not None:
                 emitted(event.event_type, event.dump())
-            return add_event(
-                session,
-                outbox,
-                source="recovery",
-                event_type=event.event_type,
-                data=event.dump(),
-                correlation_id="req-1",
-            )
+            return add_event(session, outbox, event, correlation_id="req-1")
 
         return appeals.AppealDeps(
             session=session,

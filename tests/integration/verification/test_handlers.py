@@ -69,14 +69,7 @@ def emitter(session):
     """``WorkerDatabase.emit`` without Nameko: an event model into the outbox."""
 
     def emit(event):
-        return add_event(
-            session,
-            outbox,
-            source=event.source,
-            event_type=event.event_type,
-            data=event.dump(),
-            correlation_id=None,
-        )
+        return add_event(session, outbox, event, correlation_id=None)
 
     return emit
 

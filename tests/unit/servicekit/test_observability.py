@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -181,6 +182,7 @@ def test_the_relay_publishes_inside_a_producer_span_continuing_the_stored_trace(
 
 def test_the_outbox_stores_the_trace_context_beside_the_call_stack():
     import sqlalchemy as sa
+    from contracts.accounts import PipelineCanarySent
     from servicekit.outbox import add_event, outbox_table
 
     table = outbox_table(sa.MetaData())
@@ -189,9 +191,7 @@ def test_the_outbox_stores_the_trace_context_beside_the_call_stack():
     add_event(
         session,
         table,
-        source="accounts",
-        event_type="person_registered",
-        data={},
+        PipelineCanarySent(canary_id=str(uuid.uuid4())),
         correlation_id="req-1",
         call_id_stack=["gateway.http.req-1", "accounts.x.1"],
         trace_context=tracing.trace_context_of({"traceparent": UPSTREAM, "other": 1}),
