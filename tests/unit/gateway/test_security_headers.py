@@ -9,9 +9,9 @@ import re
 import falcon.testing
 import pytest
 from falcon import inspect
-
 from gateway.app import create_app
 from gateway.settings import Settings
+
 from tests.unit.gateway.fakes import FakeRedis, FakeRpc
 from tests.unit.gateway.test_verification_routes import (
     CSRF,
