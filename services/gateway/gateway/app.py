@@ -25,6 +25,7 @@ from gateway.resources import (
 )
 from gateway.resources import metrics as metrics_routes
 from gateway.rpc import RpcPool
+from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.settings import Settings
 
 API = "/api/v1"
@@ -55,6 +56,7 @@ def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
     app = falcon.App(
         middleware=[
             RequestIdMiddleware(),
+            SecurityHeadersMiddleware(),
             tracing.TracingMiddleware(),
             MetricsMiddleware(),
         ]

@@ -16,6 +16,8 @@ which no other site can make a browser send, so it needs no CSRF token.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import falcon
 from contracts import errors as ce
 from contracts.accounts import AccountsClient
@@ -28,6 +30,7 @@ from gateway.errors import Problem
 SESSION_COOKIE = "__Host-session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def unauthenticated(code: str, detail: str) -> Problem:
@@ -63,7 +66,18 @@ def set_session_cookie(resp: falcon.Response, token: str, max_age: int) -> None:
 
 
 def clear_session_cookie(resp: falcon.Response) -> None:
-    resp.unset_cookie(SESSION_COOKIE, path="/", same_site="Lax")
+    """Expire the session cookie with the attributes it was set with: a browser
+    ignores a ``__Host-`` cookie without ``Secure`` and ``Path=/``, so
+    ``Response.unset_cookie`` (no ``Secure``) would leave the old one in place."""
+    resp.set_cookie(
+        SESSION_COOKIE,
+        "",
+        expires=_EPOCH,
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site="Lax",
+    )
 
 
 class Authenticator:

@@ -17,7 +17,7 @@ from contracts.models import parse
 from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
 from gateway.quotas import ClientQuota
-from gateway.resources.base import ServiceResource, no_store
+from gateway.resources.base import ServiceResource
 
 
 class Base(ServiceResource):
@@ -31,7 +31,6 @@ class PersonRegistrations(Base):
         registration = parse(contract.PersonRegistration, self.body(req))
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_person(registration=registration).dump()
-        no_store(resp)
 
 
 class OrganizationRegistrations(Base):
@@ -41,7 +40,6 @@ class OrganizationRegistrations(Base):
         resp.media = self.accounts.register_organization(
             registration=registration
         ).dump()
-        no_store(resp)
 
 
 class LoginNames(Base):
@@ -81,7 +79,6 @@ class DocumentChecks(Base):
             captcha_id=query.captcha_id,
             captcha_answer=query.captcha_answer,
         ).dump()
-        no_store(resp)
 
 
 class PasswordStrength(Base):
@@ -90,7 +87,6 @@ class PasswordStrength(Base):
         resp.media = self.accounts.rate_password(
             password=candidate.password, login_name=candidate.login_name
         ).dump()
-        no_store(resp)
 
 
 class Sessions(Base):
@@ -113,7 +109,6 @@ class Sessions(Base):
             account=answer.account,
             must_change_password=answer.must_change_password,
         ).dump()
-        no_store(resp)
 
     def on_delete_current(self, req, resp):
         """Log out (works with a temporary password too)."""
@@ -127,7 +122,6 @@ class Me(Base):
     def on_get(self, req, resp):
         account = self.auth.require_account(req)
         resp.media = self.accounts.get_me(account_id=account["account_id"]).dump()
-        no_store(resp)
 
 
 class MyProfile(Base):
@@ -137,7 +131,6 @@ class MyProfile(Base):
         resp.media = self.accounts.update_profile(
             account_id=account["account_id"], changes=changes
         ).dump()
-        no_store(resp)
 
 
 class MyPhone(Base):
@@ -150,7 +143,6 @@ class MyPhone(Base):
             phone=change.phone,
             sms_code=change.sms_code,
         ).dump()
-        no_store(resp)
 
 
 class MyPassword(Base):
@@ -175,7 +167,6 @@ class MyAgents(Base):
     def on_get(self, req, resp):
         account = self.auth.require_account(req)
         resp.media = self.accounts.list_agents(account_id=account["account_id"]).dump()
-        no_store(resp)
 
     def on_post(self, req, resp):
         account = self.auth.require_account(req)
@@ -184,7 +175,6 @@ class MyAgents(Base):
         resp.media = self.accounts.designate_agent(
             account_id=account["account_id"], login_name=designation.login_name
         ).dump()
-        no_store(resp)
 
     def on_delete_agent(self, req, resp, person_id):
         account = self.auth.require_account(req)
@@ -202,7 +192,6 @@ class MyOrganizations(Base):
         resp.media = self.accounts.list_represented_organizations(
             account_id=account["account_id"]
         ).dump()
-        no_store(resp)
 
 
 def add_routes(app, ctx) -> None:

@@ -1,6 +1,7 @@
 """What the resources of a service's area share: the caller's address behind
-trusted proxies, the JSON body, and answers that must not be cached. A resource
-calls its service through the typed client it takes from ``ctx.client``."""
+trusted proxies and the JSON body. A resource calls its service through the typed
+client it takes from ``ctx.client``. No answer is cached unless its resource says
+so (``cacheable = True``, see gateway/security_headers.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,6 @@ import falcon
 from gateway.auth import Authenticator
 from gateway.client_address import client_address, trusted_networks
 from gateway.schemas import read_json
-
-
-def no_store(resp: falcon.Response) -> None:
-    resp.set_header("Cache-Control", "no-store")
 
 
 class ServiceResource:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from contracts.otp import OtpClient
 from contracts.otp import SmsOutbox as OutboxView
 
-from gateway.resources.base import no_store
 from gateway.schemas import canonical_phone, raise_field_errors
 
 
@@ -15,7 +14,6 @@ class CaptchaAnswer:
         self.otp = otp
 
     def on_get(self, req, resp, captcha_id):
-        no_store(resp)
         resp.media = self.otp.get_captcha_answer(captcha_id).dump()
 
 
@@ -28,7 +26,6 @@ class SmsOutbox:
         phone = canonical_phone(req.get_param("phone"), errors)
         raise_field_errors(errors)
         messages = self.otp.read_sms_outbox(phone)
-        no_store(resp)
         resp.media = OutboxView(phone=phone, messages=messages).dump()
 
 

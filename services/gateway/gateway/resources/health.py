@@ -18,6 +18,8 @@ from gateway.rpc import ServiceUnavailable
 class Health:
     """The process is up; touches nothing else."""
 
+    cacheable = True  # gateway/security_headers.py: public, no personal data
+
     def on_get(self, req, resp):
         resp.media = HealthBody(status="ok").dump()
 
@@ -74,6 +76,8 @@ class Ready:
 
 
 class OpenApi:
+    cacheable = True  # the published API description
+
     def __init__(self, include_dev: bool):
         self.body = json.dumps(load_openapi(include_dev)).encode()
 

@@ -8,7 +8,6 @@ from contracts.otp import CaptchaImage, OtpClient, SmsCodeRequest
 
 from gateway.client_address import client_address, trusted_networks
 from gateway.quotas import ClientQuota
-from gateway.resources.base import no_store
 from gateway.schemas import read_json
 
 
@@ -26,7 +25,6 @@ class Captchas:
         )
         captcha = self.otp.create_captcha()
         resp.status = falcon.HTTP_201
-        no_store(resp)
         resp.media = CaptchaImage(
             captcha_id=captcha.captcha_id,
             image="data:image/png;base64," + captcha.image_png_base64,

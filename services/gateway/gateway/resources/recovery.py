@@ -24,7 +24,7 @@ from contracts.recovery import (
     RecoveryClient,
 )
 
-from gateway.resources.base import ServiceResource, no_store
+from gateway.resources.base import ServiceResource
 from gateway.uploads import UploadLimits, read_multipart
 
 APPEAL_LIMITS = UploadLimits(
@@ -50,7 +50,6 @@ class PasswordResets(_Recovery):
             client_ip=self.client(req),
         )
         resp.status = falcon.HTTP_201
-        no_store(resp)
         resp.media = started.dump()
 
 
@@ -110,7 +109,6 @@ class PersonAppeals(_Appeal):
             appeal=self.read(req), client_ip=self.client(req)
         )
         resp.status = falcon.HTTP_202
-        no_store(resp)
         resp.media = ticket.dump()
 
 
@@ -123,7 +121,6 @@ class OrganizationAppeals(_Appeal):
             appeal=self.read(req), client_ip=self.client(req)
         )
         resp.status = falcon.HTTP_202
-        no_store(resp)
         resp.media = ticket.dump()
 
 
@@ -142,7 +139,6 @@ class OrganizationLookups(_Recovery):
 
 class AppealStatusResource(_Recovery):
     def on_get(self, req, resp, appeal_id):
-        no_store(resp)
         status = self.recovery.get_appeal_status(
             appeal_id=appeal_id, ticket=req.get_param("ticket")
         )

@@ -11,6 +11,8 @@ from gateway.bodies import SupportContact
 
 
 class Contact:
+    cacheable = True  # public for every caller (gateway/security_headers.py)
+
     def __init__(self, settings):
         contact = {
             "phone": settings.support_phone,
