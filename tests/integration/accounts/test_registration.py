@@ -370,3 +370,50 @@ def dump_database(engine) -> str:
             for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
                 parts.append(repr(tuple(row)))
     return "\n".join(parts)
+
+
+# Nothing about existing documents, credit codes or login names before the SMS
+# code is proven (issue 12, finding 1): a wrong or missing code answers the SMS
+# error, whatever else is taken.
+
+WRONG_OR_MISSING = [
+    pytest.param("999999", "sms_code_invalid", id="wrong"),
+    pytest.param(None, "required", id="missing"),
+]
+
+
+def with_code(body: dict, code: str | None) -> dict:
+    """``body`` whose SMS code is ``code`` (``None``: no field at all)."""
+    body.pop("sms_code", None)
+    if code is not None:
+        body["sms_code"] = code
+    return body
+
+
+@pytest.mark.parametrize(("code", "expected"), WRONG_OR_MISSING)
+@pytest.mark.parametrize("taken", ["doc_number", "login_name"])
+def test_a_taken_document_or_login_name_is_not_revealed_without_the_sms_code(
+    deps, otp, taken, code, expected
+):
+    first, _ = register_person(deps, otp)
+    probe = gen.person_registration(**{taken: first[taken]})
+    error = refusal(registration.register_person, deps, with_code(probe, code))
+    assert codes_of(error) == {"sms_code": expected}
+
+
+@pytest.mark.parametrize(("code", "expected"), WRONG_OR_MISSING)
+@pytest.mark.parametrize("taken", ["credit_code", "login_name"])
+def test_a_taken_credit_code_or_login_name_is_not_revealed_without_the_sms_code(
+    deps, otp, taken, code, expected
+):
+    first, _ = register_org(deps, otp)
+    probe = gen.organization_registration(**{taken: first[taken]})
+    with_code(probe["main_agent"], code)
+    error = refusal(registration.register_organization, deps, probe)
+    assert codes_of(error) == {"main_agent.sms_code": expected}
+
+
+def test_a_taken_login_name_is_told_once_the_sms_code_is_spent(deps, otp):
+    first, _ = register_person(deps, otp)
+    error = refusal(register_person, deps, otp, login_name=first["login_name"])
+    assert codes_of(error) == {"login_name": "login_name_taken"}
