@@ -151,7 +151,7 @@ def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
     assert codes_of(error) == {"login_name": "login_name_invalid"}
 
 
-def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
+def test_a_document_backs_one_person_told_once_the_sms_code_is_spent(deps, otp):
     body, _ = register_person(deps, otp)
     second = gen.person_registration(doc_number=body["doc_number"].lower())
     second["sms_code"] = otp.issue_code(
@@ -159,8 +159,18 @@ def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
     )
     error = refusal(registration.register_person, deps, second)
     assert codes_of(error) == {"doc_number": "document_registered"}
-    # the code is still there: it is spent only when everything else is valid
-    assert (normalize_phone(second["phone"]), "register_person") in otp.codes
+    # the conflict is told only to who proved the phone: the code is spent
+    assert (normalize_phone(second["phone"]), "register_person") not in otp.codes
+    assert otp.verified[-1] == (normalize_phone(second["phone"]), "register_person")
+
+
+def test_a_domain_error_does_not_spend_the_sms_code(deps, otp):
+    body = gen.person_registration(agreement_accepted=False)
+    key = (normalize_phone(body["phone"]), "register_person")
+    body["sms_code"] = otp.issue_code(*key)
+    error = refusal(registration.register_person, deps, body)
+    assert codes_of(error) == {"agreement_version": "agreement_required"}
+    assert key in otp.codes
 
 
 def test_a_wrong_sms_code_creates_nothing(deps, otp, accounts_engine):
