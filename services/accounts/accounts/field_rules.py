@@ -137,7 +137,10 @@ def agreement(
 TAKEN = {
     "login_name": ("login_name_taken", "This login name is taken"),
     "doc_number": ("document_registered", "This document is already registered"),
-    "credit_code": ("credit_code_registered", "This organisation is already registered"),
+    "credit_code": (
+        "credit_code_registered",
+        "This organisation is already registered",
+    ),
     "registration_number": (
         "registration_number_registered",
         "This organisation is already registered",
