@@ -134,15 +134,26 @@ def agreement(
     return version
 
 
+TAKEN = {
+    "login_name": ("login_name_taken", "This login name is taken"),
+    "doc_number": ("document_registered", "This document is already registered"),
+    "credit_code": (
+        "credit_code_registered",
+        "This organisation is already registered",
+    ),
+    "registration_number": (
+        "registration_number_registered",
+        "This organisation is already registered",
+    ),
+}
+"""The field error of each unique key of a registration: ``(code, message)``."""
+
+
 def duplicate_error(
     duplicate: Duplicate, code_field: str = "credit_code"
 ) -> InvalidInput:
     """The field error for a unique key the database refused (a race lost)."""
-    if duplicate.field == "login_name":
-        return single("login_name", "login_name_taken", "This login name is taken")
-    if duplicate.field == "doc_number":
-        return single(
-            "doc_number", "document_registered", "This document is already registered"
-        )
-    code = f"{code_field}_registered"
-    return single(code_field, code, "This organisation is already registered")
+    field = duplicate.field
+    if field not in ("login_name", "doc_number"):
+        field = code_field
+    return single(field, *TAKEN[field])

@@ -1,10 +1,20 @@
 """Registration: a natural person (product.md flow 1) and an organisation (flow 2).
 
-The form's shape is its model's (``contracts.accounts``): its errors come back
-together first; then every domain error (password rule, document rules, agreement,
-uniqueness) together. Nothing is created on an error; the SMS code is spent at otp
-only once everything else is valid. Personal data never reaches a log line or
-an event: events carry ids and kinds.
+Four gates, in this order, so that registration tells nobody whether a document,
+credit code or login name is in use before they prove the phone (issue 12: it was
+a free, unthrottled oracle beside the captcha-guarded ``/documents/check``):
+
+1. the form's shape (its model's, ``contracts.accounts``), its errors together;
+2. every domain rule that reveals nothing stored (password rule, document and
+   credit-code checksums, validity dates, agreement), together;
+3. the SMS code for the phone (the main agent's for an organisation), spent at
+   otp: a typo in 1 or 2 does not burn it;
+4. uniqueness (login name, document, credit code), together: a specific conflict
+   is fine now, its asker has proven a phone and spent a code for it.
+
+Nothing is created on an error, and the database's unique keys still settle a
+race between two registrations (``Duplicate`` becomes the same field error).
+Personal data never reaches a log line or an event: events carry ids and kinds.
 """
 
 from __future__ import annotations
@@ -84,9 +94,22 @@ def _registered(account_id: uuid.UUID, kind: str, login_name: str, agreement: st
     }
 
 
-def _taken(deps: Deps, login_name: str, errors: FieldErrors) -> None:
-    if deps.repo.login_name_taken(login_name):
-        errors.add("login_name", "login_name_taken", "This login name is taken")
+def _refuse_taken(
+    deps: Deps, login_name: str, key_field: str, key_registered: Callable[[], bool]
+) -> None:
+    """Raise ``InvalidInput`` listing the login name and the key (``key_field``:
+    document or organisation code) that are in use, both read in one transaction.
+
+    Called only after the SMS code is spent, so its answer goes to someone who
+    proved a phone."""
+    with deps.repo.transaction():
+        login_name_taken = deps.repo.login_name_taken(login_name)
+        key_taken = key_registered()
+    errors = FieldErrors()
+    for field, in_use in (("login_name", login_name_taken), (key_field, key_taken)):
+        if in_use:
+            errors.add(field, *field_rules.TAKEN[field])
+    errors.raise_if_any()
 
 
 def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict:
@@ -94,8 +117,9 @@ def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict
 
     Returns ``{account_id, kind, login_name, real_name_status, agreement_version}``.
     Raises ``InvalidInput``: the shape errors of the model together, else every
-    domain error together; creates nothing. The SMS code is spent at otp only
-    once everything else is valid. Emits ``person_registered``.
+    domain error together, else the SMS code's, else the login name and
+    document in use (the module's order); creates nothing. Emits
+    ``person_registered``.
     """
     form = parse(PersonRegistration, registration)
     errors = FieldErrors()
@@ -117,17 +141,15 @@ def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict
         if document
         else None
     )
-    with deps.repo.transaction():
-        _taken(deps, login_name, errors)
-        if doc_index and deps.repo.person_document_registered(doc_index):
-            errors.add(
-                "doc_number",
-                "document_registered",
-                "This document is already registered",
-            )
     errors.raise_if_any()
 
     verify_sms(deps, form.phone, "register_person", form.sms_code, "sms_code")
+    _refuse_taken(
+        deps,
+        login_name,
+        "doc_number",
+        lambda: deps.repo.person_document_registered(doc_index),
+    )
 
     def add_person(account_id: uuid.UUID) -> PersonRegistered:
         deps.repo.add_person(
@@ -195,7 +217,8 @@ def register_organization(
     Returns ``{account_id, kind, login_name, real_name_status, agreement_version}``.
     Raises ``InvalidInput``: the shape errors of the model together (nested
     fields as ``legal_representative.doc_number``), else every domain error
-    together; creates nothing. Emits ``organization_registered``.
+    together, else the main agent's SMS code's, else the login name and code in
+    use (the module's order); creates nothing. Emits ``organization_registered``.
     """
     form = parse(OrganizationRegistration, registration)
     errors = FieldErrors()
@@ -220,14 +243,6 @@ def register_organization(
         if code
         else None
     )
-    with deps.repo.transaction():
-        _taken(deps, login_name, errors)
-        if code_index and deps.repo.organization_code_registered(code_index):
-            errors.add(
-                code_field,
-                f"{code_field}_registered",
-                "This organisation is already registered",
-            )
     errors.raise_if_any()
 
     agent_form = form.main_agent
@@ -237,6 +252,12 @@ def register_organization(
         "register_organization",
         agent_form.sms_code,
         "main_agent.sms_code",
+    )
+    _refuse_taken(
+        deps,
+        login_name,
+        code_field,
+        lambda: deps.repo.organization_code_registered(code_index),
     )
 
     def add_organization(account_id: uuid.UUID) -> OrganizationRegistered:

@@ -151,7 +151,7 @@ def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
     assert codes_of(error) == {"login_name": "login_name_invalid"}
 
 
-def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
+def test_a_document_backs_one_person_told_once_the_sms_code_is_spent(deps, otp):
     body, _ = register_person(deps, otp)
     second = gen.person_registration(doc_number=body["doc_number"].lower())
     second["sms_code"] = otp.issue_code(
@@ -159,8 +159,18 @@ def test_a_document_backs_one_person_and_the_sms_code_is_not_spent(deps, otp):
     )
     error = refusal(registration.register_person, deps, second)
     assert codes_of(error) == {"doc_number": "document_registered"}
-    # the code is still there: it is spent only when everything else is valid
-    assert (normalize_phone(second["phone"]), "register_person") in otp.codes
+    # the conflict is told only to who proved the phone: the code is spent
+    assert (normalize_phone(second["phone"]), "register_person") not in otp.codes
+    assert otp.verified[-1] == (normalize_phone(second["phone"]), "register_person")
+
+
+def test_a_domain_error_does_not_spend_the_sms_code(deps, otp):
+    body = gen.person_registration(agreement_accepted=False)
+    key = (normalize_phone(body["phone"]), "register_person")
+    body["sms_code"] = otp.issue_code(*key)
+    error = refusal(registration.register_person, deps, body)
+    assert codes_of(error) == {"agreement_version": "agreement_required"}
+    assert key in otp.codes
 
 
 def test_a_wrong_sms_code_creates_nothing(deps, otp, accounts_engine):
@@ -370,3 +380,50 @@ def dump_database(engine) -> str:
             for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
                 parts.append(repr(tuple(row)))
     return "\n".join(parts)
+
+
+# Nothing about existing documents, credit codes or login names before the SMS
+# code is proven (issue 12, finding 1): a wrong or missing code answers the SMS
+# error, whatever else is taken.
+
+WRONG_OR_MISSING = [
+    pytest.param("999999", "sms_code_invalid", id="wrong"),
+    pytest.param(None, "required", id="missing"),
+]
+
+
+def with_code(body: dict, code: str | None) -> dict:
+    """``body`` whose SMS code is ``code`` (``None``: no field at all)."""
+    body.pop("sms_code", None)
+    if code is not None:
+        body["sms_code"] = code
+    return body
+
+
+@pytest.mark.parametrize(("code", "expected"), WRONG_OR_MISSING)
+@pytest.mark.parametrize("taken", ["doc_number", "login_name"])
+def test_a_taken_document_or_login_name_is_not_revealed_without_the_sms_code(
+    deps, otp, taken, code, expected
+):
+    first, _ = register_person(deps, otp)
+    probe = gen.person_registration(**{taken: first[taken]})
+    error = refusal(registration.register_person, deps, with_code(probe, code))
+    assert codes_of(error) == {"sms_code": expected}
+
+
+@pytest.mark.parametrize(("code", "expected"), WRONG_OR_MISSING)
+@pytest.mark.parametrize("taken", ["credit_code", "login_name"])
+def test_a_taken_credit_code_or_login_name_is_not_revealed_without_the_sms_code(
+    deps, otp, taken, code, expected
+):
+    first, _ = register_org(deps, otp)
+    probe = gen.organization_registration(**{taken: first[taken]})
+    with_code(probe["main_agent"], code)
+    error = refusal(registration.register_organization, deps, probe)
+    assert codes_of(error) == {"main_agent.sms_code": expected}
+
+
+def test_a_taken_login_name_is_told_once_the_sms_code_is_spent(deps, otp):
+    first, _ = register_person(deps, otp)
+    error = refusal(register_person, deps, otp, login_name=first["login_name"])
+    assert codes_of(error) == {"login_name": "login_name_taken"}

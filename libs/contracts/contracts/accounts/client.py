@@ -49,7 +49,9 @@ class AccountsClient(ServiceClient):
         ``registration``: ``login_name, password, password_confirmation, name,
         identity_region, doc_type, doc_number, phone, sms_code,
         agreement_version``. The SMS code (purpose ``register_person``) is spent
-        at otp only when every other field is valid. The account starts
+        at otp once the shape, password, document and agreement rules pass;
+        ``login_name_taken`` and ``document_registered`` come only after it is
+        spent (the main agent's code for an organisation). The account starts
         ``pending`` verification. Emits ``person_registered``.
 
         Raises ``InvalidInput`` with every field error (``required``,
