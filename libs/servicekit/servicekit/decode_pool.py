@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from eventlet import tpool
+from eventlet import patcher, tpool
 from eventlet.semaphore import Semaphore
 
 DEFAULT_SIZE = 2  # IMAGE_DECODE_THREADS: with 2 cores, the hub keeps one in practice
@@ -34,7 +34,14 @@ class DecodePool:
         self._slots = Semaphore(size)
 
     def run(self, job: Callable[..., T], *args: object) -> T:
-        """``job(*args)`` on a pool thread; its result or its exception."""
+        """``job(*args)`` on a pool thread; its result or its exception.
+
+        In a process eventlet has not patched (plain threads: scripts, tests that
+        call the use cases from threads) there is no hub to keep free and
+        ``tpool`` would wait on the wrong thread's hub: the job runs on the
+        calling thread."""
+        if not patcher.is_monkey_patched("thread"):
+            return job(*args)
         with self._slots:
             return tpool.execute(job, *args)
 
