@@ -6,6 +6,10 @@ format's decoder), at most ``max_bytes``, at most ``max_pixels`` (checked from t
 header before any pixel is decoded, so a decompression bomb costs nothing). Kept: the
 decoded pixels re-encoded in the same format, so metadata (EXIF, GPS, comments, text
 chunks) and anything smuggled after or inside the file (a polyglot) are gone.
+
+Two steps, so a service can put its quotas between them: :func:`inspect_upload` (the
+cheap checks, on the caller) and :func:`decode` (the pixels, on a bounded pool of real
+threads, ``servicekit.decode_pool``, never on the eventlet hub).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from servicekit.decode_pool import DecodePool, decode_pool
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -32,6 +38,17 @@ class ImageRejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An image that passed the cheap checks (size, type, header): nothing of it
+    decoded yet. :func:`decode` makes a :class:`CleanImage` of it."""
+
+    kind: str  # JPEG | PNG
+    data: bytes
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
@@ -64,8 +81,9 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def clean_image(data: bytes, max_bytes: int, max_pixels: int) -> CleanImage:
-    """The image decoded and re-encoded; raises :class:`ImageRejected` with a code."""
+def inspect_image(data: bytes, max_bytes: int, max_pixels: int) -> Upload:
+    """The cheap checks, no pixel decoded: size, type by content, the header's
+    dimensions. Raises :class:`ImageRejected` with a code."""
     if len(data) > max_bytes:
         raise ImageRejected(
             FILE_TOO_LARGE, f"an image may be at most {max_bytes} bytes"
@@ -82,34 +100,65 @@ def clean_image(data: bytes, max_bytes: int, max_pixels: int) -> CleanImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[kind]) as image:
                 width, height = image.size
-                if width <= 0 or height <= 0:
-                    raise ImageRejected(IMAGE_CORRUPT, "the image has no pixels")
-                if width * height > max_pixels:
-                    raise ImageRejected(
-                        IMAGE_TOO_LARGE,
-                        f"an image may have at most {max_pixels} pixels",
-                    )
-                image.load()
-                return _reencode(image, kind)
-    except ImageRejected:
-        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected(
             IMAGE_TOO_LARGE, f"an image may have at most {max_pixels} pixels"
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(IMAGE_CORRUPT, "the image cannot be decoded") from None
+    if width <= 0 or height <= 0:
+        raise ImageRejected(IMAGE_CORRUPT, "the image has no pixels")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            IMAGE_TOO_LARGE, f"an image may have at most {max_pixels} pixels"
+        )
+    return Upload(kind, data, width, height)
 
 
-def clean_upload(encoded: object, max_bytes: int, max_pixels: int) -> CleanImage:
-    """An upload as the gateway passes it over RPC (base64 text), decoded and
-    cleaned; raises :class:`ImageRejected` (``image_corrupt`` for text that is not
-    base64, then :func:`clean_image`'s codes)."""
+def inspect_upload(encoded: object, max_bytes: int, max_pixels: int) -> Upload:
+    """An upload as the gateway passes it over RPC (base64 text), through the cheap
+    checks; raises :class:`ImageRejected` (``image_corrupt`` for text that is not
+    base64, then :func:`inspect_image`'s codes)."""
     try:
         data = base64.b64decode(encoded, validate=True)  # type: ignore[arg-type]
     except (binascii.Error, ValueError, TypeError):
         raise ImageRejected(IMAGE_CORRUPT, "the file is not base64") from None
-    return clean_image(data, max_bytes, max_pixels)
+    return inspect_image(data, max_bytes, max_pixels)
+
+
+def decode(upload: Upload, pool: DecodePool | None = None) -> CleanImage:
+    """An inspected image decoded and re-encoded on ``pool`` (the process's default
+    pool if None), never on the calling green thread's hub; raises
+    :class:`ImageRejected` (``image_corrupt``) when the pixels do not decode."""
+    return (pool or decode_pool()).run(_decode, upload)
+
+
+def clean_image(
+    data: bytes, max_bytes: int, max_pixels: int, pool: DecodePool | None = None
+) -> CleanImage:
+    """The image checked, decoded and re-encoded (:func:`inspect_image` then
+    :func:`decode`); raises :class:`ImageRejected` with a code."""
+    return decode(inspect_image(data, max_bytes, max_pixels), pool)
+
+
+def clean_upload(
+    encoded: object, max_bytes: int, max_pixels: int, pool: DecodePool | None = None
+) -> CleanImage:
+    """:func:`inspect_upload` then :func:`decode`."""
+    return decode(inspect_upload(encoded, max_bytes, max_pixels), pool)
+
+
+def _decode(upload: Upload) -> CleanImage:
+    # On a pool thread: no warnings filter here (catch_warnings is not thread-safe);
+    # the header already passed Pillow's bomb check in inspect_image.
+    try:
+        with Image.open(io.BytesIO(upload.data), formats=[upload.kind]) as image:
+            image.load()
+            return _reencode(image, upload.kind)
+    except Image.DecompressionBombError:
+        raise ImageRejected(IMAGE_TOO_LARGE, "the image has too many pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRejected(IMAGE_CORRUPT, "the image cannot be decoded") from None
 
 
 def _reencode(image: Image.Image, kind: str) -> CleanImage:

@@ -1,9 +1,11 @@
 """Submitting an appeal and the appellant's view of it (plain functions).
 
-Every field and image is checked first (all errors together, nothing stored, the SMS
-code not spent); then the quotas, then the code (purpose ``appeal``) at otp; then the
-appeal, its first history entry, its images and ``appeal_submitted`` in one
-transaction.
+Every field and the cheap checks of every image (size, type, header) come first (all
+errors together, nothing stored, the SMS code not spent); then the quotas; then the
+images are decoded and re-encoded on servicekit's bounded pool, off the event loop
+(an image that does not decode is refused there, the code still not spent); then the
+code (purpose ``appeal``) at otp; then the appeal, its first history entry, its
+images and ``appeal_submitted`` in one transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from contracts.accounts import DOC_TYPES_BY_REGION, IDENTITY_REGIONS
 from contracts.errors import InvalidInput, NotFound, field_error, invalid_fields
 from contracts.phones import PhoneInvalid, normalize_phone
 from contracts.recovery.events import AppealSubmitted
-from servicekit.images import CleanImage, ImageRejected, clean_upload
+from servicekit.decode_pool import decode_pool
+from servicekit.images import CleanImage, ImageRejected, Upload, decode, inspect_upload
 
 from recovery import repository as repo
 from recovery.appeals import (
@@ -76,24 +79,42 @@ def _sms_code(data: dict, errors: list) -> str | None:
 
 def _images(
     files: object, expected: tuple[str, ...], deps: AppealDeps, errors: list
-) -> dict[str, CleanImage]:
+) -> dict[str, Upload]:
+    """Every expected image through the cheap checks (nothing decoded yet)."""
     files = files if isinstance(files, dict) else {}
     errors += [
         field_error(n, "unexpected_file", f"{n} is not expected")
         for n in files
         if n not in expected
     ]
-    cleaned = {}
+    inspected = {}
     for name in expected:
         if name not in files:
             errors.append(field_error(name, "file_missing", f"{name} is required"))
             continue
         try:
-            cleaned[name] = clean_upload(
+            inspected[name] = inspect_upload(
                 files[name], deps.settings.max_file_bytes, deps.settings.max_pixels
             )
         except ImageRejected as rejected:
             errors.append(field_error(name, rejected.code, rejected.message))
+    return inspected
+
+
+def _decoded(deps: AppealDeps, inspected: dict[str, Upload]) -> dict[str, CleanImage]:
+    """The inspected images decoded and re-encoded on the bounded pool (after the
+    quotas: an anonymous caller spends no CPU on images before them); raises
+    ``InvalidInput`` with every image that does not decode."""
+    pool = decode_pool(deps.settings.decode_threads)
+    errors: list[dict] = []
+    cleaned = {}
+    for name, upload in inspected.items():
+        try:
+            cleaned[name] = decode(upload, pool)
+        except ImageRejected as rejected:
+            errors.append(field_error(name, rejected.code, rejected.message))
+    if errors:
+        raise invalid_fields(errors)
     return cleaned
 
 
@@ -196,11 +217,12 @@ def submit_person_appeal(
     region, doc_type, doc_number = _document(data, errors)
     phone = _phone(data, "phone", errors)
     code = _sms_code(data, errors)
-    cleaned = _images(files, PERSON_FILES, deps, errors)
+    inspected = _images(files, PERSON_FILES, deps, errors)
     if errors:
         raise invalid_fields(errors)
     doc_number = "".join(doc_number.split()).upper()  # type: ignore[union-attr]
     _count_appeal(deps, client_ip, phone)  # type: ignore[arg-type]
+    cleaned = _decoded(deps, inspected)
     _spend_code(deps, phone, code, "sms_code")  # type: ignore[arg-type]
     match = deps.accounts.find_person_for_appeal(
         doc_type=doc_type, doc_number=doc_number, name=name
@@ -280,10 +302,11 @@ def submit_organization_appeal(
     name = _text(data, "contact_name", errors, 50)
     phone = _phone(data, "contact_phone", errors)
     code = _sms_code(data, errors)
-    cleaned = _images(files, ORGANIZATION_FILES, deps, errors)
+    inspected = _images(files, ORGANIZATION_FILES, deps, errors)
     if errors:
         raise invalid_fields(errors)
     _count_appeal(deps, client_ip, phone)  # type: ignore[arg-type]
+    cleaned = _decoded(deps, inspected)
     _spend_code(deps, phone, code, "sms_code")  # type: ignore[arg-type]
     return _store(
         deps,

@@ -30,6 +30,7 @@ from typing import Any
 from contracts.accounts import AccountsClient
 from contracts.events import Event
 from contracts.otp import OtpClient
+from servicekit.decode_pool import DEFAULT_SIZE as DEFAULT_DECODE_THREADS
 from sqlalchemy.orm import Session
 
 from recovery.models import appeals
@@ -59,6 +60,7 @@ class AppealSettings:
     client_per_hour: int = 60  # RECOVERY_CLIENT_PER_HOUR
     subject_per_hour: int = 10  # RECOVERY_SUBJECT_PER_HOUR
     lookup_ttl_seconds: int = 1800  # ORG_LOOKUP_TTL_SECONDS
+    decode_threads: int = DEFAULT_DECODE_THREADS  # IMAGE_DECODE_THREADS
 
 
 @dataclass

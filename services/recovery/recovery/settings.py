@@ -43,6 +43,9 @@ class RecoverySettings(WorkSettings):
     appeal_max_pixels: int = Field(
         AppealSettings.max_pixels, alias="APPEAL_MAX_PIXELS", ge=1
     )
+    image_decode_threads: int = Field(
+        AppealSettings.decode_threads, alias="IMAGE_DECODE_THREADS", ge=1, le=32
+    )
     appeal_file_retention_seconds: float = Field(
         AppealSettings.retention_seconds, alias="APPEAL_FILE_RETENTION_SECONDS", gt=0
     )
@@ -76,4 +79,5 @@ class RecoverySettings(WorkSettings):
             client_per_hour=self.client_per_hour,
             subject_per_hour=self.subject_per_hour,
             lookup_ttl_seconds=self.org_lookup_ttl_seconds,
+            decode_threads=self.image_decode_threads,
         )

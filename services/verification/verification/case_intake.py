@@ -14,7 +14,8 @@ from contracts.verification import (
     NO_CASE_STATUS,
     VerificationReviewRequested,
 )
-from servicekit.images import CleanImage, ImageRejected, clean_upload
+from servicekit.decode_pool import decode_pool
+from servicekit.images import CleanImage, ImageRejected, decode, inspect_upload
 from sqlalchemy.orm import Session
 
 from verification import repository as repo
@@ -124,10 +125,19 @@ def get_verification(session: Session, account_id: str) -> dict:
     }
 
 
+def _refuse_if_any(errors: list[dict]) -> None:
+    if errors:
+        raise ce.InvalidInput(
+            errors[0]["code"], errors[0]["message"], {"errors": errors}
+        )
+
+
 def _checked_images(
     account_kind: str, files: object, limits: ImageLimits
 ) -> dict[str, CleanImage]:
-    """Every expected image, cleaned; raises ``InvalidInput`` with every problem."""
+    """Every expected image, cleaned; raises ``InvalidInput`` with every problem of
+    the cheap checks (size, type, header), or else with every image that does not
+    decode. Decoding runs on servicekit's bounded pool, off the event loop."""
     expected = MATERIAL_FIELDS[account_kind]
     if not isinstance(files, dict):
         raise ce.InvalidInput("file_missing", "no files were sent")
@@ -143,20 +153,26 @@ def _checked_images(
         for name in expected
         if name not in files
     ]
-    cleaned = {}
+    inspected = {}
     for name in expected:
         if name not in files:
             continue
         try:
-            cleaned[name] = clean_upload(
+            inspected[name] = inspect_upload(
                 files[name], limits.max_bytes, limits.max_pixels
             )
         except ImageRejected as rejected:
             errors.append(field_error(name, rejected.code, rejected.message))
-    if errors:
-        raise ce.InvalidInput(
-            errors[0]["code"], errors[0]["message"], {"errors": errors}
-        )
+    _refuse_if_any(errors)
+    # the pixels only once every cheap check passed, on the bounded pool
+    pool = decode_pool(limits.decode_threads)
+    cleaned = {}
+    for name, upload in inspected.items():
+        try:
+            cleaned[name] = decode(upload, pool)
+        except ImageRejected as rejected:
+            errors.append(field_error(name, rejected.code, rejected.message))
+    _refuse_if_any(errors)
     return cleaned
 
 

@@ -25,6 +25,7 @@ from contracts.verification import (
     VerificationFailed,
     VerificationPassed,
 )
+from servicekit.decode_pool import DEFAULT_SIZE as DEFAULT_DECODE_THREADS
 from servicekit.workqueue import enqueue
 from sqlalchemy.orm import Session
 
@@ -62,6 +63,7 @@ class Cipher(Protocol):
 class ImageLimits:
     max_bytes: int = MAX_MATERIAL_BYTES
     max_pixels: int = 25_000_000
+    decode_threads: int = DEFAULT_DECODE_THREADS  # IMAGE_DECODE_THREADS
 
 
 def material_aad(case_id: str, field: str) -> bytes:

@@ -34,6 +34,9 @@ class VerificationSettings(WorkSettings):
     material_max_pixels: int = Field(
         ImageLimits.max_pixels, alias="MATERIAL_MAX_PIXELS", ge=1
     )
+    image_decode_threads: int = Field(
+        ImageLimits.decode_threads, alias="IMAGE_DECODE_THREADS", ge=1, le=32
+    )
     material_retention_seconds: float = Field(
         THIRTY_DAYS, alias="MATERIAL_RETENTION_SECONDS", gt=0
     )
@@ -51,5 +54,7 @@ class VerificationSettings(WorkSettings):
     @property
     def image_limits(self) -> ImageLimits:
         return ImageLimits(
-            max_bytes=self.material_max_bytes, max_pixels=self.material_max_pixels
+            max_bytes=self.material_max_bytes,
+            max_pixels=self.material_max_pixels,
+            decode_threads=self.image_decode_threads,
         )
