@@ -20,6 +20,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from contracts.errors import field_error
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from servicekit.decode_pool import DecodePool, decode_pool
@@ -131,6 +132,21 @@ def decode(upload: Upload, pool: DecodePool | None = None) -> CleanImage:
     pool if None), never on the calling green thread's hub; raises
     :class:`ImageRejected` (``image_corrupt``) when the pixels do not decode."""
     return (pool or decode_pool()).run(_decode, upload)
+
+
+def decode_all(
+    inspected: dict[str, Upload], pool: DecodePool
+) -> tuple[dict[str, CleanImage], list[dict]]:
+    """Every inspected upload decoded on ``pool``: the clean images by field, and a
+    field error (``contracts.errors.field_error``) for each one that does not decode."""
+    cleaned: dict[str, CleanImage] = {}
+    errors: list[dict] = []
+    for name, upload in inspected.items():
+        try:
+            cleaned[name] = decode(upload, pool)
+        except ImageRejected as rejected:
+            errors.append(field_error(name, rejected.code, rejected.message))
+    return cleaned, errors
 
 
 def clean_image(

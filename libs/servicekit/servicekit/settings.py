@@ -27,6 +27,8 @@ from typing import Any, Self
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit import decode_pool
+
 
 class ConfigError(ValueError):
     """A setting is missing, malformed or not allowed in this environment."""
@@ -109,4 +111,13 @@ class WorkSettings(ServiceSettings):
     work_retry_max_seconds: float = Field(60.0, alias="WORK_RETRY_MAX_SECONDS", gt=0)
     work_done_retention_seconds: float = Field(
         604_800.0, alias="WORK_DONE_RETENTION_SECONDS", gt=0
+    )
+
+
+class UploadWorkSettings(WorkSettings):
+    """:class:`WorkSettings` plus the bounded pool that decodes uploaded images off
+    the hub (``servicekit.decode_pool``), for a service that takes images."""
+
+    image_decode_threads: int = Field(
+        decode_pool.DEFAULT_SIZE, alias="IMAGE_DECODE_THREADS", ge=1, le=32
     )

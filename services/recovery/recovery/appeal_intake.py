@@ -18,7 +18,13 @@ from contracts.errors import InvalidInput, NotFound, field_error, invalid_fields
 from contracts.phones import PhoneInvalid, normalize_phone
 from contracts.recovery.events import AppealSubmitted
 from servicekit.decode_pool import decode_pool
-from servicekit.images import CleanImage, ImageRejected, Upload, decode, inspect_upload
+from servicekit.images import (
+    CleanImage,
+    ImageRejected,
+    Upload,
+    decode_all,
+    inspect_upload,
+)
 
 from recovery import repository as repo
 from recovery.appeals import (
@@ -105,14 +111,7 @@ def _decoded(deps: AppealDeps, inspected: dict[str, Upload]) -> dict[str, CleanI
     """The inspected images decoded and re-encoded on the bounded pool (after the
     quotas: an anonymous caller spends no CPU on images before them); raises
     ``InvalidInput`` with every image that does not decode."""
-    pool = decode_pool(deps.settings.decode_threads)
-    errors: list[dict] = []
-    cleaned = {}
-    for name, upload in inspected.items():
-        try:
-            cleaned[name] = decode(upload, pool)
-        except ImageRejected as rejected:
-            errors.append(field_error(name, rejected.code, rejected.message))
+    cleaned, errors = decode_all(inspected, decode_pool(deps.settings.decode_threads))
     if errors:
         raise invalid_fields(errors)
     return cleaned

@@ -10,13 +10,13 @@ without configuring anything), taken from there so they are written once; the
 from __future__ import annotations
 
 from pydantic import Field, model_validator
-from servicekit.settings import WorkSettings
+from servicekit.settings import UploadWorkSettings
 
 from recovery.appeals import AppealSettings
 from recovery.resets import ResetSettings
 
 
-class RecoverySettings(WorkSettings):
+class RecoverySettings(UploadWorkSettings):
     rpc_timeout: float = Field(5.0, alias="RECOVERY_RPC_TIMEOUT", gt=0)
     work_rpc_timeout: float = Field(5.0, alias="RECOVERY_WORK_RPC_TIMEOUT", gt=0)
     reset_ttl_seconds: int = Field(
@@ -42,9 +42,6 @@ class RecoverySettings(WorkSettings):
     )
     appeal_max_pixels: int = Field(
         AppealSettings.max_pixels, alias="APPEAL_MAX_PIXELS", ge=1
-    )
-    image_decode_threads: int = Field(
-        AppealSettings.decode_threads, alias="IMAGE_DECODE_THREADS", ge=1, le=32
     )
     appeal_file_retention_seconds: float = Field(
         AppealSettings.retention_seconds, alias="APPEAL_FILE_RETENTION_SECONDS", gt=0

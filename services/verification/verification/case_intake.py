@@ -15,7 +15,7 @@ from contracts.verification import (
     VerificationReviewRequested,
 )
 from servicekit.decode_pool import decode_pool
-from servicekit.images import CleanImage, ImageRejected, decode, inspect_upload
+from servicekit.images import CleanImage, ImageRejected, decode_all, inspect_upload
 from sqlalchemy.orm import Session
 
 from verification import repository as repo
@@ -165,13 +165,7 @@ def _checked_images(
             errors.append(field_error(name, rejected.code, rejected.message))
     _refuse_if_any(errors)
     # the pixels only once every cheap check passed, on the bounded pool
-    pool = decode_pool(limits.decode_threads)
-    cleaned = {}
-    for name, upload in inspected.items():
-        try:
-            cleaned[name] = decode(upload, pool)
-        except ImageRejected as rejected:
-            errors.append(field_error(name, rejected.code, rejected.message))
+    cleaned, errors = decode_all(inspected, decode_pool(limits.decode_threads))
     _refuse_if_any(errors)
     return cleaned
 

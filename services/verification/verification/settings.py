@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, model_validator
-from servicekit.settings import WorkSettings
+from servicekit.settings import UploadWorkSettings
 
 from verification.cases import ImageLimits
 
 THIRTY_DAYS = 30 * 86_400
 
 
-class VerificationSettings(WorkSettings):
+class VerificationSettings(UploadWorkSettings):
     authority_kind: Literal["simulated"] = Field("simulated", alias="AUTHORITY_KIND")
     # relative to the service's folder (where `nameko run` starts)
     authority_registry_path: str = Field(
@@ -33,9 +33,6 @@ class VerificationSettings(WorkSettings):
     )
     material_max_pixels: int = Field(
         ImageLimits.max_pixels, alias="MATERIAL_MAX_PIXELS", ge=1
-    )
-    image_decode_threads: int = Field(
-        ImageLimits.decode_threads, alias="IMAGE_DECODE_THREADS", ge=1, le=32
     )
     material_retention_seconds: float = Field(
         THIRTY_DAYS, alias="MATERIAL_RETENTION_SECONDS", gt=0
@@ -53,8 +50,7 @@ class VerificationSettings(WorkSettings):
 
     @property
     def image_limits(self) -> ImageLimits:
+        # (max_bytes, max_pixels, decode_threads)
         return ImageLimits(
-            max_bytes=self.material_max_bytes,
-            max_pixels=self.material_max_pixels,
-            decode_threads=self.image_decode_threads,
+            self.material_max_bytes, self.material_max_pixels, self.image_decode_threads
         )
