@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 
-.PHONY: install up down logs status test servers migrate lint trace bench drills
+.PHONY: install up down logs status test servers migrate lint trace bench drills probe
 
 install: ## install the project's Python environment from uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -43,3 +43,7 @@ bench: install ## every benchmark scenario against the running stack, one table 
 # make drills [ARGS=--short]  (starts its own stack and private servers)
 drills: install ## fault drills under registration load: lost and applied twice must be 0
 	@.venv/bin/python -m bench.drills $(ARGS)
+
+# make probe [ARGS="--fresh --only registration,names"]  (needs `make up`, or --fresh)
+probe: install ## issue 12's attacker probe, taken again: what an anonymous client learns or costs
+	@.venv/bin/python -m bench.probe $(ARGS)
