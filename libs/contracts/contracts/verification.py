@@ -126,8 +126,9 @@ class VerificationStatus(Model):
 
 
 class VerificationReviewCase(ReviewCaseSummary):
-    """One verification case for a reviewer: its images (on ``get_review_case``)
-    and its decisions."""
+    """One verification case for a reviewer: on ``get_review_case`` its images,
+    the identity the account claims beside them and the audit of its views; its
+    decisions always."""
 
     kind: Literal["verification"]
     reason_code: ReasonCode | None
