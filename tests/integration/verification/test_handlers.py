@@ -54,6 +54,8 @@ class Claims:
     ``Forbidden`` for anyone else (as accounts answers)."""
 
     def get(self, account_id, reviewer_id):
+        if reviewer_id == "rev_while_accounts_is_down":
+            raise ce.Unavailable("dependency_unavailable", "accounts did not answer")
         if not reviewer_id.startswith("rev_"):
             raise ce.Forbidden("reviewer_required", "not a reviewer")
         return ClaimedIdentity(
@@ -270,6 +272,8 @@ def test_each_view_is_audited_and_a_refused_one_records_nothing(engine):
     submit(engine, account_id, {"id_front": png(), "id_back": png()})
     with pytest.raises(ce.Forbidden):
         view(engine, case_id, reviewer_id="acc_not_a_reviewer")
+    with pytest.raises(ce.Unavailable):
+        view(engine, case_id, reviewer_id="rev_while_accounts_is_down")
     with pytest.raises(ce.InvalidInput) as nobody:
         view(engine, case_id, reviewer_id="")
     assert nobody.value.error_code == "reviewer_required"
