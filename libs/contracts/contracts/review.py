@@ -123,6 +123,13 @@ class ReviewDecisionRecord(Model):
     decided_at: Timestamp
 
 
+class ReviewViewRecord(Model):
+    """One audited view of a case by a reviewer (who, when)."""
+
+    reviewer_id: str
+    viewed_at: Timestamp
+
+
 # --- the rules both owners apply ------------------------------------------------------------
 
 
@@ -171,6 +178,12 @@ def decision_record(decision) -> dict:
         "reviewer_id": decision.reviewer_id,
         "decided_at": decision.decided_at.isoformat(),
     }
+
+
+def view_record(view) -> dict:
+    """A stored view (a row with ``reviewer_id, viewed_at``) as an owner answers
+    it."""
+    return {"reviewer_id": view.reviewer_id, "viewed_at": view.viewed_at.isoformat()}
 
 
 def case_summary(

@@ -17,6 +17,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from contracts.accounts.replies import ClaimedIdentity
 from contracts.client import ServiceClient
 from contracts.events import Event
 from contracts.models import Model
@@ -28,6 +29,7 @@ from contracts.review import (
     ReviewDecisionRecord,
     ReviewFile,
     ReviewReason,
+    ReviewViewRecord,
     Timestamp,
 )
 
@@ -124,8 +126,9 @@ class VerificationStatus(Model):
 
 
 class VerificationReviewCase(ReviewCaseSummary):
-    """One verification case for a reviewer: its images (on ``get_review_case``)
-    and its decisions."""
+    """One verification case for a reviewer: on ``get_review_case`` its images,
+    the identity the account claims beside them and the audit of its views; its
+    decisions always."""
 
     kind: Literal["verification"]
     reason_code: ReasonCode | None
@@ -134,7 +137,25 @@ class VerificationReviewCase(ReviewCaseSummary):
         description="The uploaded images, decoded (when one case is read; left out "
         "of a decision's answer).",
     )
+    claimed_identity: ClaimedIdentity | None = Field(
+        default=None,
+        description="What the account claims to be, beside the images (when one "
+        "case is read): read from accounts now, document numbers and credit code "
+        "in full, the main agent's mobile masked.",
+    )
+    claimed_identity_is_current: bool | None = Field(
+        default=None,
+        description="Whether this is the account's newest case. While a case is "
+        "open the identity it checks cannot change (a change of a checked field "
+        "opens a newer case); false means a newer case exists, so the identity "
+        "shown may have changed since this case was opened.",
+    )
     decisions: list[ReviewDecisionRecord]
+    views: list[ReviewViewRecord] | None = Field(
+        default=None,
+        description="The audit of every view of this case, this one included, "
+        "oldest first (when one case is read).",
+    )
 
 
 # --- events -------------------------------------------------------------------------------
@@ -235,11 +256,18 @@ class VerificationClient(ServiceClient):
         """
         return self._call("list_review_cases", locals())
 
-    def get_review_case(self, case_id: str) -> VerificationReviewCase:
-        """One case with its decoded images as data URLs and its decisions.
+    def get_review_case(self, case_id: str, reviewer_id: str) -> VerificationReviewCase:
+        """One case, as the reviewer ``reviewer_id`` opens it: its decoded images
+        as data URLs, the identity the account claims (from accounts'
+        ``claimed_identity_for_review``), its decisions and the audit of its
+        views. Every view is audited (who, when, which case, the correlation
+        id) in the transaction that reads the images; a view that fails shows
+        nothing and records nothing.
 
         Raises ``NotFound`` (``case_not_found``), ``InvalidInput``
-        (``case_id_invalid``: not text).
+        (``case_id_invalid``: not text; ``reviewer_required``), ``Forbidden``
+        (``reviewer_required``: accounts knows no reviewer ``reviewer_id``),
+        ``Unavailable`` (accounts did not answer).
         """
         return self._call("get_review_case", locals())
 

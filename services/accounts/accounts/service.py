@@ -22,6 +22,7 @@ from servicekit.rpc import rpc
 from accounts import (
     agents,
     canary,
+    claimed_identity,
     credentials,
     login,
     profile,
@@ -211,6 +212,14 @@ class AccountsService(StoringService):
     @rpc(expected_exceptions=ServiceError)
     def get_verification_subject(self, account_id: str) -> contract.VerificationSubject:
         return real_name.get_verification_subject(self._deps(), account_id)
+
+    @rpc(expected_exceptions=ServiceError)
+    def claimed_identity_for_review(
+        self, account_id: str, reviewer_id: str
+    ) -> contract.ClaimedIdentity:
+        return claimed_identity.claimed_identity_for_review(
+            self._deps(), account_id, reviewer_id
+        )
 
     # --- agents (flow 7) ------------------------------------------------------------
 

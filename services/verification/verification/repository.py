@@ -19,6 +19,7 @@ from verification.models import (
     materials,
     pipeline_canaries,
     review_decisions,
+    review_views,
 )
 
 
@@ -244,6 +245,34 @@ def insert_decision(
 
 def case_decisions(session: Session, case_id: str) -> list[Row]:
     return _of_case(session, review_decisions, case_id, "id")
+
+
+def insert_view(
+    session: Session,
+    *,
+    case_id: str,
+    reviewer_id: str,
+    correlation_id: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        review_views.insert().values(
+            case_id=case_id,
+            reviewer_id=reviewer_id,
+            viewed_at=now,
+            correlation_id=correlation_id,
+        )
+    )
+
+
+def case_views(session: Session, case_id: str) -> list[Row]:
+    return _of_case(session, review_views, case_id, "id")
+
+
+def is_latest_case(session: Session, case: Row) -> bool:
+    """Whether no newer case of the case's account exists."""
+    latest = latest_case(session, case.account_id)
+    return latest is not None and latest.id == case.id
 
 
 def review_cases(

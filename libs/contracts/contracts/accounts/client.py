@@ -223,6 +223,24 @@ class AccountsClient(ServiceClient):
         """
         return self._call("get_verification_subject", locals())
 
+    def claimed_identity_for_review(
+        self, account_id: str, reviewer_id: str
+    ) -> replies.ClaimedIdentity:
+        """What the person or organisation ``account_id`` claims to be, for the
+        reviewer ``reviewer_id`` of its verification case: a person's name,
+        identity region, document type and full number; an organisation's name,
+        region, legal-person type, full credit code (or registration number), its
+        legal representative (name, identity region, document type and full
+        number) and main agent (name, masked mobile). Read now, from the
+        account's current data.
+
+        Called by the verification service only, which audits the view. Raises
+        ``Forbidden`` (``reviewer_required``: ``reviewer_id`` is not a reviewer's
+        account), ``NotFound`` (``account_not_found``: no person or organisation
+        has this id).
+        """
+        return self._call("claimed_identity_for_review", locals())
+
     # --- agents (代办, product.md flow 7) -------------------------------------------
 
     def designate_agent(

@@ -190,6 +190,52 @@ class VerificationSubject(Model):
     legal_representative_name: str | None = None
 
 
+class ClaimedPerson(Model):
+    """A natural person as the account claims it, for a reviewer: the document
+    number in full (the reviewer compares it, character by character, with the
+    document in the uploaded images, which show it in full anyway)."""
+
+    name: str
+    identity_region: str
+    doc_type: str
+    doc_number: str = Field(description="In full, for the reviewer's comparison.")
+
+
+class ClaimedMainAgent(Model):
+    """An organisation's main agent as a reviewer sees it: the phone is in no
+    image, so it stays masked."""
+
+    name: str
+    mobile: str | None = Field(description="Masked: first 2 and last 3 digits.")
+
+
+class ClaimedOrganization(Model):
+    """An organisation as the account claims it, for a reviewer."""
+
+    name: str
+    region: str
+    legal_person_type: str
+    code_kind: Literal["credit_code", "registration_number"]
+    unique_code: str = Field(
+        description="The unified social credit code (`code_kind` `credit_code`) "
+        "or registration number, in full: it is printed on the licence."
+    )
+    legal_representative: ClaimedPerson | None
+    main_agent: ClaimedMainAgent | None
+
+
+class ClaimedIdentity(Model):
+    """``accounts.claimed_identity_for_review``: what an account claims to be, as
+    the reviewer of its verification compares it with the uploaded images
+    (``person`` for a person, ``organization`` for an organisation, the other
+    null). Personal data in clear: never logged, never in an event."""
+
+    account_id: str
+    account_kind: Literal["person", "organization"]
+    person: ClaimedPerson | None = None
+    organization: ClaimedOrganization | None = None
+
+
 class Agent(Model):
     """A natural person an organisation designated as its agent (代办人)."""
 

@@ -37,7 +37,7 @@ class ReviewOwner(Protocol):
         self, status: Any = None, limit: int = 50, offset: int = 0
     ) -> Any: ...
 
-    def get_review_case(self, case_id: str) -> Any: ...
+    def get_review_case(self, case_id: str, **reviewer: str) -> Any: ...
 
     def decide_review_case(
         self, case_id: str, decision: Any, reason: Any, reviewer_id: str
@@ -122,9 +122,17 @@ class ReviewCase:
         self.owners = owners
 
     def on_get(self, req, resp, case_id):
-        require_reviewer(req, self.ctx)
+        reviewer = require_reviewer(req, self.ctx)
         owner = owner_of(self.owners, case_id)
-        resp.media = dump(owner.get_review_case(case_id=case_id))
+        if case_id.startswith(VERIFICATION_PREFIX):
+            # verification shows the claimed identity and audits every view: it is
+            # told who is looking (recovery's appeals do not audit views yet)
+            case = owner.get_review_case(
+                case_id=case_id, reviewer_id=reviewer["account_id"]
+            )
+        else:
+            case = owner.get_review_case(case_id=case_id)
+        resp.media = dump(case)
 
 
 class ReviewDecision:
