@@ -274,15 +274,17 @@ def update_profile(deps: Deps, account_id: str, changes: ProfileChanges | dict) 
         if correction is not None:
             corrections.prove_and_check(deps, key, correction)
         changed, stored = _stored_changes(deps, values, current)
-        if correction is not None and correction.changed:
-            code_kind = getattr(current, "code_kind", "credit_code")
-            corrections.write(deps, key, correction, code_kind)
-            changed += correction.changed
         if stored:
             if account.kind == "person":
                 deps.repo.update_person(key, **stored)
             else:
                 deps.repo.update_organization(key, **stored)
+        if correction is not None and correction.changed:
+            # after the plain fields: a corrected resident ID's gender and birth
+            # date win over values sent with it
+            code_kind = getattr(current, "code_kind", "credit_code")
+            corrections.write(deps, key, correction, code_kind)
+            changed += correction.changed
         if changed:
             _record_change(deps, key, account.kind, changed, verified, deps.clock())
     return get_me(deps, key)
