@@ -8,7 +8,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from contracts.masking import mask_document
+from contracts.masking import mask_document, mask_phone
+from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
 from tests.e2e.test_verification_flow import Platform, png
@@ -140,3 +141,42 @@ def test_materials_rejected_by_a_reviewer_are_uploaded_again_into_a_new_case(
         "manual_review",
         "passed",
     ]
+
+
+def test_an_organisation_corrects_its_legal_representative_and_main_agent(platform):
+    rng = random.Random()
+    body = client.organization_body(rng)
+    right_name = body["legal_representative"]["name"] + "华"
+    # the registry of legal persons knows another legal representative
+    client.add_to_registry(
+        platform.registry, body, legal_representative_name=right_name
+    )
+    _, registered = client.register_organization(platform.url, body=body)
+    token = platform.log_in(body["login_name"], body["password"])["token"]
+    failed = wait_status(platform, token, "failed")
+    assert failed["reason_code"] == "legal_representative_mismatch"
+
+    legal = {**body["legal_representative"], "name": right_name}
+    agent = {**body["main_agent"], "phone": gen.mobile(rng)}
+    agent.pop("sms_code")
+    changes = {"legal_representative": legal, "main_agent": agent}
+    unproven = platform.http("PATCH", "/me/profile", token, json=changes)
+    assert unproven.status_code == 422, unproven.text
+    assert [(e["field"], e["code"]) for e in unproven.json()["errors"]] == [
+        ("main_agent.sms_code", "required")
+    ]
+    # the main agent's new mobile is the reserved phone: proven as a phone change
+    agent["sms_code"] = client.sms_code(platform.url, agent["phone"], "change_phone")
+    corrected = platform.http("PATCH", "/me/profile", token, json=changes)
+
+    assert corrected.status_code == 200, corrected.text
+    shown = corrected.json()["profile"]
+    assert shown["legal_representative"]["name"] == right_name
+    assert (
+        shown["mobile"]
+        == shown["main_agent"]["mobile"]
+        == mask_phone(normalize_phone(agent["phone"]))
+    )
+    passed = wait_status(platform, token, "passed")
+    assert passed["case_id"] != failed["case_id"]
+    assert registered["account_id"] == corrected.json()["account_id"]
