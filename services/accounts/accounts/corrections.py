@@ -176,7 +176,11 @@ def organization(
     code_fields = [n for n in names if n in ("credit_code", "registration_number")]
     for name in code_fields:
         if name != org.code_kind:
-            errors.add(name, "field_not_editable", f"This organisation has a {name}")
+            errors.add(
+                name,
+                "field_not_editable",
+                f"This organisation is identified by its {org.code_kind}",
+            )
     if org.code_kind in code_fields:
         code_field, code = field_rules.organization_code(
             org.region, changes.credit_code, changes.registration_number, errors

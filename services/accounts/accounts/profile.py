@@ -2,7 +2,8 @@
 reserved phone.
 
 A change to a field the identity authority checked (a person's name; an
-organisation's name or legal-person type) sends the account back to verification.
+organisation's name or legal-person type) sends the account back to verification,
+as does correcting the identity after a failed check (``accounts.corrections``).
 """
 
 from __future__ import annotations
