@@ -120,7 +120,8 @@ class VerificationStatus(Model):
     reason: str | None = Field(description="The reviewer's reason, on a rejection.")
     case_id: str | None
     can_upload_materials: bool = Field(
-        description="Whether materials are accepted now (the automatic check failed)."
+        description="Whether materials are accepted now (the automatic check "
+        "failed, or a reviewer rejected the last ones: a new case opens)."
     )
     history: list[VerificationHistoryEntry]
 
@@ -229,19 +230,22 @@ class VerificationClient(ServiceClient):
     def submit_materials(
         self, account_id: str, account_kind: AccountKind, files: dict[str, str]
     ) -> ReviewCaseSummary:
-        """Attach review materials to the account's failed case.
+        """Attach review materials to the account's failed case, or after a
+        reviewer's rejection to a new case opened for them.
 
         ``files`` maps each field of ``MATERIAL_FIELDS[account_kind]`` to the
         upload's bytes in base64. Every image is checked by content (JPEG or PNG,
         at most ``MAX_MATERIAL_BYTES``, decodable, within the pixel limit), decoded
         and re-encoded (metadata dropped) and stored encrypted; then the case moves
-        to ``manual_review``. Nothing is stored unless every file passes.
+        to ``manual_review`` (a new case opens there after a rejection; the
+        summary is that case's). Nothing is stored unless every file passes.
 
         Raises ``InvalidInput`` (``file_missing``, ``unexpected_file``,
         ``file_too_large``, ``file_type_unsupported``, ``image_corrupt``,
         ``image_too_large``, ``account_kind_invalid``, ``files_invalid``) and
-        ``Conflict`` (``materials_not_expected``: the account's case is not
-        ``failed``). Emits ``verification_review_requested``.
+        ``Conflict`` (``materials_not_expected``: the account's newest case is
+        neither ``failed`` nor ``rejected``, e.g. still in review). Emits
+        ``verification_review_requested``.
         """
         return self._call("submit_materials", locals())
 

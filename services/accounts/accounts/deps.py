@@ -51,6 +51,8 @@ class Settings:
     agents_require_verified_organization: bool = (
         _DEFAULTS.agents_require_verified_organization
     )
+    # Corrections of a unique key after a failed check, per account and day.
+    identity_corrections_per_day: int = _DEFAULTS.identity_corrections_per_day
 
     @classmethod
     def from_values(cls, values: AccountsSettings) -> Settings:
@@ -64,6 +66,7 @@ class Settings:
             agents_require_verified_organization=(
                 values.agents_require_verified_organization
             ),
+            identity_corrections_per_day=values.identity_corrections_per_day,
         )
 
 
@@ -87,6 +90,9 @@ class Deps:
     emit: Callable[[Event], str]  # servicekit's WorkerDatabase.emit
     settings: Settings
     clock: Callable[[], datetime]
+    # servicekit.ratelimit.FixedWindows (accounts' quotas); None where no use
+    # case counts one (the CLI)
+    quotas: Any = None
 
     def today(self) -> date:
         return self.clock().astimezone(CHINA).date()

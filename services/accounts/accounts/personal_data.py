@@ -57,6 +57,21 @@ def org_code_index(cipher, code_kind: str, region: str, code: str) -> str:
     return cipher.blind_index(f"{code_kind}:{scope}:{code}", ORG_CODE)
 
 
+def org_person_columns(cipher, person, doc) -> dict:
+    """The stored columns of a legal representative or main agent (``person``:
+    an ``OrganizationPersonInput``; ``doc``: its checked ``documents.Document``)."""
+    return {
+        "name": person.name,
+        **phone_columns(cipher, person.phone),
+        "identity_region": doc.identity_region,
+        "doc_type": doc.doc_type,
+        **doc_columns(cipher, doc.doc_type, doc.number),
+        "doc_valid_from": person.doc_valid_from,
+        "doc_valid_to": person.doc_valid_to,
+        "doc_long_term": person.doc_long_term,
+    }
+
+
 def masked_phone(cipher, stored: str | None) -> str | None:
     return mask_phone(cipher.decrypt(stored, PHONE)) if stored else None
 

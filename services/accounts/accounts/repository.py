@@ -164,8 +164,19 @@ class Repository:
             sa.update(accounts).where(accounts.c.id == account_id).values(**values)
         )
 
+    def _update(self, statement) -> None:
+        """Update now; a broken unique rule (a corrected document or code that
+        another account took meanwhile) raises :class:`Duplicate`."""
+        try:
+            self.session.execute(statement)
+        except IntegrityError as error:
+            duplicate = duplicate_from(error)
+            if duplicate is None:
+                raise
+            raise duplicate from None
+
     def update_person(self, account_id: uuid.UUID, **values: Any) -> None:
-        self.session.execute(
+        self._update(
             sa.update(persons)
             .where(persons.c.account_id == account_id)
             .values(**values)
@@ -184,7 +195,7 @@ class Repository:
         )
 
     def update_organization(self, account_id: uuid.UUID, **values: Any) -> None:
-        self.session.execute(
+        self._update(
             sa.update(organizations)
             .where(organizations.c.account_id == account_id)
             .values(**values)

@@ -17,6 +17,7 @@ from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
 from servicekit.providers import BuiltOnce, StoringService
+from servicekit.ratelimit import FixedWindows
 from servicekit.rpc import rpc
 
 from accounts import (
@@ -57,6 +58,7 @@ class AccountsService(StoringService):
             emit=self.db.emit,
             settings=self.runtime.settings,
             clock=utc_now,
+            quotas=FixedWindows(self.redis, "accounts:quota"),
         )
 
     @rpc
@@ -169,7 +171,18 @@ class AccountsService(StoringService):
 
     @rpc(
         expected_exceptions=ServiceError,
-        sensitive_arguments=("changes.telephone", "changes.email"),
+        sensitive_arguments=(
+            "changes.telephone",
+            "changes.email",
+            "changes.doc_number",
+            "changes.credit_code",
+            "changes.registration_number",
+            "changes.legal_representative.doc_number",
+            "changes.legal_representative.phone",
+            "changes.main_agent.doc_number",
+            "changes.main_agent.phone",
+            "changes.main_agent.sms_code",
+        ),
     )
     def update_profile(
         self, account_id: str, changes: contract.ProfileChanges

@@ -56,6 +56,11 @@ class AccountsSettings(ServiceSettings):
     agents_require_verified_organization: bool = Field(
         True, alias="AGENTS_REQUIRE_VERIFIED_ORGANIZATION"
     )
+    # Corrections of a document or organisation code after a failed real-name
+    # check, per account and day (accounts.corrections; 0: no limit).
+    identity_corrections_per_day: int = Field(
+        5, alias="IDENTITY_CORRECTIONS_PER_DAY", ge=0
+    )
     otp_timeout: float = Field(5.0, alias="OTP_TIMEOUT", gt=0)
 
     @classmethod

@@ -88,23 +88,25 @@ def insert_case(
     requested_at: datetime,
     correlation_id: str | None,
     now: datetime,
+    state: CaseState = CaseState.PENDING,
 ) -> None:
+    """A new case in ``state`` (``flow.CASE``'s initial, or one of its
+    ``also_initial``: materials after a rejection open it in review)."""
     session.execute(
         cases.insert().values(
             id=case_id,
             account_id=account_id,
             account_kind=account_kind,
-            state=CaseState.PENDING.value,
+            state=state.value,
             opened_by_event=opened_by_event,
             requested_at=requested_at,
             correlation_id=correlation_id,
             created_at=now,
             updated_at=now,
+            submitted_at=now if state == CaseState.MANUAL_REVIEW else None,
         )
     )
-    record_transition(
-        session, case_transitions, case_id, None, CaseState.PENDING, CASE_OPENED, now
-    )
+    record_transition(session, case_transitions, case_id, None, state, CASE_OPENED, now)
 
 
 def transition(

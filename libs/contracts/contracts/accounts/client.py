@@ -180,7 +180,16 @@ class AccountsClient(ServiceClient):
         emits ``profile_changed``; changing a verified field (a person's name; an
         organisation's name or legal-person type) sets the status back to
         ``pending`` and the event's ``reverify`` to true.
+        After a failed real-name check (``failed``, ``rejected``) the identity
+        may be corrected with registration's checks (person: ``identity_region,
+        doc_type, doc_number``; organisation: ``credit_code`` or
+        ``registration_number``, ``legal_representative``, ``main_agent`` with
+        ``sms_code`` of purpose ``change_phone`` when its mobile changes); a
+        correction restarts verification like a verified field. A document or
+        code another account uses is answered after the rules and the SMS proof
+        (``document_registered``, ``credit_code_registered``...).
         Raises ``InvalidInput`` (``field_not_editable`` and the field rules),
+        ``RateLimited`` (``corrections_rate_limited``: too many corrections),
         ``Forbidden`` (staff), ``NotFound``.
         """
         return self._call("update_profile", locals())
