@@ -114,7 +114,7 @@ def multipart(fields: dict[str, str], files: dict[str, bytes]) -> tuple[str, byt
         ).encode()
     for name, data in files.items():
         out += (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
             f'filename="{name}.png"\r\nContent-Type: image/png\r\n\r\n'
         ).encode()
         out += data + b"\r\n"
@@ -128,7 +128,9 @@ def test_a_chunked_upload_is_read(live_stack):
     content_type, body = multipart(
         {"name": "张三", "phone": "13800138000", "sms_code": "123456"}, {}
     )
-    answer = post_chunked(live_stack.port, "/recovery/appeals/person", content_type, body)
+    answer = post_chunked(
+        live_stack.port, "/recovery/appeals/person", content_type, body
+    )
     problem = assert_problem(answer, 422, answer.json()["code"])
     fields = {error["field"] for error in problem["errors"]}
     assert {"id_front", "id_back"} <= fields
@@ -139,7 +141,9 @@ def test_a_chunked_upload_over_the_file_limit_is_refused(live_stack):
     content_type, body = multipart(
         {"name": "张三"}, {"id_front": b"\x89PNG" + b"0" * MAX_APPEAL_FILE_BYTES}
     )
-    answer = post_chunked(live_stack.port, "/recovery/appeals/person", content_type, body)
+    answer = post_chunked(
+        live_stack.port, "/recovery/appeals/person", content_type, body
+    )
     problem = assert_problem(answer, 422, "file_too_large")
     assert problem["errors"][0]["field"] == "id_front"
 
