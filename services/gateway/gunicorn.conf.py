@@ -37,7 +37,6 @@ def on_starting(server):
     prepare_multiprocess_dir(metrics_dir)
 
 
-
 def when_ready(server):
     global metrics_server
     if not metrics_port:
