@@ -108,16 +108,13 @@ class Stack:
         return self.log_dir / f"{service}-{copy}.log"
 
     def metrics_url(self, service: str, copy: int = 0) -> str:
-        """Where a process serves its Prometheus metrics."""
-        if service == "gateway":
-            return f"http://127.0.0.1:{self.port}/metrics"
+        """Where a process serves its Prometheus metrics (never the public port)."""
         return f"http://127.0.0.1:{self.metrics_ports[(service, copy)]}/metrics"
 
     def start(self, service: str, copy: int = 0, **env: str) -> None:
-        if service != "gateway":
-            port = self.metrics_ports.setdefault((service, copy), free_port())
-            env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
-        else:
+        port = self.metrics_ports.setdefault((service, copy), free_port())
+        env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
+        if service == "gateway":
             # in this stack's own folder (a killed gunicorn cannot clean up; two
             # stacks must never share one: they would count into each other)
             metrics_dir = self.log_dir / f"gateway-{copy}-metrics"

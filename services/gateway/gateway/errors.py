@@ -11,6 +11,7 @@ import logging
 
 import falcon
 from contracts import errors as ce
+from gunicorn.http import errors as http_errors
 
 from gateway.middleware import current_request_id
 from gateway.rpc import ServiceUnavailable
@@ -38,13 +39,18 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     410: "Gone",
+    411: "Length required",
     413: "Request body too large",
+    414: "URI too long",
     415: "Unsupported media type",
+    417: "Expectation failed",
     422: "Invalid input",
     423: "Locked",
     428: "Captcha required",
     429: "Too many requests",
+    431: "Request header fields too large",
     500: "Internal error",
+    501: "Not implemented",
     503: "Service unavailable",
 }
 
@@ -75,20 +81,29 @@ def status_for(error: ce.ServiceError) -> int:
     return 500
 
 
-def render(resp: falcon.Response, problem: Problem) -> None:
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_document(problem: Problem, request_id: str | None) -> bytes:
+    """The body of every error answer: the Falcon handlers below and the gunicorn
+    worker (``gateway/worker.py``, errors raised before the application runs)."""
     body = {
         "type": "about:blank",
         "title": TITLES.get(problem.status, "Error"),
         "status": problem.status,
         "code": problem.code,
-        "request_id": current_request_id(),
+        "request_id": request_id,
     }
     if problem.detail:
         body["detail"] = problem.detail
     body.update(problem.extra)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def render(resp: falcon.Response, problem: Problem) -> None:
     resp.status = falcon.code_to_http_status(problem.status)
-    resp.content_type = "application/problem+json"
-    resp.data = json.dumps(body, ensure_ascii=False).encode()
+    resp.content_type = PROBLEM_CONTENT_TYPE
+    resp.data = problem_document(problem, current_request_id())
     for name, value in problem.headers.items():
         resp.set_header(name, value)
 
@@ -113,6 +128,65 @@ def problem_from_service_error(error: ce.ServiceError, retry_after: int) -> Prob
         _log.error("unmapped service error %r", error)
         return Problem(500, "internal_error", "An unexpected error occurred.")
     return Problem(status, error.error_code, error.message, headers, **details)
+
+
+# What gunicorn refuses while it reads a request (issue 12, finding 6), most specific
+# first: the request line and headers (answered by the worker, gateway/worker.py,
+# before the application runs) and a chunked body (raised while a resource reads
+# it). The details are fixed sentences: they never echo what the client sent.
+TRANSPORT_REFUSALS: tuple[tuple[type[Exception], int, str, str], ...] = (
+    (
+        http_errors.LimitRequestLine,
+        414,
+        "uri_too_long",
+        "The request line is too long; send long values in the body.",
+    ),
+    (
+        http_errors.LimitRequestHeaders,
+        431,
+        "header_fields_too_large",
+        "Too many header fields, or one of them is too large.",
+    ),
+    (
+        http_errors.UnsupportedTransferCoding,
+        501,
+        "unsupported_transfer_coding",
+        "The only transfer coding accepted is chunked.",
+    ),
+    (
+        http_errors.ExpectationFailed,
+        417,
+        "expectation_failed",
+        "The only expectation accepted is 100-continue.",
+    ),
+    (
+        http_errors.ConfigurationProblem,
+        500,
+        "internal_error",
+        "An unexpected error occurred.",
+    ),
+    (
+        (http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName),
+        500,
+        "internal_error",
+        "An unexpected error occurred.",
+    ),
+    (
+        http_errors.ParseException,
+        400,
+        "malformed_request",
+        "The request is not valid HTTP/1.1 (its request line, a header such as "
+        "Content-Length or Transfer-Encoding, or the chunks of its body).",
+    ),
+)
+
+
+def transport_problem(error: BaseException) -> Problem:
+    """The problem for an error gunicorn raised; 500 for anything else."""
+    for classes, status, code, detail in TRANSPORT_REFUSALS:
+        if isinstance(error, classes):
+            return Problem(status, code, detail)
+    return Problem(500, "internal_error", "An unexpected error occurred.")
 
 
 def register(app: falcon.App, retry_after: int) -> None:
@@ -144,12 +218,17 @@ def register(app: falcon.App, retry_after: int) -> None:
         headers = dict(ex.headers or {})
         render(resp, Problem(ex.status_code, code, ex.description or "", headers))
 
+    def on_transport_error(req, resp, ex, params):
+        # a malformed chunk of a body a resource was reading
+        render(resp, transport_problem(ex))
+
     def on_unexpected(req, resp, ex, params):
         _log.exception("unhandled error")
         render(resp, Problem(500, "internal_error", "An unexpected error occurred."))
 
     # Falcon picks the most specific registered handler.
     app.add_error_handler(Exception, on_unexpected)
+    app.add_error_handler(http_errors.ParseException, on_transport_error)
     app.add_error_handler(falcon.HTTPError, on_http_error)
     app.add_error_handler(ce.ServiceError, on_service_error)
     app.add_error_handler(ServiceUnavailable, on_unavailable)
