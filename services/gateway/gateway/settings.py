@@ -24,6 +24,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # POST /documents/check per client address per hour (also behind a captcha).
     document_checks_per_hour: int = 20
+    # GET /login-names/{name}: per client address per hour, and per login name
+    # (whoever asks) per hour; 0 turns a quota off.
+    login_name_checks_per_hour: int = 120
+    login_name_checks_per_name_per_hour: int = 30
     # New captchas per client address and minute (each costs the otp service ~10 ms
     # of CPU to draw); 0 turns the quota off.
     captchas_per_minute: int = 30
@@ -57,6 +61,15 @@ class Settings:
             trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
             document_checks_per_hour=int(
                 env.get("DOCUMENT_CHECKS_PER_HOUR", cls.document_checks_per_hour)
+            ),
+            login_name_checks_per_hour=int(
+                env.get("LOGIN_NAME_CHECKS_PER_HOUR", cls.login_name_checks_per_hour)
+            ),
+            login_name_checks_per_name_per_hour=int(
+                env.get(
+                    "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR",
+                    cls.login_name_checks_per_name_per_hour,
+                )
             ),
             captchas_per_minute=int(
                 env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)

@@ -56,6 +56,7 @@ from contracts.accounts.requests import (
     AgentDesignation,
     Credentials,
     DocumentQuery,
+    LoginUnlock,
     MainAgentInput,
     OrganizationPersonInput,
     OrganizationRegistration,
@@ -64,6 +65,7 @@ from contracts.accounts.requests import (
     PersonRegistration,
     PhoneChange,
     ProfileChanges,
+    UnlockCodeRequest,
 )
 
 __all__ = [
@@ -92,6 +94,7 @@ __all__ = [
     "LoggedOut",
     "LoginNameCheck",
     "MainAgentInput",
+    "LoginUnlock",
     "Me",
     "OrganizationPersonInput",
     "OrganizationRegistered",
@@ -114,5 +117,6 @@ __all__ = [
     "SessionOpened",
     "SessionsEnded",
     "TemporaryPasswordSet",
+    "UnlockCodeRequest",
     "VerificationSubject",
 ]

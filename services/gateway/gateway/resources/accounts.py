@@ -9,6 +9,9 @@ Every domain rule comes from accounts; errors render through ``gateway.errors``
 
 from __future__ import annotations
 
+import functools
+import hashlib
+
 import falcon
 from contracts import accounts as contract
 from contracts import errors as ce
@@ -43,7 +46,32 @@ class OrganizationRegistrations(Base):
 
 
 class LoginNames(Base):
+    """Whether a login name is taken: anyone may ask (product.md), so it is
+    limited per client address and per name asked about (issue 12)."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        quota = functools.partial(
+            ClientQuota,
+            ctx.redis,
+            ctx.settings.redis_key_prefix,
+            window=3600,
+            code="login_name_check_rate_limited",
+        )
+        self.per_address = quota(
+            "login_name_check", ctx.settings.login_name_checks_per_hour
+        )
+        self.per_name = quota(
+            "login_name_check_name",
+            ctx.settings.login_name_checks_per_name_per_hour,
+            per_target=True,
+        )
+
     def on_get(self, req, resp, login_name):
+        self.per_address.hit(self.client(req))  # a malformed name counts too
+        # Case-insensitive like the names themselves; hashed, never kept in clear.
+        target = hashlib.sha256(login_name.lower().encode("utf-8")).hexdigest()
+        self.per_name.hit(target[:32])
         try:
             answer = self.accounts.check_login_name(login_name=login_name)
         except ce.InvalidInput as exc:
@@ -79,6 +107,23 @@ class DocumentChecks(Base):
             captcha_id=query.captcha_id,
             captcha_answer=query.captcha_answer,
         ).dump()
+
+
+class LoginUnlockCodes(Base):
+    def on_post(self, req, resp):
+        """An SMS code to unlock a login name, to its reserved phone (same 202
+        whether or not anything was sent)."""
+        request = parse(contract.UnlockCodeRequest, self.body(req))
+        self.accounts.send_unlock_code(request=request, client_ip=self.client(req))
+        resp.status = falcon.HTTP_202
+
+
+class LoginUnlock(Base):
+    def on_post(self, req, resp):
+        """The code unlocks the name for this client."""
+        request = parse(contract.LoginUnlock, self.body(req))
+        self.accounts.unlock_login(request=request, client_ip=self.client(req))
+        resp.status = falcon.HTTP_204
 
 
 class PasswordStrength(Base):
@@ -201,6 +246,8 @@ def add_routes(app, ctx) -> None:
     app.add_route(f"{api}/login-names/{{login_name}}", LoginNames(ctx))
     app.add_route(f"{api}/documents/check", DocumentChecks(ctx))
     app.add_route(f"{api}/password-strength", PasswordStrength(ctx))
+    app.add_route(f"{api}/login/unlock-codes", LoginUnlockCodes(ctx))
+    app.add_route(f"{api}/login/unlock", LoginUnlock(ctx))
     sessions = Sessions(ctx)
     app.add_route(f"{api}/sessions", sessions)
     app.add_route(f"{api}/sessions/current", sessions, suffix="current")
