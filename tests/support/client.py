@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 from verification.authority import REGISTRY_COLUMNS  # the registry file's columns
 
 from tests import identity_data as gen
@@ -41,6 +42,24 @@ def _expect(answer: requests.Response, status: int) -> requests.Response:
             f"{answer.request.method} {answer.url}: {answer.status_code} {answer.text}"
         )
     return answer
+
+
+class _FromAddress(HTTPAdapter):
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def session_from(address: str) -> requests.Session:
+    """A session whose connections leave from ``address`` (any 127.x.y.z on
+    Linux's loopback): to the gateway, a client of its own (another TCP peer)."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
 
 
 def captcha(
