@@ -26,7 +26,7 @@ class Settings:
     document_checks_per_hour: int = 20
     # GET /login-names/{name}: per client address per hour, and per login name
     # (whoever asks) per hour; 0 turns a quota off.
-    login_name_checks_per_hour: int = 120
+    login_name_checks_per_hour: int = 60
     login_name_checks_per_name_per_hour: int = 30
     # New captchas per client address and minute (each costs the otp service ~10 ms
     # of CPU to draw); 0 turns the quota off.
