@@ -124,3 +124,31 @@ def test_one_login_name_checked_from_many_addresses_gets_429(isolation):
     assert json.loads(refused.text)["code"] == "login_name_check_rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
     assert client.simulate_get("/api/v1/login-names/li_na_01").status_code == 200
+
+
+def test_registrations_from_one_address_are_limited_for_both_kinds(isolation):
+    rpc = FakeRpc({})  # every registration below is malformed: no RPC is made
+    settings = dataclasses.replace(
+        Settings(environment="test"),
+        redis_key_prefix=isolation.redis_prefix + "reg1:",
+        registrations_per_hour=3,
+    )
+    client = falcon.testing.TestClient(
+        create_app(settings, rpc, redis.Redis.from_url(REDIS_SERVER))
+    )
+    statuses = [
+        client.simulate_post(
+            f"/api/v1/registrations/{kind}", json={}, remote_addr="192.0.2.7"
+        ).status_code
+        for kind in ("person", "organization", "person", "organization")
+    ]
+    assert statuses == [422, 422, 422, 429]
+    refused = client.simulate_post(
+        "/api/v1/registrations/person", json={}, remote_addr="192.0.2.7"
+    )
+    assert json.loads(refused.text)["code"] == "registration_rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
+    other = client.simulate_post(
+        "/api/v1/registrations/person", json={}, remote_addr="192.0.2.8"
+    )
+    assert other.status_code == 422

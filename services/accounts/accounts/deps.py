@@ -52,6 +52,15 @@ class Settings:
         _DEFAULTS.agents_require_verified_organization
     )
 
+    # Per document or organisation code asked about, per hour
+    # (accounts.target_quotas): the document check, and a registration.
+    document_checks_per_document_per_hour: int = (
+        _DEFAULTS.document_checks_per_document_per_hour
+    )
+    registrations_per_document_per_hour: int = (
+        _DEFAULTS.registrations_per_document_per_hour
+    )
+
     @classmethod
     def from_values(cls, values: AccountsSettings) -> Settings:
         """The rules' numbers of a process, from the settings it read."""
@@ -63,6 +72,12 @@ class Settings:
             agents_per_organization=values.agents_per_organization,
             agents_require_verified_organization=(
                 values.agents_require_verified_organization
+            ),
+            document_checks_per_document_per_hour=(
+                values.document_checks_per_document_per_hour
+            ),
+            registrations_per_document_per_hour=(
+                values.registrations_per_document_per_hour
             ),
         )
 
@@ -87,6 +102,8 @@ class Deps:
     emit: Callable[[Event], str]  # servicekit's WorkerDatabase.emit
     settings: Settings
     clock: Callable[[], datetime]
+    # servicekit.ratelimit.FixedWindows ("accounts:quota"): accounts.target_quotas
+    quotas: Any = None
 
     def today(self) -> date:
         return self.clock().astimezone(CHINA).date()

@@ -17,6 +17,7 @@ from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
 from servicekit.providers import BuiltOnce, StoringService
+from servicekit.ratelimit import FixedWindows
 from servicekit.rpc import rpc
 
 from accounts import (
@@ -57,6 +58,7 @@ class AccountsService(StoringService):
             emit=self.db.emit,
             settings=self.runtime.settings,
             clock=utc_now,
+            quotas=FixedWindows(self.redis, "accounts:quota"),
         )
 
     @rpc

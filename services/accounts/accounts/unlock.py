@@ -45,9 +45,7 @@ def _is_reserved_phone(deps: Deps, login_name: str, phone: str) -> bool:
     """Whether ``phone`` is the reserved phone of ``login_name`` (same work for an
     unknown name)."""
     account = find_account_for_recovery(deps, login_name)
-    return reserved_phone_matches(
-        deps, account["account_id"] if account else "", phone
-    )
+    return reserved_phone_matches(deps, account["account_id"] if account else "", phone)
 
 
 def send_unlock_code(deps: Deps, request: UnlockCodeRequest, client_ip: str) -> None:

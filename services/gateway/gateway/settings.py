@@ -28,6 +28,9 @@ class Settings:
     # (whoever asks) per hour; 0 turns a quota off.
     login_name_checks_per_hour: int = 60
     login_name_checks_per_name_per_hour: int = 30
+    # POST /registrations/person and /organization per client address per hour
+    # (each also spends an SMS code); 0 turns the quota off.
+    registrations_per_hour: int = 30
     # New captchas per client address and minute (each costs the otp service ~10 ms
     # of CPU to draw); 0 turns the quota off.
     captchas_per_minute: int = 30
@@ -70,6 +73,9 @@ class Settings:
                     "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR",
                     cls.login_name_checks_per_name_per_hour,
                 )
+            ),
+            registrations_per_hour=int(
+                env.get("REGISTRATIONS_PER_HOUR", cls.registrations_per_hour)
             ),
             captchas_per_minute=int(
                 env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)

@@ -22,6 +22,7 @@ from accounts.settings import AccountsSettings
 from contracts.errors import InvalidInput
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
+from servicekit.ratelimit import FixedWindows
 from servicekit.redis import Keyspace
 from sqlalchemy.orm import Session
 
@@ -136,6 +137,7 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
             emit=emit,
             settings=Settings(login=policy, **settings),
             clock=clock,
+            quotas=FixedWindows(keyspace, "accounts:quota"),
         )
 
     yield make

@@ -22,9 +22,9 @@ from accounts import (
     unlock,
 )
 from accounts.models import accounts
-from contracts.accounts import LoginUnlock, UnlockCodeRequest
 from accounts.passwords import PasswordHasher
 from accounts.sessions import SessionPolicy, SessionStore
+from contracts.accounts import LoginUnlock, UnlockCodeRequest
 from contracts.errors import (
     CaptchaRequired,
     InvalidInput,

@@ -29,16 +29,36 @@ class Base(ServiceResource):
         self.accounts = ctx.client(contract.AccountsClient)
 
 
+def registration_quota(ctx) -> ClientQuota:
+    """Registrations (both kinds together) per client address: each answer may
+    say a document, code or name is in use (after the SMS code, issue 12)."""
+    return ClientQuota(
+        ctx.redis,
+        ctx.settings.redis_key_prefix,
+        "registration",
+        ctx.settings.registrations_per_hour,
+        window=3600,
+    )
+
+
 class PersonRegistrations(Base):
+    def __init__(self, ctx, quota: ClientQuota):
+        super().__init__(ctx)
+        self.quota = quota
+
     def on_post(self, req, resp):
-        registration = parse(contract.PersonRegistration, self.body(req))
+        body = self.body(req)
+        self.quota.hit(self.client(req))  # a malformed one counts too
+        registration = parse(contract.PersonRegistration, body)
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_person(registration=registration).dump()
 
 
-class OrganizationRegistrations(Base):
+class OrganizationRegistrations(PersonRegistrations):
     def on_post(self, req, resp):
-        registration = parse(contract.OrganizationRegistration, self.body(req))
+        body = self.body(req)
+        self.quota.hit(self.client(req))
+        registration = parse(contract.OrganizationRegistration, body)
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_organization(
             registration=registration
@@ -241,8 +261,14 @@ class MyOrganizations(Base):
 
 def add_routes(app, ctx) -> None:
     api = ctx.api
-    app.add_route(f"{api}/registrations/person", PersonRegistrations(ctx))
-    app.add_route(f"{api}/registrations/organization", OrganizationRegistrations(ctx))
+    registrations = registration_quota(ctx)
+    app.add_route(
+        f"{api}/registrations/person", PersonRegistrations(ctx, registrations)
+    )
+    app.add_route(
+        f"{api}/registrations/organization",
+        OrganizationRegistrations(ctx, registrations),
+    )
     app.add_route(f"{api}/login-names/{{login_name}}", LoginNames(ctx))
     app.add_route(f"{api}/documents/check", DocumentChecks(ctx))
     app.add_route(f"{api}/password-strength", PasswordStrength(ctx))
