@@ -152,3 +152,26 @@ def test_registrations_from_one_address_are_limited_for_both_kinds(isolation):
         "/api/v1/registrations/person", json={}, remote_addr="192.0.2.8"
     )
     assert other.status_code == 422
+
+
+def test_unlock_requests_from_one_address_share_one_quota(isolation):
+    rpc = FakeRpc({})  # every request below is malformed: no RPC is made
+    settings = dataclasses.replace(
+        Settings(environment="test"),
+        redis_key_prefix=isolation.redis_prefix + "unlock1:",
+        login_unlocks_per_hour=2,
+    )
+    client = falcon.testing.TestClient(
+        create_app(settings, rpc, redis.Redis.from_url(REDIS_SERVER))
+    )
+    statuses = [
+        client.simulate_post(
+            f"/api/v1/login/{path}", json={}, remote_addr="192.0.2.7"
+        ).status_code
+        for path in ("unlock-codes", "unlock", "unlock")
+    ]
+    assert statuses == [422, 422, 429]
+    other = client.simulate_post(
+        "/api/v1/login/unlock", json={}, remote_addr="192.0.2.8"
+    )
+    assert other.status_code == 422

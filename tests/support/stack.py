@@ -86,6 +86,7 @@ class Stack:
                 "LOGIN_NAME_CHECKS_PER_HOUR": "100000",
                 "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR": "100000",
                 "REGISTRATIONS_PER_HOUR": "100000",
+                "LOGIN_UNLOCKS_PER_HOUR": "100000",
                 # Failed logins per address likewise: one test's deliberate
                 # failures must not make every later login of the run need a
                 # captcha. Per-account limits keep their defaults.

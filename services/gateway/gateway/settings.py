@@ -31,6 +31,9 @@ class Settings:
     # POST /registrations/person and /organization per client address per hour
     # (each also spends an SMS code); 0 turns the quota off.
     registrations_per_hour: int = 30
+    # POST /login/unlock-codes and /login/unlock together, per client address per
+    # hour. Never per login name: that would let anyone spend the owner's way out.
+    login_unlocks_per_hour: int = 20
     # New captchas per client address and minute (each costs the otp service ~10 ms
     # of CPU to draw); 0 turns the quota off.
     captchas_per_minute: int = 30
@@ -76,6 +79,9 @@ class Settings:
             ),
             registrations_per_hour=int(
                 env.get("REGISTRATIONS_PER_HOUR", cls.registrations_per_hour)
+            ),
+            login_unlocks_per_hour=int(
+                env.get("LOGIN_UNLOCKS_PER_HOUR", cls.login_unlocks_per_hour)
             ),
             captchas_per_minute=int(
                 env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)

@@ -130,18 +130,28 @@ class DocumentChecks(Base):
 
 
 class LoginUnlockCodes(Base):
+    """Both unlock steps share one quota per client address (``quota``)."""
+
+    def __init__(self, ctx, quota: ClientQuota):
+        super().__init__(ctx)
+        self.quota = quota
+
     def on_post(self, req, resp):
         """An SMS code to unlock a login name, to its reserved phone (same 202
         whether or not anything was sent)."""
-        request = parse(contract.UnlockCodeRequest, self.body(req))
+        body = self.body(req)
+        self.quota.hit(self.client(req))
+        request = parse(contract.UnlockCodeRequest, body)
         self.accounts.send_unlock_code(request=request, client_ip=self.client(req))
         resp.status = falcon.HTTP_202
 
 
-class LoginUnlock(Base):
+class LoginUnlock(LoginUnlockCodes):
     def on_post(self, req, resp):
         """The code unlocks the name for this client."""
-        request = parse(contract.LoginUnlock, self.body(req))
+        body = self.body(req)
+        self.quota.hit(self.client(req))
+        request = parse(contract.LoginUnlock, body)
         self.accounts.unlock_login(request=request, client_ip=self.client(req))
         resp.status = falcon.HTTP_204
 
@@ -272,8 +282,15 @@ def add_routes(app, ctx) -> None:
     app.add_route(f"{api}/login-names/{{login_name}}", LoginNames(ctx))
     app.add_route(f"{api}/documents/check", DocumentChecks(ctx))
     app.add_route(f"{api}/password-strength", PasswordStrength(ctx))
-    app.add_route(f"{api}/login/unlock-codes", LoginUnlockCodes(ctx))
-    app.add_route(f"{api}/login/unlock", LoginUnlock(ctx))
+    unlocks = ClientQuota(
+        ctx.redis,
+        ctx.settings.redis_key_prefix,
+        "login_unlock",
+        ctx.settings.login_unlocks_per_hour,
+        window=3600,
+    )
+    app.add_route(f"{api}/login/unlock-codes", LoginUnlockCodes(ctx, unlocks))
+    app.add_route(f"{api}/login/unlock", LoginUnlock(ctx, unlocks))
     sessions = Sessions(ctx)
     app.add_route(f"{api}/sessions", sessions)
     app.add_route(f"{api}/sessions/current", sessions, suffix="current")
