@@ -20,8 +20,10 @@ address that proved the phone gets a *pass* for that name (``lock_seconds``
 long): from that address alone, the name's lock and the name's captcha do not
 apply, so an attacker who keeps locking the name from elsewhere no longer keeps
 the owner out. The pass ends at the first wrong password from that address (it
-is for the owner, not for guessing) or at the next successful login; the
-per-address counters apply to it as to everyone.
+is for the owner, not for guessing), at the next successful login, or after
+``captcha_after`` attempts (each attempt uses one atomically, so a parallel burst
+from that address gets no more); the per-address counters apply to it as to
+everyone.
 
 Fail-open or closed? If Redis is down, ``begin`` raises and the login fails (closed):
 without the counters nothing would stop a brute force.
@@ -78,6 +80,14 @@ return 0
 """
 
 
+# One use of an address's pass, atomically: -1 when it has none (or none left), so
+# a burst of parallel attempts from that address gets at most the pass's uses.
+_USE_PASS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
+return -1
+"""
+
+
 def name_key(login_name: str) -> str:
     return hashlib.sha256(login_name.lower().encode("utf-8")).hexdigest()[:32]
 
@@ -110,10 +120,10 @@ class LoginGuard:
         pipe.expire(failures, self.policy.window_seconds, nx=True)
         pipe.get(ip)
         pipe.ttl(ip)
-        pipe.exists(self._pass_key(login_name, client_ip))
-        lock_ttl, number, _, ip_failures, ip_ttl, passed = pipe.execute()
+        pipe.eval(_USE_PASS, 1, self._pass_key(login_name, client_ip))
+        lock_ttl, number, _, ip_failures, ip_ttl, passes_left = pipe.execute()
         ip_failures = int(ip_failures or 0)
-        if passed:
+        if passes_left >= 0:
             return self._begin_with_pass(number, ip_failures, ip_ttl)
         if lock_ttl and lock_ttl > 0:
             self.give_back(login_name)
@@ -180,11 +190,13 @@ class LoginGuard:
 
     def unlock(self, login_name: str, client_ip: str) -> None:
         """The owner proved the reserved phone: clear the name's count and lock,
-        and give ``client_ip`` a pass for the name for ``lock_seconds``."""
+        and give ``client_ip`` a pass for the name for ``lock_seconds``, good for
+        ``captcha_after`` attempts (what a fresh name gets without a captcha)."""
         failures, lock, _ = self._keys(login_name, client_ip)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(failures, lock)
+        uses = max(self.policy.captcha_after, 1)  # what a fresh name gets
         pipe.set(
-            self._pass_key(login_name, client_ip), "1", ex=self.policy.lock_seconds
+            self._pass_key(login_name, client_ip), uses, ex=self.policy.lock_seconds
         )
         pipe.execute()

@@ -284,6 +284,22 @@ def test_an_sms_unlock_gives_its_address_a_pass_until_a_wrong_password(deps, otp
         log_in(deps, name, ip=owner_ip)
 
 
+def test_an_unlock_pass_is_good_for_a_few_attempts_even_in_a_burst(keyspace):
+    from accounts.login_guard import LoginGuard
+    from accounts.settings import AccountsSettings
+
+    guard = LoginGuard(keyspace, AccountsSettings.written_defaults().login_policy())
+    name, owner_ip = f"pass_{uuid.uuid4().hex[:8]}", "198.51.100.60"
+    guard.unlock(name, owner_ip)
+    for _ in range(5):  # locked again from elsewhere
+        guard.failed(name, IP, guard.begin(name, IP))
+    assert guard.begin(name, IP).locked_for > 0
+    attempts = [guard.begin(name, owner_ip) for _ in range(4)]
+    assert [a.passed for a in attempts] == [True, True, True, False]
+    assert not any(a.locked_for or a.captcha_required for a in attempts[:3])
+    assert attempts[3].locked_for > 0
+
+
 def test_a_thousand_parallel_guesses_cost_at_most_a_handful_of_hash_checks(
     deps, otp, hasher, accounts_engine
 ):
