@@ -82,7 +82,7 @@ return 0
 
 # One use of an address's pass, atomically: -1 when it has none (or none left), so
 # a burst of parallel attempts from that address gets at most the pass's uses.
-_USE_PASS = """
+_TAKE_ONE_USE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
 return -1
 """
@@ -120,7 +120,7 @@ class LoginGuard:
         pipe.expire(failures, self.policy.window_seconds, nx=True)
         pipe.get(ip)
         pipe.ttl(ip)
-        pipe.eval(_USE_PASS, 1, self._pass_key(login_name, client_ip))
+        pipe.eval(_TAKE_ONE_USE, 1, self._pass_key(login_name, client_ip))
         lock_ttl, number, _, ip_failures, ip_ttl, passes_left = pipe.execute()
         ip_failures = int(ip_failures or 0)
         if passes_left >= 0:
