@@ -16,6 +16,7 @@ headers       Cache-Control on answers that carry personal data or an error (bef
               none on most)
 names         100 login-name checks from one address (before: all answered, 1.2 s)
 lockout       5 wrong logins lock a name; can the owner still get in? (before: no)
+              Then the owner's SMS unlock, and the attacker locking the name again.
 
 Needs a dev or test stack (the dev endpoints give captcha answers and SMS codes).
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import statistics
 import sys
 import threading
@@ -45,6 +47,13 @@ from tests.support import client
 
 PROBES = 20
 NAME_CHECKS = 100
+UNLOCK_CODE = re.compile(r"验证码为(\d{6})，用于解除登录锁定")
+# A fresh stack gets the deployment's defaults of the quotas probed here (the
+# test stack raises them for the tests' own bursts).
+DEPLOYMENT_QUOTAS = {
+    "LOGIN_NAME_CHECKS_PER_HOUR": "60",
+    "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR": "30",
+}
 
 
 def answer_code(answer: requests.Response) -> str:
@@ -204,8 +213,33 @@ def lockout(url: str) -> list[str]:
 
 
 def unlock(url: str, name: str, phone: str) -> list[str]:
-    """The owner's way out, where the platform has one (issue 12, finding 4)."""
-    return []
+    """The owner's way out (issue 12, finding 4): an SMS code to the reserved
+    phone, asked for and spent from the owner's own address."""
+    owner = client.session_from("127.0.0.31")
+    asked = owner.post(
+        f"{url}/login/unlock-codes",
+        json={"login_name": name, "phone": phone, **client.captcha(url, owner)},
+        timeout=10,
+    )
+    if asked.status_code == 404:
+        return ["no way for the owner to unlock (404 /login/unlock-codes)"]
+    code = client.wait_for_sms(url, phone, UNLOCK_CODE, session=owner)
+    unlocked = owner.post(
+        f"{url}/login/unlock",
+        json={"login_name": name, "phone": phone, "sms_code": code},
+        timeout=10,
+    )
+    relocked = []
+    for _ in range(5):
+        answer = client.log_in(url, name, "Wrong-passw0rd!", **client.captcha(url))
+        relocked.append(answer.status_code)
+    owner_in = client.log_in(url, name, gen.PASSWORD, session=owner)
+    return [
+        f"the owner asks for an unlock code: {answer_code(asked)}; unlocks with it: "
+        f"{answer_code(unlocked)}",
+        f"locked again by the attacker ({relocked[-1]}); the owner's address then logs "
+        f"in: {answer_code(owner_in)}",
+    ]
 
 
 PARTS = {
@@ -244,7 +278,7 @@ def main() -> int:
     if args.fresh:
         from tests.support.stack import isolated_stack
 
-        with isolated_stack("probe-") as stack:
+        with isolated_stack("probe-", **DEPLOYMENT_QUOTAS) as stack:
             run(stack.url, only)
     else:
         run(args.url, only)

@@ -20,8 +20,10 @@ sms           POST /sms-codes with a solved captcha, for one phone and for a new
 
 Needs a dev or test stack (the dev endpoints give captcha answers and SMS codes).
 On a `make up` stack the per-address quotas (OTP_CLIENT_PER_HOUR=30,
-CAPTCHAS_PER_MINUTE=30) stop the registration and SMS scenarios after a few
-requests: use --fresh, or start the stack with those quotas raised. The
+CAPTCHAS_PER_MINUTE=30, REGISTRATIONS_PER_HOUR=30, LOGIN_NAME_CHECKS_PER_HOUR=60 and
+LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR=30) stop the registration, SMS and names
+scenarios after a few requests: use --fresh (the test stack's raised quotas), or
+start the stack with those quotas raised. The
 registration scenario adds people to the registry file the verification service
 reads (--registry; --fresh uses the stack's own copy).
 Results: one JSON file in bench/results/; compare two with bench/compare.py.

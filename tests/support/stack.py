@@ -80,6 +80,13 @@ class Stack:
                 # copy with their own small limits.
                 "OTP_CLIENT_PER_HOUR": "100000",
                 "CAPTCHAS_PER_MINUTE": "100000",
+                # The login-name check likewise (the OpenAPI fuzzing alone asks
+                # hundreds); its quotas are tested on a gateway app of their own
+                # (tests/integration/test_gateway_quotas.py).
+                "LOGIN_NAME_CHECKS_PER_HOUR": "100000",
+                "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR": "100000",
+                "REGISTRATIONS_PER_HOUR": "100000",
+                "LOGIN_UNLOCKS_PER_HOUR": "100000",
                 # Failed logins per address likewise: one test's deliberate
                 # failures must not make every later login of the run need a
                 # captcha. Per-account limits keep their defaults.

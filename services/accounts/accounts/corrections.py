@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.accounts import ProfileChanges
-from contracts.errors import RateLimited
 
-from accounts import documents, field_rules, personal_data
+from accounts import documents, field_rules, personal_data, target_quotas
 from accounts.deps import Deps
 from accounts.otp_checks import verify_sms
 from accounts.repository import Duplicate
@@ -229,18 +228,15 @@ def prove_and_check(deps: Deps, account_id: uuid.UUID, correction: Correction):
 def _count(deps: Deps, account_id: uuid.UUID) -> None:
     """One use of the account's daily corrections of a unique key. Redis errors
     go through (fail closed): without the count the answer is an oracle."""
-    limit = deps.settings.identity_corrections_per_day
-    if deps.quotas is None or limit <= 0:
-        return  # a caller without Redis (the CLI never corrects)
-    wait = deps.quotas.hit(
-        "identity-corrections", str(account_id), limit, _QUOTA_WINDOW
+    target_quotas.require(
+        deps,
+        "identity-corrections",
+        str(account_id),
+        deps.settings.identity_corrections_per_day,
+        "corrections_rate_limited",
+        window=_QUOTA_WINDOW,
+        message="Too many corrections today; try again later.",
     )
-    if wait:
-        raise RateLimited(
-            "corrections_rate_limited",
-            "Too many corrections today; try again later.",
-            {"retry_after": wait},
-        )
 
 
 def write(deps: Deps, key: uuid.UUID, correction: Correction, code_field: str):

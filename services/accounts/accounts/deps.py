@@ -54,6 +54,15 @@ class Settings:
     # Corrections of a unique key after a failed check, per account and day.
     identity_corrections_per_day: int = _DEFAULTS.identity_corrections_per_day
 
+    # Per document or organisation code asked about, per hour
+    # (accounts.target_quotas): the document check, and a registration.
+    document_checks_per_document_per_hour: int = (
+        _DEFAULTS.document_checks_per_document_per_hour
+    )
+    registrations_per_document_per_hour: int = (
+        _DEFAULTS.registrations_per_document_per_hour
+    )
+
     @classmethod
     def from_values(cls, values: AccountsSettings) -> Settings:
         """The rules' numbers of a process, from the settings it read."""
@@ -67,6 +76,12 @@ class Settings:
                 values.agents_require_verified_organization
             ),
             identity_corrections_per_day=values.identity_corrections_per_day,
+            document_checks_per_document_per_hour=(
+                values.document_checks_per_document_per_hour
+            ),
+            registrations_per_document_per_hour=(
+                values.registrations_per_document_per_hour
+            ),
         )
 
 
@@ -90,8 +105,8 @@ class Deps:
     emit: Callable[[Event], str]  # servicekit's WorkerDatabase.emit
     settings: Settings
     clock: Callable[[], datetime]
-    # servicekit.ratelimit.FixedWindows (accounts' quotas); None where no use
-    # case counts one (the CLI)
+    # servicekit.ratelimit.FixedWindows ("accounts:quota"): accounts.target_quotas;
+    # None where no use case counts one (the CLI)
     quotas: Any = None
 
     def today(self) -> date:

@@ -107,7 +107,7 @@ def log_in(
             raise _locked(failure.locked_for)
         raise _invalid_credentials(failure.captcha_next)
 
-    deps.guard.succeeded(login_name)
+    deps.guard.succeeded(login_name, client_ip or "")
     now = deps.clock()
     if (
         account.must_change_password

@@ -8,7 +8,9 @@ a free, unthrottled oracle beside the captcha-guarded ``/documents/check``):
 2. every domain rule that reveals nothing stored (password rule, document and
    credit-code checksums, validity dates, agreement), together;
 3. the SMS code for the phone (the main agent's for an organisation), spent at
-   otp: a typo in 1 or 2 does not burn it;
+   otp: a typo in 1 or 2 does not burn it; just before it, the document's (or
+   code's) quota per hour (``accounts.target_quotas``), so that many phones
+   cannot poll one document either;
 4. uniqueness (login name, document, credit code), together: a specific conflict
    is fine now, its asker has proven a phone and spent a code for it.
 
@@ -32,7 +34,7 @@ from contracts.accounts import (
 from contracts.events import Event
 from contracts.models import parse
 
-from accounts import documents, field_rules, personal_data
+from accounts import documents, field_rules, personal_data, target_quotas
 from accounts.deps import Deps
 from accounts.otp_checks import verify_sms
 from accounts.repository import Duplicate
@@ -92,6 +94,19 @@ def _registered(account_id: uuid.UUID, kind: str, login_name: str, agreement: st
     }
 
 
+def _count_target(deps: Deps, index: str) -> None:
+    """One registration of this document or organisation code (its blind index),
+    counted before the SMS code is spent: past the quota, ``RateLimited``
+    (``registration_rate_limited``) and the code stays unspent."""
+    target_quotas.require(
+        deps,
+        "registration",
+        index,
+        deps.settings.registrations_per_document_per_hour,
+        "registration_rate_limited",
+    )
+
+
 def _refuse_taken(
     deps: Deps, login_name: str, key_field: str, key_registered: Callable[[], bool]
 ) -> None:
@@ -141,6 +156,7 @@ def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict
     )
     errors.raise_if_any()
 
+    _count_target(deps, doc_index)
     verify_sms(deps, form.phone, "register_person", form.sms_code, "sms_code")
     _refuse_taken(
         deps,
@@ -214,6 +230,7 @@ def register_organization(
     )
     errors.raise_if_any()
 
+    _count_target(deps, code_index)
     agent_form = form.main_agent
     verify_sms(
         deps,

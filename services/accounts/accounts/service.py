@@ -30,6 +30,7 @@ from accounts import (
     real_name,
     recovery_lookups,
     registration_checks,
+    unlock,
 )
 from accounts import registration as registering
 from accounts.dependencies import Runtime, otp_client
@@ -154,6 +155,22 @@ class AccountsService(StoringService):
         return login.log_in(
             self._deps(), login_name, password, client_ip, captcha_id, captcha_answer
         )
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("request.phone", "request.captcha_answer"),
+    )
+    def send_unlock_code(
+        self, request: contract.UnlockCodeRequest, client_ip: str
+    ) -> None:
+        return unlock.send_unlock_code(self._deps(), request, client_ip)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("request.phone", "request.sms_code"),
+    )
+    def unlock_login(self, request: contract.LoginUnlock, client_ip: str) -> None:
+        return unlock.unlock_login(self._deps(), request, client_ip)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token", "csrf_token"))
     def resolve_session(

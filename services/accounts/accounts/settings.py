@@ -37,6 +37,14 @@ class AccountsSettings(ServiceSettings):
     login_ip_captcha_after: int = Field(10, alias="LOGIN_IP_CAPTCHA_AFTER", ge=0)
     login_ip_block_after: int = Field(100, alias="LOGIN_IP_BLOCK_AFTER", ge=1)
     login_ip_window: int = Field(900, alias="LOGIN_IP_WINDOW", ge=1)
+    # Answers that tell whether a document or organisation code is registered,
+    # per document or code asked about (whoever asks) per hour; 0 turns one off.
+    document_checks_per_document_per_hour: int = Field(
+        10, alias="DOCUMENT_CHECKS_PER_DOCUMENT_PER_HOUR", ge=0
+    )
+    registrations_per_document_per_hour: int = Field(
+        10, alias="REGISTRATIONS_PER_DOCUMENT_PER_HOUR", ge=0
+    )
     session_idle_seconds: int = Field(1800, alias="SESSION_IDLE_SECONDS", ge=1)
     session_absolute_seconds: int = Field(
         43_200, alias="SESSION_ABSOLUTE_SECONDS", ge=1

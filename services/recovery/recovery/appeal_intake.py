@@ -266,6 +266,12 @@ def start_organization_lookup(
         str(client_ip or "unknown"),
         deps.settings.client_per_hour,
     )
+    require_quota(  # per unit name, whoever asks (keyed, never in clear)
+        deps.quotas,
+        "unit:lookup",
+        deps.cipher.blind_index(name, UNIT_NAME),
+        deps.settings.subject_per_hour,
+    )
     require_captcha(deps.otp, captcha_id, captcha_answer)
     found = deps.accounts.find_organization_for_appeal(unit_name=name)
     lookup_id = "lku_" + secrets.token_urlsafe(18)

@@ -18,6 +18,7 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -492,6 +493,23 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
         )
     assert stale.value.error_code == "lookup_invalid"
     assert count_appeals(engine) == before
+
+
+def test_one_unit_name_is_looked_up_a_few_times_an_hour_whoever_asks(make):
+    tight = make(
+        settings=appeals.AppealSettings(client_per_hour=10_000, subject_per_hour=1)
+    )
+    name = f"示例{uuid.uuid4().hex[:6]}科技有限公司"
+    appeal_intake.start_organization_lookup(tight(), name, "cap_1", "right", "ip1")
+    with pytest.raises(ce.RateLimited) as limited:
+        appeal_intake.start_organization_lookup(
+            tight(), f" {name} ", "cap_1", "right", "ip2"
+        )
+    assert limited.value.error_code == "recovery_rate_limited"
+    assert limited.value.details["retry_after"] > 0
+    assert appeal_intake.start_organization_lookup(
+        tight(), name + "分公司", "cap_1", "right", "ip2"
+    )["lookup_id"]
 
 
 # --- deciding -------------------------------------------------------------------------------

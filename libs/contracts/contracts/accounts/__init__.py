@@ -60,6 +60,7 @@ from contracts.accounts.requests import (
     AgentDesignation,
     Credentials,
     DocumentQuery,
+    LoginUnlock,
     MainAgentCorrection,
     MainAgentInput,
     OrganizationPersonInput,
@@ -69,6 +70,7 @@ from contracts.accounts.requests import (
     PersonRegistration,
     PhoneChange,
     ProfileChanges,
+    UnlockCodeRequest,
 )
 
 __all__ = [
@@ -100,6 +102,7 @@ __all__ = [
     "LoggedIn",
     "LoggedOut",
     "LoginNameCheck",
+    "LoginUnlock",
     "MainAgentCorrection",
     "MainAgentInput",
     "Me",
@@ -124,5 +127,6 @@ __all__ = [
     "SessionOpened",
     "SessionsEnded",
     "TemporaryPasswordSet",
+    "UnlockCodeRequest",
     "VerificationSubject",
 ]

@@ -143,6 +143,30 @@ class AccountsClient(ServiceClient):
         """
         return self._call("log_in", locals())
 
+    def send_unlock_code(
+        self, request: requests.UnlockCodeRequest, client_ip: str
+    ) -> None:
+        """Check and spend the captcha, then, only when ``request.phone`` is the
+        reserved phone of ``request.login_name``, have otp send a code (purpose
+        ``login_unlock``; otp's send quotas apply, ``client_ip`` is the end
+        user's address). Answers the same (nothing) whether or not the name
+        exists, is locked or has that phone, and whether otp refused the send for
+        a quota. Raises ``CaptchaRequired`` (``captcha_required``),
+        ``InvalidInput`` (``captcha_invalid``).
+        """
+        return self._call("send_unlock_code", locals())
+
+    def unlock_login(self, request: requests.LoginUnlock, client_ip: str) -> None:
+        """Spend the ``login_unlock`` code sent to the reserved phone: the name's
+        failed logins and lock are cleared and ``client_ip`` may log in to it
+        without the name's captcha or lock for ``LOGIN_LOCK_SECONDS`` (until its
+        first wrong password or a successful login). Raises ``InvalidInput``
+        (``sms_code_invalid`` with the tries left, ``sms_code_expired``); an
+        unknown name or a phone that is not the reserved one answers
+        ``sms_code_expired``, as for a code never sent.
+        """
+        return self._call("unlock_login", locals())
+
     def resolve_session(
         self, token: str, csrf_token: str | None = None
     ) -> replies.Session:

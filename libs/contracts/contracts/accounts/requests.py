@@ -11,7 +11,7 @@ accounts once the shape is right, and come back together in a second 422.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
@@ -237,6 +237,46 @@ CORRECTION_DESCRIPTION = (
     "`rejected`; `field_not_editable` otherwise), with the checks of registration; "
     "a correction starts verification again."
 )
+
+
+class UnlockCodeRequest(Model):
+    """``POST /login/unlock-codes``: the owner of a locked login name asks for an
+    SMS code (purpose ``login_unlock``) to the reserved phone, given in full.
+
+    The answer is the same 202 whether or not the name exists, is locked or has
+    this reserved phone; a code is sent only when the phone is the name's reserved
+    phone. Without a captcha the answer is 428 ``captcha_required``.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "required": ["login_name", "phone", "captcha_id", "captcha_answer"]
+        }
+    )
+    first_error_on_top: ClassVar[bool] = True
+
+    login_name: LoginName
+    phone: Annotated[
+        MobilePhone,
+        ErrorCode("phone_invalid", when_missing=True),
+        Field(description="The account's reserved phone, in full."),
+    ]
+    captcha_id: CaptchaId = None
+    captcha_answer: CaptchaAnswer = None
+
+
+class LoginUnlock(Model):
+    """``POST /login/unlock``: the code of ``POST /login/unlock-codes`` clears the
+    name's failed logins and lock, and lets this client log in to it without the
+    name's captcha for the lock's length (15 minutes)."""
+
+    login_name: LoginName
+    phone: Annotated[
+        MobilePhone,
+        ErrorCode("phone_invalid", when_missing=True),
+        Field(description="The account's reserved phone, in full."),
+    ]
+    sms_code: SmsCode
 
 
 class ProfileChanges(Model):
