@@ -67,7 +67,7 @@ def list_review_cases(
     return {"items": [review_summary(r) for r in rows], "total": total}
 
 
-def _claimed(deps: AppealDeps, row) -> tuple[dict, list[str]]:
+def _claimed(deps: AppealDeps, row, candidates: list) -> tuple[dict, list[str]]:
     """What the appellant claimed, masked where the API masks (the document number
     and the unit's code with a fixed number of stars, ``contracts.masking``), and
     what differs from the matched account."""
@@ -91,15 +91,14 @@ def _claimed(deps: AppealDeps, row) -> tuple[dict, list[str]]:
             claimed[row.unit_code_kind] = mask_credit_code(
                 c.decrypt(row.unit_code_enc, UNIT_CODE)
             )
-    if row.matched_account_id is None and not _candidates(deps, row):
+    if row.matched_account_id is None and not candidates:
         differences.append("no_matching_account")
     return claimed, differences
 
 
-def _candidates(deps: AppealDeps, row) -> list[dict]:
-    """An organisation appeal's candidates, each with what differs from the
-    claim (another code, another name)."""
-    found = stored_candidates(deps.cipher, row)
+def _candidates(row, found: dict | None) -> list[dict]:
+    """An organisation appeal's candidates (``stored_candidates``), each with what
+    differs from the claim (another code, another name)."""
     if found is None:
         return []
     return [
@@ -152,9 +151,10 @@ def get_review_case(deps: AppealDeps, case_id: object) -> dict:
         stored = repo.files(deps.session, case_id)
         history = repo.history(deps.session, case_id)
         decisions = repo.decisions(deps.session, case_id)
-    claimed, differences = _claimed(deps, row)
-    candidates = _candidates(deps, row)
-    truncated = bool((stored_candidates(deps.cipher, row) or {}).get("truncated"))
+    found = stored_candidates(deps.cipher, row)
+    candidates = _candidates(row, found)
+    claimed, differences = _claimed(deps, row, candidates)
+    truncated = bool(found and found["truncated"])
     files = [
         review_view(
             f.field,
