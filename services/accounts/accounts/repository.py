@@ -362,11 +362,47 @@ class Repository:
             .where(persons.c.doc_number_index == doc_number_index)
         ).first()
 
-    def find_organization_by_name(self, name: str) -> sa.Row | None:
-        return self.session.execute(
-            sa.select(accounts.c.id, accounts.c.login_name, organizations.c.name)
+    def organizations_for_appeal(
+        self, name: str, code_indexes: list[str], limit: int
+    ) -> list[sa.Row]:
+        """The organisations an appeal could be about: the one holding one of
+        ``code_indexes`` first, then every one registered under exactly ``name``
+        (oldest first), at most ``limit`` rows. Each row carries what a reviewer
+        compares: name, code, legal representative, main agent's phone,
+        registration date, verification status."""
+        legal = organization_people.alias("legal")
+        agent = organization_people.alias("agent")
+        code_match = organizations.c.code_index.in_(code_indexes)
+        query = (
+            sa.select(
+                accounts.c.id,
+                accounts.c.login_name,
+                accounts.c.created_at,
+                accounts.c.real_name_status,
+                organizations.c.name,
+                organizations.c.code_kind,
+                organizations.c.code_enc,
+                code_match.label("code_matches"),
+                legal.c.name.label("legal_representative"),
+                agent.c.phone_enc.label("main_agent_phone_enc"),
+            )
             .join(organizations, organizations.c.account_id == accounts.c.id)
-            .where(organizations.c.name == name)
-            .order_by(accounts.c.created_at)
-            .limit(1)
-        ).first()
+            .outerjoin(
+                legal,
+                sa.and_(
+                    legal.c.organization_id == accounts.c.id,
+                    legal.c.role == "legal_representative",
+                ),
+            )
+            .outerjoin(
+                agent,
+                sa.and_(
+                    agent.c.organization_id == accounts.c.id,
+                    agent.c.role == "main_agent",
+                ),
+            )
+            .where(sa.or_(code_match, organizations.c.name == name))
+            .order_by(code_match.desc(), accounts.c.created_at, accounts.c.id)
+            .limit(limit)
+        )
+        return list(self.session.execute(query).all())

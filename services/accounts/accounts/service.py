@@ -323,11 +323,19 @@ class AccountsService(StoringService):
             self._deps(), doc_type, doc_number, name
         )
 
-    @rpc(expected_exceptions=ServiceError)
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("credit_code", "registration_number"),
+    )
     def find_organization_for_appeal(
-        self, unit_name: str
-    ) -> contract.AppealOrganization | None:
-        return recovery_lookups.find_organization_for_appeal(self._deps(), unit_name)
+        self,
+        unit_name: str,
+        credit_code: str | None = None,
+        registration_number: str | None = None,
+    ) -> contract.AppealOrganizations:
+        return recovery_lookups.find_organization_for_appeal(
+            self._deps(), unit_name, credit_code, registration_number
+        )
 
     @consume(VerificationPassed)
     def on_verification_verification_passed(

@@ -389,8 +389,17 @@ class AccountsClient(ServiceClient):
         return self._call("find_person_for_appeal", locals())
 
     def find_organization_for_appeal(
-        self, unit_name: str
-    ) -> replies.AppealOrganization | None:
-        """The organisation registered under exactly ``unit_name``:
-        ``{account_id, login_name}``, or None. Never raises."""
+        self,
+        unit_name: str,
+        credit_code: str | None = None,
+        registration_number: str | None = None,
+    ) -> replies.AppealOrganizations:
+        """Every organisation an organisation appeal could be about: the one whose
+        credit code (or, for a unit outside the mainland, registration number) is
+        the given one first, then every one registered under exactly
+        ``unit_name``, oldest first, at most ``MAX_APPEAL_CANDIDATES``
+        (``truncated`` says when there were more); masked for reviewers
+        (through recovery). The code is checked by the registration's rule
+        first: raises ``InvalidInput`` (``credit_code_required`` when neither is
+        given, ``credit_code_invalid``, ``registration_number_invalid``)."""
         return self._call("find_organization_for_appeal", locals())

@@ -292,6 +292,38 @@ class AppealPerson(Model):
     name_matches: bool
 
 
+MAX_APPEAL_CANDIDATES = 20
+"""At most this many organisations answer one organisation appeal's look-up."""
+
+
 class AppealOrganization(Model):
+    """One organisation an appeal could be about, as a reviewer compares it:
+    masked where the reviewer's view masks (``contracts.masking``)."""
+
     account_id: str
     login_name: str
+    unit_name: str = Field(description="The registered name, in full.")
+    code_kind: Literal["credit_code", "registration_number"]
+    masked_code: str = Field(
+        description="The credit code (or registration number), masked."
+    )
+    legal_representative: str | None = Field(
+        description="The legal representative's name, masked (张**)."
+    )
+    masked_main_agent_phone: str | None = Field(
+        description="The main agent's mobile, masked."
+    )
+    registered_at: Timestamp
+    real_name_status: RealNameStatus
+    code_matches: bool = Field(description="Its code is the one the appeal gave.")
+    name_matches: bool = Field(description="Its name is the one the appeal gave.")
+
+
+class AppealOrganizations(Model):
+    """Every organisation an appeal could be about: the one holding the given
+    code first, then every one with the given name, oldest first."""
+
+    candidates: list[AppealOrganization]
+    truncated: bool = Field(
+        description=f"More matched than the {MAX_APPEAL_CANDIDATES} answered."
+    )

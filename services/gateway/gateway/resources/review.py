@@ -40,7 +40,7 @@ class ReviewOwner(Protocol):
     def get_review_case(self, case_id: str, **reviewer: str) -> Any: ...
 
     def decide_review_case(
-        self, case_id: str, decision: Any, reason: Any, reviewer_id: str
+        self, case_id: str, decision: Any, reason: Any, reviewer_id: str, **choice: Any
     ) -> Any: ...
 
 
@@ -151,8 +151,30 @@ class ReviewDecision:
                 decision=body.decision,
                 reason=body.reason,
                 reviewer_id=reviewer["account_id"],
+                **_choice(case_id, body),
             )
         )
+
+
+def _choice(case_id: str, body: ReviewDecisionRequest) -> dict:
+    """The approved account an appeal's decision names (its owner checks it is
+    one of the candidates); a verification case has one account and refuses it."""
+    if body.account_id is None:
+        return {}
+    if not case_id.startswith(APPEAL_ID_PREFIX):
+        raise Problem(
+            422,
+            "account_id_not_expected",
+            "A verification case has one account: send no account_id.",
+            errors=[
+                {
+                    "field": "account_id",
+                    "code": "account_id_not_expected",
+                    "message": "only for appeals",
+                }
+            ],
+        )
+    return {"account_id": body.account_id}
 
 
 def add_routes(app, ctx) -> None:
