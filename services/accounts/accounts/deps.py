@@ -52,6 +52,9 @@ class Settings:
         _DEFAULTS.agents_require_verified_organization
     )
 
+    # After this day, a weak imported hash opens no session (LEGACY_WEAK_HASH_DEADLINE).
+    legacy_weak_hash_deadline: date | None = _DEFAULTS.legacy_weak_hash_deadline
+
     @classmethod
     def from_values(cls, values: AccountsSettings) -> Settings:
         """The rules' numbers of a process, from the settings it read."""
@@ -64,6 +67,7 @@ class Settings:
             agents_require_verified_organization=(
                 values.agents_require_verified_organization
             ),
+            legacy_weak_hash_deadline=values.legacy_weak_hash_deadline,
         )
 
 
