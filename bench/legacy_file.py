@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests import identity_data as gen  # noqa: E402
+from tests import identity_data as gen
 
 COLUMNS = (
     "source_system",
@@ -40,7 +40,7 @@ COLUMNS = (
     "password_hash",
     "created_at",
 )
-PASSWORD = "Old-system-2019"
+PASSWORD = "Old-system-2019"  # noqa: S105 - generated test accounts only
 HASH_FORMS = (
     "bcrypt",
     "md5_crypt",

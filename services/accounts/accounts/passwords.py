@@ -181,10 +181,11 @@ def legacy_hash_problem(text: str) -> str | None:
         return "password_hash_unsupported"
     prefix, handler, _ = form
     try:
-        handler.from_string(_libpass_text(prefix, text))
+        parsed = handler.from_string(_libpass_text(prefix, text))
     except (ValueError, TypeError):
         return "password_hash_invalid"
-    return None
+    # a configuration string (salt, no digest) verifies nothing
+    return None if parsed.checksum else "password_hash_invalid"
 
 
 def legacy_stored(text: str) -> str:
