@@ -402,3 +402,23 @@ def profile_id(engine, login_name: str) -> str:
                 sa.select(accounts.c.id).where(accounts.c.login_name == login_name)
             ).scalar_one()
         )
+
+
+def test_a_batch_that_loses_a_key_to_a_registration_is_written_row_by_row(
+    deps, otp, accounts_engine
+):
+    """Between the batch's look-ups and its insert a registration takes a login
+    name: the other rows are imported, that one is a conflict."""
+    from accounts import legacy_import
+
+    rows = list(legacy_file.rows(3, prefix(), organization_every=100))
+    checked = [legacy_import.check_row(deps, n + 2, row) for n, row in enumerate(rows)]
+    body, _ = register(deps, otp, login_name=rows[1]["login_name"])
+    report = legacy_import.Report()
+
+    legacy_import._write(deps, checked, report)
+
+    assert report.imported == 2
+    assert report.problems == ["line 3: conflict: login_name: login_name_taken"]
+    assert stored_hash(accounts_engine, rows[0]["login_name"]).startswith("legacy:")
+    assert stored_hash(accounts_engine, body["login_name"]).startswith("$argon2id$")
