@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from accounts import cli, credentials, login, profile
+from accounts import cli, credentials, login, profile, recovery_lookups
 from accounts.models import accounts, legacy_origins, organizations, outbox, persons
 from contracts.errors import Locked, Unauthenticated
 from contracts.phones import normalize_phone
@@ -155,12 +155,17 @@ def test_my_information_shows_the_origin_and_an_organisation_proves_a_phone(
     assert me["origin"]["source_system"] == "hgr_approval"
     assert me["phone_proof_required"] is True
     assert me["profile"]["mobile"] is None  # the claimed phone is not the reserved one
+    # no SMS recovery before a phone is proven: recovery finds no reserved phone
+    assert recovery_lookups.find_account_for_recovery(deps, org["login_name"]) is None
 
     phone = gen.mobile()
     code = otp.issue_code(normalize_phone(phone), "change_phone")
     me = profile.change_phone(deps, org_id, phone, code)
     assert me["phone_proof_required"] is False
     assert log_in(deps, org["login_name"])["phone_proof_required"] is False
+    found = recovery_lookups.find_account_for_recovery(deps, org["login_name"])
+    assert found["account_id"] == org_id
+    assert recovery_lookups.reserved_phone_matches(deps, org_id, phone)
 
 
 def test_a_registered_account_has_no_origin(deps, otp):
