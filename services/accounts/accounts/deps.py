@@ -63,6 +63,9 @@ class Settings:
         _DEFAULTS.registrations_per_document_per_hour
     )
 
+    # After this day, a weak imported hash opens no session (LEGACY_WEAK_HASH_DEADLINE).
+    legacy_weak_hash_deadline: date | None = _DEFAULTS.legacy_weak_hash_deadline
+
     @classmethod
     def from_values(cls, values: AccountsSettings) -> Settings:
         """The rules' numbers of a process, from the settings it read."""
@@ -82,6 +85,7 @@ class Settings:
             registrations_per_document_per_hour=(
                 values.registrations_per_document_per_hour
             ),
+            legacy_weak_hash_deadline=values.legacy_weak_hash_deadline,
         )
 
 

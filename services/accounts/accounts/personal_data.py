@@ -11,7 +11,13 @@ from contracts.masking import (
     mask_telephone,
 )
 
-from accounts.models import accounts, organization_people, organizations, persons
+from accounts.models import (
+    accounts,
+    legacy_origins,
+    organization_people,
+    organizations,
+    persons,
+)
 
 # Blind-index / associated-data kinds. A kind is part of every index and ciphertext:
 # changing one makes existing rows unreadable, so they never change.
@@ -28,6 +34,7 @@ ENCRYPTED_COLUMNS = (
     (organizations.c.code_enc, ORG_CODE),
     (organization_people.c.phone_enc, PHONE),
     (organization_people.c.doc_number_enc, DOC_NUMBER),
+    (legacy_origins.c.claimed_phone_enc, PHONE),
 )
 
 

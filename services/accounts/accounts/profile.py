@@ -106,7 +106,8 @@ def _organization_profile(deps: Deps, account, org, people) -> dict:
 def get_me(deps: Deps, account_id: object) -> dict:
     """My information, masked (product.md flow 5): ``{account_id, kind,
     login_name, role, must_change_password, real_name_status, real_name_reason,
-    agreement_version, created_at, profile}``. Raises ``NotFound``."""
+    agreement_version, created_at, profile, origin, phone_proof_required}``.
+    Raises ``NotFound``."""
     key = field_rules.account_key(account_id)
     with deps.repo.transaction():
         account = deps.repo.get_account(key)
@@ -124,6 +125,7 @@ def get_me(deps: Deps, account_id: object) -> dict:
         else:
             staff = deps.repo.get_staff_member(key)
             profile = {"name": staff.name if staff else None}
+        origin = deps.repo.get_legacy_origin(key)
     return {
         "account_id": str(account.id),
         "kind": account.kind,
@@ -135,6 +137,19 @@ def get_me(deps: Deps, account_id: object) -> dict:
         "agreement_version": account.agreement_version,
         "created_at": account.created_at.isoformat(),
         "profile": profile,
+        "origin": _origin(origin),
+        "phone_proof_required": account.kind == "organization"
+        and account.phone_index is None,
+    }
+
+
+def _origin(row) -> dict | None:
+    """Where an imported account came from (flow 10); None for the others."""
+    if row is None:
+        return None
+    return {
+        "source_system": row.source_system,
+        "imported_at": row.imported_at.isoformat(),
     }
 
 

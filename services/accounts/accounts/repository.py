@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from accounts.models import (
     accounts,
     agents,
+    legacy_origins,
     organization_people,
     organizations,
     persons,
@@ -37,6 +38,7 @@ CONSTRAINT_FIELDS = {
     "ux_accounts_login_name": "login_name",
     "ux_persons_doc_number_index": "doc_number",
     "ux_organizations_code_index": "code",
+    "ux_legacy_origins_source_legacy_id": "legacy_id",
 }
 
 
@@ -66,6 +68,7 @@ _FIND_FOR_LOGIN = sa.select(
     accounts.c.must_change_password,
     accounts.c.temporary_password_expires_at,
     accounts.c.real_name_status,
+    accounts.c.phone_index,
 ).where(sa.func.lower(accounts.c.login_name) == sa.bindparam("canonical"))
 
 
@@ -340,6 +343,59 @@ class Repository:
         """One autocommit read (single sign-on asks it on every entry)."""
         params = {"person_id": person_id, "organization_id": organization_id}
         return read_one(self.session, _ACTS_FOR, params) is not None
+
+    # --- accounts imported from former systems (legacy_import) ------------------------
+
+    def get_legacy_origin(self, account_id: uuid.UUID) -> sa.Row | None:
+        return self.session.execute(
+            sa.select(legacy_origins).where(legacy_origins.c.account_id == account_id)
+        ).first()
+
+    def imported_legacy_ids(self, source_system: str, legacy_ids: list[str]) -> set:
+        """The ids among ``legacy_ids`` already imported from ``source_system``."""
+        return set(
+            self.session.execute(
+                sa.select(legacy_origins.c.legacy_id).where(
+                    legacy_origins.c.source_system == source_system,
+                    legacy_origins.c.legacy_id.in_(legacy_ids),
+                )
+            ).scalars()
+        )
+
+    def taken_login_names(self, canonical_names: list[str]) -> set[str]:
+        """The lower-cased names among ``canonical_names`` an account uses."""
+        lowered = sa.func.lower(accounts.c.login_name)
+        return set(
+            self.session.execute(
+                sa.select(lowered).where(lowered.in_(canonical_names))
+            ).scalars()
+        )
+
+    def registered_document_indexes(self, indexes: list[str]) -> set[str]:
+        column = persons.c.doc_number_index
+        query = sa.select(column).where(column.in_(indexes))
+        return set(self.session.execute(query).scalars())
+
+    def registered_code_indexes(self, indexes: list[str]) -> set[str]:
+        column = organizations.c.code_index
+        query = sa.select(column).where(column.in_(indexes))
+        return set(self.session.execute(query).scalars())
+
+    def add_imported(self, rows: dict[sa.Table, list[dict[str, Any]]]) -> None:
+        """Insert many rows per table, in the order given; a broken unique rule
+        raises :class:`Duplicate`. ``RETURNING`` makes SQLAlchemy send multi-row
+        ``INSERT ... VALUES`` batches ("insertmanyvalues"; a plain executemany
+        costs a round trip per row)."""
+        try:
+            for table, values in rows.items():
+                if values:
+                    key = list(table.primary_key.columns)
+                    self.session.execute(sa.insert(table).returning(*key), values)
+        except IntegrityError as error:
+            duplicate = duplicate_from(error)
+            if duplicate is None:
+                raise
+            raise duplicate from None
 
     # --- recovery --------------------------------------------------------------------
 

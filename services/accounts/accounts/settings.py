@@ -11,6 +11,7 @@ other module repeats a default. ``config.yml`` keeps Nameko's and servicekit's k
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from pydantic import Field
@@ -70,6 +71,11 @@ class AccountsSettings(ServiceSettings):
         5, alias="IDENTITY_CORRECTIONS_PER_DAY", ge=0
     )
     otp_timeout: float = Field(5.0, alias="OTP_TIMEOUT", gt=0)
+    # Imported accounts (flow 10) still on an unsalted or weak former hash must
+    # reset their password by SMS after this date (China time); unset: no deadline.
+    legacy_weak_hash_deadline: date | None = Field(
+        None, alias="LEGACY_WEAK_HASH_DEADLINE"
+    )
 
     @classmethod
     def written_defaults(cls) -> AccountsSettings:

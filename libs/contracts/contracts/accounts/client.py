@@ -132,10 +132,15 @@ class AccountsClient(ServiceClient):
         address: after 3 (``LOGIN_CAPTCHA_AFTER``) a captcha is required, after 5
         within 15 minutes (``LOGIN_LOCK_AFTER``, ``LOGIN_FAILURE_WINDOW``) the
         name is locked for 15 minutes (``LOGIN_LOCK_SECONDS``); success clears
-        the name's count. A hash made with old parameters is upgraded.
+        the name's count. A hash made with old parameters is upgraded, and so
+        is an imported account's former-system hash (flow 10) at its first good
+        login; ``phone_proof_required`` tells an imported organisation to prove
+        a phone before SMS recovery can reach it.
 
         Raises ``Unauthenticated`` (``invalid_credentials`` with
-        ``details["captcha_required"]``; ``temporary_password_expired``),
+        ``details["captcha_required"]``; ``temporary_password_expired``;
+        ``legacy_password_reset_required``: the right password, but a weak
+        imported hash after ``LEGACY_WEAK_HASH_DEADLINE``: reset it by SMS),
         ``CaptchaRequired``, ``InvalidInput`` (``captcha_invalid``), ``Locked``
         (``account_locked``, ``details["retry_after"]``), ``RateLimited``
         (``login_rate_limited``), ``Unavailable`` (otp down while a captcha is
@@ -190,7 +195,9 @@ class AccountsClient(ServiceClient):
         identity_region, doc_type, doc_number, derived_from_document``; an
         organisation's: ``name, name_en, short_name, homepage, region,
         legal_person_type, area, code_kind, unique_code, mobile,
-        legal_representative, main_agent``. Raises ``NotFound``."""
+        legal_representative, main_agent``; ``origin`` (``source_system,
+        imported_at``) for an account imported from a former system, and
+        ``phone_proof_required``. Raises ``NotFound``."""
         return self._call("get_me", locals())
 
     def update_profile(

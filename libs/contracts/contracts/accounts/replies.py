@@ -71,6 +71,12 @@ class LoggedIn(Model):
     expires_in: int = Field(description="Idle timeout, seconds.")
     max_age: int = Field(description="Absolute lifetime, seconds.")
     must_change_password: bool
+    phone_proof_required: bool = Field(
+        False,
+        description="An organisation imported from a former system without a "
+        "proven phone: it proves one (`PUT /me/phone`) before SMS recovery can "
+        "reach it.",
+    )
     account: AccountSummary
 
 
@@ -91,6 +97,13 @@ class SessionOpened(Model):
     )
     account: AccountSummary
     must_change_password: bool
+    phone_proof_required: bool = Field(
+        False,
+        description="True for an organisation imported from a former system "
+        "that has no proven phone yet: prove one with `PUT /me/phone` (SMS code, "
+        "purpose `change_phone`); until then password recovery by SMS cannot "
+        "reach it.",
+    )
 
 
 class Session(Model):
@@ -156,6 +169,16 @@ class StaffProfile(Model):
     name: str | None
 
 
+class LegacyOrigin(Model):
+    """Where an account imported from a former system came from (flow 10)."""
+
+    source_system: Literal["programme_centre", "hgr_approval"] = Field(
+        description="programme_centre: 国家科技计划项目申报中心; hgr_approval: "
+        "人类遗传资源行政审批系统."
+    )
+    imported_at: Timestamp
+
+
 class Me(Model):
     """My information, masked (``GET /me``)."""
 
@@ -169,6 +192,14 @@ class Me(Model):
     agreement_version: str | None
     created_at: Timestamp
     profile: PersonProfile | OrganizationProfile | StaffProfile
+    origin: LegacyOrigin | None = Field(
+        None, description="Set for an account imported from a former system."
+    )
+    phone_proof_required: bool = Field(
+        False,
+        description="An imported organisation without a proven phone (see "
+        "`POST /sessions`).",
+    )
 
 
 class SessionsEnded(Model):

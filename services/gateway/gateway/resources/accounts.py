@@ -183,6 +183,7 @@ class Sessions(Base):
             expires_in=answer.expires_in,
             account=answer.account,
             must_change_password=answer.must_change_password,
+            phone_proof_required=answer.phone_proof_required,
         ).dump()
 
     def on_delete_current(self, req, resp):
