@@ -33,6 +33,9 @@ class Settings:
     support_email: str = ""
     support_fax: str = ""
     support_hours: str = ""
+    # Single sign-on: where /oidc/authorize sends a browser without a portal
+    # session (with ?next=<the authorize request>); the web pages' login page.
+    oidc_login_url: str = "/login"
 
     @property
     def dev_helpers(self) -> bool:
@@ -65,6 +68,7 @@ class Settings:
             support_email=env.get("SUPPORT_EMAIL", "").strip(),
             support_fax=env.get("SUPPORT_FAX", "").strip(),
             support_hours=env.get("SUPPORT_HOURS", "").strip(),
+            oidc_login_url=env.get("OIDC_LOGIN_URL", cls.oidc_login_url),
         )
 
 

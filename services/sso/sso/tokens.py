@@ -1,0 +1,148 @@
+"""Tokens: a JWT access token (RFC 9068) and an ID token (OIDC Core §2) for a
+redeemed code; userinfo for a live access token. Every release of claims to a
+business system is written to ``releases`` (the audit), in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from contracts.accounts import AccountsClient
+from contracts.errors import NotFound, Unauthenticated
+from contracts.events import Event
+from contracts.sso import BusinessSystemEntered, TokensIssued
+from servicekit.crypto import PersonalDataCipher
+from sqlalchemy.orm import Session
+
+from sso import claims, clients, codes, keys
+from sso.models import releases, tokens
+from sso.settings import SsoSettings
+
+ACCESS_TOKEN_TYP = "at+jwt"
+
+
+@dataclass(frozen=True)
+class TokenDeps:
+    session: Session
+    cipher: PersonalDataCipher
+    accounts: AccountsClient
+    settings: SsoSettings
+    emit: Callable[[Event], Any]
+    now: datetime
+    correlation_id: str | None = None
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6: the left half of SHA-256 (RS256 and ES256 alike)."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def _audit(deps: TokenDeps, client_id: str, account_id: str, channel: str, released):
+    deps.session.execute(
+        releases.insert().values(
+            client_id=client_id,
+            account_id=account_id,
+            channel=channel,
+            claims=sorted(released),
+            released_at=deps.now,
+            correlation_id=deps.correlation_id,
+        )
+    )
+
+
+def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
+    code = codes.take_for_tokens(deps.session, code_id, client_id, deps.now)
+    client = clients.find(deps.session, client_id)
+    if code is None or client is None:
+        raise NotFound("code_not_found", "The code was not redeemed by this client.")
+    me = claims.account(deps.accounts, code.account_id)
+    if me is None or claims.refusal(client, me) is not None:
+        raise NotFound("code_not_found", "The account may no longer enter.")
+    settings, now = deps.settings, int(deps.now.timestamp())
+    jti = f"tok_{secrets.token_hex(16)}"
+    expires = deps.now + timedelta(seconds=settings.access_token_ttl_seconds)
+    deps.session.execute(
+        tokens.insert().values(
+            jti=jti,
+            code_id=code.code_id,
+            client_id=client_id,
+            account_id=code.account_id,
+            session_id=code.session_id,
+            scope=code.scope,
+            issued_at=deps.now,
+            expires_at=expires,
+        )
+    )
+    signing_key = keys.active_key(deps.session, deps.cipher, client.id_token_alg, deps.now)
+    access_token = keys.sign(
+        signing_key,
+        {
+            "iss": settings.issuer,
+            "sub": code.account_id,
+            "aud": client_id,
+            "client_id": client_id,
+            "scope": code.scope,
+            "jti": jti,
+            "iat": now,
+            "exp": now + settings.access_token_ttl_seconds,
+        },
+        typ=ACCESS_TOKEN_TYP,
+    )
+    issued = TokensIssued(
+        access_token=access_token,
+        expires_in=settings.access_token_ttl_seconds,
+        scope=code.scope,
+    )
+    if "openid" in code.scope.split():
+        user = claims.user_claims(me, code.scope)
+        id_claims = {
+            **user,
+            "iss": settings.issuer,
+            "aud": client_id,
+            "azp": client_id,
+            "iat": now,
+            "exp": now + settings.id_token_ttl_seconds,
+            "acr": claims.ACR,
+            "amr": claims.AMR,
+            "at_hash": at_hash(access_token),
+        }
+        if code.nonce:
+            id_claims["nonce"] = code.nonce
+        issued.id_token = keys.sign(signing_key, id_claims)
+        _audit(deps, client_id, code.account_id, "id_token", user)
+    deps.emit(
+        BusinessSystemEntered(
+            client_id=client_id, account_id=code.account_id, code_id=code.code_id
+        )
+    )
+    return issued
+
+
+def _invalid() -> Unauthenticated:
+    return Unauthenticated("invalid_token", "The access token is not valid.")
+
+
+def userinfo(deps: TokenDeps, access_token: str) -> dict[str, Any]:
+    found = keys.verify(deps.session, access_token, deps.now, ACCESS_TOKEN_TYP)
+    if found is None or found.get("iss") != deps.settings.issuer:
+        raise _invalid()
+    row = deps.session.execute(
+        sa.select(tokens).where(tokens.c.jti == str(found.get("jti")))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= deps.now:
+        raise _invalid()
+    client = clients.find(deps.session, row.client_id)
+    me = claims.account(deps.accounts, row.account_id)
+    if client is None or me is None or claims.refusal(client, me) is not None:
+        raise _invalid()
+    user = claims.user_claims(me, row.scope)
+    _audit(deps, row.client_id, row.account_id, "userinfo", user)
+    return user
