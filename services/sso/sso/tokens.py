@@ -98,6 +98,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
     )
     issued = TokensIssued(
         access_token=access_token,
+        token_type="Bearer",  # set, so that the reply (set fields only) carries it
         expires_in=settings.access_token_ttl_seconds,
         scope=code.scope,
     )

@@ -87,15 +87,14 @@ class Token:
         provider.create_token_response(request).render(resp)
 
 
-def _bearer_error(code: str | None, description: str) -> falcon.HTTPError:
+def _bearer_error(code: str | None, description: str) -> Problem:
+    """RFC 6750 §3: the challenge says why; the body is the gateway's problem."""
     challenge = 'Bearer realm="oidc"'
     if code:
         challenge += f', error="{code}", error_description="{description}"'
-    error = falcon.HTTPUnauthorized(
-        title=code or "unauthorized", description=description
+    return Problem(
+        401, code or "not_authenticated", description, {"WWW-Authenticate": challenge}
     )
-    error.headers["WWW-Authenticate"] = challenge
-    return error
 
 
 class UserInfo:

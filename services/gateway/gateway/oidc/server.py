@@ -276,6 +276,9 @@ class Provider(AuthorizationServer):
     def save_token(self, token, request) -> None:
         """Nothing: ``sso`` keeps what it issues."""
 
+    def send_signal(self, name, *args, **kwargs) -> None:
+        """No listeners: sso logs and audits what happens."""
+
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request
 
