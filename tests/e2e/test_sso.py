@@ -45,7 +45,9 @@ def origin(stack) -> str:
 
 
 def discovery(stack) -> dict:
-    answer = requests.get(f"{origin(stack)}/.well-known/openid-configuration", timeout=10)
+    answer = requests.get(
+        f"{origin(stack)}/.well-known/openid-configuration", timeout=10
+    )
     assert answer.status_code == 200
     return answer.json()
 
@@ -120,7 +122,9 @@ def redeem(stack, code, verifier, client_id=TORCH, secret=TORCH_SECRET, **form):
 
 def userinfo(stack, access_token: str) -> requests.Response:
     return requests.get(
-        f"{origin(stack)}/oidc/userinfo", headers=client.bearer(access_token), timeout=10
+        f"{origin(stack)}/oidc/userinfo",
+        headers=client.bearer(access_token),
+        timeout=10,
     )
 
 
@@ -132,7 +136,9 @@ def sso_database(stack):
 def person(stack):
     """A person who logged in at the portal: (account, session token)."""
     body, account = client.register_person(stack.url)
-    answer = client.log_in_solving_captcha(stack.url, body["login_name"], body["password"])
+    answer = client.log_in_solving_captcha(
+        stack.url, body["login_name"], body["password"]
+    )
     assert answer.status_code == 201, answer.text
     return account, answer.json()["token"]
 
@@ -251,7 +257,9 @@ def test_requests_oauthlib_and_pyjwt_enter_as_a_public_client(
     ],
     ids=["missing", "plain", "plain-by-default"],
 )
-def test_an_authorize_request_without_s256_pkce_is_refused(live_stack, person, pkce_params):
+def test_an_authorize_request_without_s256_pkce_is_refused(
+    live_stack, person, pkce_params
+):
     url = authorize_url(live_stack, state="s-1", **pkce_params)
     answer = browse(url, person[1])
 
@@ -277,7 +285,7 @@ def test_an_authorize_request_without_s256_pkce_is_refused(live_stack, person, p
 def test_a_look_alike_redirect_uri_is_refused_without_redirecting(
     live_stack, person, redirect_uri
 ):
-    verifier, challenge = pkce()
+    _, challenge = pkce()
     answer = browse(
         authorize_url(
             live_stack,
@@ -356,7 +364,12 @@ def test_a_wrong_client_secret_gets_invalid_client(live_stack, person):
 def test_a_code_of_another_client_gets_invalid_grant(live_stack, person):
     code, verifier = code_for(live_stack, person[1])
     answer = redeem(
-        live_stack, code, verifier, client_id=HIGHTECH, secret=HIGHTECH_SECRET, post=True
+        live_stack,
+        code,
+        verifier,
+        client_id=HIGHTECH,
+        secret=HIGHTECH_SECRET,
+        post=True,
     )
 
     assert answer.status_code == 400
@@ -368,7 +381,7 @@ def test_a_code_of_another_client_gets_invalid_grant(live_stack, person):
 def test_an_account_kind_the_business_system_does_not_admit_is_refused(
     live_stack, person
 ):
-    verifier, challenge = pkce()
+    _, challenge = pkce()
     answer = browse(
         authorize_url(
             live_stack,
@@ -389,7 +402,9 @@ def test_an_account_kind_the_business_system_does_not_admit_is_refused(
 
 
 def test_without_a_portal_session_the_browser_goes_to_the_login_page(live_stack):
-    url = authorize_url(live_stack, code_challenge=pkce()[1], code_challenge_method="S256")
+    url = authorize_url(
+        live_stack, code_challenge=pkce()[1], code_challenge_method="S256"
+    )
     answer = browse(url, None)
 
     assert answer.status_code == 302

@@ -47,10 +47,10 @@ class ClientInfo(Model):
     name_zh: str
     name_en: str
     redirect_uris: list[str]
-    post_logout_redirect_uris: list[str] = []
+    post_logout_redirect_uris: list[str] = Field(default_factory=list)
     scopes: list[str]
     token_endpoint_auth_method: TokenAuthMethod
-    id_token_signed_response_alg: SigningAlg = "RS256"
+    id_token_signed_response_alg: SigningAlg = "RS256"  # noqa: S105 - an algorithm
     enabled: bool = True
 
 
@@ -91,10 +91,54 @@ class TokensIssued(Model):
     """The token endpoint's answer (RFC 6749 §5.1, OIDC Core §3.1.3.3)."""
 
     access_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a token type
     expires_in: int
     scope: str
     id_token: str | None = None
+
+
+class UserInfo(Model):
+    """OIDC Core §5.3: the claims of the access token's scope."""
+
+    sub: str = Field(
+        description="The account id: stable, never a login name or a document number."
+    )
+    name: str | None = None
+    account_kind: AccountKind | None = None
+    real_name_status: str | None = None
+    trust_level: int | None = Field(
+        default=None, description="1: a registered account; 2: real name verified."
+    )
+
+
+class OAuthErrorBody(Model):
+    """RFC 6749 §5.2: an error of the token endpoint, or of an authorization
+    request that cannot be sent back to the client."""
+
+    error: str
+    error_description: str | None = None
+
+
+class ProviderMetadata(Model):
+    """OpenID Connect Discovery 1.0 §3 (and RFC 9207's ``iss`` support)."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    userinfo_endpoint: str
+    jwks_uri: str
+    response_types_supported: list[str]
+    response_modes_supported: list[str]
+    grant_types_supported: list[str]
+    subject_types_supported: list[str]
+    id_token_signing_alg_values_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+    code_challenge_methods_supported: list[str]
+    scopes_supported: list[str]
+    claims_supported: list[str]
+    authorization_response_iss_parameter_supported: bool
+    request_parameter_supported: bool
+    claims_parameter_supported: bool
 
 
 class Jwks(Model):
@@ -166,7 +210,7 @@ class SsoClient(ServiceClient):
         when the code was not redeemed by ``client_id`` or tokens were issued."""
         return self._call("issue_tokens", locals())
 
-    def get_userinfo(self, access_token: str) -> dict[str, Any]:
+    def get_userinfo(self, access_token: str) -> UserInfo:
         """The claims of the token's scope, read fresh from accounts (OIDC Core
         §5.3); audited. Raises ``Unauthenticated`` (``invalid_token``) for a bad
         signature, an expired or revoked token."""

@@ -39,7 +39,7 @@ class Registration(BaseModel):
     secret_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     token_endpoint_auth_method: Literal[
         "client_secret_basic", "client_secret_post", "none"
-    ] = "client_secret_basic"
+    ] = "client_secret_basic"  # noqa: S105 - not a secret
     redirect_uris: list[str] = Field(min_length=1)
     post_logout_redirect_uris: list[str] = []
     backchannel_logout_uri: str | None = None
@@ -51,7 +51,7 @@ class Registration(BaseModel):
     ]
     require_real_name: bool = False
     personal_data_allowed: bool = False
-    id_token_alg: Literal["RS256", "ES256"] = "RS256"
+    id_token_alg: Literal["RS256", "ES256"] = "RS256"  # noqa: S105 - not a secret
     name_zh: str
     name_en: str
     description: str = ""
@@ -59,7 +59,7 @@ class Registration(BaseModel):
 
     @model_validator(mode="after")
     def _secret_matches_the_method(self) -> Registration:
-        public = self.token_endpoint_auth_method == "none"
+        public = self.token_endpoint_auth_method == "none"  # noqa: S105 - not a secret
         has_secret = bool(self.secret or self.secret_sha256)
         if public and has_secret:
             raise ValueError(f"{self.client_id}: a public client has no secret")
@@ -98,8 +98,11 @@ def register(session: Session, registration: Registration, now: datetime) -> Non
     whether it is enabled)."""
     row = registration.row(now)
     statement = insert(clients).values(**row)
-    if row["secret_hash"] is None and row["token_endpoint_auth_method"] != "none":
-        raise ValueError(f"{registration.client_id}: a confidential client needs a secret")
+    public = row["token_endpoint_auth_method"] == "none"  # noqa: S105 - not a secret
+    if row["secret_hash"] is None and not public:
+        raise ValueError(
+            f"{registration.client_id}: a confidential client needs a secret"
+        )
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[clients.c.client_id],
@@ -122,7 +125,7 @@ def rotate_secret(session: Session, client_id: str, now: datetime) -> str | None
         clients.update()
         .where(
             clients.c.client_id == client_id,
-            clients.c.token_endpoint_auth_method != "none",
+            clients.c.token_endpoint_auth_method != "none",  # noqa: S105 - not a secret
         )
         .values(secret_hash=hash_secret(secret), updated_at=now)
     ).rowcount

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from servicekit.clock import utc_now
+from servicekit.settings import ConfigError
 from sqlalchemy.orm import Session
 
 from sso import clients
-from sso.settings import SsoSettings
+from sso.settings import DEV_CLIENTS_FILE, SsoSettings
 
 
 def settings_and_clients(config: dict) -> SsoSettings:
@@ -15,6 +18,12 @@ def settings_and_clients(config: dict) -> SsoSettings:
     clients table: a bad file stops the service at start. Copies starting together
     upsert the same rows, which is harmless."""
     settings = SsoSettings.from_config(config)
+    production = config.get("ENVIRONMENT") == "production"
+    if production and Path(settings.clients_file).resolve() == DEV_CLIENTS_FILE:
+        raise ConfigError(
+            "SSO_CLIENTS_FILE: production refuses the development clients (their "
+            "secrets are published)"
+        )
     registrations = clients.read_file(settings.clients_file)
     engine = sa.create_engine(config["DB_URL"], poolclass=sa.pool.NullPool)
     try:

@@ -108,9 +108,7 @@ def sign(key: RSAKey | ECKey, claims: dict, typ: str = "JWT") -> str:
     return jwt.encode(header, claims, key, algorithms=[key.alg])
 
 
-def verify(
-    session: Session, token: str, now: datetime, typ: str
-) -> dict | None:
+def verify(session: Session, token: str, now: datetime, typ: str) -> dict | None:
     """The claims of ``token`` when a published key signed it, its ``typ`` is
     ``typ`` and it has not expired; None otherwise."""
     keys = KeySet.import_key_set({"keys": published(session, now)})
@@ -124,5 +122,3 @@ def verify(
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= now.timestamp():
         return None
     return claims
-
-

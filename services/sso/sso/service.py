@@ -2,12 +2,9 @@
 
 import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
-from typing import Any
-
 from contracts.accounts import AccountsClient
 from contracts.base import PingResult
 from contracts.errors import Forbidden, NotFound, ServiceError
-from contracts.models import dump
 from contracts import sso as contract
 from nameko.rpc import RpcProxy
 from servicekit.calls import TimedCaller
@@ -102,10 +99,10 @@ class SsoService(ObservedService):
             return tokens.issue(deps, code_id, client_id)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("access_token",))
-    def get_userinfo(self, access_token: str) -> dict[str, Any]:
+    def get_userinfo(self, access_token: str) -> contract.UserInfo:
         deps = self._token_deps()
         with deps.session.begin():
-            return dump(tokens.userinfo(deps, access_token))
+            return contract.UserInfo(**tokens.userinfo(deps, access_token))
 
     @rpc
     def get_jwks(self) -> contract.Jwks:

@@ -25,7 +25,7 @@ from sso import claims, clients, codes, keys
 from sso.models import releases, tokens
 from sso.settings import SsoSettings
 
-ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
             expires_at=expires,
         )
     )
-    signing_key = keys.active_key(deps.session, deps.cipher, client.id_token_alg, deps.now)
+    signing_key = keys.active_key(
+        deps.session, deps.cipher, client.id_token_alg, deps.now
+    )
     access_token = keys.sign(
         signing_key,
         {
@@ -98,7 +100,8 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
     )
     issued = TokensIssued(
         access_token=access_token,
-        token_type="Bearer",  # set, so that the reply (set fields only) carries it
+        # set, so that the reply (set fields only) carries it
+        token_type="Bearer",  # noqa: S106 - a token type
         expires_in=settings.access_token_ttl_seconds,
         scope=code.scope,
     )

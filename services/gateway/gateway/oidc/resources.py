@@ -7,13 +7,13 @@ import threading
 import falcon
 from authlib.oauth2 import OAuth2Error
 from contracts import errors as ce
-from contracts.sso import SsoClient
+from contracts.sso import ProviderMetadata, SsoClient
 
 from gateway.errors import Problem
 from gateway.oidc.server import FalconRequest, Provider, login_redirect, read_form
 
 AUTHORIZE = "/oidc/authorize"
-TOKEN = "/oidc/token"
+TOKEN = "/oidc/token"  # noqa: S105 - a path
 USERINFO = "/oidc/userinfo"
 JWKS = "/oidc/jwks"
 DISCOVERY = "/.well-known/openid-configuration"
@@ -108,7 +108,7 @@ class UserInfo:
         if not token:
             raise _bearer_error(None, "Send the access token as a Bearer token.")
         try:
-            resp.media = self.sso.get_userinfo(access_token=token)
+            resp.media = self.sso.get_userinfo(access_token=token).dump()
         except ce.Unauthenticated:
             raise _bearer_error(
                 "invalid_token", "The access token is not valid."
@@ -152,31 +152,31 @@ class Discovery:
         self.providers.get()
         info = self.providers.info
         issuer = info.issuer.rstrip("/")
-        resp.media = {
-            "issuer": info.issuer,
-            "authorization_endpoint": issuer + AUTHORIZE,
-            "token_endpoint": issuer + TOKEN,
-            "userinfo_endpoint": issuer + USERINFO,
-            "jwks_uri": issuer + JWKS,
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": (
+        resp.media = ProviderMetadata(
+            issuer=info.issuer,
+            authorization_endpoint=issuer + AUTHORIZE,
+            token_endpoint=issuer + TOKEN,
+            userinfo_endpoint=issuer + USERINFO,
+            jwks_uri=issuer + JWKS,
+            response_types_supported=["code"],
+            response_modes_supported=["query"],
+            grant_types_supported=["authorization_code"],
+            subject_types_supported=["public"],
+            id_token_signing_alg_values_supported=list(
                 info.id_token_signing_alg_values_supported
             ),
-            "token_endpoint_auth_methods_supported": [
+            token_endpoint_auth_methods_supported=[
                 "client_secret_basic",
                 "client_secret_post",
                 "none",
             ],
-            "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": info.scopes_supported,
-            "claims_supported": info.claims_supported,
-            "authorization_response_iss_parameter_supported": True,
-            "request_parameter_supported": False,
-            "claims_parameter_supported": False,
-        }
+            code_challenge_methods_supported=["S256"],
+            scopes_supported=info.scopes_supported,
+            claims_supported=info.claims_supported,
+            authorization_response_iss_parameter_supported=True,
+            request_parameter_supported=False,
+            claims_parameter_supported=False,
+        ).dump()
         resp.cache_control = ["public", "max-age=300"]
 
 

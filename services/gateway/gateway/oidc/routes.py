@@ -12,7 +12,9 @@ def add_routes(app, ctx) -> None:
     providers = r.Providers(sso)
     settings = ctx.settings
     app.add_route(r.DISCOVERY, r.Discovery(providers))
-    app.add_route(r.AUTHORIZE, r.Authorize(providers, ctx.auth, settings.oidc_login_url))
+    app.add_route(
+        r.AUTHORIZE, r.Authorize(providers, ctx.auth, settings.oidc_login_url)
+    )
     app.add_route(r.TOKEN, r.Token(providers, settings.max_body_bytes))
     app.add_route(r.USERINFO, r.UserInfo(sso, settings.max_body_bytes))
     app.add_route(r.JWKS, r.Jwks(sso))

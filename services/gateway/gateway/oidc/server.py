@@ -17,7 +17,7 @@ Rules kept here on top of Authlib's defaults (sso.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode
 
 import falcon
@@ -179,7 +179,11 @@ class StoredCode:
 
 
 class CodeFlow(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         user = request.user
@@ -232,7 +236,7 @@ class CodeFlow(grants.AuthorizationCodeGrant):
 class S256Required(CodeChallenge):
     """PKCE for every client, ``S256`` only (RFC 7636 §4.4.1 errors)."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data
