@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
@@ -24,6 +27,7 @@ from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from requests_oauthlib import OAuth2Session
 
 from tests.support import client
+from tests.support.stack import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -451,3 +455,85 @@ def test_the_catalogue_says_for_the_caller_what_it_may_enter(live_stack, person)
     assert by_id[TORCH]["name_zh"] == "火炬统计"
     assert by_id[HIGHTECH]["may_enter"] is False
     assert by_id[HIGHTECH]["reason"] == "account_kind_not_admitted"
+
+
+# --- operators: signing keys and business systems ---------------------------------------------
+
+
+def sso_cli(stack, *args: str) -> dict:
+    """``python -m sso.cli`` as an operator runs it, against this stack's database."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sso.cli", *args],
+        cwd=ROOT / "services" / "sso",
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def kid_of(token: str) -> str:
+    return jwt.get_unverified_header(token)["kid"]
+
+
+def test_rotated_signing_keys_stay_published_until_their_tokens_expire(
+    live_stack, person
+):
+    code, verifier = code_for(live_stack, person[1])
+    before = redeem(live_stack, code, verifier).json()
+    old_kid = kid_of(before["id_token"])
+
+    retired = sso_cli(live_stack, "rotate-signing-keys")["retired"]
+    code, verifier = code_for(live_stack, person[1])
+    after = redeem(live_stack, code, verifier).json()
+
+    assert old_kid in retired
+    new_kid = kid_of(after["id_token"])
+    assert new_kid != old_kid
+    meta = discovery(live_stack)
+    published = {
+        key["kid"] for key in requests.get(meta["jwks_uri"], timeout=10).json()["keys"]
+    }
+    assert {old_kid, new_kid} <= published
+    # a token signed with the retired key is still good until it expires
+    assert userinfo(live_stack, before["access_token"]).status_code == 200
+    jwks = jwt.PyJWKClient(meta["jwks_uri"])
+    for tokens in (before, after):
+        key = jwks.get_signing_key_from_jwt(tokens["id_token"]).key
+        jwt.decode(tokens["id_token"], key, algorithms=["RS256"], audience=TORCH)
+
+
+def test_operators_add_a_business_system_rotate_its_secret_and_disable_it(
+    live_stack, person, tmp_path
+):
+    client_id = f"cli-{secrets.token_hex(4)}"
+    file = tmp_path / "clients.yml"
+    file.write_text(
+        "clients:\n"
+        f"  - client_id: {client_id}\n"
+        "    secret: first-secret-of-this-system\n"
+        f"    redirect_uris: [{TORCH_REDIRECT}]\n"
+        "    name_zh: 测试系统\n"
+        "    name_en: A test system\n",
+        encoding="utf-8",
+    )
+    assert sso_cli(live_stack, "add-client", str(file)) == {"registered": 1}
+
+    def enter(secret: str) -> requests.Response:
+        code, verifier = code_for(live_stack, person[1], client_id=client_id)
+        return redeem(live_stack, code, verifier, client_id=client_id, secret=secret)
+
+    assert enter("first-secret-of-this-system").status_code == 200
+    new_secret = sso_cli(live_stack, "rotate-secret", client_id)["client_secret"]
+    assert enter("first-secret-of-this-system").status_code == 401
+    assert enter(new_secret).status_code == 200
+
+    sso_cli(live_stack, "disable", client_id)
+
+    refused = browse(authorize_url(live_stack, client_id=client_id), person[1])
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_client"
+    catalogue = requests.get(f"{live_stack.url}/services", timeout=10).json()["items"]
+    assert client_id not in {item["client_id"] for item in catalogue}
