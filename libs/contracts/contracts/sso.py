@@ -23,6 +23,8 @@ AccountKind = Literal["person", "organization"]
 
 # Why a caller may not enter a business system (the catalogue and the authorize step).
 REFUSALS = {
+    "account_selection_required": "请选择以本人身份还是代表单位进入。",
+    "not_an_agent": "您不是该单位的代办人。",
     "login_required": "请先登录。",
     "account_kind_not_admitted": "该业务系统不接受此类账号。",
     "real_name_required": "该业务系统要求先完成实名认证。",
@@ -67,6 +69,14 @@ class CodeGrant(Model):
     nonce: str | None = None
     code_challenge: str
     code_challenge_method: Literal["S256"]
+    acting_choice: str | None = Field(
+        default=None,
+        description="The ``choice_id`` of ``choose_acting_for`` (an agent's answer "
+        "to: as myself, or for which organisation).",
+    )
+    select_account: bool = Field(
+        default=False, description="``prompt=select_account``: ask even a non-agent."
+    )
 
 
 class CodeSaved(Model):
@@ -85,6 +95,31 @@ class RedeemedCode(Model):
     nonce: str | None = None
     code_challenge: str
     code_challenge_method: str
+
+
+class ActingChoiceRequest(Model):
+    """``POST /api/v1/sso/acting-choices``: the agent's answer before entering a
+    business system: as myself (``organization_id`` null) or for an organisation
+    that designated me."""
+
+    organization_id: str | None = None
+
+
+class ActingChoice(Model):
+    """A one-time answer, bound to the portal session, that the next authorize
+    request of that session carries as ``acting_choice``."""
+
+    choice_id: str
+    expires_in: int
+
+
+class ActingFor(Model):
+    """The organisation an agent acts for, as business systems receive it."""
+
+    organization_id: str
+    name: str
+    unique_code: str = Field(description="Masked: first 3 and last 2 characters.")
+    role: Literal["agent"] = "agent"
 
 
 class TokensIssued(Model):
@@ -108,6 +143,9 @@ class UserInfo(Model):
     real_name_status: str | None = None
     trust_level: int | None = Field(
         default=None, description="1: a registered account; 2: real name verified."
+    )
+    acting_for: ActingFor | None = Field(
+        default=None, description="When the person entered as an organisation's agent."
     )
 
 
@@ -190,8 +228,19 @@ class SsoClient(ServiceClient):
         """Keep a code for ``grant.client_id`` (its hash), valid ``SSO_CODE_TTL``
         seconds (at most 60). Asks accounts whether the account may enter this
         business system: raises ``Forbidden`` (``account_kind_not_admitted``,
-        ``real_name_required``), ``NotFound`` (``client_not_found``)."""
+        ``real_name_required``), ``NotFound`` (``client_not_found``). A person who
+        is an agent (or ``select_account``) must have answered as whom they enter:
+        ``grant.acting_choice`` is consumed, else ``Forbidden``
+        (``account_selection_required``; ``not_an_agent`` if revoked since)."""
         return self._call("save_authorization_code", locals())
+
+    def choose_acting_for(
+        self, session_id: str, account_id: str, organization_id: str | None
+    ) -> ActingChoice:
+        """Keep an agent's answer for the next authorize request of this session
+        (single use, ``SSO_CHOICE_TTL`` seconds). Raises ``Forbidden``
+        (``not_an_agent``: the person is not, now, an agent of that organisation)."""
+        return self._call("choose_acting_for", locals())
 
     def redeem_authorization_code(
         self, code: str, client_id: str

@@ -26,6 +26,7 @@ CLAIMS_SUPPORTED = [
     "account_kind",
     "real_name_status",
     "trust_level",
+    "acting_for",
 ]
 SCOPES_SUPPORTED = ["openid", "profile"]
 

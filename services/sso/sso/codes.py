@@ -22,7 +22,13 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def save(session: Session, grant: CodeGrant, now: datetime, ttl: int) -> CodeSaved:
+def save(
+    session: Session,
+    grant: CodeGrant,
+    acting_for: str | None,
+    now: datetime,
+    ttl: int,
+) -> CodeSaved:
     session.execute(
         authorization_codes.insert().values(
             code_hash=_hash(grant.code),
@@ -36,6 +42,7 @@ def save(session: Session, grant: CodeGrant, now: datetime, ttl: int) -> CodeSav
             nonce=grant.nonce,
             code_challenge=grant.code_challenge,
             code_challenge_method=grant.code_challenge_method,
+            acting_for=acting_for,
             issued_at=now,
             expires_at=now + timedelta(seconds=ttl),
         )

@@ -57,6 +57,7 @@ authorization_codes = sa.Table(
     sa.Column("expires_at", TIMESTAMP, nullable=False),
     sa.Column("redeemed_at", TIMESTAMP, nullable=True),
     sa.Column("tokens_issued_at", TIMESTAMP, nullable=True),
+    sa.Column("acting_for", sa.String(64), nullable=True),  # an organisation's id
     sa.Index("ix_authorization_codes_expires", "expires_at"),
 )
 
@@ -74,6 +75,7 @@ tokens = sa.Table(
     sa.Column("issued_at", TIMESTAMP, nullable=False),
     sa.Column("expires_at", TIMESTAMP, nullable=False),
     sa.Column("revoked_at", TIMESTAMP, nullable=True),
+    sa.Column("acting_for", sa.String(64), nullable=True),
     sa.Index("ix_tokens_code", "code_id"),
 )
 
@@ -104,4 +106,18 @@ releases = sa.Table(
     sa.Column("released_at", TIMESTAMP, nullable=False),
     sa.Column("correlation_id", sa.String(128), nullable=True),
     sa.Index("ix_releases_account", "account_id", "released_at"),
+)
+
+# An agent's answer before entering (as myself: organization_id NULL), bound to the
+# portal session; consumed by the next authorization code of that session.
+acting_choices = sa.Table(
+    "acting_choices",
+    metadata,
+    sa.Column("choice_id", sa.String(40), primary_key=True),
+    sa.Column("session_id", sa.String(128), nullable=False),
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("organization_id", sa.String(64), nullable=True),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("expires_at", TIMESTAMP, nullable=False),
+    sa.Column("used_at", TIMESTAMP, nullable=True),
 )

@@ -16,7 +16,7 @@ from servicekit.health import ping_result
 from servicekit.providers import BuiltOnce, ObservedService
 from servicekit.rpc import rpc
 
-from sso import catalogue, claims, clients, codes, keys, tokens
+from sso import acting, catalogue, claims, clients, codes, keys, tokens
 from sso.dependencies import settings_and_clients
 from sso.models import outbox
 
@@ -73,8 +73,10 @@ class SsoService(ObservedService):
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("grant.code",))
     def save_authorization_code(self, grant: contract.CodeGrant) -> contract.CodeSaved:
-        me = claims.account(self._accounts(), grant.account_id)
-        session = self.db.session
+        accounts = self._accounts()
+        me = claims.account(accounts, grant.account_id)
+        organizations = acting.represented(accounts, me)
+        session, now = self.db.session, utc_now()
         with session.begin():
             row = clients.find(session, grant.client_id)
             if row is None:
@@ -82,7 +84,23 @@ class SsoService(ObservedService):
             reason = claims.refusal(row, me)
             if reason is not None:
                 raise Forbidden(reason, contract.REFUSALS[reason])
-            return codes.save(session, grant, utc_now(), self.settings.code_ttl_seconds)
+            organization = acting.resolve(session, grant, organizations, now)
+            ttl = self.settings.code_ttl_seconds
+            return codes.save(session, grant, organization, now, ttl)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def choose_acting_for(
+        self, session_id: str, account_id: str, organization_id: str | None
+    ) -> contract.ActingChoice:
+        session = self.db.session
+        with session.begin():
+            return acting.choose(
+                session,
+                self._accounts(),
+                self.settings.choice_ttl_seconds,
+                utc_now(),
+                (session_id, account_id, organization_id),
+            )
 
     @rpc(sensitive_arguments=("code",))
     def redeem_authorization_code(
@@ -102,7 +120,7 @@ class SsoService(ObservedService):
     def get_userinfo(self, access_token: str) -> contract.UserInfo:
         deps = self._token_deps()
         with deps.session.begin():
-            return contract.UserInfo(**tokens.userinfo(deps, access_token))
+            return contract.UserInfo.model_validate(tokens.userinfo(deps, access_token))
 
     @rpc
     def get_jwks(self) -> contract.Jwks:

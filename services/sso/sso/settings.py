@@ -25,6 +25,9 @@ class SsoSettings(ServiceSettings):
     # The business systems registered by configuration, loaded at every start
     # (new clients added, existing ones updated; a secret only when first added).
     clients_file: str = Field(str(DEV_CLIENTS_FILE), alias="SSO_CLIENTS_FILE")
+    # how long an agent's answer (as myself / for an organisation) waits for its
+    # authorize request
+    choice_ttl_seconds: int = Field(300, alias="SSO_CHOICE_TTL", ge=10, le=3600)
     rpc_timeout: float = Field(5.0, alias="SSO_RPC_TIMEOUT", gt=0)
 
     @property

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from contracts.accounts import AccountsClient
 from contracts.errors import NotFound, Unauthenticated
 from contracts.events import Event
-from contracts.sso import BusinessSystemEntered, TokensIssued
+from contracts.sso import ActingFor, BusinessSystemEntered, TokensIssued
 from servicekit.crypto import PersonalDataCipher
 from sqlalchemy.orm import Session
 
-from sso import claims, clients, codes, keys
+from sso import acting, claims, clients, codes, keys
 from sso.models import releases, tokens
 from sso.settings import SsoSettings
 
@@ -58,14 +58,34 @@ def _audit(deps: TokenDeps, client_id: str, account_id: str, channel: str, relea
     )
 
 
+def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
+    """(client row, the account, the organisation acted for or None), or None
+    when the account may no longer enter (as that organisation's agent)."""
+    client = clients.find(deps.session, client_id)
+    me = claims.account(deps.accounts, account_id)
+    if client is None or me is None or claims.refusal(client, me) is not None:
+        return None
+    org = None
+    if organization is not None:
+        org = acting.acting_for(deps.accounts, account_id, organization)
+        if org is None:
+            return None
+    return client, me, org
+
+
+def _user_claims(me, scope: str, org: ActingFor | None) -> dict[str, Any]:
+    user = claims.user_claims(me, scope)
+    if org is not None:
+        user["acting_for"] = org.dump()
+    return user
+
+
 def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
     code = codes.take_for_tokens(deps.session, code_id, client_id, deps.now)
-    client = clients.find(deps.session, client_id)
-    if code is None or client is None:
-        raise NotFound("code_not_found", "The code was not redeemed by this client.")
-    me = claims.account(deps.accounts, code.account_id)
-    if me is None or claims.refusal(client, me) is not None:
-        raise NotFound("code_not_found", "The account may no longer enter.")
+    entering = code and _entering(deps, client_id, code.account_id, code.acting_for)
+    if not entering:
+        raise NotFound("code_not_found", "The code cannot be used by this client.")
+    client, me, org = entering
     settings, now = deps.settings, int(deps.now.timestamp())
     jti = f"tok_{secrets.token_hex(16)}"
     expires = deps.now + timedelta(seconds=settings.access_token_ttl_seconds)
@@ -79,25 +99,30 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
             scope=code.scope,
             issued_at=deps.now,
             expires_at=expires,
+            acting_for=code.acting_for,
         )
     )
     signing_key = keys.active_key(
         deps.session, deps.cipher, client.id_token_alg, deps.now
     )
-    access_token = keys.sign(
-        signing_key,
-        {
-            "iss": settings.issuer,
-            "sub": code.account_id,
-            "aud": client_id,
-            "client_id": client_id,
-            "scope": code.scope,
-            "jti": jti,
-            "iat": now,
-            "exp": now + settings.access_token_ttl_seconds,
-        },
-        typ=ACCESS_TOKEN_TYP,
-    )
+    access_claims = {
+        "iss": settings.issuer,
+        "sub": code.account_id,
+        "aud": client_id,
+        "client_id": client_id,
+        "scope": code.scope,
+        "jti": jti,
+        "iat": now,
+        "exp": now + settings.access_token_ttl_seconds,
+    }
+    if org is not None:
+        # RFC 8693 §4.1: the organisation is the subject, the person its actor
+        access_claims.update(
+            sub=org.organization_id,
+            act={"sub": code.account_id},
+            acting_for=org.dump(),
+        )
+    access_token = keys.sign(signing_key, access_claims, typ=ACCESS_TOKEN_TYP)
     issued = TokensIssued(
         access_token=access_token,
         # set, so that the reply (set fields only) carries it
@@ -106,7 +131,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
         scope=code.scope,
     )
     if "openid" in code.scope.split():
-        user = claims.user_claims(me, code.scope)
+        user = _user_claims(me, code.scope, org)
         id_claims = {
             **user,
             "iss": settings.issuer,
@@ -143,10 +168,10 @@ def userinfo(deps: TokenDeps, access_token: str) -> dict[str, Any]:
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= deps.now:
         raise _invalid()
-    client = clients.find(deps.session, row.client_id)
-    me = claims.account(deps.accounts, row.account_id)
-    if client is None or me is None or claims.refusal(client, me) is not None:
+    entering = _entering(deps, row.client_id, row.account_id, row.acting_for)
+    if entering is None:
         raise _invalid()
-    user = claims.user_claims(me, row.scope)
+    _, me, org = entering
+    user = _user_claims(me, row.scope, org)
     _audit(deps, row.client_id, row.account_id, "userinfo", user)
     return user

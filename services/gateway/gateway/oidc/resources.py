@@ -7,10 +7,18 @@ import threading
 import falcon
 from authlib.oauth2 import OAuth2Error
 from contracts import errors as ce
-from contracts.sso import ProviderMetadata, SsoClient
+from contracts.models import parse
+from contracts.sso import ActingChoiceRequest, ProviderMetadata, SsoClient
 
 from gateway.errors import Problem
-from gateway.oidc.server import FalconRequest, Provider, login_redirect, read_form
+from gateway.oidc.server import (
+    FalconRequest,
+    Provider,
+    SelectionRequired,
+    login_redirect,
+    read_form,
+)
+from gateway.schemas import read_json
 
 AUTHORIZE = "/oidc/authorize"
 TOKEN = "/oidc/token"  # noqa: S105 - a path
@@ -51,10 +59,11 @@ class Authorize:
     registered redirect URI with ``state`` and ``iss``. No session: the login page,
     which comes back here (``next``)."""
 
-    def __init__(self, providers: Providers, auth, login_url: str):
+    def __init__(self, providers: Providers, auth, login_url: str, choice_url: str):
         self.providers = providers
         self.auth = auth
         self.login_url = login_url
+        self.choice_url = choice_url
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         provider = self.providers.get()
@@ -67,9 +76,16 @@ class Authorize:
             return
         if user is None:
             raise falcon.HTTPFound(login_redirect(self.login_url, req.relative_uri))
-        reply = provider.create_authorization_response(
-            request, grant_user=user, grant=grant
-        )
+        try:
+            reply = provider.create_authorization_response(
+                request, grant_user=user, grant=grant
+            )
+        except SelectionRequired:
+            # an agent: as myself, or for which organisation? (POST
+            # /api/v1/sso/acting-choices, then back here with acting_choice)
+            raise falcon.HTTPFound(
+                login_redirect(self.choice_url, req.relative_uri)
+            ) from None
         reply.render(resp)
 
 
@@ -192,3 +208,24 @@ class Services:
         account = _session_of(self.auth, req)
         account_id = account["account_id"] if account else None
         resp.media = self.sso.list_services(account_id=account_id).dump()
+
+
+class ActingChoices:
+    """``POST /api/v1/sso/acting-choices``: an agent's answer (as myself, or for an
+    organisation that designated them), kept by sso for this session's next
+    authorize request (``acting_choice``)."""
+
+    def __init__(self, sso: SsoClient, auth, max_body_bytes: int):
+        self.sso = sso
+        self.auth = auth
+        self.max_body_bytes = max_body_bytes
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        account = self.auth.require_account(req)
+        choice = parse(ActingChoiceRequest, read_json(req, self.max_body_bytes))
+        resp.status = falcon.HTTP_201
+        resp.media = self.sso.choose_acting_for(
+            session_id=account["session_id"],
+            account_id=account["account_id"],
+            organization_id=choice.organization_id,
+        ).dump()

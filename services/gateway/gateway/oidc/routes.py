@@ -13,9 +13,16 @@ def add_routes(app, ctx) -> None:
     settings = ctx.settings
     app.add_route(r.DISCOVERY, r.Discovery(providers))
     app.add_route(
-        r.AUTHORIZE, r.Authorize(providers, ctx.auth, settings.oidc_login_url)
+        r.AUTHORIZE,
+        r.Authorize(
+            providers, ctx.auth, settings.oidc_login_url, settings.oidc_choice_url
+        ),
     )
     app.add_route(r.TOKEN, r.Token(providers, settings.max_body_bytes))
     app.add_route(r.USERINFO, r.UserInfo(sso, settings.max_body_bytes))
     app.add_route(r.JWKS, r.Jwks(sso))
     app.add_route(f"{ctx.api}/services", r.Services(sso, ctx.auth))
+    app.add_route(
+        f"{ctx.api}/sso/acting-choices",
+        r.ActingChoices(sso, ctx.auth, settings.max_body_bytes),
+    )

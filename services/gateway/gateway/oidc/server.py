@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import falcon
 from authlib.oauth2.rfc6749 import (
@@ -34,6 +34,7 @@ from authlib.oauth2.rfc6749 import (
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode
+from authlib.oidc.core.errors import AccountSelectionRequiredError
 from contracts import errors as ce
 from contracts.sso import ClientInfo, CodeGrant, RedeemedCode, SsoClient
 
@@ -178,6 +179,15 @@ class StoredCode:
         return None
 
 
+class SelectionRequired(Exception):
+    """The person is an agent and must answer as whom they enter (the portal's
+    choice page), then come back with ``acting_choice``."""
+
+
+def _prompts(request: OAuth2Request) -> list[str]:
+    return (request.payload.data.get("prompt") or "").split()
+
+
 class CodeFlow(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
         "client_secret_basic",
@@ -200,13 +210,20 @@ class CodeFlow(grants.AuthorizationCodeGrant):
                     nonce=data.get("nonce") or None,
                     code_challenge=data["code_challenge"],
                     code_challenge_method=data["code_challenge_method"],
+                    acting_choice=data.get("acting_choice") or None,
+                    select_account="select_account" in _prompts(request),
                 )
             )
         except ce.Forbidden as exc:
-            # the account may not enter this business system (sso.md)
-            raise AccessDeniedError(
-                description=exc.error_code, redirect_uri=request.payload.redirect_uri
-            ) from None
+            redirect_uri = request.payload.redirect_uri
+            if exc.error_code != "account_selection_required":
+                # the account may not enter this business system (sso.md)
+                raise AccessDeniedError(
+                    description=exc.error_code, redirect_uri=redirect_uri
+                ) from None
+            if "none" in _prompts(request):
+                raise AccountSelectionRequiredError(redirect_uri=redirect_uri) from None
+            raise SelectionRequired() from None
 
     def query_authorization_code(self, code: str, client: RegisteredClient):
         redeemed = self.server.sso.redeem_authorization_code(
@@ -299,5 +316,14 @@ class Provider(AuthorizationServer):
 
 
 def login_redirect(login_url: str, authorize_url: str) -> str:
+    """``login_url`` (the login or the choice page) with ``next``: the authorize
+    request to come back to, without a spent ``acting_choice``."""
+    path, _, query = authorize_url.partition("?")
+    kept = [
+        (k, v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+        if k != "acting_choice"
+    ]
+    back = f"{path}?{urlencode(kept)}" if kept else path
     separator = "&" if "?" in login_url else "?"
-    return f"{login_url}{separator}{urlencode({'next': authorize_url})}"
+    return f"{login_url}{separator}{urlencode({'next': back})}"

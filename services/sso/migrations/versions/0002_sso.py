@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("expires_at", TIMESTAMP, nullable=False),
         sa.Column("redeemed_at", TIMESTAMP, nullable=True),
         sa.Column("tokens_issued_at", TIMESTAMP, nullable=True),
+        sa.Column("acting_for", sa.String(64), nullable=True),
     )
     op.create_index(
         "ix_authorization_codes_expires", "authorization_codes", ["expires_at"]
@@ -70,6 +71,7 @@ def upgrade() -> None:
         sa.Column("issued_at", TIMESTAMP, nullable=False),
         sa.Column("expires_at", TIMESTAMP, nullable=False),
         sa.Column("revoked_at", TIMESTAMP, nullable=True),
+        sa.Column("acting_for", sa.String(64), nullable=True),
     )
     op.create_index("ix_tokens_code", "tokens", ["code_id"])
     op.create_table(
@@ -93,9 +95,25 @@ def upgrade() -> None:
         sa.Column("correlation_id", sa.String(128), nullable=True),
     )
     op.create_index("ix_releases_account", "releases", ["account_id", "released_at"])
+    op.create_table(
+        "acting_choices",
+        sa.Column("choice_id", sa.String(40), primary_key=True),
+        sa.Column("session_id", sa.String(128), nullable=False),
+        sa.Column("account_id", sa.String(64), nullable=False),
+        sa.Column("organization_id", sa.String(64), nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("expires_at", TIMESTAMP, nullable=False),
+        sa.Column("used_at", TIMESTAMP, nullable=True),
+    )
 
 
 def downgrade() -> None:
-    for table in ("releases", "signing_keys", "tokens", "authorization_codes"):
+    for table in (
+        "acting_choices",
+        "releases",
+        "signing_keys",
+        "tokens",
+        "authorization_codes",
+    ):
         op.drop_table(table)
     op.drop_table("clients")
