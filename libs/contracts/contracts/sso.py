@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from contracts.client import ServiceClient
 from contracts.events import Event
@@ -102,7 +102,18 @@ class ActingChoiceRequest(Model):
     business system: as myself (``organization_id`` null) or for an organisation
     that designated me."""
 
-    organization_id: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"organization_id": "5b0f3c2e-8d6a-4f1e-9c37-2a4b6d8e0f11"},
+                {"organization_id": None},
+            ]
+        }
+    )
+
+    organization_id: str | None = Field(
+        default=None, description="The organisation; null: as myself."
+    )
 
 
 class ActingChoice(Model):
