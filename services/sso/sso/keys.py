@@ -35,7 +35,20 @@ def _generate(alg: str) -> RSAKey | ECKey:
     return ECKey.generate_key("P-256", {"kid": kid, "alg": alg, "use": "sig"})
 
 
+# Private keys already read, by kid: a kid's key never changes, and reading an RSA
+# key (its consistency check) costs ~55 ms of CPU that would block the event loop on
+# every token. Which key is active is still read from the database every time.
+_imported: dict[str, RSAKey | ECKey] = {}
+
+
 def _import(row, cipher: PersonalDataCipher) -> RSAKey | ECKey:
+    key = _imported.get(row.kid)
+    if key is None:
+        key = _imported[row.kid] = _read(row, cipher)
+    return key
+
+
+def _read(row, cipher: PersonalDataCipher) -> RSAKey | ECKey:
     pem = cipher.decrypt(row.private_key_enc, _KIND)
     params = {"kid": row.kid, "alg": row.alg, "use": "sig"}
     if row.alg == "RS256":

@@ -16,6 +16,7 @@ Rules kept here on top of Authlib's defaults (sso.md):
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -286,12 +287,26 @@ class Provider(AuthorizationServer):
     def __init__(self, sso: SsoClient, issuer: str):
         super().__init__(scopes_supported=["openid", "profile"])
         self.sso = sso
+        self._clients: dict[str, tuple[float, ClientInfo | None]] = {}
         self.issuer = Issuer(issuer)
         self.register_grant(CodeFlow, [NonceChecks(), S256Required(required=True)])
         self.register_extension(self.issuer)
 
+    # One entry asks for its client three times (the consent check, the code, the
+    # token request): a client's description is reused for this many seconds, so a
+    # disabled client may still be answered for that long by a process.
+    CLIENT_SECONDS = 2.0
+
     def query_client(self, client_id: str) -> RegisteredClient | None:
-        info = self.sso.get_client(client_id=client_id)
+        now = time.monotonic()
+        cached = self._clients.get(client_id)
+        if cached is not None and now - cached[0] < self.CLIENT_SECONDS:
+            info = cached[1]
+        else:
+            info = self.sso.get_client(client_id=client_id)
+            if len(self._clients) > 1000:  # unknown ids must not grow it forever
+                self._clients.clear()
+            self._clients[client_id] = (now, info)
         return None if info is None else RegisteredClient(info, self.sso)
 
     def save_token(self, token, request) -> None:
