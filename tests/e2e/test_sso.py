@@ -679,3 +679,44 @@ def test_prompt_select_account_asks_even_a_person_who_is_no_agent(live_stack, pe
     # a choice is used once
     replayed = browse(f"{origin(live_stack)}{back}&acting_choice={myself}", person[1])
     assert replayed.headers["Location"].startswith("/sso/acting-for?")
+
+
+# --- logout -----------------------------------------------------------------------------------
+
+
+def test_rp_initiated_logout_ends_the_portal_session_and_returns_with_state(live_stack):
+    body, _ = client.register_person(live_stack.url)
+    token = client.log_in_solving_captcha(
+        live_stack.url, body["login_name"], body["password"]
+    ).json()["token"]
+    code, verifier = code_for(live_stack, token)
+    id_token = redeem(live_stack, code, verifier).json()["id_token"]
+    logout = f"{origin(live_stack)}/oidc/logout"
+    assert discovery(live_stack)["end_session_endpoint"] == logout
+
+    # a look-alike return address is not followed, and a bare link logs nobody out
+    bare = browse(
+        f"{logout}?{urlencode({'post_logout_redirect_uri': 'http://127.0.0.1:8090/'})}",
+        token,
+    )
+    assert bare.status_code == 200
+    assert bare.json() == {"logged_out": False}
+    me = requests.get(f"{live_stack.url}/me", headers=client.bearer(token), timeout=10)
+    assert me.status_code == 200
+
+    answer = browse(
+        f"{logout}?"
+        + urlencode(
+            {
+                "id_token_hint": id_token,
+                "post_logout_redirect_uri": "http://127.0.0.1:8090/",
+                "state": "bye",
+            }
+        ),
+        token,
+    )
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "http://127.0.0.1:8090/?state=bye"
+    me = requests.get(f"{live_stack.url}/me", headers=client.bearer(token), timeout=10)
+    assert me.status_code == 401

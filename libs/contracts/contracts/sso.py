@@ -176,6 +176,7 @@ class ProviderMetadata(Model):
     token_endpoint: str
     userinfo_endpoint: str
     jwks_uri: str
+    end_session_endpoint: str
     response_types_supported: list[str]
     response_modes_supported: list[str]
     grant_types_supported: list[str]
@@ -188,6 +189,26 @@ class ProviderMetadata(Model):
     authorization_response_iss_parameter_supported: bool
     request_parameter_supported: bool
     claims_parameter_supported: bool
+
+
+class LogoutTarget(Model):
+    """Where RP-initiated logout may send the browser: the registered
+    ``post_logout_redirect_uri`` of the client the ID token was issued to, or
+    nowhere (``redirect_uri`` None) when that cannot be established."""
+
+    client_id: str | None = None
+    redirect_uri: str | None = None
+    subject: str | None = Field(
+        default=None,
+        description="The ``sub`` of a valid ID token hint: only that account's "
+        "portal session is ended (a logout link alone cannot log anyone out).",
+    )
+
+
+class SsoLoggedOut(Model):
+    """``/oidc/logout`` without a registered place to return to."""
+
+    logged_out: bool
 
 
 class Jwks(Model):
@@ -275,6 +296,18 @@ class SsoClient(ServiceClient):
         §5.3); audited. Raises ``Unauthenticated`` (``invalid_token``) for a bad
         signature, an expired or revoked token."""
         return self._call("get_userinfo", locals())
+
+    def check_logout(
+        self,
+        id_token_hint: str | None,
+        client_id: str | None,
+        post_logout_redirect_uri: str | None,
+    ) -> LogoutTarget:
+        """RP-Initiated Logout 1.0 §2-3: the client of ``id_token_hint`` (signed by
+        this provider; an expired one is accepted) or ``client_id`` (they must
+        agree), and ``post_logout_redirect_uri`` only when registered for it,
+        exactly. Never raises for a bad hint: the answer then names no redirect."""
+        return self._call("check_logout", locals())
 
     def get_jwks(self) -> Jwks:
         """The public keys that may have signed a live token."""

@@ -121,9 +121,11 @@ def sign(key: RSAKey | ECKey, claims: dict, typ: str = "JWT") -> str:
     return jwt.encode(header, claims, key, algorithms=[key.alg])
 
 
-def verify(session: Session, token: str, now: datetime, typ: str) -> dict | None:
+def verify(
+    session: Session, token: str, now: datetime, typ: str, expired_ok: bool = False
+) -> dict | None:
     """The claims of ``token`` when a published key signed it, its ``typ`` is
-    ``typ`` and it has not expired; None otherwise."""
+    ``typ`` and it has not expired (unless ``expired_ok``); None otherwise."""
     keys = KeySet.import_key_set({"keys": published(session, now)})
     try:
         decoded = jwt.decode(token, keys, algorithms=list(ALGORITHMS))
@@ -132,6 +134,8 @@ def verify(session: Session, token: str, now: datetime, typ: str) -> dict | None
     if decoded.header.get("typ") != typ:
         return None
     claims = decoded.claims
-    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now.timestamp():
+    if not isinstance(claims.get("exp"), int):
+        return None
+    if claims["exp"] <= now.timestamp() and not expired_ok:
         return None
     return claims

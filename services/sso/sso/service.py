@@ -16,7 +16,7 @@ from servicekit.health import ping_result
 from servicekit.providers import BuiltOnce, ObservedService
 from servicekit.rpc import rpc
 
-from sso import acting, catalogue, claims, clients, codes, keys, tokens
+from sso import acting, catalogue, claims, clients, codes, keys, logout, tokens
 from sso.dependencies import settings_and_clients
 from sso.models import outbox
 
@@ -121,6 +121,22 @@ class SsoService(ObservedService):
         deps = self._token_deps()
         with deps.session.begin():
             return contract.UserInfo.model_validate(tokens.userinfo(deps, access_token))
+
+    @rpc(sensitive_arguments=("id_token_hint",))
+    def check_logout(
+        self,
+        id_token_hint: str | None,
+        client_id: str | None,
+        post_logout_redirect_uri: str | None,
+    ) -> contract.LogoutTarget:
+        session = self.db.session
+        with session.begin():
+            return logout.target(
+                session,
+                self.settings.issuer,
+                utc_now(),
+                (id_token_hint, client_id, post_logout_redirect_uri),
+            )
 
     @rpc
     def get_jwks(self) -> contract.Jwks:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 
 import falcon
 from authlib.oauth2 import OAuth2Error
 from contracts import errors as ce
 from contracts.models import parse
-from contracts.sso import ActingChoiceRequest, ProviderMetadata, SsoClient
+from contracts.sso import (
+    ActingChoiceRequest,
+    ProviderMetadata,
+    SsoClient,
+    SsoLoggedOut,
+)
 
+from gateway.auth import clear_session_cookie
 from gateway.errors import Problem
 from gateway.oidc.server import (
     FalconRequest,
@@ -24,6 +31,7 @@ AUTHORIZE = "/oidc/authorize"
 TOKEN = "/oidc/token"  # noqa: S105 - a path
 USERINFO = "/oidc/userinfo"
 JWKS = "/oidc/jwks"
+LOGOUT = "/oidc/logout"
 DISCOVERY = "/.well-known/openid-configuration"
 
 
@@ -174,6 +182,7 @@ class Discovery:
             token_endpoint=issuer + TOKEN,
             userinfo_endpoint=issuer + USERINFO,
             jwks_uri=issuer + JWKS,
+            end_session_endpoint=issuer + LOGOUT,
             response_types_supported=["code"],
             response_modes_supported=["query"],
             grant_types_supported=["authorization_code"],
@@ -229,3 +238,44 @@ class ActingChoices:
             account_id=account["account_id"],
             organization_id=choice.organization_id,
         ).dump()
+
+
+class Logout:
+    """RP-Initiated Logout 1.0: the portal session of the account named by a valid
+    ``id_token_hint`` ends, and the browser goes back to the business system's
+    registered ``post_logout_redirect_uri`` (with ``state``), or nowhere."""
+
+    def __init__(self, sso: SsoClient, auth, max_body_bytes: int):
+        self.sso = sso
+        self.auth = auth
+        self.max_body_bytes = max_body_bytes
+
+    def _answer(self, req, resp, params: dict[str, str]) -> None:
+        target = self.sso.check_logout(
+            id_token_hint=params.get("id_token_hint") or None,
+            client_id=params.get("client_id") or None,
+            post_logout_redirect_uri=params.get("post_logout_redirect_uri") or None,
+        )
+        account = _session_of(self.auth, req)
+        ended = bool(account and target.subject == account["account_id"])
+        if ended:
+            self.auth.accounts.log_out(token=req.context.session_token)
+            clear_session_cookie(resp)
+        if target.redirect_uri:
+            back = target.redirect_uri
+            if params.get("state"):
+                separator = "&" if "?" in back else "?"
+                back += separator + urlencode({"state": params["state"]})
+            resp.status = falcon.HTTP_302
+            resp.set_header("Location", back)
+            return
+        resp.media = SsoLoggedOut(logged_out=ended).dump()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self._answer(
+            req, resp, {k: v for k, v in req.params.items() if isinstance(v, str)}
+        )
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        form = read_form(req, self.max_body_bytes)
+        self._answer(req, resp, {k: v[0] for k, v in form.items()})

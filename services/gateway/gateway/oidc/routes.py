@@ -21,6 +21,7 @@ def add_routes(app, ctx) -> None:
     app.add_route(r.TOKEN, r.Token(providers, settings.max_body_bytes))
     app.add_route(r.USERINFO, r.UserInfo(sso, settings.max_body_bytes))
     app.add_route(r.JWKS, r.Jwks(sso))
+    app.add_route(r.LOGOUT, r.Logout(sso, ctx.auth, settings.max_body_bytes))
     app.add_route(f"{ctx.api}/services", r.Services(sso, ctx.auth))
     app.add_route(
         f"{ctx.api}/sso/acting-choices",
