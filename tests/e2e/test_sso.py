@@ -28,6 +28,7 @@ from requests_oauthlib import OAuth2Session
 
 from tests import identity_data as gen
 from tests.support import client
+from tests.support.isolation import free_port
 from tests.support.stack import ROOT
 from tests.support.waiting import wait_for
 
@@ -454,6 +455,10 @@ def test_the_catalogue_says_for_the_caller_what_it_may_enter(live_stack, person)
     assert {item["reason"] for item in anonymous} == {"login_required"}
     by_id = {item["client_id"]: item for item in mine}
     assert by_id[TORCH]["may_enter"] is True
+    # the "enter" link starts the business system's own login (OIDC Core §4)
+    assert by_id[TORCH]["enter_url"] == (
+        "http://127.0.0.1:8090/login?" + urlencode({"iss": origin(live_stack)})
+    )
     assert by_id[TORCH]["name_zh"] == "火炬统计"
     assert by_id[HIGHTECH]["may_enter"] is False
     assert by_id[HIGHTECH]["reason"] == "account_kind_not_admitted"
@@ -720,3 +725,91 @@ def test_rp_initiated_logout_ends_the_portal_session_and_returns_with_state(live
     assert answer.headers["Location"] == "http://127.0.0.1:8090/?state=bye"
     me = requests.get(f"{live_stack.url}/me", headers=client.bearer(token), timeout=10)
     assert me.status_code == 401
+
+
+# --- the demo business system -----------------------------------------------------------------
+
+
+def test_the_demo_torch_statistics_shows_the_person_without_a_second_login(
+    live_stack, person, tmp_path
+):
+    port = free_port()
+    demo = f"http://127.0.0.1:{port}"
+    client_id = f"demo-{secrets.token_hex(4)}"
+    secret = secrets.token_urlsafe(24)
+    file = tmp_path / "demo.yml"
+    file.write_text(
+        "clients:\n"
+        f"  - client_id: {client_id}\n"
+        f"    secret: {secret}\n"
+        f"    redirect_uris: [{demo}/callback]\n"
+        f"    post_logout_redirect_uris: [{origin(live_stack)}/]\n"
+        f"    initiate_login_uri: {demo}/login\n"
+        "    name_zh: 火炬统计\n"
+        "    name_en: Torch statistics\n",
+        encoding="utf-8",
+    )
+    sso_cli(live_stack, "add-client", str(file))
+    log = tmp_path / "demo.log"
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "deploy/demo/torch_statistics.py")],
+        env={
+            **live_stack.env(),
+            "DEMO_ISSUER": origin(live_stack),
+            "DEMO_CLIENT_ID": client_id,
+            "DEMO_CLIENT_SECRET": secret,
+            "DEMO_BIND": f"127.0.0.1:{port}",
+        },
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(
+            lambda: _answers(demo) or process.poll() is not None,
+            timeout=20,
+            what="the demo to listen",
+        )
+        assert process.poll() is None, log.read_text()
+        browser = requests.Session()
+
+        # the catalogue's "enter" link: the demo's login, straight back with a code
+        catalogue = browser.get(
+            f"{live_stack.url}/services", headers=client.bearer(person[1]), timeout=10
+        ).json()["items"]
+        enter = next(item for item in catalogue if item["client_id"] == client_id)
+        home = _follow(browser, enter["enter_url"], person[1])
+
+        assert home.status_code == 200
+        assert "本人" in home.text  # no organisation acted for
+        assert "信任等级" in home.text
+        assert "通过门户登录" not in home.text  # no second login
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def _follow(
+    browser: requests.Session, url: str, portal_token: str
+) -> requests.Response:
+    """Follow redirects as a browser would, sending the portal's cookie (which is
+    ``Secure``: requests would not send it over http on its own) to the portal."""
+    for _ in range(10):
+        answer = browser.get(
+            url,
+            headers={"Cookie": f"{SESSION_COOKIE}={portal_token}"}
+            if "/oidc/" in url
+            else {},
+            allow_redirects=False,
+            timeout=10,
+        )
+        if answer.status_code not in (302, 303):
+            return answer
+        url = requests.compat.urljoin(url, answer.headers["Location"])
+    raise AssertionError("too many redirects")

@@ -226,6 +226,12 @@ class CatalogueEntry(Model):
     description: str = ""
     icon: str | None = None
     initiate_login_uri: str | None = None
+    enter_url: str | None = Field(
+        default=None,
+        description="The catalogue's link (OIDC Core §4): the business system's own "
+        "login with `iss`, which comes straight back with a code; only when the "
+        "caller may enter.",
+    )
     may_enter: bool
     reason: str | None = Field(
         default=None, description="Why not: " + ", ".join(f"`{k}`" for k in REFUSALS)

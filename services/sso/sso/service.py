@@ -150,4 +150,6 @@ class SsoService(ObservedService):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_services(self, account_id: str | None = None) -> contract.Catalogue:
-        return catalogue.list_services(self.db.session, self._accounts(), account_id)
+        return catalogue.list_services(
+            self.db.session, self._accounts(), account_id, self.settings.issuer
+        )
