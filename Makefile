@@ -21,7 +21,7 @@ down: ## stop what `make up` started
 	@deploy/local/down.sh
 
 status:
-	@STACK_ROOT=$(CURDIR) STACK_VAR=$(CURDIR)/var STACK_PYTHON=.venv/bin/python ACCOUNTS_REPLICAS=1 OTP_REPLICAS=1 VERIFICATION_REPLICAS=1 RECOVERY_REPLICAS=1 \
+	@STACK_ROOT=$(CURDIR) STACK_VAR=$(CURDIR)/var STACK_PYTHON=.venv/bin/python ACCOUNTS_REPLICAS=1 OTP_REPLICAS=1 VERIFICATION_REPLICAS=1 RECOVERY_REPLICAS=1 SSO_REPLICAS=1 \
 	  .venv/bin/supervisorctl -c deploy/local/supervisord.conf status
 
 logs: ## follow every process's JSON log

@@ -22,6 +22,10 @@ legacy        the former systems' users (bench/legacy.py): import-legacy rows/s
               former hash verified, then re-hashed with argon2id) vs a plain
               login. Runs accounts' CLI against the stack's database: the
               environment's ACCOUNTS_DB_URL (or --fresh).
+sso           a full entry into a business system (authorize with a live portal
+              session, PKCE S256 -> token with client_secret_basic -> userinfo) vs
+              three GET /dev/echo in a row (goal >= 0.6). Uses the development
+              client torch-statistics (services/sso/clients.dev.yml).
 
 Needs a dev or test stack (the dev endpoints give captcha answers and SMS codes).
 On a `make up` stack the per-address quotas (OTP_CLIENT_PER_HOUR=30,
@@ -56,7 +60,7 @@ from bench.load import RegistrationLoad
 from tests import identity_data as gen
 from tests.support import client
 
-SCENARIOS = ("login", "names", "registration", "sms", "legacy")
+SCENARIOS = ("login", "names", "registration", "sms", "legacy", "sso")
 Row = tuple[Measurement, Measurement | None]
 Workload = tuple[str, callable]
 
@@ -126,6 +130,83 @@ def names(url: str, concurrency: int) -> tuple[Workload, Workload]:
     return (
         ("names: GET /login-names/{name}", check),
         ("GET /dev/echo (one echo RPC)", echo),
+    )
+
+
+SSO_CLIENT = ("torch-statistics", "torch-statistics-dev-secret-not-for-production")
+SSO_REDIRECT = "http://127.0.0.1:8090/callback"
+
+
+def sso(url: str, concurrency: int) -> tuple[Workload, Workload]:
+    """One entry into a business system against three echo requests."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    origin = url.rsplit("/api/v1", 1)[0]
+    tokens = [
+        client.log_in(url, name).json()["token"] for name in accounts(url, concurrency)
+    ]
+    sessions = [requests.Session() for _ in range(concurrency)]
+
+    def enter(worker: int, iteration: int) -> bool:
+        http = sessions[worker]
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(
+            hashlib.sha256(verifier.encode()).digest()
+        ).rstrip(b"=")
+        answer = http.get(
+            f"{origin}/oidc/authorize",
+            params={
+                "response_type": "code",
+                "client_id": SSO_CLIENT[0],
+                "redirect_uri": SSO_REDIRECT,
+                "scope": "openid profile",
+                "state": str(iteration),
+                "nonce": str(iteration),
+                "code_challenge": challenge.decode(),
+                "code_challenge_method": "S256",
+            },
+            headers={"Cookie": f"__Host-session={tokens[worker]}"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        query = parse_qs(urlsplit(answer.headers.get("Location", "")).query)
+        if "code" not in query:
+            return False
+        issued = http.post(
+            f"{origin}/oidc/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": SSO_REDIRECT,
+                "code_verifier": verifier,
+            },
+            auth=SSO_CLIENT,
+            timeout=10,
+        )
+        if issued.status_code != 200:
+            return False
+        info = http.get(
+            f"{origin}/oidc/userinfo",
+            headers=client.bearer(issued.json()["access_token"]),
+            timeout=10,
+        )
+        return info.status_code == 200
+
+    def echo3(worker: int, iteration: int) -> bool:
+        return all(
+            sessions[worker]
+            .get(f"{url}/dev/echo", params={"value": "x"}, timeout=10)
+            .status_code
+            == 200
+            for _ in range(3)
+        )
+
+    return (
+        ("sso: authorize -> token -> userinfo", enter),
+        ("3 x GET /dev/echo", echo3),
     )
 
 
@@ -223,7 +304,7 @@ def delivered(url: str, phones: Counter, timeout: float = 30.0) -> int:
 
 
 # scenarios measured in turns with a baseline: each gives (subject, baseline)
-ALTERNATING = {"login": login, "names": names}
+ALTERNATING = {"login": login, "names": names, "sso": sso}
 
 
 def run(
@@ -262,6 +343,9 @@ def goals(rows: list[Row]) -> list[str]:
         if baseline and subject.name.startswith("first login"):
             lines.append(
                 f"{subject.name} / plain login = {ratio(subject, baseline):.2f}"
+        if baseline and subject.name.startswith("sso"):
+            lines.append(
+                f"sso entry / 3 echoes = {ratio(subject, baseline):.2f} (goal >= 0.6)"
             )
         if baseline and subject.name.startswith("names"):
             lines.append(

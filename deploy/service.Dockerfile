@@ -7,7 +7,7 @@
 #       -t account-platform/gateway .
 #   docker build -f deploy/service.Dockerfile --target migrate -t account-platform/migrate .
 #
-# Targets: `nameko` (the default: accounts, otp, verification or recovery, by SERVICE),
+# Targets: `nameko` (the default: accounts, otp, verification, recovery or sso, by SERVICE),
 # `gateway` (SERVICE=gateway) and `migrate` (no SERVICE: it installs every migrated service).
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -41,11 +41,11 @@ RUN uv sync --frozen --no-dev --package "${SERVICE}" \
 # installed here; servicekit (which holds servicekit.migrate) comes with them.
 FROM uv AS build-migrate
 RUN uv sync --frozen --no-dev --no-install-workspace \
-    --package accounts --package verification --package recovery
+    --package accounts --package verification --package recovery --package sso
 COPY libs/ libs/
 COPY services/ services/
-RUN uv sync --frozen --no-dev --package accounts --package verification --package recovery \
-    && python -m compileall -q libs services/accounts services/verification services/recovery
+RUN uv sync --frozen --no-dev --package accounts --package verification --package recovery --package sso \
+    && python -m compileall -q libs services/accounts services/verification services/recovery services/sso
 
 # --- runtime: no uv, no build tools, a non-root user ------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -62,7 +62,7 @@ FROM runtime AS migrate
 COPY --from=build-migrate /app /app
 WORKDIR /app
 USER 10001:10001
-CMD ["python", "-m", "servicekit.migrate", "services/accounts", "services/verification", "services/recovery"]
+CMD ["python", "-m", "servicekit.migrate", "services/accounts", "services/verification", "services/recovery", "services/sso"]
 
 # --- the public HTTP API (Falcon under gunicorn); build with SERVICE=gateway ----------------
 FROM runtime AS gateway

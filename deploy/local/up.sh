@@ -10,6 +10,9 @@ export STACK_VAR=${STACK_VAR:-$ROOT/var}
 export STACK_PYTHON=$ROOT/.venv/bin/python
 export ACCOUNTS_REPLICAS=${ACCOUNTS_REPLICAS:-1} OTP_REPLICAS=${OTP_REPLICAS:-1}
 export VERIFICATION_REPLICAS=${VERIFICATION_REPLICAS:-1} RECOVERY_REPLICAS=${RECOVERY_REPLICAS:-1}
+export SSO_REPLICAS=${SSO_REPLICAS:-1}
+export SSO_ISSUER=${SSO_ISSUER:-http://${GATEWAY_BIND:-127.0.0.1:8080}}
+export DEMO_ISSUER=${DEMO_ISSUER:-$SSO_ISSUER}
 export GATEWAY_BIND=${GATEWAY_BIND:-127.0.0.1:8080}
 export ENVIRONMENT=${ENVIRONMENT:-dev}
 export PSYCOPG_WAIT_FUNC=wait_select PYTHONUNBUFFERED=1
@@ -18,7 +21,7 @@ URL="http://${GATEWAY_BIND}"
 deploy/local/ensure-servers.sh
 
 echo "[up] migrating databases"
-"$STACK_PYTHON" -m servicekit.migrate services/accounts services/verification services/recovery
+"$STACK_PYTHON" -m servicekit.migrate services/accounts services/verification services/recovery services/sso
 
 mkdir -p "$STACK_VAR/log"
 if [ -S "$STACK_VAR/supervisor.sock" ] && .venv/bin/supervisorctl -c deploy/local/supervisord.conf status >/dev/null 2>&1; then
@@ -42,4 +45,5 @@ until curl -sf "$URL/api/v1/ready" >/dev/null; do
 done
 .venv/bin/supervisorctl -c deploy/local/supervisord.conf status
 echo "[up] the platform is ready at $URL  (API under $URL/api/v1; logs: make logs; stop: make down)"
-echo "[up] metrics: http://127.0.0.1:9{1,2,3,4,5}00/metrics (accounts, otp, verification, recovery, gateway; copy n: 9x0n); one request: make trace ID=<X-Request-ID>"
+echo "[up] demo business system: Torch statistics at http://127.0.0.1:8090 (client torch-statistics, services/sso/README.md)"
+echo "[up] metrics: http://127.0.0.1:9{1,2,3,4,5,6}00/metrics (accounts, otp, verification, recovery, gateway, sso; copy n: 9x0n); one request: make trace ID=<X-Request-ID>"

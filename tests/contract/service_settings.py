@@ -17,6 +17,7 @@ SETTINGS_CLASSES = {
     "otp": "otp.settings:OtpSettings",
     "verification": "verification.settings:VerificationSettings",
     "recovery": "recovery.settings:RecoverySettings",
+    "sso": "sso.settings:SsoSettings",
 }
 
 # What config.yml may still hold: Nameko's own keys, and what servicekit's

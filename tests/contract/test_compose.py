@@ -29,7 +29,7 @@ DEPLOY_README = ROOT / "deploy" / "README.md"
 PROXY_TEMPLATE = ROOT / "deploy" / "nginx" / "gateway-proxy.conf.template"
 PROXY = "gateway-proxy"
 
-NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
+NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery", "sso")
 SERVERS = ("rabbitmq", "postgres", "redis")
 ALL_COMPOSE_SERVICES = {
     *NAMEKO_SERVICES,
@@ -45,6 +45,7 @@ MIGRATE_COMMAND = [
     "services/accounts",
     "services/verification",
     "services/recovery",
+    "services/sso",
 ]
 GATEWAY_COMMAND = ["gunicorn", "-c", "gunicorn.conf.py"]
 
@@ -531,9 +532,9 @@ def test_migrate_stage_holds_every_migrated_service():
     sync = " ".join(a for k, a in stages[build_stage] if k == "RUN")
     assert "SERVICE" not in sync, "migrate is built without --build-arg SERVICE"
     assert "uv sync --frozen --no-dev" in sync
-    for package in ("accounts", "verification", "recovery"):
+    for package in ("accounts", "verification", "recovery", "sso"):
         assert f"--package {package}" in sync, package
-    for service in ("accounts", "verification", "recovery"):
+    for service in ("accounts", "verification", "recovery", "sso"):
         assert (ROOT / "services" / service / "alembic.ini").is_file()
         assert (ROOT / "services" / service / "migrations").is_dir()
 
@@ -650,7 +651,12 @@ def test_deployments_take_settings_from_configmap_and_secret(manifests):
         elif name == "gateway":
             needed = deployment_specific(gateway_variables())
         else:
-            needed = {"ACCOUNTS_DB_URL", "VERIFICATION_DB_URL", "RECOVERY_DB_URL"}
+            needed = {
+                "ACCOUNTS_DB_URL",
+                "VERIFICATION_DB_URL",
+                "RECOVERY_DB_URL",
+                "SSO_DB_URL",
+            }
         assert not needed - provided, f"{name} lacks {sorted(needed - provided)}"
 
 

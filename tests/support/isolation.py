@@ -27,7 +27,7 @@ AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5
 RABBIT_API = os.environ.get("TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api")
 REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
-DB_SERVICES = ("accounts", "verification", "recovery")
+DB_SERVICES = ("accounts", "verification", "recovery", "sso")
 ROOT = Path(__file__).resolve().parents[2]
 
 

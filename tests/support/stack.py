@@ -24,7 +24,7 @@ from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTHORITY_SAMPLE = ROOT / "services/verification/authority_registry.sample.csv"
-NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
+NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery", "sso")
 RPC_TIMEOUT = 5
 
 
@@ -96,6 +96,8 @@ class Stack:
                 "RECOVERY_SUBJECT_PER_HOUR": "100000",
                 # under a quarter of the isolation's 4 s work lease
                 "RECOVERY_WORK_RPC_TIMEOUT": "0.9",
+                # the OpenID Provider's issuer is this stack's own origin
+                "SSO_ISSUER": f"http://127.0.0.1:{self.port}",
             }
         )
         env.update(overrides)

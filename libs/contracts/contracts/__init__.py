@@ -8,10 +8,12 @@ errors it raises, which are rebuilt as the same class at the caller.
 from contracts.accounts import AccountsClient
 from contracts.otp import OtpClient
 from contracts.recovery import RecoveryClient
+from contracts.sso import SsoClient
 from contracts.verification import VerificationClient
 
 ALL_SERVICES = {
-    c.name: c for c in (AccountsClient, OtpClient, VerificationClient, RecoveryClient)
+    c.name: c
+    for c in (AccountsClient, OtpClient, VerificationClient, RecoveryClient, SsoClient)
 }
 
 __all__ = [
@@ -19,5 +21,6 @@ __all__ = [
     "AccountsClient",
     "OtpClient",
     "RecoveryClient",
+    "SsoClient",
     "VerificationClient",
 ]

@@ -12,6 +12,7 @@ from gateway.auth import Authenticator
 from gateway.clients import C, service_client
 from gateway.metrics import MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
+from gateway.oidc import routes as oidc
 from gateway.resources import (
     accounts,
     dev,
@@ -30,7 +31,7 @@ from gateway.settings import Settings
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, support, otp, accounts, verification, review, recovery)
+AREAS = (health, support, otp, accounts, verification, review, recovery, oidc)
 DEV_AREAS = (dev, dev_otp)
 
 

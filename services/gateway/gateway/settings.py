@@ -43,6 +43,11 @@ class Settings:
     support_email: str = ""
     support_fax: str = ""
     support_hours: str = ""
+    # Single sign-on: where /oidc/authorize sends a browser without a portal
+    # session (with ?next=<the authorize request>); the web pages' login page.
+    oidc_login_url: str = "/login"
+    # ... and where it sends an agent to answer as whom they enter (with ?next=)
+    oidc_choice_url: str = "/sso/acting-for"
 
     @property
     def dev_helpers(self) -> bool:
@@ -90,6 +95,8 @@ class Settings:
             support_email=env.get("SUPPORT_EMAIL", "").strip(),
             support_fax=env.get("SUPPORT_FAX", "").strip(),
             support_hours=env.get("SUPPORT_HOURS", "").strip(),
+            oidc_login_url=env.get("OIDC_LOGIN_URL", cls.oidc_login_url),
+            oidc_choice_url=env.get("OIDC_CHOICE_URL", cls.oidc_choice_url),
         )
 
 

@@ -13,7 +13,7 @@ from gateway.settings import Settings
 
 from tests.unit.gateway.fakes import FakeRedis, FakeRpc, pinging
 
-ALL = ("accounts", "otp", "verification", "recovery")
+ALL = ("accounts", "otp", "verification", "recovery", "sso")
 
 
 def client(rpc=None, redis=None, environment="test") -> falcon.testing.TestClient:
@@ -62,7 +62,7 @@ def test_ready_is_503_naming_what_is_down():
         "/api/v1/ready"
     )
     assert result.status_code == 503
-    assert sorted(result.json["down"]) == ["recovery", "redis", "verification"]
+    assert sorted(result.json["down"]) == ["recovery", "redis", "sso", "verification"]
     assert result.headers["Retry-After"] == "5"
 
 

@@ -1,0 +1,4 @@
+from servicekit.alembic_env import run_migrations
+from sso.models import metadata
+
+run_migrations(metadata)

@@ -1,0 +1,177 @@
+"""Tokens: a JWT access token (RFC 9068) and an ID token (OIDC Core §2) for a
+redeemed code; userinfo for a live access token. Every release of claims to a
+business system is written to ``releases`` (the audit), in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from contracts.accounts import AccountsClient
+from contracts.errors import NotFound, Unauthenticated
+from contracts.events import Event
+from contracts.sso import ActingFor, BusinessSystemEntered, TokensIssued
+from servicekit.crypto import PersonalDataCipher
+from sqlalchemy.orm import Session
+
+from sso import acting, claims, clients, codes, keys
+from sso.models import releases, tokens
+from sso.settings import SsoSettings
+
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type
+
+
+@dataclass(frozen=True)
+class TokenDeps:
+    session: Session
+    cipher: PersonalDataCipher
+    accounts: AccountsClient
+    settings: SsoSettings
+    emit: Callable[[Event], Any]
+    now: datetime
+    correlation_id: str | None = None
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6: the left half of SHA-256 (RS256 and ES256 alike)."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def _audit(deps: TokenDeps, client_id: str, account_id: str, channel: str, released):
+    deps.session.execute(
+        releases.insert().values(
+            client_id=client_id,
+            account_id=account_id,
+            channel=channel,
+            claims=sorted(released),
+            released_at=deps.now,
+            correlation_id=deps.correlation_id,
+        )
+    )
+
+
+def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
+    """(client row, the account, the organisation acted for or None), or None
+    when the account may no longer enter (as that organisation's agent)."""
+    client = clients.find(deps.session, client_id)
+    me = claims.account(deps.accounts, account_id)
+    if client is None or me is None or claims.refusal(client, me) is not None:
+        return None
+    org = None
+    if organization is not None:
+        org = acting.acting_for(deps.accounts, account_id, organization)
+        if org is None:
+            return None
+    return client, me, org
+
+
+def _user_claims(me, scope: str, org: ActingFor | None) -> dict[str, Any]:
+    user = claims.user_claims(me, scope)
+    if org is not None:
+        user["acting_for"] = org.dump()
+    return user
+
+
+def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
+    code = codes.take_for_tokens(deps.session, code_id, client_id, deps.now)
+    entering = code and _entering(deps, client_id, code.account_id, code.acting_for)
+    if not entering:
+        raise NotFound("code_not_found", "The code cannot be used by this client.")
+    client, me, org = entering
+    settings, now = deps.settings, int(deps.now.timestamp())
+    jti = f"tok_{secrets.token_hex(16)}"
+    expires = deps.now + timedelta(seconds=settings.access_token_ttl_seconds)
+    deps.session.execute(
+        tokens.insert().values(
+            jti=jti,
+            code_id=code.code_id,
+            client_id=client_id,
+            account_id=code.account_id,
+            session_id=code.session_id,
+            scope=code.scope,
+            issued_at=deps.now,
+            expires_at=expires,
+            acting_for=code.acting_for,
+        )
+    )
+    signing_key = keys.active_key(
+        deps.session, deps.cipher, client.id_token_alg, deps.now
+    )
+    access_claims = {
+        "iss": settings.issuer,
+        "sub": code.account_id,
+        "aud": client_id,
+        "client_id": client_id,
+        "scope": code.scope,
+        "jti": jti,
+        "iat": now,
+        "exp": now + settings.access_token_ttl_seconds,
+    }
+    if org is not None:
+        # RFC 8693 §4.1: the organisation is the subject, the person its actor
+        access_claims.update(
+            sub=org.organization_id,
+            act={"sub": code.account_id},
+            acting_for=org.dump(),
+        )
+    access_token = keys.sign(signing_key, access_claims, typ=ACCESS_TOKEN_TYP)
+    issued = TokensIssued(
+        access_token=access_token,
+        # set, so that the reply (set fields only) carries it
+        token_type="Bearer",  # noqa: S106 - a token type
+        expires_in=settings.access_token_ttl_seconds,
+        scope=code.scope,
+    )
+    if "openid" in code.scope.split():
+        user = _user_claims(me, code.scope, org)
+        id_claims = {
+            **user,
+            "iss": settings.issuer,
+            "aud": client_id,
+            "azp": client_id,
+            "iat": now,
+            "exp": now + settings.id_token_ttl_seconds,
+            "acr": claims.ACR,
+            "amr": claims.AMR,
+            "at_hash": at_hash(access_token),
+        }
+        if code.nonce:
+            id_claims["nonce"] = code.nonce
+        issued.id_token = keys.sign(signing_key, id_claims)
+        _audit(deps, client_id, code.account_id, "id_token", user)
+    deps.emit(
+        BusinessSystemEntered(
+            client_id=client_id, account_id=code.account_id, code_id=code.code_id
+        )
+    )
+    return issued
+
+
+def _invalid() -> Unauthenticated:
+    return Unauthenticated("invalid_token", "The access token is not valid.")
+
+
+def userinfo(deps: TokenDeps, access_token: str) -> dict[str, Any]:
+    found = keys.verify(deps.session, access_token, deps.now, ACCESS_TOKEN_TYP)
+    if found is None or found.get("iss") != deps.settings.issuer:
+        raise _invalid()
+    row = deps.session.execute(
+        sa.select(tokens).where(tokens.c.jti == str(found.get("jti")))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= deps.now:
+        raise _invalid()
+    entering = _entering(deps, row.client_id, row.account_id, row.acting_for)
+    if entering is None:
+        raise _invalid()
+    _, me, org = entering
+    user = _user_claims(me, row.scope, org)
+    _audit(deps, row.client_id, row.account_id, "userinfo", user)
+    return user
