@@ -343,6 +343,7 @@ def goals(rows: list[Row]) -> list[str]:
         if baseline and subject.name.startswith("first login"):
             lines.append(
                 f"{subject.name} / plain login = {ratio(subject, baseline):.2f}"
+            )
         if baseline and subject.name.startswith("sso"):
             lines.append(
                 f"sso entry / 3 echoes = {ratio(subject, baseline):.2f} (goal >= 0.6)"
