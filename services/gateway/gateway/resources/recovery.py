@@ -128,12 +128,7 @@ class OrganizationLookups(_Recovery):
     def on_post(self, req, resp):
         body = parse(OrganizationLookupRequest, self.body(req))
         lookup = self.recovery.start_organization_lookup(
-            unit_name=body.unit_name,
-            captcha_id=body.captcha_id,
-            captcha_answer=body.captcha_answer,
-            client_ip=self.client(req),
-            credit_code=body.credit_code,
-            registration_number=body.registration_number,
+            lookup=body, client_ip=self.client(req)
         )
         resp.status = falcon.HTTP_201
         resp.media = lookup.dump()
