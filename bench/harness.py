@@ -9,12 +9,13 @@ measured in the same run, and the ratio is the figure to quote.
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,3 +180,29 @@ def write_results(
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def stack_command(
+    doc: str, choices: Collection[str], what: str
+) -> argparse.ArgumentParser:
+    """The command line of a run against a stack: the ``--url`` of a running one or
+    ``--fresh`` (an isolated stack started for the run), and ``--only`` some of
+    ``choices`` (all by default); the first paragraph of ``doc`` describes it."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8080/api/v1")
+    parser.add_argument("--fresh", action="store_true", help="start an isolated stack")
+    parser.add_argument(
+        "--only", default=",".join(choices), help=f"{what}, comma-separated"
+    )
+    return parser
+
+
+def chosen(
+    parser: argparse.ArgumentParser, only: str, choices: Collection[str], what: str
+) -> list[str]:
+    """The ``--only`` value as a list; an unknown choice ends the command."""
+    picked = [choice for choice in only.split(",") if choice]
+    unknown = set(picked) - set(choices)
+    if unknown:
+        parser.error(f"unknown {what} {sorted(unknown)}; known: {list(choices)}")
+    return picked

@@ -23,23 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from accounts.legacy_import import COLUMNS
+
 from tests import identity_data as gen
 
-COLUMNS = (
-    "source_system",
-    "legacy_id",
-    "login_name",
-    "account_kind",
-    "name",
-    "identity_region",
-    "doc_type",
-    "doc_number",
-    "credit_code",
-    "phone",
-    "email",
-    "password_hash",
-    "created_at",
-)
 PASSWORD = "Old-system-2019"  # noqa: S105 - generated test accounts only
 HASH_FORMS = (
     "bcrypt",
@@ -94,42 +81,33 @@ def unique_credit_code(i: int) -> str:
     return body + gen.uscc_check(body)
 
 
-def person_row(
-    i: int, prefix: str, password_hash: str, rng: random.Random, number: int
-) -> dict:
-    return {
+def _account(kind: str, i: int, prefix: str) -> dict:
+    """What every row has: its ids and kind; the columns not of its kind empty."""
+    mark = kind[0]
+    return {column: "" for column in COLUMNS} | {
+        "legacy_id": f"{prefix}{mark}{i}",
+        "login_name": f"{prefix}_{mark}{i}",
+        "account_kind": kind,
+    }
+
+
+def person_row(i: int, prefix: str, number: int) -> dict:
+    return _account("person", i, prefix) | {
         "source_system": "programme_centre",
-        "legacy_id": f"{prefix}p{i}",
-        "login_name": f"{prefix}_p{i}",
-        "account_kind": "person",
         "name": "测试用户",
         "identity_region": "mainland",
         "doc_type": "resident_id",
         "doc_number": unique_resident_id(number),
-        "credit_code": "",
-        "phone": gen.mobile(rng),
         "email": f"u{i}@example.cn",
-        "password_hash": password_hash,
         "created_at": "2015-03-01T08:30:00+08:00",
     }
 
 
-def organization_row(
-    i: int, prefix: str, password_hash: str, rng: random.Random, number: int
-) -> dict:
-    return {
+def organization_row(i: int, prefix: str, number: int) -> dict:
+    return _account("organization", i, prefix) | {
         "source_system": "hgr_approval",
-        "legacy_id": f"{prefix}o{i}",
-        "login_name": f"{prefix}_o{i}",
-        "account_kind": "organization",
         "name": f"测试研究所{i}",
-        "identity_region": "",
-        "doc_type": "",
-        "doc_number": "",
         "credit_code": unique_credit_code(number),
-        "phone": gen.mobile(rng),
-        "email": "",
-        "password_hash": password_hash,
         "created_at": "2012-07-15",
     }
 
@@ -153,7 +131,8 @@ def rows(
     for i in range(start, start + count):
         password_hash = hashes[forms[i % len(forms)]]
         make = organization_row if i % organization_every == 0 else person_row
-        yield make(i, prefix, password_hash, rng, offset + i)
+        row = make(i, prefix, offset + i)
+        yield row | {"phone": gen.mobile(rng), "password_hash": password_hash}
 
 
 def write(path: Path, data: Iterator[dict]) -> Path:

@@ -23,7 +23,6 @@ Needs a dev or test stack (the dev endpoints give captcha answers and SMS codes)
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import re
@@ -42,6 +41,7 @@ if str(ROOT) not in sys.path:
 
 import requests
 
+from bench.harness import chosen, stack_command
 from tests import identity_data as gen
 from tests.support import client
 
@@ -261,17 +261,9 @@ def run(url: str, only: list[str]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8080/api/v1")
-    parser.add_argument("--fresh", action="store_true", help="start an isolated stack")
-    parser.add_argument(
-        "--only", default=",".join(PARTS), help="parts, comma-separated"
-    )
+    parser = stack_command(__doc__, PARTS, "parts")
     args = parser.parse_args()
-    only = [part for part in args.only.split(",") if part]
-    unknown = set(only) - set(PARTS)
-    if unknown:
-        parser.error(f"unknown parts {sorted(unknown)}; known: {list(PARTS)}")
+    only = chosen(parser, args.only, PARTS, "parts")
     print(
         f"probe {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs"
     )

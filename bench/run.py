@@ -40,7 +40,6 @@ Results: one JSON file in bench/results/; compare two with bench/compare.py.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import sys
@@ -55,7 +54,15 @@ if str(ROOT) not in sys.path:
 
 import requests
 
-from bench.harness import Measurement, combined, measure, table, write_results
+from bench.harness import (
+    Measurement,
+    chosen,
+    combined,
+    measure,
+    stack_command,
+    table,
+    write_results,
+)
 from bench.load import RegistrationLoad
 from tests import identity_data as gen
 from tests.support import client
@@ -356,12 +363,7 @@ def goals(rows: list[Row]) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8080/api/v1")
-    parser.add_argument("--fresh", action="store_true", help="start an isolated stack")
-    parser.add_argument(
-        "--only", default=",".join(SCENARIOS), help="scenarios, comma-separated"
-    )
+    parser = stack_command(__doc__, SCENARIOS, "scenarios")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument(
         "--seconds", type=float, default=12.0, help="per measured scenario"
@@ -385,10 +387,7 @@ def main() -> int:
         help="the authority registry CSV the running stack reads",
     )
     args = parser.parse_args()
-    args.only = [s for s in args.only.split(",") if s]
-    unknown = set(args.only) - set(SCENARIOS)
-    if unknown:
-        parser.error(f"unknown scenarios {sorted(unknown)}; known: {SCENARIOS}")
+    args.only = chosen(parser, args.only, SCENARIOS, "scenarios")
 
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     if args.fresh:

@@ -17,6 +17,27 @@ from tests.unit.gateway.fakes import FakeRpc
 pytestmark = pytest.mark.integration
 
 
+def quota_app(
+    redis_client, prefix: str, rpc=None, **quotas
+) -> falcon.testing.TestClient:
+    """The gateway with ``quotas`` counted under ``prefix``; ``rpc`` answers the
+    services' calls (none by default: malformed requests make no call)."""
+    settings = dataclasses.replace(
+        Settings(environment="test"), redis_key_prefix=prefix, **quotas
+    )
+    return falcon.testing.TestClient(
+        create_app(settings, rpc or FakeRpc({}), redis_client)
+    )
+
+
+def posted_statuses(client, paths, remote_addr="192.0.2.7") -> list[int]:
+    """The status of an empty-bodied POST to each path, in turn, from one address."""
+    return [
+        client.simulate_post(path, json={}, remote_addr=remote_addr).status_code
+        for path in paths
+    ]
+
+
 def captcha_app(
     redis_client, prefix: str, per_minute: int
 ) -> falcon.testing.TestClient:
@@ -29,12 +50,7 @@ def captcha_app(
             }
         }
     )
-    settings = dataclasses.replace(
-        Settings(environment="test"),
-        redis_key_prefix=prefix,
-        captchas_per_minute=per_minute,
-    )
-    return falcon.testing.TestClient(create_app(settings, rpc, redis_client))
+    return quota_app(redis_client, prefix, rpc, captchas_per_minute=per_minute)
 
 
 def test_new_captchas_are_limited_per_client_address(isolation):
@@ -72,10 +88,12 @@ def login_name_app(redis_client, prefix: str, **quotas) -> falcon.testing.TestCl
             }
         }
     )
-    settings = dataclasses.replace(
-        Settings(environment="test"), redis_key_prefix=prefix, **quotas
-    )
-    return falcon.testing.TestClient(create_app(settings, rpc, redis_client))
+    return quota_app(redis_client, prefix, rpc, **quotas)
+
+
+def checked(client, name: str, remote_addr: str | None = "192.0.2.7"):
+    """The gateway's answer to a check of login name ``name`` from an address."""
+    return client.simulate_get(f"/api/v1/login-names/{name}", remote_addr=remote_addr)
 
 
 def test_a_burst_of_login_name_checks_from_one_address_gets_429(isolation):
@@ -84,25 +102,15 @@ def test_a_burst_of_login_name_checks_from_one_address_gets_429(isolation):
         isolation.redis_prefix + "names1:",
         login_name_checks_per_hour=5,
     )
-    answers = [
-        client.simulate_get(
-            f"/api/v1/login-names/probe_{i:04d}", remote_addr="192.0.2.7"
-        )
-        for i in range(8)
-    ]
+    answers = [checked(client, f"probe_{i:04d}") for i in range(8)]
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
     refused = answers[5]
     assert refused.headers["Content-Type"] == "application/problem+json"
     assert json.loads(refused.text)["code"] == "login_name_check_rate_limited"
     assert 3590 < int(refused.headers["Retry-After"]) <= 3600
     # a malformed name counts too: a burst of them is no way around the quota
-    assert (
-        client.simulate_get("/api/v1/login-names/a-b", remote_addr="192.0.2.7")
-    ).status_code == 429
-    other = client.simulate_get(
-        "/api/v1/login-names/probe_0000", remote_addr="192.0.2.8"
-    )
-    assert other.status_code == 200
+    assert checked(client, "a-b").status_code == 429
+    assert checked(client, "probe_0000", "192.0.2.8").status_code == 200
 
 
 def test_one_login_name_checked_from_many_addresses_gets_429(isolation):
@@ -111,67 +119,45 @@ def test_one_login_name_checked_from_many_addresses_gets_429(isolation):
         isolation.redis_prefix + "names2:",
         login_name_checks_per_name_per_hour=3,
     )
+    names = ["zhang_wei", "ZHANG_WEI", "Zhang_Wei", "zhang_WEI"]
     statuses = [
-        client.simulate_get(
-            f"/api/v1/login-names/{name}", remote_addr=f"192.0.2.{i}"
-        ).status_code
-        for i, name in enumerate(["zhang_wei", "ZHANG_WEI", "Zhang_Wei", "zhang_WEI"])
+        checked(client, name, f"192.0.2.{i}").status_code
+        for i, name in enumerate(names)
     ]
     assert statuses == [200, 200, 200, 429]  # case-insensitive, like the names
-    refused = client.simulate_get(
-        "/api/v1/login-names/zhang_wei", remote_addr="192.0.2.99"
-    )
+    refused = checked(client, "zhang_wei", "192.0.2.99")
     assert json.loads(refused.text)["code"] == "login_name_check_rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
-    assert client.simulate_get("/api/v1/login-names/li_na_01").status_code == 200
+    assert checked(client, "li_na_01", remote_addr=None).status_code == 200
 
 
 def test_registrations_from_one_address_are_limited_for_both_kinds(isolation):
-    rpc = FakeRpc({})  # every registration below is malformed: no RPC is made
-    settings = dataclasses.replace(
-        Settings(environment="test"),
-        redis_key_prefix=isolation.redis_prefix + "reg1:",
+    # every registration below is malformed: no RPC is made
+    client = quota_app(
+        redis.Redis.from_url(REDIS_SERVER),
+        isolation.redis_prefix + "reg1:",
         registrations_per_hour=3,
     )
-    client = falcon.testing.TestClient(
-        create_app(settings, rpc, redis.Redis.from_url(REDIS_SERVER))
-    )
-    statuses = [
-        client.simulate_post(
-            f"/api/v1/registrations/{kind}", json={}, remote_addr="192.0.2.7"
-        ).status_code
-        for kind in ("person", "organization", "person", "organization")
-    ]
+    kinds = ("person", "organization", "person", "organization")
+    statuses = posted_statuses(client, [f"/api/v1/registrations/{k}" for k in kinds])
     assert statuses == [422, 422, 422, 429]
     refused = client.simulate_post(
         "/api/v1/registrations/person", json={}, remote_addr="192.0.2.7"
     )
     assert json.loads(refused.text)["code"] == "registration_rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
-    other = client.simulate_post(
-        "/api/v1/registrations/person", json={}, remote_addr="192.0.2.8"
-    )
-    assert other.status_code == 422
+    assert posted_statuses(client, ["/api/v1/registrations/person"], "192.0.2.8") == [
+        422
+    ]
 
 
 def test_unlock_requests_from_one_address_share_one_quota(isolation):
-    rpc = FakeRpc({})  # every request below is malformed: no RPC is made
-    settings = dataclasses.replace(
-        Settings(environment="test"),
-        redis_key_prefix=isolation.redis_prefix + "unlock1:",
+    # every request below is malformed: no RPC is made
+    client = quota_app(
+        redis.Redis.from_url(REDIS_SERVER),
+        isolation.redis_prefix + "unlock1:",
         login_unlocks_per_hour=2,
     )
-    client = falcon.testing.TestClient(
-        create_app(settings, rpc, redis.Redis.from_url(REDIS_SERVER))
-    )
-    statuses = [
-        client.simulate_post(
-            f"/api/v1/login/{path}", json={}, remote_addr="192.0.2.7"
-        ).status_code
-        for path in ("unlock-codes", "unlock", "unlock")
-    ]
-    assert statuses == [422, 422, 429]
-    other = client.simulate_post(
-        "/api/v1/login/unlock", json={}, remote_addr="192.0.2.8"
-    )
-    assert other.status_code == 422
+    paths = [f"/api/v1/login/{p}" for p in ("unlock-codes", "unlock", "unlock")]
+    assert posted_statuses(client, paths) == [422, 422, 429]
+    assert posted_statuses(client, paths[-1:], "192.0.2.8") == [422]

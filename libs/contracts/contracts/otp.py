@@ -6,7 +6,7 @@ Phones are passed in the canonical form of ``contracts.phones.normalize_phone``
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field
 
@@ -15,14 +15,6 @@ from contracts.events import Event
 from contracts.models import ErrorCode, Model
 from contracts.phones import Phone
 
-SMS_PURPOSES = (
-    "register_person",
-    "register_organization",
-    "password_reset",
-    "appeal",
-    "change_phone",
-    "login_unlock",
-)
 SmsPurpose = Literal[
     "register_person",
     "register_organization",
@@ -31,6 +23,7 @@ SmsPurpose = Literal[
     "change_phone",
     "login_unlock",
 ]
+SMS_PURPOSES: tuple[str, ...] = get_args(SmsPurpose)
 
 NOTICE_TEMPLATES = {
     "temporary_password": ("login_name", "password"),

@@ -37,6 +37,9 @@ UPLOAD_SECRETS = tuple(
         *contract.PERSON_APPEAL_FILES,
     )
 )
+LOOKUP_SECRETS = tuple(
+    f"lookup.{key}" for key in ("captcha_answer", "credit_code", "registration_number")
+)
 ORG_SECRETS = tuple(
     f"appeal.{key}"
     for key in (
@@ -141,27 +144,18 @@ class RecoveryService(StoringService):
             self._appeal_deps(), appeal.claims(), appeal.uploads(), client_ip
         )
 
-    @rpc(
-        expected_exceptions=EXPECTED,
-        sensitive_arguments=("captcha_answer", "credit_code", "registration_number"),
-    )
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=LOOKUP_SECRETS)
     def start_organization_lookup(
-        self,
-        unit_name: str,
-        captcha_id: str,
-        captcha_answer: str,
-        client_ip: str,
-        credit_code: MaybeText = None,
-        registration_number: MaybeText = None,
+        self, lookup: contract.OrganizationLookupRequest, client_ip: str
     ) -> contract.OrganizationLookup:
         return appeal_intake.start_organization_lookup(
             self._appeal_deps(),
-            unit_name,
-            captcha_id,
-            captcha_answer,
+            lookup.unit_name,
+            lookup.captcha_id,
+            lookup.captcha_answer,
             client_ip,
-            credit_code,
-            registration_number,
+            lookup.credit_code,
+            lookup.registration_number,
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=ORG_SECRETS)

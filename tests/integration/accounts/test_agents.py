@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
 
 import pytest
-from accounts import agents, real_name, reviewers
+from accounts import agents, reviewers
 from contracts.errors import Forbidden, InvalidInput, NotFound
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import outcome, register
+from tests.integration.accounts.test_login_and_profile import (
+    apply_outcome,
+    register,
+)
 from tests.integration.accounts.test_registration import register_org
 
 pytestmark = pytest.mark.integration
@@ -23,16 +25,7 @@ def verified_org(deps, otp) -> tuple[dict, str]:
     """A registered organisation whose real-name verification passed."""
     body, registered = register_org(deps, otp)
     org_id = registered["account_id"]
-    with deps.repo.transaction():
-        assert real_name.apply_verification_outcome(
-            deps,
-            outcome(
-                "verification_passed",
-                org_id,
-                deps.clock() + timedelta(seconds=1),
-                account_kind="organization",
-            ),
-        )
+    assert apply_outcome(deps, "verification_passed", org_id, "organization")
     return body, org_id
 
 

@@ -10,12 +10,11 @@ import pytest
 from accounts import claimed_identity, reviewers
 from contracts.accounts import ClaimedIdentity
 from contracts.errors import Forbidden, NotFound
-from contracts.masking import mask_phone
-from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
 from tests.integration.accounts.test_login_and_profile import register
 from tests.integration.accounts.test_registration import register_org
+from tests.support.claims import claimed_organization, claimed_person
 
 pytestmark = pytest.mark.integration
 
@@ -33,12 +32,7 @@ def test_a_person_claim_has_the_full_document_number(deps, otp):
     assert claim == {
         "account_id": person["account_id"],
         "account_kind": "person",
-        "person": {
-            "name": body["name"],
-            "identity_region": body["identity_region"],
-            "doc_type": body["doc_type"],
-            "doc_number": body["doc_number"],
-        },
+        "person": claimed_person(body),
         "organization": None,
     }
     ClaimedIdentity.model_validate(claim)  # the contract's reply
@@ -49,25 +43,9 @@ def test_an_organization_claim_has_its_code_and_people(deps, otp):
     claim = claimed_identity.claimed_identity_for_review(
         deps, org["account_id"], a_reviewer(deps)
     )
-    legal, agent = body["legal_representative"], body["main_agent"]
     assert claim["person"] is None
-    assert claim["organization"] == {
-        "name": body["name"],
-        "region": "domestic",
-        "legal_person_type": body["legal_person_type"],
-        "code_kind": "credit_code",
-        "unique_code": body["credit_code"],
-        "legal_representative": {
-            "name": legal["name"],
-            "identity_region": legal["identity_region"],
-            "doc_type": legal["doc_type"],
-            "doc_number": legal["doc_number"],
-        },
-        "main_agent": {
-            "name": agent["name"],
-            "mobile": mask_phone(normalize_phone(agent["phone"])),
-        },
-    }
+    assert claim["organization"] == claimed_organization(body)
+    assert claim["organization"]["region"] == "domestic"
     ClaimedIdentity.model_validate(claim)
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from accounts import profile, real_name, recovery_lookups, registration
@@ -13,7 +13,10 @@ from contracts.masking import mask_credit_code, mask_document
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import outcome, register
+from tests.integration.accounts.test_login_and_profile import (
+    apply_outcome,
+    register,
+)
 from tests.integration.accounts.test_registration import register_org
 
 pytestmark = pytest.mark.integration
@@ -24,17 +27,7 @@ def fail(deps, account_id, kind="person", final=False):
     data = {"reason_code": "no_record"}
     if final:
         data = {"reason_code": "reviewer_rejected", "status": "rejected", "final": True}
-    with deps.repo.transaction():
-        assert real_name.apply_verification_outcome(
-            deps,
-            outcome(
-                "verification_failed",
-                account_id,
-                deps.clock() + timedelta(seconds=1),
-                account_kind=kind,
-                **data,
-            ),
-        )
+    assert apply_outcome(deps, "verification_failed", account_id, kind, **data)
     deps.clock.advance(seconds=2)
 
 
@@ -47,15 +40,7 @@ def test_identity_fields_are_not_editable_while_pending_or_passed(deps, otp, eve
     account_id = registered["account_id"]
     for status in ("pending", "passed"):
         if status == "passed":
-            with deps.repo.transaction():
-                real_name.apply_verification_outcome(
-                    deps,
-                    outcome(
-                        "verification_passed",
-                        account_id,
-                        deps.clock() + timedelta(seconds=1),
-                    ),
-                )
+            apply_outcome(deps, "verification_passed", account_id)
         assert profile.get_me(deps, account_id)["real_name_status"] == status
         with pytest.raises(InvalidInput) as err:
             profile.update_profile(

@@ -689,6 +689,16 @@ def outcome(event_type, account_id, occurred_at, account_kind="person", **data):
     )
 
 
+def apply_outcome(deps, event_type, account_id, account_kind="person", **data) -> bool:
+    """Accounts' consumer takes a verification outcome of a second from now
+    (after the account's last change); whether it changed the account."""
+    when = deps.clock() + timedelta(seconds=1)
+    with deps.repo.transaction():
+        return real_name.apply_verification_outcome(
+            deps, outcome(event_type, account_id, when, account_kind, **data)
+        )
+
+
 def test_verification_outcomes_keep_the_status_current_and_stale_ones_are_ignored(
     deps, otp
 ):

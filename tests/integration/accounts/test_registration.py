@@ -434,27 +434,43 @@ def with_code(body: dict, code: str | None) -> dict:
     return body
 
 
-@pytest.mark.parametrize(("code", "expected"), WRONG_OR_MISSING)
-@pytest.mark.parametrize("taken", ["doc_number", "login_name"])
-def test_a_taken_document_or_login_name_is_not_revealed_without_the_sms_code(
-    deps, otp, taken, code, expected
-):
-    first, _ = register_person(deps, otp)
-    probe = gen.person_registration(**{taken: first[taken]})
-    error = refusal(registration.register_person, deps, with_code(probe, code))
-    assert codes_of(error) == {"sms_code": expected}
+# kind: (register one, a new registration's body, the use case, who holds the code)
+SMS_PROVEN = {
+    "person": (
+        register_person,
+        gen.person_registration,
+        registration.register_person,
+        None,
+    ),
+    "organization": (
+        register_org,
+        gen.organization_registration,
+        registration.register_organization,
+        "main_agent",
+    ),
+}
 
 
 @pytest.mark.parametrize(("code", "expected"), WRONG_OR_MISSING)
-@pytest.mark.parametrize("taken", ["credit_code", "login_name"])
-def test_a_taken_credit_code_or_login_name_is_not_revealed_without_the_sms_code(
-    deps, otp, taken, code, expected
+@pytest.mark.parametrize(
+    ("kind", "taken"),
+    [
+        ("person", "doc_number"),
+        ("person", "login_name"),
+        ("organization", "credit_code"),
+        ("organization", "login_name"),
+    ],
+)
+def test_a_taken_document_code_or_login_name_is_not_revealed_without_the_sms_code(
+    deps, otp, kind, taken, code, expected
 ):
-    first, _ = register_org(deps, otp)
-    probe = gen.organization_registration(**{taken: first[taken]})
-    with_code(probe["main_agent"], code)
-    error = refusal(registration.register_organization, deps, probe)
-    assert codes_of(error) == {"main_agent.sms_code": expected}
+    register_first, new_body, use_case, holder = SMS_PROVEN[kind]
+    first, _ = register_first(deps, otp)
+    probe = new_body(**{taken: first[taken]})
+    with_code(probe[holder] if holder else probe, code)
+    error = refusal(use_case, deps, probe)
+    field = f"{holder}.sms_code" if holder else "sms_code"
+    assert codes_of(error) == {field: expected}
 
 
 def test_a_taken_login_name_is_told_once_the_sms_code_is_spent(deps, otp):

@@ -266,6 +266,21 @@ def test_materials_are_all_or_nothing_and_only_after_a_failure(engine):
     assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
 
 
+def decide(engine, case_id, decision, reason="blurred", correlation_id=None) -> dict:
+    """Reviewer ``rev_1``'s decision on a case."""
+    with Session(engine) as session:
+        return case_review.decide_review_case(
+            session,
+            emitter(session),
+            case_id=case_id,
+            decision=decision,
+            reason=reason,
+            reviewer_id="rev_1",
+            correlation_id=correlation_id,
+            clock=clock,
+        )
+
+
 def test_each_view_is_audited_and_a_refused_one_records_nothing(engine):
     account_id, case_id = open_case(engine)
     check(engine, case_id, Authority(matched=False))
@@ -294,26 +309,16 @@ def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
     check(engine, case_id, Authority(matched=False))
     submit(engine, account_id, {"id_front": png(), "id_back": png()})
 
-    def decide(decision, reason="why"):
-        with Session(engine) as session:
-            return case_review.decide_review_case(
-                session,
-                emitter(session),
-                case_id=case_id,
-                decision=decision,
-                reason=reason,
-                reviewer_id="rev_1",
-                correlation_id="req-1",
-                clock=clock,
-            )
+    def decided(decision, reason="why"):
+        return decide(engine, case_id, decision, reason, correlation_id="req-1")
 
     with pytest.raises(ce.InvalidInput):
-        decide("maybe")
+        decided("maybe")
     with pytest.raises(ce.InvalidInput):
-        decide("reject", reason="   ")
-    assert decide("reject", "blurred")["status"] == "rejected"
+        decided("reject", reason="   ")
+    assert decided("reject", "blurred")["status"] == "rejected"
     with pytest.raises(ce.Conflict) as closed:
-        decide("approve")
+        decided("approve")
     assert closed.value.error_code == "case_closed"
     with engine.connect() as conn:
         audit = conn.execute(
@@ -330,14 +335,5 @@ def test_an_id_no_case_can_have_is_not_found_without_a_query(engine, case_id):
     """A NUL would make PostgreSQL refuse the query (a 500); such an id names no case."""
     with pytest.raises(ce.NotFound):
         view(engine, case_id)
-    with Session(engine) as session, pytest.raises(ce.NotFound):
-        case_review.decide_review_case(
-            session,
-            emitter(session),
-            case_id=case_id,
-            decision="approve",
-            reason="fine",
-            reviewer_id="rev_1",
-            correlation_id=None,
-            clock=clock,
-        )
+    with pytest.raises(ce.NotFound):
+        decide(engine, case_id, "approve", "fine")

@@ -7,14 +7,13 @@ import pytest
 import sqlalchemy as sa
 from contracts import errors as ce
 from sqlalchemy.orm import Session
-from verification import case_intake, case_review
+from verification import case_intake
 from verification.models import outbox
 
 from tests.integration.verification.test_handlers import (
     Authority,
     check,
-    clock,
-    emitter,
+    decide,
     open_case,
     png,
     status,
@@ -32,20 +31,6 @@ def engine():
 
 
 IMAGES = {"id_front": png(), "id_back": png()}
-
-
-def decide(engine, case_id, decision, reason="blurred") -> dict:
-    with Session(engine) as session:
-        return case_review.decide_review_case(
-            session,
-            emitter(session),
-            case_id=case_id,
-            decision=decision,
-            reason=reason,
-            reviewer_id="rev_1",
-            correlation_id=None,
-            clock=clock,
-        )
 
 
 def view(engine, account_id) -> dict:

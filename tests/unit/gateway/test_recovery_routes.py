@@ -240,14 +240,14 @@ def test_an_organisation_lookup_passes_the_credit_code_and_needs_one():
     )
     assert found.status_code == 201, found.text
     (call,) = fake.calls
-    assert call[2]["credit_code"] == "91350100M000100Y43"
-    assert call[2]["registration_number"] is None
+    assert call[2]["lookup"]["credit_code"] == "91350100M000100Y43"
+    assert call[2]["lookup"].get("registration_number") is None
     abroad = c.simulate_post(
         LOOKUPS,
         json={"unit_name": "示例科技", "registration_number": "HK-1234", **CAPTCHA},
     )
     assert abroad.status_code == 201
-    assert fake.calls[-1][2]["registration_number"] == "HK-1234"
+    assert fake.calls[-1][2]["lookup"]["registration_number"] == "HK-1234"
     calls = len(fake.calls)
     for body in (
         {"unit_name": "示例科技", **CAPTCHA},

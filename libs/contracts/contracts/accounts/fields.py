@@ -72,6 +72,18 @@ def _fullmatch(regex: str, code: str, message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _matching(kind: Any, regex: str, code: str, message: str, **field: Any) -> Any:
+    """``kind`` that must match ``regex`` whole (``code``, with ``message``, when it
+    does not); the pattern is in the schema too, beside ``field`` (description,
+    examples)."""
+    return Annotated[
+        kind,
+        _fullmatch(regex, code, message),
+        ErrorCode(code),
+        Field(json_schema_extra={"pattern": f"^{regex}$"}, **field),
+    ]
+
+
 def Optional(kind: Any) -> Any:
     """``kind | None``: blank text or ``null`` clears / leaves out the field."""
     return Annotated[kind | None, BeforeValidator(blank_is_missing)]
@@ -100,28 +112,23 @@ def IsoDate(code: str) -> Any:
 
 LOGIN_NAME_MESSAGE = "A login name is 4 to 32 letters, digits and underscores"
 
-LoginName = Annotated[
-    str,
-    BeforeValidator(empty_is_missing),
-    _fullmatch("[A-Za-z0-9_]{4,32}", "login_name_invalid", LOGIN_NAME_MESSAGE),
-    ErrorCode("login_name_invalid"),
-    Field(
-        json_schema_extra={"pattern": "^[A-Za-z0-9_]{4,32}$"},
-        description="Letters, digits and underscores, 4-32; unique case-insensitively.",
-        examples=["zhang_wei"],
-    ),
-]
+LoginName = _matching(
+    Annotated[str, BeforeValidator(empty_is_missing)],
+    "[A-Za-z0-9_]{4,32}",
+    "login_name_invalid",
+    LOGIN_NAME_MESSAGE,
+    description="Letters, digits and underscores, 4-32; unique case-insensitively.",
+    examples=["zhang_wei"],
+)
 
-SmsCode = Annotated[
+SmsCode = _matching(
     Secret,
-    _fullmatch("[0-9]{6}", "sms_code_invalid", "The SMS code is 6 digits"),
-    ErrorCode("sms_code_invalid"),
-    Field(
-        json_schema_extra={"pattern": "^[0-9]{6}$"},
-        description="The 6-digit code of `POST /sms-codes`.",
-        examples=["123456"],
-    ),
-]
+    "[0-9]{6}",
+    "sms_code_invalid",
+    "The SMS code is 6 digits",
+    description="The 6-digit code of `POST /sms-codes`.",
+    examples=["123456"],
+)
 
 MobilePhone = Annotated[
     Phone,
@@ -156,32 +163,27 @@ DocNumber = Annotated[
     ),
 ]
 
-_EMAIL = r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}"
-Email = Annotated[
+Email = _matching(
     Text(254),
-    _fullmatch(_EMAIL, "email_invalid", "Not an e-mail address"),
-    ErrorCode("email_invalid"),
-    Field(json_schema_extra={"pattern": f"^{_EMAIL}$"}, examples=["wei@example.cn"]),
-]
-
-_TELEPHONE = r"[0-9+()\- ]{5,32}"
-Telephone = Annotated[
+    r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}",
+    "email_invalid",
+    "Not an e-mail address",
+    examples=["wei@example.cn"],
+)
+Telephone = _matching(
     Text(32),
-    _fullmatch(_TELEPHONE, "telephone_invalid", "Digits, spaces, + ( ) and - only"),
-    ErrorCode("telephone_invalid"),
-    Field(json_schema_extra={"pattern": f"^{_TELEPHONE}$"}, examples=["010-12345678"]),
-]
-
-_HOMEPAGE = r"https?://[^\s/$.?#][^\s]*"
-Homepage = Annotated[
+    r"[0-9+()\- ]{5,32}",
+    "telephone_invalid",
+    "Digits, spaces, + ( ) and - only",
+    examples=["010-12345678"],
+)
+Homepage = _matching(
     Text(300),
-    _fullmatch(_HOMEPAGE, "homepage_invalid", "An http:// or https:// address"),
-    ErrorCode("homepage_invalid"),
-    Field(
-        json_schema_extra={"pattern": f"^{_HOMEPAGE}$"},
-        examples=["https://example.cn"],
-    ),
-]
+    r"https?://[^\s/$.?#][^\s]*",
+    "homepage_invalid",
+    "An http:// or https:// address",
+    examples=["https://example.cn"],
+)
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 AccountId = Annotated[str, Field(json_schema_extra={"format": "uuid"})]

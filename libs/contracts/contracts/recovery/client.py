@@ -101,13 +101,7 @@ class RecoveryClient(ServiceClient):
         return self._call("submit_person_appeal", locals())
 
     def start_organization_lookup(
-        self,
-        unit_name: str,
-        captcha_id: str,
-        captcha_answer: str,
-        client_ip: str,
-        credit_code: MaybeText = None,
-        registration_number: MaybeText = None,
+        self, lookup: models.OrganizationLookupRequest, client_ip: str
     ) -> models.OrganizationLookup:
         """Organisation appeal step 1: the unit's name and its credit code (or
         registration number); the same answer for a known and an unknown unit.

@@ -8,6 +8,7 @@ answer its reply model. Every rule lives in the models and in recovery.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import falcon
 from contracts.models import Model, parse
@@ -15,6 +16,7 @@ from contracts.recovery import (
     MAX_APPEAL_FILE_BYTES,
     ORGANIZATION_APPEAL_FILES,
     PERSON_APPEAL_FILES,
+    AppealTicket,
     OrganizationAppeal,
     OrganizationLookupRequest,
     PasswordResetCompletion,
@@ -80,6 +82,15 @@ class _Appeal(_Recovery):
 
     model: type[Model] = Model
     files: tuple[str, ...] = ()
+    # the RecoveryClient method that submits it (called with the client)
+    submit: Callable[..., AppealTicket]
+
+    def on_post(self, req, resp):
+        ticket = self.submit(
+            self.recovery, appeal=self.read(req), client_ip=self.client(req)
+        )
+        resp.status = falcon.HTTP_202
+        resp.media = ticket.dump()
 
     def read(self, req) -> Model:
         upload = read_multipart(
@@ -103,37 +114,20 @@ class _Appeal(_Recovery):
 class PersonAppeals(_Appeal):
     model = PersonAppeal
     files = PERSON_APPEAL_FILES
-
-    def on_post(self, req, resp):
-        ticket = self.recovery.submit_person_appeal(
-            appeal=self.read(req), client_ip=self.client(req)
-        )
-        resp.status = falcon.HTTP_202
-        resp.media = ticket.dump()
+    submit = staticmethod(RecoveryClient.submit_person_appeal)
 
 
 class OrganizationAppeals(_Appeal):
     model = OrganizationAppeal
     files = ORGANIZATION_APPEAL_FILES
-
-    def on_post(self, req, resp):
-        ticket = self.recovery.submit_organization_appeal(
-            appeal=self.read(req), client_ip=self.client(req)
-        )
-        resp.status = falcon.HTTP_202
-        resp.media = ticket.dump()
+    submit = staticmethod(RecoveryClient.submit_organization_appeal)
 
 
 class OrganizationLookups(_Recovery):
     def on_post(self, req, resp):
         body = parse(OrganizationLookupRequest, self.body(req))
         lookup = self.recovery.start_organization_lookup(
-            unit_name=body.unit_name,
-            captcha_id=body.captcha_id,
-            captcha_answer=body.captcha_answer,
-            client_ip=self.client(req),
-            credit_code=body.credit_code,
-            registration_number=body.registration_number,
+            lookup=body, client_ip=self.client(req)
         )
         resp.status = falcon.HTTP_201
         resp.media = lookup.dump()
