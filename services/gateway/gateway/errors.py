@@ -12,6 +12,7 @@ import logging
 import falcon
 from contracts import errors as ce
 
+from gateway.i18n import DEFAULT_API_LOCALE, N_, from_accept_language, localize_problem
 from gateway.middleware import current_request_id
 from gateway.rpc import ServiceUnavailable
 
@@ -31,21 +32,21 @@ STATUS_BY_ERROR: dict[type[ce.ServiceError], int] = {
 }
 
 TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "Gone",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    423: "Locked",
-    428: "Captcha required",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Service unavailable",
+    400: N_("Bad request"),
+    401: N_("Not authenticated"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    413: N_("Request body too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    423: N_("Locked"),
+    428: N_("Captcha required"),
+    429: N_("Too many requests"),
+    500: N_("Internal error"),
+    503: N_("Service unavailable"),
 }
 
 
@@ -75,7 +76,11 @@ def status_for(error: ce.ServiceError) -> int:
     return 500
 
 
-def render(resp: falcon.Response, problem: Problem) -> None:
+def render(
+    resp: falcon.Response, problem: Problem, req: falcon.Request | None = None
+) -> None:
+    """``problem`` as problem+json, its messages in the language the request's
+    ``Accept-Language`` asks for (English when none of ours)."""
     body = {
         "type": "about:blank",
         "title": TITLES.get(problem.status, "Error"),
@@ -86,6 +91,9 @@ def render(resp: falcon.Response, problem: Problem) -> None:
     if problem.detail:
         body["detail"] = problem.detail
     body.update(problem.extra)
+    if req is not None:
+        locale = from_accept_language(req.get_header("Accept-Language"))
+        body = localize_problem(body, locale or DEFAULT_API_LOCALE)
     resp.status = falcon.code_to_http_status(problem.status)
     resp.content_type = "application/problem+json"
     resp.data = json.dumps(body, ensure_ascii=False).encode()
@@ -115,16 +123,24 @@ def problem_from_service_error(error: ce.ServiceError, retry_after: int) -> Prob
     return Problem(status, error.error_code, error.message, headers, **details)
 
 
-def register(app: falcon.App, retry_after: int) -> None:
+def register(app: falcon.App, retry_after: int, page_errors=None) -> None:
+    """Every handler; ``page_errors(req, resp, problem) -> bool`` answers a
+    problem as an HTML page when the request was for one (gateway.web)."""
+
+    def answer(req, resp, problem: Problem) -> None:
+        if page_errors is None or not page_errors(req, resp, problem):
+            render(resp, problem, req)
+
     def on_problem(req, resp, ex, params):
-        render(resp, ex)
+        answer(req, resp, ex)
 
     def on_service_error(req, resp, ex, params):
-        render(resp, problem_from_service_error(ex, retry_after))
+        answer(req, resp, problem_from_service_error(ex, retry_after))
 
     def on_unavailable(req, resp, ex, params):
         _log.warning("dependency unavailable: %s", ex)
-        render(
+        answer(
+            req,
             resp,
             Problem(
                 503,
@@ -142,11 +158,11 @@ def register(app: falcon.App, retry_after: int) -> None:
         # Falcon's own errors carry the headers their status requires: a 405's
         # Allow lists the resource's methods (RFC 9110, section 15.5.6).
         headers = dict(ex.headers or {})
-        render(resp, Problem(ex.status_code, code, ex.description or "", headers))
+        answer(req, resp, Problem(ex.status_code, code, ex.description or "", headers))
 
     def on_unexpected(req, resp, ex, params):
         _log.exception("unhandled error")
-        render(resp, Problem(500, "internal_error", "An unexpected error occurred."))
+        answer(req, resp, Problem(500, "internal_error", "An unexpected error occurred."))
 
     # Falcon picks the most specific registered handler.
     app.add_error_handler(Exception, on_unexpected)

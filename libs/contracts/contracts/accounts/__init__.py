@@ -30,6 +30,7 @@ from contracts.accounts.fields import (
 )
 from contracts.accounts.replies import (
     Agent,
+    Agreement,
     AgentRevocation,
     Agents,
     AppealOrganization,
@@ -76,6 +77,7 @@ __all__ = [
     "AccountLocked",
     "AccountsClient",
     "Agent",
+    "Agreement",
     "AgentDesignated",
     "AgentDesignation",
     "AgentRevocation",
