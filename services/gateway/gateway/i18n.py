@@ -43,6 +43,11 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate
     return message
 
 
+def NC_(context: str, code: str) -> str:  # noqa: N802 - as N_, with a context
+    """Marks an error ``code`` for extraction (context ``error``)."""
+    return code
+
+
 def catalogue_path(locale: str) -> Path:
     return LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
 
@@ -115,7 +120,8 @@ def localize_problem(body: dict, locale: str) -> dict:
         return body
     translations = load_translations(locale)
     body = dict(body)
-    body["title"] = translations.gettext(body["title"])
+    title = body["title"]
+    body["title"] = translations.gettext(title)
     if "detail" in body:
         body["detail"] = translate_error(locale, body["code"], body["detail"])
     if isinstance(body.get("errors"), list):

@@ -1,0 +1,146 @@
+"""Registration: the chooser (自然人 or 法人) and the natural-person form (账号信息,
+用户信息, 手机 + 验证码, the agreement), with post/redirect/get.
+
+The form has three buttons: 获取验证码 (send the SMS code, behind the image
+captcha), 换一张 (a new captcha) and 注册账号. Each keeps what was entered
+(never a password or a code). Every rule is accounts' and otp's: the same
+contract models as ``POST /api/v1/registrations/person``.
+"""
+
+from __future__ import annotations
+
+from contracts import accounts as contract
+from contracts import errors as ce
+from contracts.models import parse
+
+from gateway.i18n import HTML_LANG
+from gateway.web.frame import FormState, kept_values, redirect
+from gateway.web.pages.base import PageResource, error_message, form_errors
+
+PERSON_FIELDS = (
+    "login_name",
+    "password",
+    "password_confirmation",
+    "name",
+    "identity_region",
+    "doc_type",
+    "doc_number",
+    "phone",
+    "sms_code",
+)
+
+
+class Chooser(PageResource):
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        self.frame.render(page, "register_choose.html")
+
+
+class AgreementPage(PageResource):
+    """The agreement's full text on a page of its own (linked from the forms)."""
+
+    def on_get(self, req, resp, kind):
+        page = self.begin(req, resp)
+        if kind not in ("person", "organization"):
+            from gateway.errors import Problem
+
+            raise Problem(404, "not_found", "No agreement of this kind.")
+        agreement = self.accounts.get_agreement(
+            kind=kind, language=HTML_LANG[page.locale]
+        )
+        self.frame.render(page, "agreement.html", agreement=agreement)
+
+
+class PersonRegistration(PageResource):
+    location = "/register/person"
+
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        state = self.frame.take_form(req, resp)
+        agreement = self.accounts.get_agreement(
+            kind="person", language=HTML_LANG[page.locale]
+        )
+        self.frame.render(
+            page,
+            "register_person.html",
+            form=state,
+            captcha=self.new_captcha(req),
+            agreement=agreement,
+        )
+
+    def on_post(self, req, resp):
+        page = self.begin(req, resp)
+        form = self.posted(req)
+        action = form.get("action", "register")
+        if action == "send_sms":
+            state = self._send_sms(req, page, form)
+        elif action == "register":
+            state = self._register(page, form)
+            if state is None:
+                redirect(resp, "/register/done")
+                return
+        else:  # refresh_captcha: a new image, nothing lost
+            state = FormState(values=kept_values(form))
+        self.back_with(resp, self.location, state)
+
+    def _send_sms(self, req, page, form) -> FormState:
+        try:
+            self.otp.send_sms_code(
+                phone=form.get("phone", ""),
+                purpose="register_person",
+                captcha_id=form.get("captcha_id", ""),
+                captcha_answer=form.get("captcha_answer", ""),
+                client_ip=self.client_ip(req),
+            )
+        except ce.InvalidInput as exc:
+            state = form_errors(page, exc, form)
+            if not exc.details.get("errors"):
+                field = "phone" if exc.error_code.startswith("phone") else "captcha"
+                state.errors[field] = state.summary[0]["message"]
+                state.summary[0]["field"] = field
+            return state
+        except ce.ServiceError as exc:
+            state = FormState(values=kept_values(form))
+            state.summary.append({"field": "", "message": error_message(page, exc)})
+            return state
+        return FormState(
+            values=kept_values(form),
+            notice=page.gettext("The SMS code was sent; it is valid for 5 minutes."),
+            extra={"sms_sent": True},
+        )
+
+    def _register(self, page, form) -> FormState | None:
+        data = {name: form.get(name, "") for name in PERSON_FIELDS}
+        data["agreement_version"] = form.get("agreement_version") or None
+        data["agreement_accepted"] = form.get("agreement") == "on"
+        if not data["agreement_accepted"]:
+            data["agreement_version"] = None
+        try:
+            registration = parse(contract.PersonRegistration, data)
+            registered = self.accounts.register_person(registration=registration)
+        except ce.ServiceError as exc:
+            return form_errors(page, exc, form)
+        self.frame.keep_form(
+            page.resp,
+            FormState(
+                extra={
+                    "login_name": registered.login_name,
+                    "real_name_status": registered.real_name_status,
+                }
+            ),
+        )
+        return None
+
+
+class Done(PageResource):
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        state = self.frame.take_form(req, resp)
+        self.frame.render(page, "register_done.html", form=state)
+
+
+def add_routes(app, ctx, frame) -> None:
+    app.add_route("/register", Chooser(ctx, frame))
+    app.add_route("/register/person", PersonRegistration(ctx, frame))
+    app.add_route("/register/done", Done(ctx, frame))
+    app.add_route("/agreements/{kind}", AgreementPage(ctx, frame))
