@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,8 @@ environment = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# a phone number as a tel: link dials it: digits, + and - only
+environment.filters["tel"] = lambda number: re.sub(r"[^0-9+-]", "", number or "")
 
 
 def page_locale(req: falcon.Request) -> str:
