@@ -68,7 +68,9 @@ def open_page(browser):
 
     def make(locale: str = "zh-CN", js: bool = True):
         context = browser.new_context(
-            locale=locale, java_script_enabled=js, viewport={"width": 1280, "height": 900}
+            locale=locale,
+            java_script_enabled=js,
+            viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

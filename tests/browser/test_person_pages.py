@@ -12,7 +12,7 @@ import pytest
 from tests import identity_data as gen
 from tests.browser.conftest import captcha_answer, check, sms_code_sent
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 WORDS = {
     "zh-CN": {

@@ -14,7 +14,7 @@ from tests import identity_data as gen
 from tests.browser.conftest import captcha_answer, check
 from tests.support.client import register_person
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 STRENGTH_WORDS = {"weak": "弱", "medium": "中", "strong": "强"}
 
@@ -90,7 +90,13 @@ def test_the_strength_meter_says_what_the_server_rule_says(site, open_page):
     page.goto(site + "/register/person")
     page.fill("#f-login_name", login_name)
     meter = page.locator("[data-strength-meter]")
-    for password in ("abc", "password1", "Qwmnzx81", login_name + "A1!", "Tq7!vLz#2mWp9x"):
+    for password in (
+        "abc",
+        "password1",
+        "Qwmnzx81",
+        login_name + "A1!",
+        "Tq7!vLz#2mWp9x",
+    ):
         expected = rate_password(password, login_name)["strength"]
         page.fill("#f-password", password)
         page.wait_for_function(

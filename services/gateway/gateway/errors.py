@@ -162,7 +162,9 @@ def register(app: falcon.App, retry_after: int, page_errors=None) -> None:
 
     def on_unexpected(req, resp, ex, params):
         _log.exception("unhandled error")
-        answer(req, resp, Problem(500, "internal_error", "An unexpected error occurred."))
+        answer(
+            req, resp, Problem(500, "internal_error", "An unexpected error occurred.")
+        )
 
     # Falcon picks the most specific registered handler.
     app.add_error_handler(Exception, on_unexpected)

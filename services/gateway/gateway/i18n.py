@@ -9,12 +9,16 @@ Error messages are translated by their stable ``code`` (``pgettext("error",
 code)``), not by their English text, which may carry values; a code without an
 entry keeps the service's English message. ``code`` itself is never translated.
 
-Regenerate the template after adding a message::
+After adding a message, from ``services/gateway``::
 
-    .venv/bin/pybabel extract -F services/gateway/babel.cfg -o /tmp/messages.pot services/gateway/gateway
-    .venv/bin/pybabel update -i /tmp/messages.pot -d services/gateway/gateway/locale -D messages --no-fuzzy-matching
+    ../../.venv/bin/pybabel extract -F babel.cfg -k N_ -k NC_:1c,2 \
+        --no-location --sort-output -o /tmp/messages.pot gateway
+    ../../.venv/bin/pybabel update -i /tmp/messages.pot -d gateway/locale \
+        -N -w 88 --ignore-obsolete
 
-``tests/unit/test_i18n_catalogue.py`` fails on an entry missing from zh_CN, an
+then write the new ``msgstr`` in ``gateway/locale/zh_CN/LC_MESSAGES/messages.po``.
+
+``tests/unit/gateway/test_i18n_catalogue.py`` fails on an entry missing from zh_CN, an
 untranslated or fuzzy one, or a message in the code that the catalogue lacks.
 """
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -38,12 +42,12 @@ HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 ERROR_CONTEXT = "error"
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
+def N_(message: str) -> str:
     """Marks a message for extraction; it is translated where it is shown."""
     return message
 
 
-def NC_(context: str, code: str) -> str:  # noqa: N802 - as N_, with a context
+def NC_(context: str, code: str) -> str:
     """Marks an error ``code`` for extraction (context ``error``)."""
     return code
 
@@ -52,7 +56,7 @@ def catalogue_path(locale: str) -> Path:
     return LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_translations(locale: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``locale`` (English: the msgids themselves)."""
     path = catalogue_path(locale)

@@ -46,7 +46,8 @@ def test_no_entry_is_untranslated_or_fuzzy():
 
 def test_placeholders_agree():
     problems = [
-        (message.id, [str(e) for e in errors]) for message, errors in catalogue().check()
+        (message.id, [str(e) for e in errors])
+        for message, errors in catalogue().check()
     ]
     assert problems == []
     for message in catalogue():
@@ -63,7 +64,9 @@ def _placeholders(text: str) -> list[str]:
 
 
 def test_an_error_code_is_translated_and_never_the_code_itself():
-    assert i18n.translate_error("zh_CN", "login_name_taken", "taken") == "该登录名已被注册"
+    assert (
+        i18n.translate_error("zh_CN", "login_name_taken", "taken") == "该登录名已被注册"
+    )
     assert i18n.translate_error("en", "login_name_taken", "taken") == "taken"
     assert i18n.translate_error("zh_CN", "no_such_code", "as is") == "as is"
     body = i18n.localize_problem(
@@ -77,7 +80,11 @@ def test_an_error_code_is_translated_and_never_the_code_itself():
     )
     assert body["title"] == "输入有误"
     assert body["code"] == "validation_failed"
-    assert body["errors"][0] == {"field": "x", "code": "required", "message": "此项为必填项"}
+    assert body["errors"][0] == {
+        "field": "x",
+        "code": "required",
+        "message": "此项为必填项",
+    }
 
 
 def test_accept_language_picks_the_best_of_ours():

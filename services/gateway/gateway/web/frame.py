@@ -230,8 +230,7 @@ def redirect(resp: falcon.Response, location: str) -> None:
 def safe_next(value: str | None, default: str = "/") -> str:
     """A path of this site to return to (never another origin)."""
     if value and value.startswith("/") and not value.startswith("//"):
-        if "\\" not in value:
-            return value
+        return value if "\\" not in value else default
     return default
 
 

@@ -13,8 +13,8 @@ from gateway.errors import Problem, problem_from_service_error
 from gateway.i18n import translate_error
 from gateway.quotas import ClientQuota
 from gateway.web.frame import (
-    Frame,
     FormState,
+    Frame,
     PageRequest,
     check_csrf,
     kept_values,

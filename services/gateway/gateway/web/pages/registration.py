@@ -95,7 +95,9 @@ class PersonRegistration(PageResource):
         except ce.InvalidInput as exc:
             state = form_errors(page, exc, form)
             if not exc.details.get("errors"):
-                field = "phone" if exc.error_code.startswith("phone") else "captcha_answer"
+                field = (
+                    "phone" if exc.error_code.startswith("phone") else "captcha_answer"
+                )
                 state.errors[field] = state.summary[0]["message"]
                 state.summary[0]["field"] = field
             return state
