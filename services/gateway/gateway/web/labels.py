@@ -3,7 +3,12 @@ translated where they are shown). The names themselves come from contracts."""
 
 from __future__ import annotations
 
-from contracts.accounts import DOC_TYPES_BY_REGION, IDENTITY_REGIONS
+from contracts.accounts import (
+    DOC_TYPES_BY_REGION,
+    IDENTITY_REGIONS,
+    LEGAL_PERSON_TYPES,
+    ORGANIZATION_REGIONS,
+)
 
 from gateway.i18n import N_
 
@@ -30,8 +35,21 @@ REAL_NAME_STATUS = {
     "manual_review": N_("Waiting for a manual review"),
     "rejected": N_("Rejected by the reviewer"),
 }
+ORGANIZATION_REGION = {
+    "domestic": N_("Domestic organisation"),
+    "hmt": N_("Hong Kong, Macao or Taiwan organisation"),
+    "overseas": N_("Overseas organisation"),
+}
+LEGAL_PERSON_TYPE = {
+    "enterprise": N_("Enterprise legal person"),
+    "social_org": N_("Social organisation legal person"),
+    "institution": N_("Government body or public institution"),
+    "other": N_("Other"),
+}
 STRENGTH = {"weak": N_("Weak"), "medium": N_("Medium"), "strong": N_("Strong")}
 GENDER = {"male": N_("Male"), "female": N_("Female")}
 
 REGIONS = IDENTITY_REGIONS
+ORGANIZATION_REGIONS = ORGANIZATION_REGIONS
+LEGAL_PERSON_TYPES = LEGAL_PERSON_TYPES
 DOC_TYPES = DOC_TYPES_BY_REGION

@@ -111,25 +111,28 @@
   }
 
   function documentTypes() {
-    var select = document.querySelector("[data-doc-type]");
-    var radios = document.querySelectorAll("input[data-region]");
-    if (!select || !radios.length) { return; }
-    function show() {
-      var region = (document.querySelector("input[data-region]:checked") || {}).value;
-      var groups = select.querySelectorAll("optgroup");
-      Array.prototype.forEach.call(groups, function (group) {
-        var mine = group.getAttribute("data-region") === region;
-        group.disabled = !mine;
-        group.hidden = !mine;
-      });
-      var current = select.options[select.selectedIndex];
-      if (!current || current.parentNode.disabled) {
-        var first = select.querySelector("optgroup:not([disabled]) option");
-        if (first) { first.selected = true; }
+    var blocks = document.querySelectorAll("[data-identity]");
+    Array.prototype.forEach.call(blocks, function (block) {
+      var select = block.querySelector("[data-doc-type]");
+      var radios = block.querySelectorAll("input[data-region]");
+      if (!select || !radios.length) { return; }
+      function show() {
+        var region = (block.querySelector("input[data-region]:checked") || {}).value;
+        var groups = select.querySelectorAll("optgroup");
+        Array.prototype.forEach.call(groups, function (group) {
+          var mine = group.getAttribute("data-region") === region;
+          group.disabled = !mine;
+          group.hidden = !mine;
+        });
+        var current = select.options[select.selectedIndex];
+        if (!current || current.parentNode.disabled) {
+          var first = select.querySelector("optgroup:not([disabled]) option");
+          if (first) { first.selected = true; }
+        }
       }
-    }
-    Array.prototype.forEach.call(radios, function (radio) { radio.addEventListener("change", show); });
-    show();
+      Array.prototype.forEach.call(radios, function (radio) { radio.addEventListener("change", show); });
+      show();
+    });
   }
 
   function focusSummary() {
