@@ -121,14 +121,17 @@ def captcha_answer(api: str, captcha_id: str) -> str:
     return answer.json()["answer"]
 
 
-def sms_code_sent(api: str, phone: str) -> str:
+def sms_code_sent(api: str, phone: str, purpose: str = "") -> str:
+    """The code of the SMS sent to ``phone`` whose text names ``purpose`` (as
+    otp words it: 找回密码...), from the dev outbox of a test stack."""
+
     def delivered():
         outbox = requests.get(
             f"{api}/dev/sms-outbox", params={"phone": phone}, timeout=10
         ).json()
-        for message in reversed(outbox["messages"]):
+        for message in outbox["messages"]:
             found = SMS_CODE.search(message["text"])
-            if found:
+            if found and f"用于{purpose}" in message["text"]:
                 return found.group(1)
         return None
 

@@ -12,10 +12,10 @@ import falcon
 
 from gateway.web import frame
 from gateway.web.pages import help as help_pages
-from gateway.web.pages import home, login, me, registration
+from gateway.web.pages import home, login, me, recovery, registration
 
 # Each flow's module exposes add_routes(app, ctx, frame); add a new flow here.
-FLOWS = (home, help_pages, registration, login, me)
+FLOWS = (home, help_pages, registration, login, me, recovery)
 NOT_PAGES = ("/api/", "/metrics", "/static/")
 
 

@@ -103,8 +103,28 @@ def form_errors(
         state.summary.append({"field": name, "message": message})
     if not state.summary:
         message = error_message(page, error)
-        state.summary.append({"field": "", "message": message})
+        name = field_for_code(error.error_code, form)
+        if name:
+            state.errors[name] = message
+        state.summary.append({"field": name, "message": message})
     return state
+
+
+# the field an error without field errors is about, by its code's beginning
+CODE_FIELDS = (
+    ("captcha_", "captcha_answer"),
+    ("sms_code_", "sms_code"),
+    ("phone_", "phone"),
+    ("login_name_", "login_name"),
+    ("password_", "new_password"),
+)
+
+
+def field_for_code(code: str, form: dict[str, str]) -> str:
+    for prefix, name in CODE_FIELDS:
+        if code.startswith(prefix) and name in form:
+            return name
+    return ""
 
 
 def error_message(page: PageRequest, error: ce.ServiceError) -> str:
