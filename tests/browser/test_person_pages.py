@@ -11,6 +11,7 @@ import pytest
 
 from tests import identity_data as gen
 from tests.browser.conftest import captcha_answer, check, sms_code_sent
+from tests.support.client import register_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -127,3 +128,46 @@ def test_a_person_registers_logs_in_and_sees_my_information(
     page.wait_for_url(site + "/")
     page.goto(site + "/me")
     page.wait_for_url("**/login?next=%2Fme")
+
+
+def tab_to(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until ``selector`` has the focus (the keyboard alone)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "s => document.activeElement === document.querySelector(s)", selector
+        ):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_by_keyboard_alone_a_person_logs_in_and_changes_the_password(
+    stack, site, open_page
+):
+    body, _ = register_person(stack.url)
+    new_password = "Kb7!pLm2#xWq"
+    page = open_page()
+    page.goto(site + "/")
+    tab_to(page, "nav a[href='/login']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/login")
+    tab_to(page, "#f-login_name")
+    page.keyboard.type(body["login_name"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(body["password"])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me")
+
+    tab_to(page, "main a[href='/me/password']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me/password")
+    check(page, "me_password")
+    tab_to(page, "#f-current_password")
+    page.keyboard.type(body["password"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(new_password)
+    tab_to(page, "#f-new_password_confirmation")
+    page.keyboard.type(new_password)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me")
+    assert "密码已修改" in page.locator(".notice").inner_text()

@@ -44,6 +44,7 @@ CODES = (
     NC_("error", "password_too_weak"),
     NC_("error", "password_mismatch"),
     NC_("error", "password_unchanged"),
+    NC_("error", "current_password_wrong"),
     NC_("error", "name_invalid"),
     NC_("error", "identity_region_invalid"),
     NC_("error", "doc_type_invalid"),

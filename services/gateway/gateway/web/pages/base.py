@@ -112,6 +112,7 @@ def form_errors(
 
 # the field an error without field errors is about, by its code's beginning
 CODE_FIELDS = (
+    ("current_password_", "current_password"),
     ("captcha_", "captcha_answer"),
     ("sms_code_", "sms_code"),
     ("phone_", "phone"),

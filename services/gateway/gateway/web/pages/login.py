@@ -11,6 +11,7 @@ from __future__ import annotations
 from contracts import errors as ce
 
 from gateway.auth import clear_session_cookie, set_session_cookie
+from gateway.errors import Problem
 from gateway.web.frame import FormState, kept_values, redirect, safe_next
 from gateway.web.pages.base import PageResource, form_errors
 
@@ -59,16 +60,22 @@ class Login(PageResource):
             return
         set_session_cookie(resp, answer.token, answer.max_age)
         self.frame.set_csrf(resp, answer.csrf_token)
+        if answer.must_change_password:  # a temporary password: change it first
+            redirect(resp, "/me/password")
+            return
         redirect(resp, safe_next(form.get("next"), "/me"))
 
 
 class Logout(PageResource):
     def on_post(self, req, resp):
         form = self.posted(req)
-        account = self.auth.require_account(
-            req, allow_temporary=True, csrf_token=form.get("csrf_token")
-        )
-        if account:
+        try:
+            self.auth.require_account(
+                req, allow_temporary=True, csrf_token=form.get("csrf_token")
+            )
+        except Problem:  # already ended: nothing to end
+            pass
+        else:
             self.accounts.log_out(token=req.context.session_token)
         clear_session_cookie(resp)
         redirect(resp, "/")
