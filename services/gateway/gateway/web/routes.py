@@ -19,8 +19,13 @@ FLOWS = (home, help_pages, registration, login, me, recovery)
 NOT_PAGES = ("/api/", "/metrics", "/static/")
 
 
+def is_page_path(path: str) -> bool:
+    """A page of the portal (not the API, metrics or a static file)."""
+    return not any(path.startswith(prefix) for prefix in NOT_PAGES)
+
+
 def is_page_request(req: falcon.Request) -> bool:
-    return not any(req.path.startswith(prefix) for prefix in NOT_PAGES)
+    return is_page_path(req.path)
 
 
 def add_routes(app: falcon.App, ctx) -> frame.Frame:
