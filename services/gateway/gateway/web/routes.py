@@ -11,11 +11,11 @@ from __future__ import annotations
 import falcon
 
 from gateway.web import frame
+from gateway.web.pages import agents, home, login, me, recovery, registration
 from gateway.web.pages import help as help_pages
-from gateway.web.pages import home, login, me, recovery, registration
 
 # Each flow's module exposes add_routes(app, ctx, frame); add a new flow here.
-FLOWS = (home, help_pages, registration, login, me, recovery)
+FLOWS = (home, help_pages, registration, login, me, recovery, agents)
 NOT_PAGES = ("/api/", "/metrics", "/static/")
 
 
