@@ -108,3 +108,24 @@ def test_the_strength_meter_says_what_the_server_rule_says(site, open_page):
         rate_password(p, login_name)["strength"]
         for p in ("abc", "Qwmnzx81", "Tq7!vLz#2mWp9x")
     } == {"weak", "medium", "strong"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/register", "/register/person", "/register/organization", "/login"],
+)
+def test_usable_at_200_percent_zoom(site, browser, path):
+    """A 1280 px wide screen at 200 % zoom lays pages out in 640 CSS pixels: no
+    page may need scrolling sideways (WCAG 1.4.10 reflow)."""
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 640, "height": 450}
+    )
+    try:
+        page = context.new_page()
+        page.goto(site + path)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls {overflow}px sideways at 200 %"
+    finally:
+        context.close()
