@@ -55,3 +55,29 @@ def test_a_person_resets_the_password_by_login_name(stack, site, open_page):
     page.click("button.primary")
     page.wait_for_url("**/me")
     assert gen.PASSWORD != NEW_PASSWORD
+
+
+def test_an_appellant_looks_up_the_appeal_status(stack, site, open_page, auditor):
+    from tests.e2e.test_recovery_appeals import Platform, person_appeal, register
+
+    platform = Platform(stack, stack.authority_registry)
+    person = register(platform)
+    ticket = person_appeal(platform, person, gen.mobile())
+    assert ticket.status_code == 202, ticket.text
+    appeal = ticket.json()
+
+    page = open_page(js=False)
+    page.goto(site + "/recover")
+    page.get_by_role("link", name="查询申诉进度").click()
+    page.wait_for_url("**/recover/appeal-status")
+    page.fill("#f-appeal_id", appeal["appeal_id"])
+    page.fill("#f-ticket", "wrong-ticket")
+    page.click("button.primary")
+    page.wait_for_selector("#error-summary")
+    assert "申诉不存在或查询码有误" in page.locator("#error-summary").inner_text()
+    page.fill("#f-ticket", appeal["ticket"])
+    page.click("button.primary")
+    page.wait_for_selector("[role=status]")
+    assert "已提交，等待审核" in page.locator("[role=status]").inner_text()
+    assert page.input_value("#f-ticket") == ""  # never shown again
+    check(page, "recover_appeal_status", auditor=auditor)

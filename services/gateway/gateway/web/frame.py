@@ -67,6 +67,7 @@ SECRET_FIELDS = frozenset(
         "new_password_confirmation",
         "captcha_answer",
         "sms_code",
+        "ticket",
         CSRF_FIELD,
     }
 )

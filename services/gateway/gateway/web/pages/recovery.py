@@ -1,7 +1,8 @@
-"""Password recovery (找回密码): the chooser of the three ways and the reset by
-login name and reserved phone, with its step indicator (检索用户 → 重置密码 →
-完成). Every rule is recovery's (``RecoveryClient``); the flow's id is in the
-address of its pages, as in the API's ``/recovery/password-resets/{reset_id}``.
+"""Password recovery (找回密码): the chooser of the three ways, the reset by
+login name and reserved phone with its step indicator (检索用户 → 重置密码 →
+完成), and an appeal's status. Every rule is recovery's (``RecoveryClient``);
+the flow's id is in the address of its pages, as in the API's
+``/recovery/password-resets/{reset_id}``.
 """
 
 from __future__ import annotations
@@ -138,8 +139,48 @@ class ResetDone(RecoveryPage):
         self.frame.render(page, "recover_reset_done.html", steps=RESET_STEPS, step=2)
 
 
+APPEAL_STATUS = {
+    "submitted": N_("Submitted, waiting for a review"),
+    "approved": N_("Approved: the temporary password was sent by SMS"),
+    "rejected": N_("Rejected"),
+}
+
+
+class AppealStatus(RecoveryPage):
+    """Appeal status (申诉进度): the appeal's number and its ticket, as the
+    submission (or the rejection SMS) gave them."""
+
+    location = "/recover/appeal-status"
+
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        state = self.frame.take_form(req, resp)
+        self.frame.render(
+            page, "recover_appeal_status.html", form=state, statuses=APPEAL_STATUS
+        )
+
+    def on_post(self, req, resp):
+        page = self.begin(req, resp)
+        form = self.posted(req)
+        values = kept_values(form)
+        try:
+            status = self.recovery.get_appeal_status(
+                appeal_id=form.get("appeal_id", "").strip(),
+                ticket=form.get("ticket", "").strip() or None,
+            )
+        except (ce.NotFound, ce.InvalidInput) as exc:
+            state = form_errors(page, exc, form)
+            state.errors.setdefault("appeal_id", state.summary[0]["message"])
+            state.summary[0]["field"] = "appeal_id"
+            self.back_with(resp, self.location, state)
+            return
+        state = FormState(values=values, extra={"appeal": status.dump()})
+        self.back_with(resp, self.location, state)
+
+
 def add_routes(app, ctx, frame) -> None:
     app.add_route("/recover", Ways(ctx, frame))
     app.add_route("/recover/reset", ResetStart(ctx, frame))
+    app.add_route("/recover/appeal-status", AppealStatus(ctx, frame))
     app.add_route("/recover/reset/done", ResetDone(ctx, frame))
     app.add_route("/recover/reset/{reset_id}", ResetFinish(ctx, frame))
