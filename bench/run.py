@@ -17,11 +17,18 @@ registration  registrations sustained for --registration-seconds (default 60), e
               to the verification outcome, and the registrations lost (goal 0).
 sms           POST /sms-codes with a solved captcha, for one phone and for a new
               phone each time, vs GET /health; SMS accepted and delivered.
+legacy        the former systems' users (bench/legacy.py): import-legacy rows/s
+              (--legacy-rows), and the first login of an imported account (its
+              former hash verified, then re-hashed with argon2id) vs a plain
+              login. Runs accounts' CLI against the stack's database: the
+              environment's ACCOUNTS_DB_URL (or --fresh).
 
 Needs a dev or test stack (the dev endpoints give captcha answers and SMS codes).
 On a `make up` stack the per-address quotas (OTP_CLIENT_PER_HOUR=30,
-CAPTCHAS_PER_MINUTE=30) stop the registration and SMS scenarios after a few
-requests: use --fresh, or start the stack with those quotas raised. The
+CAPTCHAS_PER_MINUTE=30, REGISTRATIONS_PER_HOUR=30, LOGIN_NAME_CHECKS_PER_HOUR=60 and
+LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR=30) stop the registration, SMS and names
+scenarios after a few requests: use --fresh (the test stack's raised quotas), or
+start the stack with those quotas raised. The
 registration scenario adds people to the registry file the verification service
 reads (--registry; --fresh uses the stack's own copy).
 Results: one JSON file in bench/results/; compare two with bench/compare.py.
@@ -49,7 +56,7 @@ from bench.load import RegistrationLoad
 from tests import identity_data as gen
 from tests.support import client
 
-SCENARIOS = ("login", "names", "registration", "sms")
+SCENARIOS = ("login", "names", "registration", "sms", "legacy")
 Row = tuple[Measurement, Measurement | None]
 Workload = tuple[str, callable]
 
@@ -219,7 +226,9 @@ def delivered(url: str, phones: Counter, timeout: float = 30.0) -> int:
 ALTERNATING = {"login": login, "names": names}
 
 
-def run(url: str, args, registry: Path | None) -> list[Row]:
+def run(
+    url: str, args, registry: Path | None, env: dict[str, str] | None = None
+) -> list[Row]:
     url = url.rstrip("/")
     requests.get(f"{url}/health", timeout=5).raise_for_status()
     rows: list[Row] = []
@@ -234,6 +243,10 @@ def run(url: str, args, registry: Path | None) -> list[Row]:
             )
         elif scenario == "sms":
             rows += sms(url, args.concurrency, args.seconds)
+        elif scenario == "legacy":
+            from bench import legacy
+
+            rows += legacy.scenario(url, env or dict(os.environ), args)
     return rows
 
 
@@ -245,6 +258,10 @@ def goals(rows: list[Row]) -> list[str]:
         if baseline and subject.name.startswith("login"):
             lines.append(
                 f"login / argon2id = {ratio(subject, baseline):.2f} (goal >= 0.75)"
+            )
+        if baseline and subject.name.startswith("first login"):
+            lines.append(
+                f"{subject.name} / plain login = {ratio(subject, baseline):.2f}"
             )
         if baseline and subject.name.startswith("names"):
             lines.append(
@@ -269,6 +286,15 @@ def main() -> int:
     )
     parser.add_argument("--registration-seconds", type=float, default=60.0)
     parser.add_argument(
+        "--legacy-rows", type=int, default=20_000, help="rows of the import measured"
+    )
+    parser.add_argument(
+        "--legacy-accounts",
+        type=int,
+        default=1500,
+        help="imported accounts per hash form for the first-login measure",
+    )
+    parser.add_argument(
         "--registry",
         type=Path,
         help="the authority registry CSV the running stack reads",
@@ -285,7 +311,7 @@ def main() -> int:
 
         with isolated_stack("bench-") as stack:
             print(f"[bench] fresh stack at {stack.url}", file=sys.stderr, flush=True)
-            rows = run(stack.url, args, stack.authority_registry)
+            rows = run(stack.url, args, stack.authority_registry, stack.env())
     else:
         rows = run(args.url, args, args.registry)
     print(

@@ -67,10 +67,12 @@ CMD ["python", "-m", "servicekit.migrate", "services/accounts", "services/verifi
 # --- the public HTTP API (Falcon under gunicorn); build with SERVICE=gateway ----------------
 FROM runtime AS gateway
 ENV GATEWAY_BIND=0.0.0.0:8080
+# GET /metrics on its own port, for the scraper (the API port answers 404 there)
+ENV METRICS_PORT=9100 METRICS_HOST=0.0.0.0
 COPY --from=build /app /app
 WORKDIR /app/services/gateway
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 9100
 # Liveness of the process only (/api/v1/health): /api/v1/ready depends on every service and
 # belongs to whoever watches the whole platform, not to this container. The port follows
 # GATEWAY_BIND; urlopen raises (exit 1) on a refused connection or a non-2xx answer.

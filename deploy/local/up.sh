@@ -47,4 +47,4 @@ until curl -sf "$URL/api/v1/ready" >/dev/null; do
 done
 .venv/bin/supervisorctl -c deploy/local/supervisord.conf status
 echo "[up] the platform is ready at $URL  (API under $URL/api/v1; logs: make logs; stop: make down)"
-echo "[up] metrics: $URL/metrics and http://127.0.0.1:9{1,2,3,4}00/metrics (accounts, otp, verification, recovery; copy n: 9x0n); one request: make trace ID=<X-Request-ID>"
+echo "[up] metrics: http://127.0.0.1:9{1,2,3,4,5}00/metrics (accounts, otp, verification, recovery, gateway; copy n: 9x0n); one request: make trace ID=<X-Request-ID>"

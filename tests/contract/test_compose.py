@@ -26,10 +26,18 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S_DIR = ROOT / "deploy" / "k8s"
 DEPLOY_README = ROOT / "deploy" / "README.md"
+PROXY_TEMPLATE = ROOT / "deploy" / "nginx" / "gateway-proxy.conf.template"
+PROXY = "gateway-proxy"
 
 NAMEKO_SERVICES = ("accounts", "otp", "verification", "recovery")
 SERVERS = ("rabbitmq", "postgres", "redis")
-ALL_COMPOSE_SERVICES = {*NAMEKO_SERVICES, "gateway", "migrate", *SERVERS}
+ALL_COMPOSE_SERVICES = {
+    *NAMEKO_SERVICES,
+    "gateway",
+    "gateway-proxy",
+    "migrate",
+    *SERVERS,
+}
 MIGRATE_COMMAND = [
     "python",
     "-m",
@@ -190,10 +198,14 @@ def test_migrate_runs_once(config):
         assert migrate["environment"][variable].startswith("postgresql+psycopg://")
 
 
-def test_gateway_is_published_and_checked(config):
+def test_gateway_is_published_through_the_proxy_only_and_checked(config):
     gateway = config["services"]["gateway"]
-    assert {"target": 8080, "published": "8080"}.items() <= gateway["ports"][0].items()
+    assert not gateway.get("ports"), "published: slow clients would bypass the proxy"
+    proxy = config["services"]["gateway-proxy"]
+    assert {"target": 8080, "published": "8080"}.items() <= proxy["ports"][0].items()
+    assert proxy["depends_on"]["gateway"]["condition"] == "service_healthy"
     assert "/api/v1/health" in " ".join(gateway["healthcheck"]["test"])
+    assert "/api/v1/health" in " ".join(proxy["healthcheck"]["test"])
     for service in NAMEKO_SERVICES:
         assert gateway["depends_on"][service]["condition"] == "service_started"
     assert gateway["environment"]["ENVIRONMENT"] == "dev"
@@ -221,7 +233,7 @@ def test_settings_come_from_the_environment(tmp_path):
         "@db:5432/acc"
     )
     assert services["otp"]["environment"]["MAX_WORKERS"] == "25"
-    assert services["gateway"]["ports"][0]["published"] == "9090"
+    assert services["gateway-proxy"]["ports"][0]["published"] == "9090"
     assert services["gateway"]["environment"]["ENVIRONMENT"] == "test"
 
 
@@ -575,9 +587,14 @@ def full_command(container: dict) -> list[str]:
     return [*container.get("command", []), *container.get("args", [])]
 
 
+def platform_deployments(manifests: list[dict]) -> dict[str, dict]:
+    """The Deployments of the platform's own images (every one but the proxy's)."""
+    return {n: d for n, d in of_kind(manifests, "Deployment").items() if n != PROXY}
+
+
 def test_every_process_has_a_deployment(manifests):
     deployments = of_kind(manifests, "Deployment")
-    assert set(deployments) == {*NAMEKO_SERVICES, "gateway"}
+    assert set(deployments) == {*NAMEKO_SERVICES, "gateway", PROXY}
     for name, deployment in deployments.items():
         assert isinstance(deployment["spec"].get("replicas"), int), (
             f"{name}: set replicas"
@@ -586,7 +603,7 @@ def test_every_process_has_a_deployment(manifests):
 
 
 def test_deployment_command_matches_its_service(manifests):
-    for name, deployment in of_kind(manifests, "Deployment").items():
+    for name, deployment in platform_deployments(manifests).items():
         spec = deployment["spec"]
         labels = spec["template"]["metadata"]["labels"]
         assert labels.get("app.kubernetes.io/name") == name
@@ -607,7 +624,7 @@ def test_deployments_take_settings_from_configmap_and_secret(manifests):
     configmaps = of_kind(manifests, "ConfigMap")
     secrets = of_kind(manifests, "Secret")
     workloads = [
-        *of_kind(manifests, "Deployment").values(),
+        *platform_deployments(manifests).values(),
         *of_kind(manifests, "Job").values(),
     ]
     for workload in workloads:
@@ -700,8 +717,9 @@ def test_every_process_sends_spans_to_the_pinned_jaeger(config):
 
 
 def test_services_serve_metrics_without_fixed_host_ports(config):
-    for name in NAMEKO_SERVICES:
+    for name in (*NAMEKO_SERVICES, "gateway"):
         assert config["services"][name]["environment"]["METRICS_PORT"] == "9100"
+        assert config["services"][name]["environment"]["METRICS_HOST"] == "0.0.0.0"  # noqa: S104 - inside its container
     gateway = config["services"]["gateway"]["environment"]
     assert gateway["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
 
@@ -713,10 +731,94 @@ def test_deploy_readme_documents_the_observability_settings():
 
 
 def test_the_kubernetes_services_expose_their_metrics_port(manifests):
-    for name, deployment in of_kind(manifests, "Deployment").items():
+    for name, deployment in platform_deployments(manifests).items():
         template = deployment["spec"]["template"]
         annotations = template["metadata"].get("annotations", {})
         assert annotations.get("prometheus.io/scrape") == "true", name
         port = int(annotations["prometheus.io/port"])
         container = template["spec"]["containers"][0]
         assert port in {p["containerPort"] for p in container.get("ports", [])}, name
+
+
+def test_the_gateway_is_scraped_on_its_metrics_port_not_the_api_port(manifests):
+    gateway = of_kind(manifests, "Deployment")["gateway"]["spec"]["template"]
+    annotations = gateway["metadata"]["annotations"]
+    ports = {
+        p["name"]: p["containerPort"] for p in gateway["spec"]["containers"][0]["ports"]
+    }
+    config = of_kind(manifests, "ConfigMap")["platform-config"]["data"]
+    assert int(annotations["prometheus.io/port"]) == ports["metrics"]
+    assert ports["metrics"] == int(config["METRICS_PORT"]) != ports["http"]
+
+
+# --- the buffering proxy in front of the gateway (issue 12, finding 5) ------------------
+
+
+def proxy_directive(name: str) -> str:
+    found = re.findall(rf"^\s*{name}\s+([^;]+);", PROXY_TEMPLATE.read_text(), re.M)
+    assert len(found) == 1, (name, found)
+    return found[0].strip()
+
+
+def test_compose_runs_the_proxy_with_the_one_config_and_believes_it(config):
+    proxy = config["services"][PROXY]
+    assert image_tag(proxy["image"]) not in (None, "latest")
+    (mount,) = proxy["volumes"]
+    assert Path(mount["source"]) == PROXY_TEMPLATE
+    assert mount["target"] == "/etc/nginx/templates/default.conf.template"
+    assert mount.get("read_only") is True
+    assert proxy["environment"]["PROXY_UPSTREAM"] == "gateway:8080"
+    address = proxy["networks"]["default"]["ipv4_address"]
+    trusted = config["services"]["gateway"]["environment"]["TRUSTED_PROXIES"]
+    assert trusted.split(",") == [address]
+
+
+def test_the_kubernetes_proxy_holds_the_one_config_verbatim(manifests):
+    configmap = of_kind(manifests, "ConfigMap")["gateway-proxy-config"]
+    assert configmap["data"]["default.conf.template"] == PROXY_TEMPLATE.read_text()
+    deployment = of_kind(manifests, "Deployment")[PROXY]
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert image_tag(container["image"]) not in (None, "latest")
+    env = {e["name"]: e["value"] for e in container["env"]}
+    service = of_kind(manifests, "Service")["gateway"]["spec"]["ports"][0]["port"]
+    assert env["PROXY_UPSTREAM"] == f"gateway:{service}"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    templates = volumes[mounts["/etc/nginx/templates"]]
+    assert templates["configMap"]["name"] == "gateway-proxy-config"
+    assert {"/etc/nginx/conf.d", "/tmp"} <= set(mounts)
+    assert PROXY in of_kind(manifests, "Service")
+    config = of_kind(manifests, "ConfigMap")["platform-config"]["data"]
+    assert config["TRUSTED_PROXIES"]
+
+
+def test_the_proxy_config_is_rendered_only_in_its_own_variables():
+    variables = set(re.findall(r"\$\{(\w+)\}", PROXY_TEMPLATE.read_text()))
+    assert variables == {"PROXY_PORT", "PROXY_UPSTREAM"}
+
+
+def test_the_proxy_buffers_and_times_out_slow_clients():
+    assert proxy_directive("proxy_request_buffering") == "on"
+    for name in ("client_header_timeout", "client_body_timeout"):
+        assert 0 < int(proxy_directive(name).rstrip("s")) <= 30, name
+    assert "$proxy_add_x_forwarded_for" in proxy_directive(
+        "proxy_set_header X-Forwarded-For"
+    )
+
+
+def test_the_proxy_body_limit_matches_the_gateways_largest_upload():
+    from gateway.resources.recovery import APPEAL_LIMITS
+    from gateway.resources.verification import MATERIAL_LIMITS
+    from gateway.settings import Settings
+
+    largest = max(
+        max(limits.max_files * limits.max_file_bytes, Settings.max_body_bytes)
+        + limits.max_parts * (limits.max_field_bytes + 1024)  # a part's headers
+        for limits in (APPEAL_LIMITS, MATERIAL_LIMITS)
+    )
+    value = proxy_directive("client_max_body_size")
+    assert value.endswith("m"), value
+    limit = int(value[:-1]) * 1024 * 1024
+    assert largest <= limit <= largest + 1024 * 1024, (largest, limit)

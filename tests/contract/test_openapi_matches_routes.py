@@ -64,7 +64,6 @@ GATEWAY_ONLY = {
     ("/api/v1/health", "get"),
     ("/api/v1/help/contact", "get"),
     ("/api/v1/openapi.json", "get"),
-    ("/metrics", "get"),
 }
 
 

@@ -260,35 +260,32 @@ def test_a_bad_appeal_is_refused_whole(platform):
     assert big.status_code == 422 and big.json()["code"] == "file_too_large"
 
 
-def test_an_organisation_appeal_recovers_the_account_end_to_end(platform):
-    body = gen.organization_registration(
-        platform.rng, name=f"恢复测试{platform.rng.randrange(10**6)}有限公司"
-    )
+def register_organization(platform, name: str) -> tuple[dict, dict]:
+    """A domestic organisation registered under ``name`` (its own credit code):
+    the form sent and the answer (``account_id``)."""
+    body = gen.organization_registration(platform.rng, name=name)
     agent = body["main_agent"]
     agent["sms_code"] = platform.sms_code(agent["phone"], "register_organization")
     registered = requests.post(
         f"{platform.url}/registrations/organization", json=body, timeout=10
     )
     assert registered.status_code == 201, registered.text
+    return body, registered.json()
 
-    looked_up = requests.post(
+
+def look_up(platform, unit_name: str, **codes) -> requests.Response:
+    return requests.post(
         f"{platform.url}/recovery/organization-lookups",
-        json={"unit_name": body["name"], **platform.captcha()},
+        json={"unit_name": unit_name, **codes, **platform.captcha()},
         timeout=10,
     )
-    assert looked_up.status_code == 201, looked_up.text
-    unknown = requests.post(
-        f"{platform.url}/recovery/organization-lookups",
-        json={"unit_name": "不存在的单位" + body["name"], **platform.captcha()},
-        timeout=10,
-    )
-    assert unknown.status_code == 201 and set(unknown.json()) == set(looked_up.json())
 
-    contact = gen.mobile(platform.rng)
+
+def organization_appeal(platform, lookup_id: str, contact: str) -> str:
     submitted = requests.post(
         f"{platform.url}/recovery/appeals/organization",
         data={
-            "lookup_id": looked_up.json()["lookup_id"],
+            "lookup_id": lookup_id,
             "contact_name": "赵敏",
             "contact_phone": contact,
             "sms_code": platform.sms_code(contact, "appeal"),
@@ -297,16 +294,113 @@ def test_an_organisation_appeal_recovers_the_account_end_to_end(platform):
         timeout=30,
     )
     assert submitted.status_code == 202, submitted.text
-    appeal_id = submitted.json()["appeal_id"]
+    return submitted.json()["appeal_id"]
+
+
+def test_an_organisation_appeal_recovers_the_account_end_to_end(platform):
+    body, registered = register_organization(
+        platform, f"恢复测试{platform.rng.randrange(10**6)}有限公司"
+    )
+    looked_up = look_up(platform, body["name"], credit_code=body["credit_code"])
+    assert looked_up.status_code == 201, looked_up.text
+    unknown = look_up(
+        platform,
+        "不存在的单位" + body["name"],
+        credit_code=gen.credit_code(platform.rng),
+    )
+    assert unknown.status_code == 201 and set(unknown.json()) == set(looked_up.json())
+
+    contact = gen.mobile(platform.rng)
+    appeal_id = organization_appeal(platform, looked_up.json()["lookup_id"], contact)
 
     reviewer = platform.reviewer()
     case = platform.http("GET", f"/admin/review-cases/{appeal_id}", reviewer["token"])
     assert case.json()["matched_account"]["login_name"] == body["login_name"]
+    # one candidate: shown, and implied by the approval
+    (only,) = case.json()["candidates"]
+    assert only["account_id"] == registered["account_id"] and only["differences"] == []
+    assert case.json()["differences"] == []
     assert approve(platform, reviewer, appeal_id).status_code == 200
 
     login_name, temporary = temporary_password_sms(platform, contact)
     assert login_name == body["login_name"]
     replace_temporary_password(platform, login_name, temporary)
+
+
+def test_eight_organisations_of_one_name_the_reviewer_names_the_one_recovered(
+    platform,
+):
+    """Issue 12, finding 7: eight organisations share one name (each its own
+    credit code). The look-up needs a valid code; the appeal with the sixth
+    one's code shows the reviewer every namesake, that one first, masked, with
+    what differs; approving without naming one is refused; approving it sends
+    the temporary password for that account, and the oldest is untouched."""
+    name = f"同名单位{platform.rng.randrange(10**8)}有限公司"
+    units = [register_organization(platform, name) for _ in range(8)]
+    body, target = units[5]
+    code = body["credit_code"]
+
+    missing = look_up(platform, name)
+    assert (missing.status_code, missing.json()["code"]) == (
+        422,
+        "credit_code_required",
+    )
+    wrong_check = code[:-1] + ("1" if code[-1] != "1" else "2")
+    invalid = look_up(platform, name, credit_code=wrong_check)
+    assert (invalid.status_code, invalid.json()["code"]) == (422, "credit_code_invalid")
+    assert invalid.json()["errors"][0]["field"] == "credit_code"
+
+    looked_up = look_up(platform, name, credit_code=code)
+    assert looked_up.status_code == 201, looked_up.text
+    contact = gen.mobile(platform.rng)
+    appeal_id = organization_appeal(platform, looked_up.json()["lookup_id"], contact)
+
+    reviewer = platform.reviewer()
+    path = f"/admin/review-cases/{appeal_id}"
+    case = platform.http("GET", path, reviewer["token"]).json()
+    candidates = case["candidates"]
+    assert case["matched_account"] is None and case["account_id"] is None
+    assert "several_candidates" in case["differences"]
+    assert candidates[0]["account_id"] == target["account_id"]
+    assert {c["account_id"] for c in candidates} == {r["account_id"] for _, r in units}
+    assert candidates[0]["differences"] == []
+    assert all(c["differences"] == ["credit_code"] for c in candidates[1:])
+    shown = str(case)
+    for unit, _ in units:  # masked: no full code, legal representative or phone
+        assert unit["credit_code"] not in shown
+        assert unit["main_agent"]["phone"] not in shown
+    assert body["legal_representative"]["name"] not in shown
+    assert case["claimed"]["credit_code"] == code[:3] + "*" * 8 + code[-2:]
+    assert {
+        "unit_name",
+        "masked_code",
+        "legal_representative",
+        "registered_at",
+        "real_name_status",
+        "masked_main_agent_phone",
+    } <= set(candidates[0])
+
+    unnamed = approve(platform, reviewer, appeal_id)
+    assert (unnamed.status_code, unnamed.json()["code"]) == (422, "candidate_required")
+    assert platform.http("GET", path, reviewer["token"]).json()["status"] == "submitted"
+    decided = platform.http(
+        "POST",
+        f"{path}/decision",
+        reviewer["token"],
+        json={
+            "decision": "approve",
+            "reason": "营业执照上的信用代码与第一个候选一致",
+            "account_id": target["account_id"],
+        },
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["account_id"] == target["account_id"]
+
+    login_name, temporary = temporary_password_sms(platform, contact)
+    assert login_name == body["login_name"]
+    assert platform.log_in(login_name, temporary)["must_change_password"] is True
+    oldest, _ = units[0]  # what the look-up used to pick: untouched
+    assert platform.log_in(oldest["login_name"], oldest["password"])
 
 
 def test_killing_recovery_between_approval_and_sms_loses_nothing_and_sends_once(

@@ -45,7 +45,7 @@ class Platform:
             headers={"X-Request-ID": request_id} if request_id else None,
         )
         logged_in = self.log_in(body["login_name"], body["password"])
-        return {**registered, "token": logged_in["token"]}
+        return {**registered, "token": logged_in["token"], "body": body}
 
     def reviewer(self) -> dict:
         """A reviewer made with accounts' operator CLI, past its first login."""
@@ -137,14 +137,23 @@ def test_a_person_not_in_the_registry_fails_uploads_and_a_reviewer_approves(plat
 
     # an ordinary account is not a reviewer
     assert platform.http("GET", "/admin/review-cases", token).status_code == 403
+    case_path = f"/admin/review-cases/{case_id}"
+    assert platform.http("GET", case_path, token).status_code == 403
 
     reviewer = platform.reviewer()
     queue = platform.http("GET", "/admin/review-cases", reviewer["token"]).json()
     assert case_id in [c["case_id"] for c in queue["items"]]
-    case = platform.http(
-        "GET", f"/admin/review-cases/{case_id}", reviewer["token"]
-    ).json()
+    case = platform.http("GET", case_path, reviewer["token"]).json()
     assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
+    # beside the images, what the person claims, in full
+    claimed, body = case["claimed_identity"]["person"], person["body"]
+    assert (claimed["name"], claimed["doc_type"], claimed["doc_number"]) == (
+        body["name"],
+        body["doc_type"],
+        body["doc_number"],
+    )
+    # the refused look recorded nothing; the reviewer's is in the audit
+    assert [v["reviewer_id"] for v in case["views"]] == [reviewer["account_id"]]
     decided = platform.decide(case_id, reviewer, "approve", "the document images match")
     assert decided.status_code == 200, decided.text
     assert decided.json()["decisions"][0]["reviewer_id"] == reviewer["account_id"]

@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 from verification.authority import REGISTRY_COLUMNS  # the registry file's columns
 
 from tests import identity_data as gen
@@ -41,6 +42,24 @@ def _expect(answer: requests.Response, status: int) -> requests.Response:
             f"{answer.request.method} {answer.url}: {answer.status_code} {answer.text}"
         )
     return answer
+
+
+class _FromAddress(HTTPAdapter):
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def session_from(address: str) -> requests.Session:
+    """A session whose connections leave from ``address`` (any 127.x.y.z on
+    Linux's loopback): to the gateway, a client of its own (another TCP peer)."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
 
 
 def captcha(
@@ -74,19 +93,35 @@ def sms_code(
         202,
     )
 
+    return wait_for_sms(
+        url, phone, CODE, session, timeout, wait, what=f"an SMS code for {purpose}"
+    )
+
+
+def wait_for_sms(
+    url: str,
+    phone: str,
+    pattern: re.Pattern,
+    session: requests.Session | None = None,
+    timeout: float = 10,
+    wait: float = 15,
+    what: str = "an SMS",
+) -> str:
+    """The first group of ``pattern`` in an SMS to ``phone`` in the dev outbox,
+    once one has arrived."""
+    http = session or requests
+
     def delivered():
         outbox = http.get(
             f"{url}/dev/sms-outbox", params={"phone": phone}, timeout=timeout
         ).json()
         for message in outbox["messages"]:
-            found = CODE.search(message["text"])
+            found = pattern.search(message["text"])
             if found:
                 return found.group(1)
         return None
 
-    return wait_for(
-        delivered, timeout=wait, interval=0.1, what=f"an SMS code for {purpose}"
-    )
+    return wait_for(delivered, timeout=wait, interval=0.1, what=what)
 
 
 def registry_entry(body: dict, **changes: str) -> dict:

@@ -80,6 +80,13 @@ class Stack:
                 # copy with their own small limits.
                 "OTP_CLIENT_PER_HOUR": "100000",
                 "CAPTCHAS_PER_MINUTE": "100000",
+                # The login-name check likewise (the OpenAPI fuzzing alone asks
+                # hundreds); its quotas are tested on a gateway app of their own
+                # (tests/integration/test_gateway_quotas.py).
+                "LOGIN_NAME_CHECKS_PER_HOUR": "100000",
+                "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR": "100000",
+                "REGISTRATIONS_PER_HOUR": "100000",
+                "LOGIN_UNLOCKS_PER_HOUR": "100000",
                 # Failed logins per address likewise: one test's deliberate
                 # failures must not make every later login of the run need a
                 # captcha. Per-account limits keep their defaults.
@@ -112,16 +119,13 @@ class Stack:
         return self.log_dir / f"{service}-{copy}.log"
 
     def metrics_url(self, service: str, copy: int = 0) -> str:
-        """Where a process serves its Prometheus metrics."""
-        if service == "gateway":
-            return f"http://127.0.0.1:{self.port}/metrics"
+        """Where a process serves its Prometheus metrics (never the public port)."""
         return f"http://127.0.0.1:{self.metrics_ports[(service, copy)]}/metrics"
 
     def start(self, service: str, copy: int = 0, **env: str) -> None:
-        if service != "gateway":
-            port = self.metrics_ports.setdefault((service, copy), free_port())
-            env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
-        else:
+        port = self.metrics_ports.setdefault((service, copy), free_port())
+        env = {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1", **env}
+        if service == "gateway":
             # in this stack's own folder (a killed gunicorn cannot clean up; two
             # stacks must never share one: they would count into each other)
             metrics_dir = self.log_dir / f"gateway-{copy}-metrics"

@@ -21,6 +21,7 @@ SMS_PURPOSES = (
     "password_reset",
     "appeal",
     "change_phone",
+    "login_unlock",
 )
 SmsPurpose = Literal[
     "register_person",
@@ -28,6 +29,7 @@ SmsPurpose = Literal[
     "password_reset",
     "appeal",
     "change_phone",
+    "login_unlock",
 ]
 
 NOTICE_TEMPLATES = {

@@ -15,7 +15,14 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, ValidationError
 
 from contracts.errors import Conflict, InvalidInput, NotFound, field_error
-from contracts.models import ErrorCode, Model, field_errors, rule_error
+from contracts.models import (
+    ErrorCode,
+    Model,
+    Text,
+    blank_is_missing,
+    field_errors,
+    rule_error,
+)
 
 DECISIONS = ("approve", "reject")
 MAX_REASON_CHARS = 1000
@@ -78,6 +85,18 @@ class ReviewDecisionRequest(Model):
             examples=["The documents match the registration."],
         ),
     ]
+    account_id: Annotated[
+        Text(64) | None,
+        BeforeValidator(blank_is_missing),
+        ErrorCode("candidate_invalid"),
+        Field(
+            description="Appeals only: the approved account, one of the case's "
+            "`candidates`; required to approve an appeal with more than one "
+            "(`candidate_required`). A verification case refuses it "
+            "(`account_id_not_expected`).",
+            examples=["6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b"],
+        ),
+    ] = None
 
 
 class ReviewCaseSummary(Model):
@@ -121,6 +140,13 @@ class ReviewDecisionRecord(Model):
     reason: str
     reviewer_id: str
     decided_at: Timestamp
+
+
+class ReviewViewRecord(Model):
+    """One audited view of a case by a reviewer (who, when)."""
+
+    reviewer_id: str
+    viewed_at: Timestamp
 
 
 # --- the rules both owners apply ------------------------------------------------------------
@@ -171,6 +197,12 @@ def decision_record(decision) -> dict:
         "reviewer_id": decision.reviewer_id,
         "decided_at": decision.decided_at.isoformat(),
     }
+
+
+def view_record(view) -> dict:
+    """A stored view (a row with ``reviewer_id, viewed_at``) as an owner answers
+    it."""
+    return {"reviewer_id": view.reviewer_id, "viewed_at": view.viewed_at.isoformat()}
 
 
 def case_summary(

@@ -17,6 +17,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from contracts.accounts.replies import ClaimedIdentity
 from contracts.client import ServiceClient
 from contracts.events import Event
 from contracts.models import Model
@@ -28,6 +29,7 @@ from contracts.review import (
     ReviewDecisionRecord,
     ReviewFile,
     ReviewReason,
+    ReviewViewRecord,
     Timestamp,
 )
 
@@ -118,14 +120,16 @@ class VerificationStatus(Model):
     reason: str | None = Field(description="The reviewer's reason, on a rejection.")
     case_id: str | None
     can_upload_materials: bool = Field(
-        description="Whether materials are accepted now (the automatic check failed)."
+        description="Whether materials are accepted now (the automatic check "
+        "failed, or a reviewer rejected the last ones: a new case opens)."
     )
     history: list[VerificationHistoryEntry]
 
 
 class VerificationReviewCase(ReviewCaseSummary):
-    """One verification case for a reviewer: its images (on ``get_review_case``)
-    and its decisions."""
+    """One verification case for a reviewer: on ``get_review_case`` its images,
+    the identity the account claims beside them and the audit of its views; its
+    decisions always."""
 
     kind: Literal["verification"]
     reason_code: ReasonCode | None
@@ -134,7 +138,25 @@ class VerificationReviewCase(ReviewCaseSummary):
         description="The uploaded images, decoded (when one case is read; left out "
         "of a decision's answer).",
     )
+    claimed_identity: ClaimedIdentity | None = Field(
+        default=None,
+        description="What the account claims to be, beside the images (when one "
+        "case is read): read from accounts now, document numbers and credit code "
+        "in full, the main agent's mobile masked.",
+    )
+    claimed_identity_is_current: bool | None = Field(
+        default=None,
+        description="Whether this is the account's newest case. While a case is "
+        "open the identity it checks cannot change (a change of a checked field "
+        "opens a newer case); false means a newer case exists, so the identity "
+        "shown may have changed since this case was opened.",
+    )
     decisions: list[ReviewDecisionRecord]
+    views: list[ReviewViewRecord] | None = Field(
+        default=None,
+        description="The audit of every view of this case, this one included, "
+        "oldest first (when one case is read).",
+    )
 
 
 # --- events -------------------------------------------------------------------------------
@@ -208,19 +230,22 @@ class VerificationClient(ServiceClient):
     def submit_materials(
         self, account_id: str, account_kind: AccountKind, files: dict[str, str]
     ) -> ReviewCaseSummary:
-        """Attach review materials to the account's failed case.
+        """Attach review materials to the account's failed case, or after a
+        reviewer's rejection to a new case opened for them.
 
         ``files`` maps each field of ``MATERIAL_FIELDS[account_kind]`` to the
         upload's bytes in base64. Every image is checked by content (JPEG or PNG,
         at most ``MAX_MATERIAL_BYTES``, decodable, within the pixel limit), decoded
         and re-encoded (metadata dropped) and stored encrypted; then the case moves
-        to ``manual_review``. Nothing is stored unless every file passes.
+        to ``manual_review`` (a new case opens there after a rejection; the
+        summary is that case's). Nothing is stored unless every file passes.
 
         Raises ``InvalidInput`` (``file_missing``, ``unexpected_file``,
         ``file_too_large``, ``file_type_unsupported``, ``image_corrupt``,
         ``image_too_large``, ``account_kind_invalid``, ``files_invalid``) and
-        ``Conflict`` (``materials_not_expected``: the account's case is not
-        ``failed``). Emits ``verification_review_requested``.
+        ``Conflict`` (``materials_not_expected``: the account's newest case is
+        neither ``failed`` nor ``rejected``, e.g. still in review). Emits
+        ``verification_review_requested``.
         """
         return self._call("submit_materials", locals())
 
@@ -235,11 +260,18 @@ class VerificationClient(ServiceClient):
         """
         return self._call("list_review_cases", locals())
 
-    def get_review_case(self, case_id: str) -> VerificationReviewCase:
-        """One case with its decoded images as data URLs and its decisions.
+    def get_review_case(self, case_id: str, reviewer_id: str) -> VerificationReviewCase:
+        """One case, as the reviewer ``reviewer_id`` opens it: its decoded images
+        as data URLs, the identity the account claims (from accounts'
+        ``claimed_identity_for_review``), its decisions and the audit of its
+        views. Every view is audited (who, when, which case, the correlation
+        id) in the transaction that reads the images; a view that fails shows
+        nothing and records nothing.
 
         Raises ``NotFound`` (``case_not_found``), ``InvalidInput``
-        (``case_id_invalid``: not text).
+        (``case_id_invalid``: not text; ``reviewer_required``), ``Forbidden``
+        (``reviewer_required``: accounts knows no reviewer ``reviewer_id``),
+        ``Unavailable`` (accounts did not answer).
         """
         return self._call("get_review_case", locals())
 

@@ -2,11 +2,12 @@
 
 Recovery's appeals and verification's cases are both records in the flows' vocabulary
 (``id``, ``state``, ``created_at``, ``updated_at``) that a reviewer decides on after the
-user uploaded images. Each keeps three tables tied to its record by a ``<record>_id``
-column: every state change (the history), the uploaded images (re-encoded and encrypted),
-and the audit of every reviewer decision. The shapes are the same for both, so they are
-built here on the service's own metadata, as ``outbox_table`` is; names (table, column,
-index) stay each service's, so the schema its migrations made is unchanged.
+user uploaded images. Each keeps tables tied to its record by a ``<record>_id`` column:
+every state change (the history), the uploaded images (re-encoded and encrypted), the
+audit of every reviewer decision and (verification's, so far) of every reviewer's view.
+The shapes are the same for both, so they are built here on the service's own
+metadata, as ``outbox_table`` is; names (table, column, index) stay each service's, so
+the schema its migrations made is unchanged.
 """
 
 from __future__ import annotations
@@ -96,6 +97,23 @@ def decisions_table(
         sa.Column("decided_at", TIMESTAMP, nullable=False),
         sa.Column("correlation_id", sa.String(128), nullable=True),
         sa.Index(index, ref.column),
+    )
+
+
+def views_table(
+    metadata: sa.MetaData, name: str, ref: RecordRef, *, index: str
+) -> sa.Table:
+    """The audit of every time a reviewer opened a record (its images and the
+    claimed identity): who, when, and the request that did it."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        ref(nullable=False),
+        sa.Column("reviewer_id", sa.String(64), nullable=False),
+        sa.Column("viewed_at", TIMESTAMP, nullable=False),
+        sa.Column("correlation_id", sa.String(128), nullable=True),
+        sa.Index(index, ref.column, "id"),
     )
 
 

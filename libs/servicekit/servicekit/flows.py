@@ -56,6 +56,9 @@ class Flow(Generic[S, T]):
     transitions: Mapping[tuple[S, T], S]
     initial: S
     final: frozenset[S]
+    # States a record may also be created in (drawn ``[*] --> state`` too), for a
+    # flow whose new record sometimes continues from an earlier one.
+    also_initial: frozenset[S] = frozenset()
 
     def advance(self, state: S | str, trigger: T | str) -> S:
         """See :func:`advance`."""
@@ -83,7 +86,8 @@ class Diagram:
                 (source.value, target.value, trigger.value)
                 for (source, trigger), target in flow.transitions.items()
             ),
-            initial=frozenset({flow.initial.value}),
+            initial=frozenset({flow.initial.value})
+            | frozenset(s.value for s in flow.also_initial),
             final=frozenset(s.value for s in flow.final),
         )
 
@@ -128,6 +132,7 @@ def read_diagram(path: Path) -> Diagram:
 def render_diagram(flow: Flow) -> str:
     """``flow`` as a mermaid block, in table order (to paste into its ``.md``)."""
     lines = ["```mermaid", "stateDiagram-v2", f"    [*] --> {flow.initial.value}"]
+    lines += [f"    [*] --> {s.value}" for s in flow.states if s in flow.also_initial]
     lines += [
         f"    {source.value} --> {target.value}: {trigger.value}"
         for (source, trigger), target in flow.transitions.items()
@@ -147,7 +152,9 @@ def diagram_differences(flow: Flow, path: Path) -> list[str]:
         f"in the table, not drawn: {e}" for e in sorted(table.edges - drawn.edges)
     ]
     if drawn.initial != table.initial:
-        problems.append(f"initial: drawn {sorted(drawn.initial)}, is {flow.initial}")
+        problems.append(
+            f"initial: drawn {sorted(drawn.initial)}, are {sorted(table.initial)}"
+        )
     if drawn.final != table.final:
         problems.append(
             f"final: drawn {sorted(drawn.final)}, are {sorted(table.final)}"

@@ -65,6 +65,27 @@ def add_event(
     them as its nameko context data, so the request's id, the call tree and the
     OpenTelemetry trace continue there.
     """
+    row = outbox_row(
+        event,
+        correlation_id=correlation_id,
+        call_id_stack=call_id_stack,
+        now=now,
+        trace_context=trace_context,
+    )
+    session.execute(table.insert().values(**row))
+    return str(row["id"])
+
+
+def outbox_row(
+    event: Event,
+    *,
+    correlation_id: str | None,
+    call_id_stack: list[str] | None = None,
+    now: datetime | None = None,
+    trace_context: dict[str, str] | None = None,
+) -> dict:
+    """The outbox row of ``event`` (see :func:`add_event`), for a caller that
+    inserts many in one statement (a bulk import) inside its own transaction."""
     event_id = uuid.uuid4()
     occurred_at = now or datetime.now(UTC)
     record = envelope(
@@ -77,16 +98,13 @@ def add_event(
     )
     headers = {"correlation_id": correlation_id, "call_id_stack": call_id_stack or []}
     headers.update(trace_context or {})
-    session.execute(
-        table.insert().values(
-            id=event_id,
-            event_type=event.event_type,
-            envelope=record,
-            headers=headers,
-            created_at=occurred_at,
-        )
-    )
-    return str(event_id)
+    return {
+        "id": event_id,
+        "event_type": event.event_type,
+        "envelope": record,
+        "headers": headers,
+        "created_at": occurred_at,
+    }
 
 
 class OutboxRelay:

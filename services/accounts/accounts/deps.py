@@ -51,6 +51,20 @@ class Settings:
     agents_require_verified_organization: bool = (
         _DEFAULTS.agents_require_verified_organization
     )
+    # Corrections of a unique key after a failed check, per account and day.
+    identity_corrections_per_day: int = _DEFAULTS.identity_corrections_per_day
+
+    # Per document or organisation code asked about, per hour
+    # (accounts.target_quotas): the document check, and a registration.
+    document_checks_per_document_per_hour: int = (
+        _DEFAULTS.document_checks_per_document_per_hour
+    )
+    registrations_per_document_per_hour: int = (
+        _DEFAULTS.registrations_per_document_per_hour
+    )
+
+    # After this day, a weak imported hash opens no session (LEGACY_WEAK_HASH_DEADLINE).
+    legacy_weak_hash_deadline: date | None = _DEFAULTS.legacy_weak_hash_deadline
 
     @classmethod
     def from_values(cls, values: AccountsSettings) -> Settings:
@@ -64,6 +78,14 @@ class Settings:
             agents_require_verified_organization=(
                 values.agents_require_verified_organization
             ),
+            identity_corrections_per_day=values.identity_corrections_per_day,
+            document_checks_per_document_per_hour=(
+                values.document_checks_per_document_per_hour
+            ),
+            registrations_per_document_per_hour=(
+                values.registrations_per_document_per_hour
+            ),
+            legacy_weak_hash_deadline=values.legacy_weak_hash_deadline,
         )
 
 
@@ -87,6 +109,9 @@ class Deps:
     emit: Callable[[Event], str]  # servicekit's WorkerDatabase.emit
     settings: Settings
     clock: Callable[[], datetime]
+    # servicekit.ratelimit.FixedWindows ("accounts:quota"): accounts.target_quotas;
+    # None where no use case counts one (the CLI)
+    quotas: Any = None
 
     def today(self) -> date:
         return self.clock().astimezone(CHINA).date()

@@ -49,6 +49,9 @@ HMT_PERMIT_PREFIXES = ("810000", "820000", "830000")
 
 # Nobody alive was born before this; older "birth dates" are typing errors.
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# Document types that state gender and birth date: my information reads those
+# from the number, and they follow a corrected document.
+DERIVED_FROM_DOCUMENT = ("resident_id", "hmt_residence_permit")
 
 _GB11643_BODY = re.compile(r"[0-9]{17}[0-9X]")
 _HK_MACAU_PERMIT = re.compile(r"[HM](?:[0-9]{8}|[0-9]{9}|[0-9]{10})")

@@ -116,6 +116,44 @@ def validity(
     return complete
 
 
+def organization_code(
+    region: str,
+    credit_code: str | None,
+    registration_number: str | None,
+    errors: FieldErrors,
+) -> tuple[str, str | None]:
+    """``(field name, code)``: the credit code of a ``domestic`` organisation or
+    the registration number of the others, checked; the code is None when it is
+    missing or not valid."""
+    code_field = "credit_code" if region == "domestic" else "registration_number"
+    raw = credit_code if code_field == "credit_code" else registration_number
+    if raw is None:
+        errors.add(code_field, "required", "This field is required")
+        return code_field, None
+    try:
+        if code_field == "credit_code":
+            return code_field, documents.check_credit_code(raw)
+        return code_field, documents.check_registration_number(raw)
+    except IdentityRuleError as exc:
+        errors.add(code_field, exc.code, exc.message)
+        return code_field, None
+
+
+def organization_person(
+    person, parent: FieldErrors, block: str, today: date
+) -> documents.Document | None:
+    """The legal representative's or main agent's document and its validity
+    (``person``: an ``OrganizationPersonInput``), errors named ``block.field``."""
+    errors = parent.nested(block)
+    found = document(
+        person.identity_region, person.doc_type, person.doc_number, errors, today
+    )
+    valid = validity(
+        person.doc_valid_from, person.doc_valid_to, person.doc_long_term, errors, today
+    )
+    return found if valid else None
+
+
 def agreement(
     version: str | None, accepted: bool | None, errors: FieldErrors, current: str
 ) -> str | None:

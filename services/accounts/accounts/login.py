@@ -77,7 +77,10 @@ def log_in(
     name, which costs the same hash check), ``CaptchaRequired`` once a name (or
     the client address) has failed often enough, ``InvalidInput``
     (``captcha_invalid``), ``Locked`` (``account_locked``, ``retry_after``),
-    ``RateLimited`` (``login_rate_limited``). Emits ``account_locked``.
+    ``RateLimited`` (``login_rate_limited``), ``Unauthenticated``
+    (``legacy_password_reset_required``: a weak imported hash after
+    ``LEGACY_WEAK_HASH_DEADLINE``). Emits ``account_locked``. An imported
+    account's former hash is replaced by argon2id at its first good login.
     """
     if not (
         isinstance(login_name, str)
@@ -107,7 +110,8 @@ def log_in(
             raise _locked(failure.locked_for)
         raise _invalid_credentials(failure.captcha_next)
 
-    deps.guard.succeeded(login_name)
+    deps.guard.succeeded(login_name, client_ip or "")
+    _refuse_expired_legacy_hash(deps, account.password_hash)
     now = deps.clock()
     if (
         account.must_change_password
@@ -127,6 +131,20 @@ def log_in(
     return _open_session(deps, account)
 
 
+def _refuse_expired_legacy_hash(deps: Deps, password_hash: str) -> None:
+    """A weak hash imported from a former system opens no session after
+    ``LEGACY_WEAK_HASH_DEADLINE``: the password may have leaked with it, so the
+    account resets its password by SMS (recovery) instead. Answered only to the
+    right password, so it tells a guesser nothing."""
+    deadline = deps.settings.legacy_weak_hash_deadline
+    if deadline and deps.today() > deadline and passwords.is_weak_legacy(password_hash):
+        raise Unauthenticated(
+            "legacy_password_reset_required",
+            "This password came from a former system and is no longer accepted; "
+            "reset it by SMS (password recovery).",
+        )
+
+
 def _open_session(deps: Deps, account) -> dict:
     summary = {
         "account_id": str(account.id),
@@ -143,6 +161,10 @@ def _open_session(deps: Deps, account) -> dict:
         "expires_in": session["expires_in"],
         "max_age": session["max_age"],
         "must_change_password": account.must_change_password,
+        # An organisation imported from a former system has no proven phone yet:
+        # it proves one (change_phone) before SMS recovery can reach it.
+        "phone_proof_required": account.phone_index is None
+        and account.kind == "organization",
         "account": {**summary, "real_name_status": account.real_name_status},
     }
 

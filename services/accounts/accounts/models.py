@@ -166,3 +166,28 @@ staff_members = sa.Table(
     _part_of("accounts.id", "account_id"),
     sa.Column("name", sa.String(100), nullable=False),
 )
+
+LEGACY_SOURCE_SYSTEMS = ("programme_centre", "hgr_approval")
+
+# Accounts imported from a former system (product.md flow 10), one row each: where
+# it came from (the pair is what makes an import idempotent) and when. The former
+# system's password hash is not here: it is the account's ``password_hash`` with
+# the ``legacy:`` marker (accounts.passwords), replaced at the first good login.
+legacy_origins = sa.Table(
+    "legacy_origins",
+    metadata,
+    _part_of("accounts.id", "account_id"),
+    sa.Column("source_system", sa.String(32), nullable=False),
+    sa.Column("legacy_id", sa.String(64), nullable=False),
+    sa.Column("imported_at", TIMESTAMP, nullable=False),
+    # An organisation's main agent's mobile as the former system had it: never
+    # proven here, so never the reserved phone (no SMS recovery until proven).
+    sa.Column("claimed_phone_enc", sa.Text, nullable=True),
+    sa.CheckConstraint(
+        _one_of("source_system", LEGACY_SOURCE_SYSTEMS),
+        name="ck_legacy_origins_source_system",
+    ),
+    sa.UniqueConstraint(
+        "source_system", "legacy_id", name="ux_legacy_origins_source_legacy_id"
+    ),
+)

@@ -11,6 +11,16 @@ The strength shown while typing: ``weak`` when the rule is broken, otherwise
 
 Hashing: argon2id, t=2, 19 MiB, p=1 (OWASP) by default, run in eventlet's thread
 pool so a 20 ms hash never stalls the other greenthreads of the process.
+
+Former systems' hashes (product.md flow 10, imported by ``legacy_import``): stored
+in the same ``password_hash`` column as ``legacy:<the former system's text>`` and
+verified with libpass (the maintained fork of passlib), never by hand; the first
+good login replaces them with argon2id (``needs_rehash`` is true for them). The
+forms: modular crypt (``$2b$`` bcrypt, ``$1$`` md5-crypt, ``$5$``/``$6$``
+sha-crypt, ``$pbkdf2-sha256$``), LDAP (``{SSHA}``, ``{SHA}``) and the unsalted hex
+digests ``md5:<hex>`` / ``sha1:<hex>``. The unsalted ones and the fast salted ones
+(md5-crypt, ``{SSHA}``) are *weak*: after ``LEGACY_WEAK_HASH_DEADLINE`` they no
+longer open a session (login answers ``legacy_password_reset_required``).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from functools import lru_cache
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from passlib import hash as libpass_hash
 from prometheus_client import Counter
 
 _log = logging.getLogger("accounts.passwords")
@@ -128,6 +139,87 @@ def rate_password(password: str, login_name: str | None = None) -> dict:
     }
 
 
+# --- former systems' hashes ----------------------------------------------------------
+
+LEGACY_MARKER = "legacy:"
+
+# (how the former system's text starts, libpass's handler, weak); the first match wins.
+_LEGACY_FORMS = (
+    ("$2b$", libpass_hash.bcrypt, False),
+    ("$2a$", libpass_hash.bcrypt, False),
+    ("$2y$", libpass_hash.bcrypt, False),
+    ("$1$", libpass_hash.md5_crypt, True),
+    ("$5$", libpass_hash.sha256_crypt, False),
+    ("$6$", libpass_hash.sha512_crypt, False),
+    ("$pbkdf2-sha256$", libpass_hash.pbkdf2_sha256, False),
+    ("{SSHA}", libpass_hash.ldap_salted_sha1, True),
+    ("{SHA}", libpass_hash.ldap_sha1, True),
+    ("md5:", libpass_hash.hex_md5, True),
+    ("sha1:", libpass_hash.hex_sha1, True),
+)
+# The hex forms carry our own prefix in the import file; libpass takes the digest.
+_HEX_PREFIXES = ("md5:", "sha1:")
+
+
+def _legacy_form(text: str):
+    """``(prefix, handler, weak)`` of a former system's hash text, or None."""
+    for form in _LEGACY_FORMS:
+        if text.startswith(form[0]):
+            return form
+    return None
+
+
+def _libpass_text(prefix: str, text: str) -> str:
+    return text[len(prefix) :].lower() if prefix in _HEX_PREFIXES else text
+
+
+def legacy_hash_problem(text: str) -> str | None:
+    """Why a former system's hash text cannot be imported (None: it can): an
+    unknown form, or one libpass does not parse."""
+    form = _legacy_form(text)
+    if form is None:
+        return "password_hash_unsupported"
+    prefix, handler, _ = form
+    try:
+        parsed = handler.from_string(_libpass_text(prefix, text))
+    except (ValueError, TypeError):
+        return "password_hash_invalid"
+    # a configuration string (salt, no digest) verifies nothing
+    return None if parsed.checksum else "password_hash_invalid"
+
+
+def legacy_stored(text: str) -> str:
+    """What ``password_hash`` holds for an imported account (checked first with
+    :func:`legacy_hash_problem`)."""
+    return LEGACY_MARKER + text
+
+
+def is_legacy(password_hash: str | None) -> bool:
+    return bool(password_hash) and password_hash.startswith(LEGACY_MARKER)
+
+
+def is_weak_legacy(password_hash: str | None) -> bool:
+    """An imported hash that is unsalted or fast (md5 / sha1 based)."""
+    if not is_legacy(password_hash):
+        return False
+    form = _legacy_form(password_hash[len(LEGACY_MARKER) :])
+    return form is None or form[2]
+
+
+def _verify_legacy(password_hash: str, password: str) -> bool:
+    text = password_hash[len(LEGACY_MARKER) :]
+    form = _legacy_form(text)
+    if form is None:
+        _log.warning("a stored legacy password hash has an unknown form")
+        return False
+    prefix, handler, _ = form
+    try:
+        return handler.verify(password, _libpass_text(prefix, text))
+    except (ValueError, TypeError):
+        # A malformed hash, or a password bcrypt refuses (over 72 bytes).
+        return False
+
+
 def _run_inline(fn: Callable, *args):
     return fn(*args)
 
@@ -180,6 +272,13 @@ class PasswordHasher:
         return ok and password_hash is not None
 
     def _verify(self, password_hash: str, password: str) -> bool:
+        if is_legacy(password_hash):
+            ok = _verify_legacy(password_hash, password)
+            if not ok:
+                # A wrong password costs at least an argon2id check, as for an
+                # unknown name; a right one pays the argon2id re-hash instead.
+                self._verify(self._dummy, password)
+            return ok
         try:
             return self._hasher.verify(password_hash, password)
         except (VerifyMismatchError, VerificationError):
@@ -187,7 +286,10 @@ class PasswordHasher:
 
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with other parameters than the configured
-        ones (or another algorithm): the caller re-hashes it after a good login."""
+        ones (or another algorithm, a former system's included): the caller
+        re-hashes it after a good login."""
+        if is_legacy(password_hash):
+            return True
         try:
             return self._hasher.check_needs_rehash(password_hash)
         except InvalidHashError:

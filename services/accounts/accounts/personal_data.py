@@ -11,7 +11,13 @@ from contracts.masking import (
     mask_telephone,
 )
 
-from accounts.models import accounts, organization_people, organizations, persons
+from accounts.models import (
+    accounts,
+    legacy_origins,
+    organization_people,
+    organizations,
+    persons,
+)
 
 # Blind-index / associated-data kinds. A kind is part of every index and ciphertext:
 # changing one makes existing rows unreadable, so they never change.
@@ -28,6 +34,7 @@ ENCRYPTED_COLUMNS = (
     (organizations.c.code_enc, ORG_CODE),
     (organization_people.c.phone_enc, PHONE),
     (organization_people.c.doc_number_enc, DOC_NUMBER),
+    (legacy_origins.c.claimed_phone_enc, PHONE),
 )
 
 
@@ -55,6 +62,21 @@ def org_code_index(cipher, code_kind: str, region: str, code: str) -> str:
     """Credit codes are unique nationwide; registration numbers per region."""
     scope = "cn" if code_kind == "credit_code" else region
     return cipher.blind_index(f"{code_kind}:{scope}:{code}", ORG_CODE)
+
+
+def org_person_columns(cipher, person, doc) -> dict:
+    """The stored columns of a legal representative or main agent (``person``:
+    an ``OrganizationPersonInput``; ``doc``: its checked ``documents.Document``)."""
+    return {
+        "name": person.name,
+        **phone_columns(cipher, person.phone),
+        "identity_region": doc.identity_region,
+        "doc_type": doc.doc_type,
+        **doc_columns(cipher, doc.doc_type, doc.number),
+        "doc_valid_from": person.doc_valid_from,
+        "doc_valid_to": person.doc_valid_to,
+        "doc_long_term": person.doc_long_term,
+    }
 
 
 def masked_phone(cipher, stored: str | None) -> str | None:

@@ -2,7 +2,8 @@
 reserved phone.
 
 A change to a field the identity authority checked (a person's name; an
-organisation's name or legal-person type) sends the account back to verification.
+organisation's name or legal-person type) sends the account back to verification,
+as does correcting the identity after a failed check (``accounts.corrections``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from contracts.accounts import PhoneChange, ProfileChanged, ProfileChanges
 from contracts.errors import Forbidden, NotFound
 from contracts.models import parse
 
-from accounts import documents, field_rules, personal_data
+from accounts import corrections, documents, field_rules, personal_data
 from accounts.deps import Deps
 from accounts.otp_checks import verify_sms
 from accounts.validation import FieldErrors, single
 
-# Document types that state gender and birth date: those are read from the number.
-DERIVED_FROM_DOCUMENT = ("resident_id", "hmt_residence_permit")
+DERIVED_FROM_DOCUMENT = documents.DERIVED_FROM_DOCUMENT
 
 PERSON_EDITABLE = (
     "name",
@@ -106,7 +106,8 @@ def _organization_profile(deps: Deps, account, org, people) -> dict:
 def get_me(deps: Deps, account_id: object) -> dict:
     """My information, masked (product.md flow 5): ``{account_id, kind,
     login_name, role, must_change_password, real_name_status, real_name_reason,
-    agreement_version, created_at, profile}``. Raises ``NotFound``."""
+    agreement_version, created_at, profile, origin, phone_proof_required}``.
+    Raises ``NotFound``."""
     key = field_rules.account_key(account_id)
     with deps.repo.transaction():
         account = deps.repo.get_account(key)
@@ -124,6 +125,7 @@ def get_me(deps: Deps, account_id: object) -> dict:
         else:
             staff = deps.repo.get_staff_member(key)
             profile = {"name": staff.name if staff else None}
+        origin = deps.repo.get_legacy_origin(key)
     return {
         "account_id": str(account.id),
         "kind": account.kind,
@@ -135,17 +137,37 @@ def get_me(deps: Deps, account_id: object) -> dict:
         "agreement_version": account.agreement_version,
         "created_at": account.created_at.isoformat(),
         "profile": profile,
+        "origin": _origin(origin),
+        "phone_proof_required": account.kind == "organization"
+        and account.phone_index is None,
+    }
+
+
+def _origin(row) -> dict | None:
+    """Where an imported account came from (flow 10); None for the others."""
+    if row is None:
+        return None
+    return {
+        "source_system": row.source_system,
+        "imported_at": row.imported_at.isoformat(),
     }
 
 
 def _editable(
-    changes: ProfileChanges, editable: tuple, errors: FieldErrors
+    changes: ProfileChanges,
+    editable: tuple,
+    errors: FieldErrors,
+    identity: tuple = (),
+    correctable: tuple = (),
 ) -> list[str]:
     """The fields sent, each one this kind of account may change; the others
-    are ``field_not_editable``."""
+    are ``field_not_editable``: an ``identity`` field too, unless it is
+    ``correctable`` now (after a failed real-name check: ``corrections``)."""
     sent = list(changes.dump())  # the fields sent, extras included
     for name in sent:
-        if name not in editable:
+        if name in identity and name not in correctable:
+            errors.add(name, "field_not_editable", corrections.NOT_NOW)
+        elif name not in editable and name not in correctable:
             errors.add(name, "field_not_editable", "This field cannot be changed here")
     return [name for name in sent if name in editable]
 
@@ -157,9 +179,14 @@ def _required(values: dict, names: tuple, errors: FieldErrors) -> None:
 
 
 def _person_changes(
-    deps: Deps, changes: ProfileChanges, person, errors: FieldErrors
+    deps: Deps,
+    changes: ProfileChanges,
+    person,
+    errors: FieldErrors,
+    correctable: tuple = (),
 ) -> dict:
-    sent = _editable(changes, PERSON_EDITABLE, errors)
+    identity = corrections.PERSON_CORRECTABLE
+    sent = _editable(changes, PERSON_EDITABLE, errors, identity, correctable)
     values: dict[str, Any] = {}
     for name in sent:
         if (
@@ -180,10 +207,14 @@ def _person_changes(
     return values
 
 
-def _org_changes(changes: ProfileChanges, errors: FieldErrors) -> dict:
+def _org_changes(
+    changes: ProfileChanges, errors: FieldErrors, correctable: tuple = ()
+) -> dict:
     values = {
         name: getattr(changes, name)
-        for name in _editable(changes, ORG_EDITABLE, errors)
+        for name in _editable(
+            changes, ORG_EDITABLE, errors, corrections.ORG_CORRECTABLE, correctable
+        )
     }
     _required(values, ("name", "legal_person_type"), errors)
     return values
@@ -218,10 +249,12 @@ def update_profile(deps: Deps, account_id: str, changes: ProfileChanges | dict) 
 
     Any change emits ``profile_changed {account_id, account_kind, reverify,
     changed_fields}``; changing a verified field (a person's name; an
-    organisation's name or legal-person type) also sets ``real_name_status``
+    organisation's name or legal-person type) or correcting the identity after
+    a failed check (``accounts.corrections``) also sets ``real_name_status``
     back to ``pending`` with ``reverify`` true, so verification starts again.
-    Returns what ``get_me`` returns. Raises
-    ``InvalidInput`` (``field_not_editable`` and the field rules), ``NotFound``.
+    Returns what ``get_me`` returns. Raises ``InvalidInput``
+    (``field_not_editable``, the field rules, registration's SMS and uniqueness
+    errors for a correction), ``RateLimited``, ``Forbidden``, ``NotFound``.
     """
     changes = parse(ProfileChanges, changes)
     key = field_rules.account_key(account_id)
@@ -230,28 +263,46 @@ def update_profile(deps: Deps, account_id: str, changes: ProfileChanges | dict) 
         account = deps.repo.get_account(key, for_update=True)
         if account is None:
             raise NotFound("account_not_found", "No such account.")
+        correctable = corrections.allowed(account.kind, account.real_name_status)
+        names = [n for n in corrections.sent(changes, account.kind) if n in correctable]
         if account.kind == "person":
             current = deps.repo.get_person(key)
-            values = _person_changes(deps, changes, current, errors)
-            verified = PERSON_VERIFIED
+            values = _person_changes(deps, changes, current, errors, correctable)
+            correction = corrections.person(deps, changes, names, current, errors)
+            verified = PERSON_VERIFIED + corrections.PERSON_CORRECTABLE
         elif account.kind == "organization":
             current = deps.repo.get_organization(key)
-            values = _org_changes(changes, errors)
-            verified = ORG_VERIFIED
+            values = _org_changes(changes, errors, correctable)
+            correction = corrections.organization(
+                deps,
+                changes,
+                names,
+                current,
+                deps.repo.get_organization_people(key),
+                errors,
+            )
+            verified = ORG_VERIFIED + corrections.ORG_CORRECTABLE
         else:
             raise Forbidden(
                 "profile_not_editable", "Staff profiles are kept by operators."
             )
         errors.raise_if_any()
+        if correction is not None:
+            corrections.prove_and_check(deps, key, correction)
         changed, stored = _stored_changes(deps, values, current)
-        now = deps.clock()
         if stored:
             if account.kind == "person":
                 deps.repo.update_person(key, **stored)
             else:
                 deps.repo.update_organization(key, **stored)
+        if correction is not None and correction.changed:
+            # after the plain fields: a corrected resident ID's gender and birth
+            # date win over values sent with it
+            code_kind = getattr(current, "code_kind", "credit_code")
+            corrections.write(deps, key, correction, code_kind)
+            changed += correction.changed
         if changed:
-            _record_change(deps, key, account.kind, changed, verified, now)
+            _record_change(deps, key, account.kind, changed, verified, deps.clock())
     return get_me(deps, key)
 
 

@@ -8,8 +8,12 @@ do the same work (one query, one decrypt or one blind index) either way.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 import uuid
 
+from contracts.accounts.replies import MAX_APPEAL_CANDIDATES
+from contracts.errors import field_error, invalid_fields
+from contracts.masking import mask_name
 from contracts.phones import PhoneInvalid, normalize_phone
 
 from accounts import documents, passwords, personal_data
@@ -98,13 +102,87 @@ def find_person_for_appeal(
     }
 
 
-def find_organization_for_appeal(deps: Deps, unit_name: object) -> dict | None:
-    """The organisation account registered under exactly this name:
-    ``{account_id, login_name}``, or None."""
-    if not isinstance(unit_name, str) or not 1 <= len(unit_name.strip()) <= 200:
-        return None
+def _appeal_code_indexes(
+    cipher, credit_code: object, registration_number: object
+) -> list[str]:
+    """The blind indexes the appeal's code could have, after the registration's
+    rule for it (``documents``). A credit code is unique nationwide; a
+    registration number within its region, so both regions outside the mainland
+    are asked. Raises ``InvalidInput``."""
+    given = {
+        field: value
+        for field, value in (
+            ("credit_code", credit_code),
+            ("registration_number", registration_number),
+        )
+        if isinstance(value, str) and value.strip()
+    }
+    if not given:
+        raise invalid_fields(
+            [
+                field_error(
+                    "credit_code",
+                    "credit_code_required",
+                    "Enter the unit's unified social credit code (or, outside the "
+                    "mainland, its registration number)",
+                )
+            ]
+        )
+    field, raw = next(iter(given.items()))  # the credit code when both are given
+    try:
+        if field == "credit_code":
+            code = documents.check_credit_code(raw)
+            return [personal_data.org_code_index(cipher, field, "domestic", code)]
+        code = documents.check_registration_number(raw)
+    except documents.IdentityRuleError as broken:
+        raise invalid_fields(
+            [field_error(field, broken.code, broken.message)]
+        ) from None
+    return [
+        personal_data.org_code_index(cipher, field, region, code)
+        for region in ("hmt", "overseas")
+    ]
+
+
+def _candidate(cipher, row, unit_name: str) -> dict:
+    return {
+        "account_id": str(row.id),
+        "login_name": row.login_name,
+        "unit_name": row.name,
+        "code_kind": row.code_kind,
+        "masked_code": personal_data.masked_org_code(cipher, row.code_enc),
+        "legal_representative": (
+            mask_name(row.legal_representative) if row.legal_representative else None
+        ),
+        "masked_main_agent_phone": personal_data.masked_phone(
+            cipher, row.main_agent_phone_enc
+        ),
+        "registered_at": row.created_at.isoformat(),
+        "real_name_status": row.real_name_status,
+        "code_matches": bool(row.code_matches),
+        "name_matches": row.name == unit_name,
+    }
+
+
+def find_organization_for_appeal(
+    deps: Deps,
+    unit_name: object,
+    credit_code: object = None,
+    registration_number: object = None,
+) -> dict:
+    """Every organisation an appeal could be about (``{candidates, truncated}``):
+    the one holding the given code first, then every one registered under
+    exactly this name, oldest first; never one picked silently. For recovery's
+    reviewers: the login name is shown to staff only, the rest masked. Raises
+    ``InvalidInput`` for a missing or invalid code (the registration's rule)."""
+    indexes = _appeal_code_indexes(deps.cipher, credit_code, registration_number)
+    name = unicodedata.normalize(
+        "NFC", unit_name.strip() if isinstance(unit_name, str) else ""
+    )
+    limit = MAX_APPEAL_CANDIDATES
     with deps.repo.transaction():
-        row = deps.repo.find_organization_by_name(unit_name.strip())
-    if row is None:
-        return None
-    return {"account_id": str(row.id), "login_name": row.login_name}
+        rows = deps.repo.organizations_for_appeal(name, indexes, limit + 1)
+    return {
+        "candidates": [_candidate(deps.cipher, row, name) for row in rows[:limit]],
+        "truncated": len(rows) > limit,
+    }

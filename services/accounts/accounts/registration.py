@@ -8,7 +8,9 @@ a free, unthrottled oracle beside the captcha-guarded ``/documents/check``):
 2. every domain rule that reveals nothing stored (password rule, document and
    credit-code checksums, validity dates, agreement), together;
 3. the SMS code for the phone (the main agent's for an organisation), spent at
-   otp: a typo in 1 or 2 does not burn it;
+   otp: a typo in 1 or 2 does not burn it; just before it, the document's (or
+   code's) quota per hour (``accounts.target_quotas``), so that many phones
+   cannot poll one document either;
 4. uniqueness (login name, document, credit code), together: a specific conflict
    is fine now, its asker has proven a phone and spent a code for it.
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
 
 from contracts.accounts import (
     OrganizationPersonInput,
@@ -33,9 +34,8 @@ from contracts.accounts import (
 from contracts.events import Event
 from contracts.models import parse
 
-from accounts import documents, field_rules, personal_data
+from accounts import documents, field_rules, personal_data, target_quotas
 from accounts.deps import Deps
-from accounts.documents import IdentityRuleError
 from accounts.otp_checks import verify_sms
 from accounts.repository import Duplicate
 from accounts.validation import FieldErrors
@@ -94,6 +94,19 @@ def _registered(account_id: uuid.UUID, kind: str, login_name: str, agreement: st
     }
 
 
+def _count_target(deps: Deps, index: str) -> None:
+    """One registration of this document or organisation code (its blind index),
+    counted before the SMS code is spent: past the quota, ``RateLimited``
+    (``registration_rate_limited``) and the code stays unspent."""
+    target_quotas.require(
+        deps,
+        "registration",
+        index,
+        deps.settings.registrations_per_document_per_hour,
+        "registration_rate_limited",
+    )
+
+
 def _refuse_taken(
     deps: Deps, login_name: str, key_field: str, key_registered: Callable[[], bool]
 ) -> None:
@@ -143,6 +156,7 @@ def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict
     )
     errors.raise_if_any()
 
+    _count_target(deps, doc_index)
     verify_sms(deps, form.phone, "register_person", form.sms_code, "sms_code")
     _refuse_taken(
         deps,
@@ -175,39 +189,6 @@ def register_person(deps: Deps, registration: PersonRegistration | dict) -> dict
     )
 
 
-def _org_person(
-    person: OrganizationPersonInput, parent: FieldErrors, block: str, today: date
-) -> documents.Document | None:
-    """The legal representative's or main agent's document and its validity."""
-    errors = parent.nested(block)
-    document = field_rules.document(
-        person.identity_region, person.doc_type, person.doc_number, errors, today
-    )
-    valid = field_rules.validity(
-        person.doc_valid_from, person.doc_valid_to, person.doc_long_term, errors, today
-    )
-    return document if valid else None
-
-
-def _org_code(form: OrganizationRegistration, errors: FieldErrors):
-    """``(field name, code)``: the credit code (mainland) or the registration
-    number (elsewhere), checked; the code is None when it is not valid."""
-    code_field = "credit_code" if form.region == "domestic" else "registration_number"
-    raw = getattr(form, code_field)
-    code = None
-    if raw is None:
-        errors.add(code_field, "required", "This field is required")
-        return code_field, None
-    try:
-        if code_field == "credit_code":
-            code = documents.check_credit_code(raw)
-        else:
-            code = documents.check_registration_number(raw)
-    except IdentityRuleError as exc:
-        errors.add(code_field, exc.code, exc.message)
-    return code_field, code
-
-
 def register_organization(
     deps: Deps, registration: OrganizationRegistration | dict
 ) -> dict:
@@ -227,11 +208,15 @@ def register_organization(
     password = field_rules.new_password(
         form.password, form.password_confirmation, errors, login_name
     )
-    code_field, code = _org_code(form, errors)
-    legal = _org_person(
+    code_field, code = field_rules.organization_code(
+        form.region, form.credit_code, form.registration_number, errors
+    )
+    legal = field_rules.organization_person(
         form.legal_representative, errors, "legal_representative", today
     )
-    agent = _org_person(form.main_agent, errors, "main_agent", today)
+    agent = field_rules.organization_person(
+        form.main_agent, errors, "main_agent", today
+    )
     agreement = field_rules.agreement(
         form.agreement_version,
         form.agreement_accepted,
@@ -245,6 +230,7 @@ def register_organization(
     )
     errors.raise_if_any()
 
+    _count_target(deps, code_index)
     agent_form = form.main_agent
     verify_sms(
         deps,
@@ -308,12 +294,5 @@ def _add_org_person(
     deps.repo.add_organization_person(
         organization_id=organization,
         role=role,
-        name=person.name,
-        **personal_data.phone_columns(deps.cipher, person.phone),
-        identity_region=doc.identity_region,
-        doc_type=doc.doc_type,
-        **personal_data.doc_columns(deps.cipher, doc.doc_type, doc.number),
-        doc_valid_from=person.doc_valid_from,
-        doc_valid_to=person.doc_valid_to,
-        doc_long_term=person.doc_long_term,
+        **personal_data.org_person_columns(deps.cipher, person, doc),
     )

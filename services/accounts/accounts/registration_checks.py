@@ -6,7 +6,7 @@ from __future__ import annotations
 from contracts.accounts import DocumentQuery, LoginNameCheck
 from contracts.models import parse
 
-from accounts import field_rules, passwords, personal_data
+from accounts import field_rules, passwords, personal_data, target_quotas
 from accounts.deps import Deps
 from accounts.otp_checks import check_captcha
 from accounts.validation import FieldErrors
@@ -30,7 +30,9 @@ def check_document(
     """``{registered}``: whether a person account already uses this document.
 
     The document is validated first (``InvalidInput`` without spending the
-    captcha); then the captcha is checked and spent (``CaptchaRequired`` when
+    captcha); then the document's quota is counted (``RateLimited``,
+    ``document_check_rate_limited``: the same document asked about too often,
+    from anywhere); then the captcha is checked and spent (``CaptchaRequired`` when
     missing, ``InvalidInput``/``captcha_invalid`` when wrong). The captcha keeps
     anyone from testing document numbers in bulk.
     """
@@ -49,8 +51,15 @@ def check_document(
         query.identity_region, query.doc_type, query.doc_number, errors, deps.today()
     )
     errors.raise_if_any()
-    check_captcha(deps, query.captcha_id, query.captcha_answer)
     index = personal_data.doc_index(deps.cipher, document.doc_type, document.number)
+    target_quotas.require(
+        deps,
+        "document_check",
+        index,
+        deps.settings.document_checks_per_document_per_hour,
+        "document_check_rate_limited",
+    )
+    check_captcha(deps, query.captcha_id, query.captcha_answer)
     with deps.repo.transaction():
         return {"registered": deps.repo.person_document_registered(index)}
 

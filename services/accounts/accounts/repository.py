@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from accounts.models import (
     accounts,
     agents,
+    legacy_origins,
     organization_people,
     organizations,
     persons,
@@ -37,6 +38,7 @@ CONSTRAINT_FIELDS = {
     "ux_accounts_login_name": "login_name",
     "ux_persons_doc_number_index": "doc_number",
     "ux_organizations_code_index": "code",
+    "ux_legacy_origins_source_legacy_id": "legacy_id",
 }
 
 
@@ -66,6 +68,7 @@ _FIND_FOR_LOGIN = sa.select(
     accounts.c.must_change_password,
     accounts.c.temporary_password_expires_at,
     accounts.c.real_name_status,
+    accounts.c.phone_index,
 ).where(sa.func.lower(accounts.c.login_name) == sa.bindparam("canonical"))
 
 
@@ -164,8 +167,19 @@ class Repository:
             sa.update(accounts).where(accounts.c.id == account_id).values(**values)
         )
 
+    def _update(self, statement) -> None:
+        """Update now; a broken unique rule (a corrected document or code that
+        another account took meanwhile) raises :class:`Duplicate`."""
+        try:
+            self.session.execute(statement)
+        except IntegrityError as error:
+            duplicate = duplicate_from(error)
+            if duplicate is None:
+                raise
+            raise duplicate from None
+
     def update_person(self, account_id: uuid.UUID, **values: Any) -> None:
-        self.session.execute(
+        self._update(
             sa.update(persons)
             .where(persons.c.account_id == account_id)
             .values(**values)
@@ -184,7 +198,7 @@ class Repository:
         )
 
     def update_organization(self, account_id: uuid.UUID, **values: Any) -> None:
-        self.session.execute(
+        self._update(
             sa.update(organizations)
             .where(organizations.c.account_id == account_id)
             .values(**values)
@@ -330,6 +344,59 @@ class Repository:
         params = {"person_id": person_id, "organization_id": organization_id}
         return read_one(self.session, _ACTS_FOR, params) is not None
 
+    # --- accounts imported from former systems (legacy_import) ------------------------
+
+    def get_legacy_origin(self, account_id: uuid.UUID) -> sa.Row | None:
+        return self.session.execute(
+            sa.select(legacy_origins).where(legacy_origins.c.account_id == account_id)
+        ).first()
+
+    def imported_legacy_ids(self, source_system: str, legacy_ids: list[str]) -> set:
+        """The ids among ``legacy_ids`` already imported from ``source_system``."""
+        return set(
+            self.session.execute(
+                sa.select(legacy_origins.c.legacy_id).where(
+                    legacy_origins.c.source_system == source_system,
+                    legacy_origins.c.legacy_id.in_(legacy_ids),
+                )
+            ).scalars()
+        )
+
+    def taken_login_names(self, canonical_names: list[str]) -> set[str]:
+        """The lower-cased names among ``canonical_names`` an account uses."""
+        lowered = sa.func.lower(accounts.c.login_name)
+        return set(
+            self.session.execute(
+                sa.select(lowered).where(lowered.in_(canonical_names))
+            ).scalars()
+        )
+
+    def registered_document_indexes(self, indexes: list[str]) -> set[str]:
+        column = persons.c.doc_number_index
+        query = sa.select(column).where(column.in_(indexes))
+        return set(self.session.execute(query).scalars())
+
+    def registered_code_indexes(self, indexes: list[str]) -> set[str]:
+        column = organizations.c.code_index
+        query = sa.select(column).where(column.in_(indexes))
+        return set(self.session.execute(query).scalars())
+
+    def add_imported(self, rows: dict[sa.Table, list[dict[str, Any]]]) -> None:
+        """Insert many rows per table, in the order given; a broken unique rule
+        raises :class:`Duplicate`. ``RETURNING`` makes SQLAlchemy send multi-row
+        ``INSERT ... VALUES`` batches ("insertmanyvalues"; a plain executemany
+        costs a round trip per row)."""
+        try:
+            for table, values in rows.items():
+                if values:
+                    key = list(table.primary_key.columns)
+                    self.session.execute(sa.insert(table).returning(*key), values)
+        except IntegrityError as error:
+            duplicate = duplicate_from(error)
+            if duplicate is None:
+                raise
+            raise duplicate from None
+
     # --- recovery --------------------------------------------------------------------
 
     def find_for_recovery(self, login_name: str) -> sa.Row | None:
@@ -351,11 +418,47 @@ class Repository:
             .where(persons.c.doc_number_index == doc_number_index)
         ).first()
 
-    def find_organization_by_name(self, name: str) -> sa.Row | None:
-        return self.session.execute(
-            sa.select(accounts.c.id, accounts.c.login_name, organizations.c.name)
+    def organizations_for_appeal(
+        self, name: str, code_indexes: list[str], limit: int
+    ) -> list[sa.Row]:
+        """The organisations an appeal could be about: the one holding one of
+        ``code_indexes`` first, then every one registered under exactly ``name``
+        (oldest first), at most ``limit`` rows. Each row carries what a reviewer
+        compares: name, code, legal representative, main agent's phone,
+        registration date, verification status."""
+        legal = organization_people.alias("legal")
+        agent = organization_people.alias("agent")
+        code_match = organizations.c.code_index.in_(code_indexes)
+        query = (
+            sa.select(
+                accounts.c.id,
+                accounts.c.login_name,
+                accounts.c.created_at,
+                accounts.c.real_name_status,
+                organizations.c.name,
+                organizations.c.code_kind,
+                organizations.c.code_enc,
+                code_match.label("code_matches"),
+                legal.c.name.label("legal_representative"),
+                agent.c.phone_enc.label("main_agent_phone_enc"),
+            )
             .join(organizations, organizations.c.account_id == accounts.c.id)
-            .where(organizations.c.name == name)
-            .order_by(accounts.c.created_at)
-            .limit(1)
-        ).first()
+            .outerjoin(
+                legal,
+                sa.and_(
+                    legal.c.organization_id == accounts.c.id,
+                    legal.c.role == "legal_representative",
+                ),
+            )
+            .outerjoin(
+                agent,
+                sa.and_(
+                    agent.c.organization_id == accounts.c.id,
+                    agent.c.role == "main_agent",
+                ),
+            )
+            .where(sa.or_(code_match, organizations.c.name == name))
+            .order_by(code_match.desc(), accounts.c.created_at, accounts.c.id)
+            .limit(limit)
+        )
+        return list(self.session.execute(query).all())

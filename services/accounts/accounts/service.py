@@ -17,18 +17,21 @@ from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.idempotency import consume, first_delivery
 from servicekit.providers import BuiltOnce, StoringService
+from servicekit.ratelimit import FixedWindows
 from servicekit.rpc import rpc
 
 from accounts import (
     agents,
     agreements,
     canary,
+    claimed_identity,
     credentials,
     login,
     profile,
     real_name,
     recovery_lookups,
     registration_checks,
+    unlock,
 )
 from accounts import registration as registering
 from accounts.dependencies import Runtime, otp_client
@@ -57,6 +60,7 @@ class AccountsService(StoringService):
             emit=self.db.emit,
             settings=self.runtime.settings,
             clock=utc_now,
+            quotas=FixedWindows(self.redis, "accounts:quota"),
         )
 
     @rpc
@@ -162,6 +166,22 @@ class AccountsService(StoringService):
             self._deps(), login_name, password, client_ip, captcha_id, captcha_answer
         )
 
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("request.phone", "request.captcha_answer"),
+    )
+    def send_unlock_code(
+        self, request: contract.UnlockCodeRequest, client_ip: str
+    ) -> None:
+        return unlock.send_unlock_code(self._deps(), request, client_ip)
+
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("request.phone", "request.sms_code"),
+    )
+    def unlock_login(self, request: contract.LoginUnlock, client_ip: str) -> None:
+        return unlock.unlock_login(self._deps(), request, client_ip)
+
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("token", "csrf_token"))
     def resolve_session(
         self, token: str, csrf_token: str | None = None
@@ -178,7 +198,18 @@ class AccountsService(StoringService):
 
     @rpc(
         expected_exceptions=ServiceError,
-        sensitive_arguments=("changes.telephone", "changes.email"),
+        sensitive_arguments=(
+            "changes.telephone",
+            "changes.email",
+            "changes.doc_number",
+            "changes.credit_code",
+            "changes.registration_number",
+            "changes.legal_representative.doc_number",
+            "changes.legal_representative.phone",
+            "changes.main_agent.doc_number",
+            "changes.main_agent.phone",
+            "changes.main_agent.sms_code",
+        ),
     )
     def update_profile(
         self, account_id: str, changes: contract.ProfileChanges
@@ -221,6 +252,14 @@ class AccountsService(StoringService):
     @rpc(expected_exceptions=ServiceError)
     def get_verification_subject(self, account_id: str) -> contract.VerificationSubject:
         return real_name.get_verification_subject(self._deps(), account_id)
+
+    @rpc(expected_exceptions=ServiceError)
+    def claimed_identity_for_review(
+        self, account_id: str, reviewer_id: str
+    ) -> contract.ClaimedIdentity:
+        return claimed_identity.claimed_identity_for_review(
+            self._deps(), account_id, reviewer_id
+        )
 
     # --- agents (flow 7) ------------------------------------------------------------
 
@@ -294,11 +333,19 @@ class AccountsService(StoringService):
             self._deps(), doc_type, doc_number, name
         )
 
-    @rpc(expected_exceptions=ServiceError)
+    @rpc(
+        expected_exceptions=ServiceError,
+        sensitive_arguments=("credit_code", "registration_number"),
+    )
     def find_organization_for_appeal(
-        self, unit_name: str
-    ) -> contract.AppealOrganization | None:
-        return recovery_lookups.find_organization_for_appeal(self._deps(), unit_name)
+        self,
+        unit_name: str,
+        credit_code: str | None = None,
+        registration_number: str | None = None,
+    ) -> contract.AppealOrganizations:
+        return recovery_lookups.find_organization_for_appeal(
+            self._deps(), unit_name, credit_code, registration_number
+        )
 
     @consume(VerificationPassed)
     def on_verification_verification_passed(

@@ -11,6 +11,7 @@ other module repeats a default. ``config.yml`` keeps Nameko's and servicekit's k
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from pydantic import Field
@@ -37,6 +38,14 @@ class AccountsSettings(ServiceSettings):
     login_ip_captcha_after: int = Field(10, alias="LOGIN_IP_CAPTCHA_AFTER", ge=0)
     login_ip_block_after: int = Field(100, alias="LOGIN_IP_BLOCK_AFTER", ge=1)
     login_ip_window: int = Field(900, alias="LOGIN_IP_WINDOW", ge=1)
+    # Answers that tell whether a document or organisation code is registered,
+    # per document or code asked about (whoever asks) per hour; 0 turns one off.
+    document_checks_per_document_per_hour: int = Field(
+        10, alias="DOCUMENT_CHECKS_PER_DOCUMENT_PER_HOUR", ge=0
+    )
+    registrations_per_document_per_hour: int = Field(
+        10, alias="REGISTRATIONS_PER_DOCUMENT_PER_HOUR", ge=0
+    )
     session_idle_seconds: int = Field(1800, alias="SESSION_IDLE_SECONDS", ge=1)
     session_absolute_seconds: int = Field(
         43_200, alias="SESSION_ABSOLUTE_SECONDS", ge=1
@@ -56,7 +65,17 @@ class AccountsSettings(ServiceSettings):
     agents_require_verified_organization: bool = Field(
         True, alias="AGENTS_REQUIRE_VERIFIED_ORGANIZATION"
     )
+    # Corrections of a document or organisation code after a failed real-name
+    # check, per account and day (accounts.corrections; 0: no limit).
+    identity_corrections_per_day: int = Field(
+        5, alias="IDENTITY_CORRECTIONS_PER_DAY", ge=0
+    )
     otp_timeout: float = Field(5.0, alias="OTP_TIMEOUT", gt=0)
+    # Imported accounts (flow 10) still on an unsalted or weak former hash must
+    # reset their password by SMS after this date (China time); unset: no deadline.
+    legacy_weak_hash_deadline: date | None = Field(
+        None, alias="LEGACY_WEAK_HASH_DEADLINE"
+    )
 
     @classmethod
     def written_defaults(cls) -> AccountsSettings:

@@ -23,7 +23,6 @@ from gateway.resources import (
     support,
     verification,
 )
-from gateway.resources import metrics as metrics_routes
 from gateway.rpc import RpcPool
 from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.settings import Settings
@@ -32,7 +31,7 @@ from gateway.web import routes as web_routes
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, support, metrics_routes, otp, accounts, verification, review, recovery)
+AREAS = (health, support, otp, accounts, verification, review, recovery)
 DEV_AREAS = (dev, dev_otp)
 
 

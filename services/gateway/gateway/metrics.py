@@ -1,11 +1,14 @@
-"""Prometheus metrics of the gateway (served by ``resources/metrics.py`` at /metrics).
+"""Prometheus metrics of the gateway, served at ``GET /metrics`` on a port of their own.
 
-gunicorn runs several worker processes and a scrape reaches one of them, so the
-workers keep their samples in files under ``PROMETHEUS_MULTIPROC_DIR``
-(prometheus_client's multiprocess mode) and every scrape adds up all workers'
-files. ``gunicorn.conf.py`` prepares that directory (a fresh one under the temp dir
-when the variable is unset; emptied when gunicorn starts) and marks dead workers.
-Without the variable (unit tests, one process) the process's own registry is served.
+The public port answers the API only (``/metrics`` there is 404): the metrics are
+served by gunicorn's master process on ``METRICS_HOST:METRICS_PORT`` (started in
+``gunicorn.conf.py``'s ``when_ready``, :func:`serve`), which only the scraper
+reaches. gunicorn runs several worker processes, so the workers keep their samples
+in files under ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode)
+and every scrape adds up all workers' files. ``gunicorn.conf.py`` prepares that
+directory (a fresh one under the temp dir when the variable is unset; emptied when
+gunicorn starts) and marks dead workers. Without the variable (unit tests, one
+process) the process's own registry is served.
 
 - ``gateway_http_requests_total{method, route, status}``: requests answered; the
   route is the *template* (``/api/v1/dev/pipeline-canaries/{canary_id}``) or
@@ -23,7 +26,13 @@ import os
 import time
 from pathlib import Path
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    start_http_server,
+)
 from prometheus_client.exposition import choose_encoder
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -73,17 +82,28 @@ class MetricsMiddleware:
         HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
 
 
-def exposition(accept: str | None) -> tuple[bytes, str]:
-    """The metrics of every worker of this gunicorn (or of this process)."""
+def registry() -> CollectorRegistry:
+    """Every worker of this gunicorn (or this process alone)."""
     if os.environ.get(MULTIPROC_VARIABLE):
         from prometheus_client import multiprocess
 
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
+        collected = CollectorRegistry()
+        multiprocess.MultiProcessCollector(collected)
+        return collected
+    return REGISTRY
+
+
+def exposition(accept: str | None) -> tuple[bytes, str]:
+    """The metrics in the format ``accept`` asks for (text, or OpenMetrics)."""
     encoder, content_type = choose_encoder(accept or "")
-    return encoder(registry), content_type
+    return encoder(registry()), content_type
+
+
+def serve(host: str, port: int):
+    """Serve the metrics on ``host:port`` from a daemon thread of this process
+    (gunicorn's master: it outlives every worker and answers no API request)."""
+    server, _thread = start_http_server(port, addr=host, registry=registry())
+    return server
 
 
 def prepare_multiprocess_dir(path: str) -> None:

@@ -39,16 +39,36 @@ def quota_storage(client, prefix: str) -> Storage:
 
 
 class ClientQuota:
-    """At most ``limit`` hits per client address in each ``window`` seconds."""
+    """At most ``limit`` hits per subject in each ``window`` seconds. The subject
+    is the client address, or for a quota per target (``per_target=True``) a
+    hash of what is asked about (never personal data in clear): the 429 then
+    says so, with the same ``code``."""
 
-    def __init__(self, client, prefix: str, name: str, limit: int, window: int):
+    def __init__(
+        self,
+        client,
+        prefix: str,
+        name: str,
+        limit: int,
+        window: int,
+        *,
+        code: str = "",
+        per_target: bool = False,
+    ):
         self.limiter = FixedWindowRateLimiter(quota_storage(client, prefix))
         self.name = name
         self.limit = limit
         self.window = window
+        self.code = code or f"{name}_rate_limited"
+        self.detail = (
+            "Too many requests about this one; try again later."
+            if per_target
+            else "Too many requests from this address; try again later."
+        )
 
     def hit(self, address: str) -> None:
-        """Count one hit; raise a 429 problem once the client is over its limit."""
+        """Count one hit of ``address`` (the subject); raise a 429 problem once it
+        is over its limit."""
         if self.limit <= 0:
             return
         item = RateLimitItemPerSecond(self.limit, self.window)
@@ -67,8 +87,8 @@ class ClientQuota:
         retry_after = wait if wait > 0 else self.window
         raise Problem(
             429,
-            f"{self.name}_rate_limited",
-            "Too many requests from this address; try again later.",
+            self.code,
+            self.detail,
             {"Retry-After": str(retry_after)},
             retry_after=retry_after,
         )

@@ -13,6 +13,22 @@ from contracts.phones import PhoneInvalid, normalize_phone
 from gateway.errors import Problem
 
 
+def body_stream(req: falcon.Request):
+    """The request body as a stream that ends where the body ends.
+
+    With a ``Content-Length``: Falcon's bounded stream. Chunked (``Transfer-Encoding:
+    chunked``, no length): the server's ``wsgi.input``, which gunicorn decodes and
+    ends after the last chunk; Falcon's bounded stream knows no length and would
+    read it as empty (issue 12, finding 6). Either way the caller reads at most its
+    limit + 1 bytes, so a chunked body is held to the same limit as any other.
+    """
+    if req.content_length is not None:
+        return req.bounded_stream
+    if "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
+        return req.stream
+    return req.bounded_stream
+
+
 def read_json(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
     """The JSON object in the body; a clean 4xx for anything else."""
     if req.content_length is not None and req.content_length > max_bytes:
@@ -21,7 +37,7 @@ def read_json(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
         )
     if not req.content_type or not req.content_type.startswith("application/json"):
         raise Problem(415, "unsupported_media_type", "Send application/json.")
-    raw = req.bounded_stream.read(max_bytes + 1)
+    raw = body_stream(req).read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise Problem(
             413, "body_too_large", f"The body may be at most {max_bytes} bytes."

@@ -24,6 +24,16 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # POST /documents/check per client address per hour (also behind a captcha).
     document_checks_per_hour: int = 20
+    # GET /login-names/{name}: per client address per hour, and per login name
+    # (whoever asks) per hour; 0 turns a quota off.
+    login_name_checks_per_hour: int = 60
+    login_name_checks_per_name_per_hour: int = 30
+    # POST /registrations/person and /organization per client address per hour
+    # (each also spends an SMS code); 0 turns the quota off.
+    registrations_per_hour: int = 30
+    # POST /login/unlock-codes and /login/unlock together, per client address per
+    # hour. Never per login name: that would let anyone spend the owner's way out.
+    login_unlocks_per_hour: int = 20
     # New captchas per client address and minute (each costs the otp service ~10 ms
     # of CPU to draw); 0 turns the quota off.
     captchas_per_minute: int = 30
@@ -57,6 +67,21 @@ class Settings:
             trusted_proxies=parse_trusted_proxies(env.get("TRUSTED_PROXIES", "")),
             document_checks_per_hour=int(
                 env.get("DOCUMENT_CHECKS_PER_HOUR", cls.document_checks_per_hour)
+            ),
+            login_name_checks_per_hour=int(
+                env.get("LOGIN_NAME_CHECKS_PER_HOUR", cls.login_name_checks_per_hour)
+            ),
+            login_name_checks_per_name_per_hour=int(
+                env.get(
+                    "LOGIN_NAME_CHECKS_PER_NAME_PER_HOUR",
+                    cls.login_name_checks_per_name_per_hour,
+                )
+            ),
+            registrations_per_hour=int(
+                env.get("REGISTRATIONS_PER_HOUR", cls.registrations_per_hour)
+            ),
+            login_unlocks_per_hour=int(
+                env.get("LOGIN_UNLOCKS_PER_HOUR", cls.login_unlocks_per_hour)
             ),
             captchas_per_minute=int(
                 env.get("CAPTCHAS_PER_MINUTE", cls.captchas_per_minute)

@@ -36,8 +36,8 @@ _log = logging.getLogger("gateway.tracing")
 
 TRACE_HEADERS = ("traceparent", "tracestate")
 SHUTDOWN_TIMEOUT_S = 2.0
-# Probes and scrapes: frequent, never interesting as traces.
-UNTRACED_PATHS = frozenset({"/metrics", "/api/v1/health"})
+# Probes: frequent, never interesting as traces.
+UNTRACED_PATHS = frozenset({"/api/v1/health"})
 
 _propagator = TraceContextTextMapPropagator()
 _current: contextvars.ContextVar[Span | None] = contextvars.ContextVar(

@@ -26,6 +26,7 @@ from multipart import (
 )
 
 from gateway.errors import Problem
+from gateway.schemas import body_stream
 
 CHUNK = 64 * 1024
 
@@ -89,7 +90,7 @@ def read_multipart(
     boundary = options.get("boundary")
     if content_type != "multipart/form-data" or not boundary:
         raise Problem(415, "unsupported_media_type", "Send multipart/form-data.")
-    stream = req.bounded_stream
+    stream = body_stream(req)
     upload = Upload()
     try:
         _parse(

@@ -13,6 +13,7 @@ PURPOSE_LABELS = {
     "password_reset": "找回密码",
     "appeal": "申诉找回密码",
     "change_phone": "更换手机号码",
+    "login_unlock": "解除登录锁定",
 }
 
 MAX_PARAM_LENGTH = 64

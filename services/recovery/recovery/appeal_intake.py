@@ -10,6 +10,7 @@ images and ``appeal_submitted`` in one transaction.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
@@ -28,10 +29,12 @@ from servicekit.images import (
 
 from recovery import repository as repo
 from recovery.appeals import (
+    CANDIDATES,
     DOC_NUMBER,
     NAME,
     PHONE,
     TICKET,
+    UNIT_CODE,
     UNIT_NAME,
     AppealDeps,
     file_aad,
@@ -244,16 +247,34 @@ def submit_person_appeal(
     )
 
 
+def _unit_code(credit_code: object, registration_number: object) -> tuple[str, str]:
+    """``(kind, code)`` as given (accounts has checked it): the credit code when
+    both are."""
+    for kind, value in (
+        ("credit_code", credit_code),
+        ("registration_number", registration_number),
+    ):
+        if isinstance(value, str) and value.strip():
+            return kind, "".join(value.split()).upper()
+    raise AssertionError("accounts refuses a look-up without a code")
+
+
 def start_organization_lookup(
     deps: AppealDeps,
     unit_name: object,
     captcha_id: object,
     captcha_answer: object,
     client_ip: object,
+    credit_code: object = None,
+    registration_number: object = None,
 ) -> dict:
-    """Organisation appeal step 1: ``{lookup_id, expires_in}`` for any name (an
-    unknown unit answers the same). Raises ``InvalidInput`` (``required``,
-    ``unit_name_invalid``, ``captcha_invalid``), ``RateLimited``."""
+    """Organisation appeal step 1: ``{lookup_id, expires_in}`` for any name and
+    code (an unknown unit answers the same). Every organisation the appeal could
+    be about (accounts: the one holding the code, every one with the name) is
+    kept with the look-up for the reviewer; none is picked here. Raises
+    ``InvalidInput`` (``required``, ``unit_name_invalid``, ``captcha_invalid``,
+    and accounts' ``credit_code_required``, ``credit_code_invalid``,
+    ``registration_number_invalid``), ``RateLimited``."""
     errors: list[dict] = []
     name = _text({"unit_name": unit_name}, "unit_name", errors, 200)
     if not isinstance(captcha_id, str) or not isinstance(captcha_answer, str):
@@ -266,19 +287,50 @@ def start_organization_lookup(
         str(client_ip or "unknown"),
         deps.settings.client_per_hour,
     )
+    require_quota(  # per unit name, whoever asks (keyed, never in clear)
+        deps.quotas,
+        "unit:lookup",
+        deps.cipher.blind_index(name, UNIT_NAME),
+        deps.settings.subject_per_hour,
+    )
+    # accounts checks the code by the registration's rule first (a missing or
+    # invalid code is refused before the captcha is spent, as a document check
+    # is); its answer stays here until the captcha is solved
+    found = deps.accounts.find_organization_for_appeal(
+        unit_name=name,
+        credit_code=credit_code,
+        registration_number=registration_number,
+    )
     require_captcha(deps.otp, captcha_id, captcha_answer)
-    found = deps.accounts.find_organization_for_appeal(unit_name=name)
+    code_kind, code = _unit_code(credit_code, registration_number)
+    c = deps.cipher
     lookup_id = "lku_" + secrets.token_urlsafe(18)
     deps.lookups.put(
         lookup_id,
         {
-            "unit_name_enc": deps.cipher.encrypt(name, UNIT_NAME),
-            "account_id": found.account_id if found else None,
-            "login_name": found.login_name if found else None,
+            "unit_name_enc": c.encrypt(name, UNIT_NAME),
+            "unit_code_kind": code_kind,
+            "unit_code_enc": c.encrypt(code, UNIT_CODE),
+            "candidates_enc": c.encrypt(json.dumps(found.dump()), CANDIDATES),
         },
         deps.settings.lookup_ttl_seconds,
     )
     return {"lookup_id": lookup_id, "expires_in": deps.settings.lookup_ttl_seconds}
+
+
+def _the_one_candidate(deps: AppealDeps, lookup: dict) -> dict:
+    """The matched account of a new organisation appeal: the candidate when there
+    is exactly one, else none (several wait for the reviewer's pick)."""
+    if "candidates_enc" not in lookup:  # a look-up stored before candidates
+        return {
+            "account_id": lookup.get("account_id"),
+            "login_name": lookup.get("login_name"),
+        }
+    found = json.loads(deps.cipher.decrypt(lookup["candidates_enc"], CANDIDATES))
+    candidates = found["candidates"]
+    if len(candidates) != 1:
+        return {"account_id": None, "login_name": None}
+    return candidates[0]
 
 
 def submit_organization_appeal(
@@ -286,8 +338,9 @@ def submit_organization_appeal(
 ) -> dict:
     """Organisation appeal step 2: ``{appeal_id, ticket, status}``. ``appeal``:
     ``lookup_id, contact_name, contact_phone, sms_code``; files ``licence,
-    id_front, id_back``. Raises ``InvalidInput`` (``lookup_invalid`` for an
-    unknown or expired lookup, and the person appeal's codes), ``RateLimited``."""
+    id_front, id_back``. The appeal keeps the look-up's unit name, code and
+    candidates. Raises ``InvalidInput`` (``lookup_invalid`` for an unknown or
+    expired lookup, and the person appeal's codes), ``RateLimited``."""
     data = appeal if isinstance(appeal, dict) else {}
     errors: list[dict] = []
     lookup_id = data.get("lookup_id")
@@ -307,14 +360,18 @@ def submit_organization_appeal(
     _count_appeal(deps, client_ip, phone)  # type: ignore[arg-type]
     cleaned = _decoded(deps, inspected)
     _spend_code(deps, phone, code, "sms_code")  # type: ignore[arg-type]
+    matched = _the_one_candidate(deps, lookup)  # type: ignore[arg-type]
     return _store(
         deps,
         "organization",
         {
             "name_enc": deps.cipher.encrypt(name, NAME),
-            "unit_name_enc": lookup["unit_name_enc"],
-            "matched_account_id": lookup["account_id"],
-            "matched_login_name": lookup["login_name"],
+            "unit_name_enc": lookup["unit_name_enc"],  # type: ignore[index]
+            "unit_code_kind": lookup.get("unit_code_kind"),  # type: ignore[union-attr]
+            "unit_code_enc": lookup.get("unit_code_enc"),  # type: ignore[union-attr]
+            "candidates_enc": lookup.get("candidates_enc"),  # type: ignore[union-attr]
+            "matched_account_id": matched["account_id"],
+            "matched_login_name": matched["login_name"],
         },
         cleaned,
         phone,  # type: ignore[arg-type]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 
 from contracts import review
-from contracts.errors import Conflict
-from contracts.masking import mask_document, mask_phone
+from contracts.errors import Conflict, field_error, invalid_fields
+from contracts.masking import mask_credit_code, mask_document, mask_phone
 from contracts.recovery import AppealApproved, AppealRejected
 from contracts.temporary_passwords import generate as temporary_password
 from servicekit.images import review_view
@@ -22,10 +22,12 @@ from recovery.appeals import (
     PHONE,
     PURGE_FILES,
     RECOVER_ACCOUNT,
+    UNIT_CODE,
     UNIT_NAME,
     AppealDeps,
     file_aad,
     password_aad,
+    stored_candidates,
 )
 from recovery.flow import APPEAL, AppealState, AppealTrigger
 from recovery.models import work_items
@@ -65,10 +67,10 @@ def list_review_cases(
     return {"items": [review_summary(r) for r in rows], "total": total}
 
 
-def _claimed(deps: AppealDeps, row) -> tuple[dict, list[str]]:
+def _claimed(deps: AppealDeps, row, candidates: list) -> tuple[dict, list[str]]:
     """What the appellant claimed, masked where the API masks (the document number
-    with a fixed number of stars, ``contracts.masking``), and what differs from the
-    matched account."""
+    and the unit's code with a fixed number of stars, ``contracts.masking``), and
+    what differs from the matched account."""
     c = deps.cipher
     claimed = {
         "name": c.decrypt(row.name_enc, NAME),
@@ -85,14 +87,61 @@ def _claimed(deps: AppealDeps, row) -> tuple[dict, list[str]]:
             differences.append("name")
     else:
         claimed["unit_name"] = c.decrypt(row.unit_name_enc, UNIT_NAME)
-    if row.matched_account_id is None:
+        if row.unit_code_enc is not None:
+            claimed[row.unit_code_kind] = mask_credit_code(
+                c.decrypt(row.unit_code_enc, UNIT_CODE)
+            )
+    if row.matched_account_id is None and not candidates:
         differences.append("no_matching_account")
     return claimed, differences
 
 
+def _candidates(row, found: dict | None) -> list[dict]:
+    """An organisation appeal's candidates (``stored_candidates``), each with what
+    differs from the claim (another code, another name)."""
+    if found is None:
+        return []
+    return [
+        {
+            **candidate,
+            "differences": [
+                name
+                for name, same in (
+                    (row.unit_code_kind, candidate["code_matches"]),
+                    ("unit_name", candidate["name_matches"]),
+                )
+                if not same
+            ],
+        }
+        for candidate in found["candidates"]
+    ]
+
+
+def _candidate_differences(row, candidates: list[dict], truncated: bool) -> list[str]:
+    """What the reviewer must know about an organisation appeal's candidates:
+    several could be meant (one must be named to approve), the list is cut, or
+    the one candidate differs from the claim; an appeal stored before the code was
+    asked for says so."""
+    if row.kind != "organization":
+        return []
+    if row.candidates_enc is None:
+        return ["unit_code_not_given"]
+    differences = ["several_candidates"] if len(candidates) > 1 else []
+    if len(candidates) == 1:
+        differences += candidates[0]["differences"]
+    return differences + (["candidates_truncated"] if truncated else [])
+
+
+def _matched_account(row) -> dict | None:
+    if not row.matched_account_id:
+        return None
+    return {"account_id": row.matched_account_id, "login_name": row.matched_login_name}
+
+
 def get_review_case(deps: AppealDeps, case_id: object) -> dict:
-    """One appeal for a reviewer: what was claimed, the matched account, what
-    differs, the decoded images, the history and the decisions."""
+    """One appeal for a reviewer: what was claimed, the matched account, an
+    organisation appeal's candidates, what differs, the decoded images, the
+    history and the decisions."""
     if not repo.is_appeal_id(case_id):
         raise review.case_not_found()
     with deps.session.begin():
@@ -102,7 +151,10 @@ def get_review_case(deps: AppealDeps, case_id: object) -> dict:
         stored = repo.files(deps.session, case_id)
         history = repo.history(deps.session, case_id)
         decisions = repo.decisions(deps.session, case_id)
-    claimed, differences = _claimed(deps, row)
+    found = stored_candidates(deps.cipher, row)
+    candidates = _candidates(row, found)
+    claimed, differences = _claimed(deps, row, candidates)
+    truncated = bool(found and found["truncated"])
     files = [
         review_view(
             f.field,
@@ -116,16 +168,61 @@ def get_review_case(deps: AppealDeps, case_id: object) -> dict:
     return {
         **review_summary(row),
         "claimed": claimed,
-        "matched_account": (
-            {"account_id": row.matched_account_id, "login_name": row.matched_login_name}
-            if row.matched_account_id
-            else None
-        ),
-        "differences": differences,
+        "matched_account": _matched_account(row),
+        "candidates": candidates,
+        "differences": differences + _candidate_differences(row, candidates, truncated),
         "files": files,
         "history": [history_entry(t) for t in history],
         "decisions": [review.decision_record(d) for d in decisions],
     }
+
+
+def _approved_account(deps: AppealDeps, row, account_id: object) -> tuple[str, str]:
+    """``(account_id, login_name)`` an approval recovers: the one named, which
+    must be one of the appeal's candidates, or the only candidate. Raises
+    ``Conflict`` (``no_matching_account``), ``InvalidInput``
+    (``candidate_required``: several could be meant, or an organisation appeal
+    stored before candidates were kept; ``candidate_invalid``)."""
+    found = stored_candidates(deps.cipher, row)
+    if found is None:
+        options = (
+            {row.matched_account_id: row.matched_login_name}
+            if row.matched_account_id
+            else {}
+        )
+        # an old organisation appeal matched the oldest unit of its name: the
+        # reviewer must say that this one is meant
+        must_name = row.kind == "organization"
+    else:
+        options = {c["account_id"]: c["login_name"] for c in found["candidates"]}
+        must_name = len(options) > 1
+    if not options:
+        raise Conflict(
+            "no_matching_account",
+            "The appeal matches no account; it can only be rejected.",
+        )
+    if account_id is None and must_name:
+        raise invalid_fields(
+            [
+                field_error(
+                    "account_id",
+                    "candidate_required",
+                    "Several accounts could be meant: name the approved one",
+                )
+            ],
+            candidates=list(options),
+        )
+    chosen = next(iter(options)) if account_id is None else account_id
+    if chosen not in options:
+        raise invalid_fields(
+            [
+                field_error(
+                    "account_id", "candidate_invalid", "Not a candidate of this appeal"
+                )
+            ],
+            candidates=list(options),
+        )
+    return chosen, options[chosen]  # type: ignore[index]
 
 
 def decide_review_case(
@@ -134,6 +231,7 @@ def decide_review_case(
     decision: object,
     reason: object,
     reviewer_id: object,
+    account_id: object = None,
 ) -> dict:
     """Approve or reject a submitted appeal. The state change (and its history
     entry), the audit row, the event and the durable work that follows (recover the
@@ -141,7 +239,9 @@ def decide_review_case(
     ``InvalidInput`` (``decision_invalid``, ``reason_required``,
     ``reason_too_long``), ``NotFound`` (``case_not_found``), ``Conflict``
     (``case_closed``; ``no_matching_account``: an appeal that matches no account
-    cannot be approved). Emits ``appeal_approved`` or ``appeal_rejected``."""
+    cannot be approved), and for an approval ``_approved_account``'s errors:
+    ``account_id`` names the recovered account among the candidates. Emits
+    ``appeal_approved`` or ``appeal_rejected``."""
     reason = review.checked_decision(decision, reason, reviewer_id)
     if not repo.is_appeal_id(case_id):
         raise review.case_not_found()
@@ -157,11 +257,10 @@ def decide_review_case(
             raise review.case_not_found()
         if row.state not in APPEAL.sources_of(trigger):
             raise review.case_closed(row.state)
-        if decision == "approve" and row.matched_account_id is None:
-            raise Conflict(
-                "no_matching_account",
-                "The appeal matches no account; it can only be rejected.",
-            )
+        approved = {}
+        if decision == "approve":
+            chosen, login_name = _approved_account(deps, row, account_id)
+            approved = {"matched_account_id": chosen, "matched_login_name": login_name}
         current = AppealState(row.state)
         target = APPEAL.advance(current, trigger)
         now = deps.clock()
@@ -174,6 +273,7 @@ def decide_review_case(
             now=now,
             decided_at=now,
             reason=reason,
+            **approved,
         )
         if not moved:  # a second guard beside the lock: the row left `submitted`
             raise review.case_closed(repo.get_appeal(session, case_id).state)
@@ -188,8 +288,8 @@ def decide_review_case(
             decided_at=now,
             correlation_id=deps.correlation_id,
         )
-        _follow_up(deps, row, target)
         updated = repo.get_appeal(session, case_id)
+        _follow_up(deps, updated, target)
         decisions = repo.decisions(session, case_id)
     return {
         **review_summary(updated),

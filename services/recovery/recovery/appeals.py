@@ -22,6 +22,7 @@ and the names that bind stored ciphertexts to an appeal.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,7 @@ PURGE_FILES = "purge_appeal_files"
 # kinds of servicekit.crypto values (part of every ciphertext's associated data)
 NAME, DOC_NUMBER, PHONE, UNIT_NAME = "name", "doc_number", "phone", "unit_name"
 TICKET = "ticket"
+UNIT_CODE, CANDIDATES = "unit_code", "appeal_candidates"
 # every encrypted text column with its kind (what a key rotation rewrites)
 ENCRYPTED_COLUMNS = (
     (appeals.c.name_enc, NAME),
@@ -49,6 +51,8 @@ ENCRYPTED_COLUMNS = (
     (appeals.c.unit_name_enc, UNIT_NAME),
     (appeals.c.phone_enc, PHONE),
     (appeals.c.ticket_enc, TICKET),
+    (appeals.c.unit_code_enc, UNIT_CODE),
+    (appeals.c.candidates_enc, CANDIDATES),
 )
 
 
@@ -76,6 +80,16 @@ class AppealDeps:
     clock: Callable[[], datetime]  # timezone-aware UTC
     correlation_id: str | None = None
     parent_call_id: str | None = None
+
+
+def stored_candidates(cipher, row) -> dict | None:
+    """An organisation appeal's candidates as accounts answered the look-up
+    (``contracts.accounts.AppealOrganizations``: ``candidates``, the one holding
+    the given code first, and ``truncated``), or None: a person's appeal, or an
+    organisation's stored before candidates were kept (migration 0005)."""
+    if row.candidates_enc is None:
+        return None
+    return json.loads(cipher.decrypt(row.candidates_enc, CANDIDATES))
 
 
 def ticket_hash(ticket: str) -> str:

@@ -44,8 +44,16 @@ appeals = sa.Table(
     sa.Column("doc_type", sa.String(32), nullable=True),
     sa.Column("doc_number_enc", sa.Text, nullable=True),
     sa.Column("unit_name_enc", sa.Text, nullable=True),
+    # organisations: the code given at the look-up (credit_code or
+    # registration_number) and every organisation the appeal could be about, as
+    # accounts answered them (masked), one encrypted JSON list (NULL before 0005)
+    sa.Column("unit_code_kind", sa.String(24), nullable=True),
+    sa.Column("unit_code_enc", sa.Text, nullable=True),
+    sa.Column("candidates_enc", sa.Text, nullable=True),
     # the mobile proven by an SMS code: the reserved phone after approval
     sa.Column("phone_enc", sa.Text, nullable=False),
+    # the one account the appeal matches (null while several could), and after an
+    # approval the account the reviewer named: the one recovered
     sa.Column("matched_account_id", sa.String(64), nullable=True),
     sa.Column("matched_login_name", sa.String(64), nullable=True),
     sa.Column("name_matches", sa.Boolean, nullable=True),

@@ -141,12 +141,27 @@ class RecoveryService(StoringService):
             self._appeal_deps(), appeal.claims(), appeal.uploads(), client_ip
         )
 
-    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("captcha_answer",))
+    @rpc(
+        expected_exceptions=EXPECTED,
+        sensitive_arguments=("captcha_answer", "credit_code", "registration_number"),
+    )
     def start_organization_lookup(
-        self, unit_name: str, captcha_id: str, captcha_answer: str, client_ip: str
+        self,
+        unit_name: str,
+        captcha_id: str,
+        captcha_answer: str,
+        client_ip: str,
+        credit_code: MaybeText = None,
+        registration_number: MaybeText = None,
     ) -> contract.OrganizationLookup:
         return appeal_intake.start_organization_lookup(
-            self._appeal_deps(), unit_name, captcha_id, captcha_answer, client_ip
+            self._appeal_deps(),
+            unit_name,
+            captcha_id,
+            captcha_answer,
+            client_ip,
+            credit_code,
+            registration_number,
         )
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=ORG_SECRETS)
@@ -184,9 +199,10 @@ class RecoveryService(StoringService):
         decision: MaybeText,
         reason: MaybeText,
         reviewer_id: str,
+        account_id: MaybeText = None,
     ) -> contract.DecidedAppeal:
         return appeal_review.decide_review_case(
-            self._appeal_deps(), case_id, decision, reason, reviewer_id
+            self._appeal_deps(), case_id, decision, reason, reviewer_id, account_id
         )
 
     @work_item(appeals.RECOVER_ACCOUNT)

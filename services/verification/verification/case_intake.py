@@ -30,7 +30,12 @@ from verification.cases import (
     schedule,
     schedule_purge,
 )
-from verification.flow import CASE, CaseState, Trigger
+from verification.flow import (
+    ACCEPTS_MATERIALS,
+    REOPENED_BY_MATERIALS,
+    CaseState,
+    Trigger,
+)
 
 _log = logging.getLogger("verification.case_intake")
 
@@ -110,8 +115,7 @@ def get_verification(session: Session, account_id: str) -> dict:
         # the reviewer's words are shown on a rejection only
         "reason": case.reason if case.state == CaseState.REJECTED else None,
         "case_id": case.id,
-        "can_upload_materials": case.state
-        in CASE.sources_of(Trigger.MATERIALS_UPLOADED),
+        "can_upload_materials": case.state in ACCEPTS_MATERIALS,
         "history": [
             {
                 "case_id": h.case_id,
@@ -170,6 +174,45 @@ def _checked_images(
     return cleaned
 
 
+def _case_for_materials(session: Session, account_id: str, now: datetime):
+    """The case the materials go to, in ``manual_review``: the failed case moved
+    there, or after a rejection a new case opened there (the rejected one keeps
+    its decision and audit). Raises ``Conflict`` (``materials_not_expected``)
+    while a case is pending or in review, after a pass, and with no case."""
+    case = repo.latest_case(session, account_id, for_update=True)
+    if case is not None and case.state in REOPENED_BY_MATERIALS:
+        case_id = repo.new_case_id()
+        repo.insert_case(
+            session,
+            case_id=case_id,
+            account_id=case.account_id,
+            account_kind=case.account_kind,
+            opened_by_event=f"materials_after:{case.id}",
+            requested_at=now,
+            correlation_id=None,
+            now=now,
+            state=CaseState.MANUAL_REVIEW,
+        )
+        return repo.get_case(session, case_id)
+    if case is None or case.state not in ACCEPTS_MATERIALS:
+        raise ce.Conflict(
+            "materials_not_expected",
+            "materials are accepted only after an automatic check failed "
+            "or a reviewer rejected them",
+            {"case_status": case.state if case else NO_CASE_STATUS},
+        )
+    repo.transition(
+        session,
+        case.id,
+        from_state=case.state,
+        trigger=Trigger.MATERIALS_UPLOADED,
+        reason_code=case.reason_code,
+        now=now,
+        submitted=True,
+    )
+    return case
+
+
 def submit_materials(
     session: Session,
     emit: Emit,
@@ -181,23 +224,16 @@ def submit_materials(
     limits: ImageLimits,
     clock: Callable[[], datetime],
 ) -> dict:
-    """Check every image, then store them encrypted and move the failed case to
-    ``manual_review``; all or nothing (one transaction, after every check)."""
+    """Check every image, then store them encrypted with the case they go to in
+    ``manual_review`` (``_case_for_materials``); all or nothing (one
+    transaction, after every check)."""
     if account_kind not in ACCOUNT_KINDS:
         raise ce.InvalidInput("account_kind_invalid", "unknown account kind")
     cleaned = _checked_images(account_kind, files, limits)
     with session.begin():
         repo.lock_account(session, account_id)
-        case = repo.latest_case(session, account_id, for_update=True)
-        if case is None or case.state not in CASE.sources_of(
-            Trigger.MATERIALS_UPLOADED
-        ):
-            raise ce.Conflict(
-                "materials_not_expected",
-                "materials are accepted only after an automatic check failed",
-                {"case_status": case.state if case else NO_CASE_STATUS},
-            )
         now = clock()
+        case = _case_for_materials(session, account_id, now)
         for name, image in cleaned.items():
             repo.insert_material(
                 session,
@@ -213,15 +249,6 @@ def submit_materials(
                 ),
                 now=now,
             )
-        repo.transition(
-            session,
-            case.id,
-            from_state=case.state,
-            trigger=Trigger.MATERIALS_UPLOADED,
-            reason_code=case.reason_code,
-            now=now,
-            submitted=True,
-        )
         emit(
             VerificationReviewRequested(
                 account_id=case.account_id,

@@ -1,5 +1,6 @@
-"""The review queue's verification cases: list, show with images, decide
-(plain functions; the queue's shared rules are ``contracts.review``)."""
+"""The review queue's verification cases: list, show with images and the claimed
+identity (every view audited), decide (plain functions; the queue's shared rules are
+``contracts.review``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from contracts import review
+from contracts.errors import InvalidInput
+from contracts.models import dump
 from contracts.verification import REASON_REVIEWER_APPROVED, REASON_REVIEWER_REJECTED
 from servicekit.images import review_view
 from sqlalchemy.orm import Session
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session
 from verification import repository as repo
 from verification.cases import (
     Cipher,
+    ClaimSource,
     Emit,
     emit_outcome,
     material_aad,
@@ -42,16 +46,43 @@ def list_review_cases(
     return {"items": [review_summary(r) for r in rows], "total": total}
 
 
-def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
-    """A case in review with its decoded images and decisions."""
+def get_review_case(
+    session: Session,
+    case_id: str,
+    cipher: Cipher,
+    *,
+    reviewer_id: str,
+    claims: ClaimSource,
+    correlation_id: str | None,
+    clock: Callable[[], datetime],
+) -> dict:
+    """A case in review as the reviewer ``reviewer_id`` opens it: its decoded
+    images, the identity the account claims (asked from accounts, outside any
+    transaction), its decisions and the audit of its views. The view is written
+    to the audit in the transaction that reads the images: a view that fails
+    before (unknown case, accounts refusing or down) shows nothing and records
+    nothing."""
+    if not reviewer_id:
+        raise InvalidInput("reviewer_required", "Who is viewing?")
     if not repo.is_case_id(case_id):
         raise review.case_not_found()
     with session.begin():
         case = repo.get_case(session, case_id)
-        if case is None or case.submitted_at is None:
-            raise review.case_not_found()
+    if case is None or case.submitted_at is None:
+        raise review.case_not_found()
+    claimed = claims.get(case.account_id, reviewer_id)
+    with session.begin():
+        repo.insert_view(
+            session,
+            case_id=case_id,
+            reviewer_id=reviewer_id,
+            correlation_id=correlation_id,
+            now=clock(),
+        )
+        current = repo.is_latest_case(session, case)
         stored = repo.case_materials(session, case_id)
         decisions = repo.case_decisions(session, case_id)
+        views = repo.case_views(session, case_id)
     files = [
         review_view(
             m.field,
@@ -66,7 +97,10 @@ def get_review_case(session: Session, case_id: str, cipher: Cipher) -> dict:
         **review_summary(case),
         "reason_code": case.reason_code,
         "files": files,
+        "claimed_identity": dump(claimed),
+        "claimed_identity_is_current": current,
         "decisions": [review.decision_record(d) for d in decisions],
+        "views": [review.view_record(v) for v in views],
     }
 
 

@@ -6,7 +6,8 @@ The steps themselves are plain functions (no Nameko import) in ``case_intake``
 (opening cases, the user's view, materials), ``case_work`` (the durable work: the
 automatic check, purging images) and ``case_review`` (the review queue). Each takes
 its collaborators as arguments: the session, ``emit`` (writes an event to the outbox
-in the session's transaction), the subject source, the authority, the keyring.
+in the session's transaction), the subject source, the claim source (what a reviewer
+compares the images with), the authority, the keyring.
 Transactions are opened there, because a use case knows where its boundaries are (no
 outside call is ever made inside a transaction).
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from contracts import review
-from contracts.accounts import VerificationSubject
+from contracts.accounts import ClaimedIdentity, VerificationSubject
 from contracts.events import Event
 from contracts.verification import (
     MAX_MATERIAL_BYTES,
@@ -47,6 +48,13 @@ class SubjectSource(Protocol):
     def get(self, account_id: str) -> VerificationSubject:
         """The account's subject (accounts' reply model); raises
         :class:`SubjectUnavailable` when it cannot be fetched now."""
+
+
+class ClaimSource(Protocol):
+    def get(self, account_id: str, reviewer_id: str) -> ClaimedIdentity:
+        """What the account claims to be, for this reviewer (accounts' reply
+        model); raises accounts' errors (``Forbidden``, ``NotFound``) and
+        ``Unavailable`` when accounts does not answer."""
 
 
 class Cipher(Protocol):

@@ -1,8 +1,8 @@
-"""What the service builds from its settings at start, and its adapter of accounts."""
+"""What the service builds from its settings at start, and its adapters of accounts."""
 
 from __future__ import annotations
 
-from contracts.accounts import AccountsClient, VerificationSubject
+from contracts.accounts import AccountsClient, ClaimedIdentity, VerificationSubject
 from servicekit.calls import TimedCaller
 
 from verification.cases import SubjectUnavailable
@@ -43,3 +43,23 @@ class AccountsSubjects:
             raise SubjectUnavailable(
                 getattr(exc, "error_code", None) or type(exc).__name__
             ) from None
+
+
+class AccountsClaims:
+    """What an account claims to be, from accounts' ``claimed_identity_for_review``
+    RPC, for the reviewer who opens its case.
+
+    Through the same timed adapter (``SUBJECT_RPC_TIMEOUT``): accounts' answers
+    (``Forbidden`` ``reviewer_required``, ``NotFound``) pass through, a slow or
+    missing accounts is ``Unavailable`` (503 at the gateway). Unlike the subject
+    of the automatic check there is nothing to retry later: the reviewer asks
+    again.
+    """
+
+    def __init__(self, accounts_proxy, timeout: float):
+        self.accounts = AccountsClient(
+            TimedCaller(accounts_proxy, "accounts", timeout).call
+        )
+
+    def get(self, account_id: str, reviewer_id: str) -> ClaimedIdentity:
+        return self.accounts.claimed_identity_for_review(account_id, reviewer_id)

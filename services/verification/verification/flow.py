@@ -50,7 +50,13 @@ CASE = Flow(
     },
     initial=S.PENDING,
     final=frozenset({S.PASSED, S.REJECTED, S.SUPERSEDED}),
+    # materials uploaded again after a rejection open a new case, in review at once
+    also_initial=frozenset({S.MANUAL_REVIEW}),
 )
 
 # Cases a newer case replaces (still open to a decision or to materials).
 OPEN = CASE.sources_of(T.NEWER_CASE_OPENED)
+# The newest case's states in which the user may upload materials: a failed case
+# moves to review; after a rejection the upload opens a new case in review.
+REOPENED_BY_MATERIALS = frozenset({S.REJECTED})
+ACCEPTS_MATERIALS = CASE.sources_of(T.MATERIALS_UPLOADED) | REOPENED_BY_MATERIALS

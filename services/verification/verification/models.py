@@ -6,6 +6,7 @@ from servicekit.flow_records import (
     decisions_table,
     images_table,
     transitions_table,
+    views_table,
 )
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
@@ -71,4 +72,10 @@ materials = images_table(metadata, "verification_materials", case_ref)
 # The audit of every reviewer decision: who, when, what, why.
 review_decisions = decisions_table(
     metadata, "review_decisions", case_ref, index="ix_review_decisions_case"
+)
+
+# The audit of every view of a case in review (its images and the claimed identity):
+# who, when, which request.
+review_views = views_table(
+    metadata, "review_views", case_ref, index="ix_review_views_case"
 )

@@ -19,6 +19,7 @@ from verification.models import (
     materials,
     pipeline_canaries,
     review_decisions,
+    review_views,
 )
 
 
@@ -87,23 +88,25 @@ def insert_case(
     requested_at: datetime,
     correlation_id: str | None,
     now: datetime,
+    state: CaseState = CaseState.PENDING,
 ) -> None:
+    """A new case in ``state`` (``flow.CASE``'s initial, or one of its
+    ``also_initial``: materials after a rejection open it in review)."""
     session.execute(
         cases.insert().values(
             id=case_id,
             account_id=account_id,
             account_kind=account_kind,
-            state=CaseState.PENDING.value,
+            state=state.value,
             opened_by_event=opened_by_event,
             requested_at=requested_at,
             correlation_id=correlation_id,
             created_at=now,
             updated_at=now,
+            submitted_at=now if state == CaseState.MANUAL_REVIEW else None,
         )
     )
-    record_transition(
-        session, case_transitions, case_id, None, CaseState.PENDING, CASE_OPENED, now
-    )
+    record_transition(session, case_transitions, case_id, None, state, CASE_OPENED, now)
 
 
 def transition(
@@ -244,6 +247,34 @@ def insert_decision(
 
 def case_decisions(session: Session, case_id: str) -> list[Row]:
     return _of_case(session, review_decisions, case_id, "id")
+
+
+def insert_view(
+    session: Session,
+    *,
+    case_id: str,
+    reviewer_id: str,
+    correlation_id: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        review_views.insert().values(
+            case_id=case_id,
+            reviewer_id=reviewer_id,
+            viewed_at=now,
+            correlation_id=correlation_id,
+        )
+    )
+
+
+def case_views(session: Session, case_id: str) -> list[Row]:
+    return _of_case(session, review_views, case_id, "id")
+
+
+def is_latest_case(session: Session, case: Row) -> bool:
+    """Whether no newer case of the case's account exists."""
+    latest = latest_case(session, case.account_id)
+    return latest is not None and latest.id == case.id
 
 
 def review_cases(

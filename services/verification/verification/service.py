@@ -37,7 +37,11 @@ from servicekit.workqueue import work_item
 from verification import canaries, case_intake, case_review, case_work
 from verification.cases import CHECK_CASE, PURGE_MATERIALS
 from verification.authority import authority_from_config
-from verification.dependencies import AccountsSubjects, use_case_settings
+from verification.dependencies import (
+    AccountsClaims,
+    AccountsSubjects,
+    use_case_settings,
+)
 from verification.models import outbox, processed_events
 
 EXPECTED = (ce.ServiceError,)
@@ -154,8 +158,16 @@ class VerificationService(StoringService):
         return case_review.list_review_cases(self.db.session, status, limit, offset)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_review_case(self, case_id: str) -> VerificationReviewCase:
-        return case_review.get_review_case(self.db.session, case_id, self.crypto)
+    def get_review_case(self, case_id: str, reviewer_id: str) -> VerificationReviewCase:
+        return case_review.get_review_case(
+            self.db.session,
+            case_id,
+            self.crypto,
+            reviewer_id=reviewer_id,
+            claims=AccountsClaims(self.accounts, self.settings["subject_timeout"]),
+            correlation_id=self.correlation_id,
+            clock=utc_now,
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_review_case(

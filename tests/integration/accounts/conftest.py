@@ -22,6 +22,7 @@ from accounts.settings import AccountsSettings
 from contracts.errors import InvalidInput
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
+from servicekit.ratelimit import FixedWindows
 from servicekit.redis import Keyspace
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,11 @@ class FakeOtp:
         code = f"{secrets.randbelow(10**6):06d}"
         self.codes[(phone, purpose)] = code
         return code
+
+    def issue_sms_code(self, phone, purpose, client_ip):
+        """What otp's ``issue_sms_code`` does, without the SMS: the test reads
+        ``codes``."""
+        self.issue_code(phone, purpose)
 
     def issue_captcha(self) -> tuple[str, str]:
         captcha_id, answer = secrets.token_hex(8), "ab12"
@@ -131,6 +137,7 @@ def make_deps(accounts_engine, keyspace, hasher, otp, clock):
             emit=emit,
             settings=Settings(login=policy, **settings),
             clock=clock,
+            quotas=FixedWindows(keyspace, "accounts:quota"),
         )
 
     yield make

@@ -19,10 +19,12 @@ from accounts import (
     recovery_lookups,
     registration,
     reviewers,
+    unlock,
 )
 from accounts.models import accounts
 from accounts.passwords import PasswordHasher
 from accounts.sessions import SessionPolicy, SessionStore
+from contracts.accounts import LoginUnlock, UnlockCodeRequest
 from contracts.errors import (
     CaptchaRequired,
     InvalidInput,
@@ -230,6 +232,72 @@ def test_failures_from_one_address_require_a_captcha_for_every_name(deps, otp):
     with pytest.raises(CaptchaRequired):
         log_in(deps, body["login_name"], ip="203.0.113.9")
     assert log_in(deps, body["login_name"], ip="203.0.113.10")["token"]
+
+
+def lock_name(deps, otp, name: str, ip: str) -> None:
+    """Five wrong passwords from ``ip`` (captchas solved when asked)."""
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            log_in(deps, name, "Wrong-pass1", ip=ip)
+    with pytest.raises(Unauthenticated):
+        log_in(deps, name, "Wrong-pass1", ip=ip, captcha=otp.issue_captcha())
+    with pytest.raises(Locked):
+        log_in(deps, name, "Wrong-pass1", ip=ip, captcha=otp.issue_captcha())
+
+
+def test_an_sms_unlock_gives_its_address_a_pass_until_a_wrong_password(deps, otp):
+    body, _ = register(deps, otp)
+    name, phone = body["login_name"], normalize_phone(body["phone"])
+    owner_ip = "198.51.100.50"
+    lock_name(deps, otp, name, IP)
+
+    def ask(phone: str) -> None:
+        captcha_id, answer = otp.issue_captcha()
+        request = UnlockCodeRequest(
+            login_name=name, phone=phone, captcha_id=captcha_id, captcha_answer=answer
+        )
+        unlock.send_unlock_code(deps, request, owner_ip)
+
+    ask("+8613900000000")  # not the reserved phone: nothing sent
+    assert ("+8613900000000", "login_unlock") not in otp.codes
+    with pytest.raises(InvalidInput) as err:
+        unlock.unlock_login(
+            deps,
+            LoginUnlock(login_name=name, phone="+8613900000000", sms_code="123456"),
+            owner_ip,
+        )
+    assert err.value.details["errors"][0]["code"] == "sms_code_expired"
+    ask(body["phone"])
+    code = otp.codes[(phone, "login_unlock")]
+    unlock.unlock_login(
+        deps, LoginUnlock(login_name=name, phone=phone, sms_code=code), owner_ip
+    )
+    assert (phone, "login_unlock") in otp.verified
+
+    lock_name(deps, otp, name, IP)  # locked again from elsewhere
+    with pytest.raises(Locked):
+        log_in(deps, name, ip=IP)
+    # the owner's address: no lock, no captcha; a wrong password ends the pass
+    with pytest.raises(Unauthenticated):
+        log_in(deps, name, "Wrong-pass1", ip=owner_ip)
+    with pytest.raises(Locked):
+        log_in(deps, name, ip=owner_ip)
+
+
+def test_an_unlock_pass_is_good_for_a_few_attempts_even_in_a_burst(keyspace):
+    from accounts.login_guard import LoginGuard
+    from accounts.settings import AccountsSettings
+
+    guard = LoginGuard(keyspace, AccountsSettings.written_defaults().login_policy())
+    name, owner_ip = f"pass_{uuid.uuid4().hex[:8]}", "198.51.100.60"
+    guard.unlock(name, owner_ip)
+    for _ in range(5):  # locked again from elsewhere
+        guard.failed(name, IP, guard.begin(name, IP))
+    assert guard.begin(name, IP).locked_for > 0
+    attempts = [guard.begin(name, owner_ip) for _ in range(4)]
+    assert [a.passed for a in attempts] == [True, True, True, False]
+    assert not any(a.locked_for or a.captcha_required for a in attempts[:3])
+    assert attempts[3].locked_for > 0
 
 
 def test_a_thousand_parallel_guesses_cost_at_most_a_handful_of_hash_checks(
@@ -720,3 +788,79 @@ def test_the_cli_creates_a_reviewer(accounts_engine, capsys, tmp_path):
     )
     assert create_reviewer("CLI_reviewer", "x") == 1
     assert "login_name_taken" in capsys.readouterr().err
+
+
+# --- recovery's organisation look-up ----------------------------------------------------
+
+
+def test_an_organisation_appeal_finds_the_unit_by_code_and_every_namesake(deps, otp):
+    """Issue 12, finding 7: eight organisations share one name. The look-up with
+    the fifth one's credit code answers that one first (not the oldest), then
+    every namesake, oldest first, each masked for the reviewer; none is picked."""
+    rng = random.Random()
+    name = f"同名科技{rng.randrange(10**8)}有限公司"
+    units = [register_org(deps, otp, rng, name=name) for _ in range(8)]
+    body, registered = units[4]
+    found = recovery_lookups.find_organization_for_appeal(
+        deps, f" {name} ", credit_code=body["credit_code"].lower()
+    )
+    candidates = found["candidates"]
+    assert found["truncated"] is False
+    assert candidates[0]["account_id"] == registered["account_id"]
+    assert {c["account_id"] for c in candidates[1:]} == {
+        r["account_id"] for i, (_, r) in enumerate(units) if i != 4
+    }
+    times = [c["registered_at"] for c in candidates[1:]]
+    assert times == sorted(times)  # the namesakes oldest first
+    first = candidates[0]
+    assert (first["code_matches"], first["name_matches"]) == (True, True)
+    assert all(c["code_matches"] is False for c in candidates[1:])
+    assert all(c["name_matches"] for c in candidates)
+    code = body["credit_code"]
+    assert first["masked_code"] == code[:3] + "*" * 8 + code[-2:]
+    legal = body["legal_representative"]["name"]
+    assert first["legal_representative"] == legal[0] + "*" * (len(legal) - 1)
+    agent_phone = body["main_agent"]["phone"]
+    assert (
+        first["masked_main_agent_phone"] == agent_phone[:2] + "*****" + agent_phone[-3:]
+    )
+    assert first["real_name_status"] == "pending"
+    assert first["login_name"] == body["login_name"]
+    assert code not in json.dumps(found) and agent_phone not in json.dumps(found)
+
+    # a code of nobody still shows every namesake, none matching the code
+    other = recovery_lookups.find_organization_for_appeal(
+        deps, name, credit_code=gen.credit_code(rng)
+    )
+    assert len(other["candidates"]) == 8
+    assert not any(c["code_matches"] for c in other["candidates"])
+    # the right code under another name: that unit, its name differs
+    renamed = recovery_lookups.find_organization_for_appeal(
+        deps, "另一个名字", credit_code=code
+    )
+    assert [(c["account_id"], c["name_matches"]) for c in renamed["candidates"]] == [
+        (registered["account_id"], False)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("codes", "field", "error"),
+    [
+        ({}, "credit_code", "credit_code_required"),
+        ({"credit_code": "  "}, "credit_code", "credit_code_required"),
+        ({"credit_code": "91350100M000100Y44"}, "credit_code", "credit_code_invalid"),
+        ({"credit_code": "91350100M000100"}, "credit_code", "credit_code_invalid"),
+        (
+            {"registration_number": "?"},
+            "registration_number",
+            "registration_number_invalid",
+        ),
+    ],
+)
+def test_an_organisation_appeal_needs_a_code_valid_by_the_registrations_rule(
+    deps, codes, field, error
+):
+    with pytest.raises(InvalidInput) as refused:
+        recovery_lookups.find_organization_for_appeal(deps, "示例科技有限公司", **codes)
+    assert refused.value.error_code == error
+    assert refused.value.details["errors"][0]["field"] == field

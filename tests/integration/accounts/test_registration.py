@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from accounts import profile, real_name, registration, registration_checks
 from accounts.models import accounts, organization_people, organizations
-from contracts.errors import CaptchaRequired, InvalidInput
+from contracts.errors import CaptchaRequired, InvalidInput, RateLimited
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
@@ -348,6 +348,40 @@ def test_check_document_validates_first_then_spends_the_captcha(deps, otp):
     assert registration_checks.check_document(
         deps, "mainland", "resident_id", fresh, *otp.issue_captcha()
     ) == {"registered": False}
+
+
+def test_one_document_is_checked_a_few_times_an_hour_whoever_asks(make_deps, otp):
+    deps = make_deps(document_checks_per_document_per_hour=2)
+    document = ("mainland", "resident_id", gen.resident_id())
+    for _ in range(2):
+        assert registration_checks.check_document(
+            deps, *document, *otp.issue_captcha()
+        ) == {"registered": False}
+    checked = otp.captchas_checked
+    with pytest.raises(RateLimited) as err:
+        registration_checks.check_document(deps, *document, *otp.issue_captcha())
+    assert err.value.error_code == "document_check_rate_limited"
+    assert 3590 < err.value.details["retry_after"] <= 3600
+    assert otp.captchas_checked == checked  # refused before the captcha is spent
+    other = ("mainland", "resident_id", gen.resident_id())
+    assert registration_checks.check_document(deps, *other, *otp.issue_captcha())
+
+
+def test_registrations_of_one_document_are_limited_before_the_code_is_spent(
+    make_deps, otp
+):
+    deps = make_deps(registrations_per_document_per_hour=1)
+    body, _ = register_person(deps, otp)
+    again = gen.person_registration(random.Random(), doc_number=body["doc_number"])
+    phone = normalize_phone(again["phone"])
+    again["sms_code"] = otp.issue_code(phone, "register_person")
+    with pytest.raises(RateLimited) as err:
+        registration.register_person(deps, again)
+    assert err.value.error_code == "registration_rate_limited"
+    assert otp.codes[(phone, "register_person")] == again["sms_code"]  # unspent
+    org, _ = register_org(make_deps(registrations_per_document_per_hour=1), otp)
+    with pytest.raises(RateLimited):
+        register_org(deps, otp, credit_code=org["credit_code"])
 
 
 def test_no_document_number_or_phone_is_stored_in_plain_text(

@@ -18,6 +18,7 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,9 +81,19 @@ class AccountsProxy:
     """accounts' RPCs that recovery calls. ``set_temporary_password`` keeps
     accounts' promise: applied once per ``request_id`` (``processed_events``)."""
 
-    def __init__(self, login_name="zhang_wei", match=True, barrier=None):
+    def __init__(
+        self, login_name="zhang_wei", match=True, barrier=None, organizations=None
+    ):
         self.login_name, self.match, self.barrier = login_name, match, barrier
         self.account_id = "acc_" + secrets.token_hex(6)
+        # what the organisation look-up answers (accounts' candidates)
+        self.organizations = (
+            organizations
+            if organizations is not None
+            else [unit(self.account_id, self.login_name)]
+            if match
+            else []
+        )
         self.calls: list[tuple[str, dict]] = []
         self.applied: dict[str, dict] = {}  # request_id -> what was set
         self.down = False
@@ -98,11 +109,18 @@ class AccountsProxy:
             "name_matches": name == "张伟",
         }
 
-    def find_organization_for_appeal(self, unit_name):
-        self.calls.append(("find_organization_for_appeal", {"unit_name": unit_name}))
-        if not self.match:
-            return None
-        return {"account_id": self.account_id, "login_name": self.login_name}
+    def find_organization_for_appeal(
+        self, unit_name, credit_code=None, registration_number=None
+    ):
+        self.calls.append(
+            (
+                "find_organization_for_appeal",
+                {"unit_name": unit_name, "credit_code": credit_code},
+            )
+        )
+        if not (credit_code or registration_number):  # accounts' rule
+            raise ce.InvalidInput("credit_code_required", "Enter the credit code")
+        return {"candidates": self.organizations, "truncated": False}
 
     def set_temporary_password(self, account_id, password, phone, request_id):
         kwargs = {
@@ -128,6 +146,23 @@ class AccountsProxy:
 
     def sets(self) -> list[dict]:
         return [kw for name, kw in self.calls if name == "set_temporary_password"]
+
+
+def unit(account_id: str, login_name: str, code=True, name=True) -> dict:
+    """One organisation as accounts' look-up answers it (masked)."""
+    return {
+        "account_id": account_id,
+        "login_name": login_name,
+        "unit_name": "示例科技有限公司" if name else "示例科技股份有限公司",
+        "code_kind": "credit_code",
+        "masked_code": "913********43" if code else "915********17",
+        "legal_representative": "李*",
+        "masked_main_agent_phone": "13*****000",
+        "registered_at": "2026-01-02T03:04:05+00:00",
+        "real_name_status": "passed",
+        "code_matches": code,
+        "name_matches": name,
+    }
 
 
 class OtpProxy:
@@ -460,11 +495,11 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
     deps = make()
     with pytest.raises(ce.InvalidInput) as captcha:
         appeal_intake.start_organization_lookup(
-            deps(), "示例科技有限公司", "cap_1", "no", "ip"
+            deps(), "示例科技有限公司", "cap_1", "no", "ip", CODE
         )
     assert captcha.value.error_code == "captcha_invalid"
     lookup = appeal_intake.start_organization_lookup(
-        deps(), " 示例科技有限公司 ", "cap_1", "right", "198.18.0.9"
+        deps(), " 示例科技有限公司 ", "cap_1", "right", "198.18.0.9", CODE
     )
     assert lookup["expires_in"] == SETTINGS.lookup_ttl_seconds
     appeal = {
@@ -483,7 +518,12 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
         deps.accounts.account_id,
     )
     assert CIPHER.decrypt(row.unit_name_enc, appeals.UNIT_NAME) == "示例科技有限公司"
+    assert CIPHER.decrypt(row.unit_code_enc, appeals.UNIT_CODE) == CODE
     assert file_count(engine, answer["appeal_id"]) == 3
+    case = appeal_review.get_review_case(deps(), answer["appeal_id"])
+    assert [c["account_id"] for c in case["candidates"]] == [deps.accounts.account_id]
+    assert case["candidates"][0]["differences"] == [] == case["differences"]
+    assert case["claimed"]["credit_code"] == "913********43"  # masked
 
     before = count_appeals(engine)
     with pytest.raises(ce.InvalidInput) as stale:
@@ -492,6 +532,160 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
         )
     assert stale.value.error_code == "lookup_invalid"
     assert count_appeals(engine) == before
+
+
+CODE = "91350100M000100Y43"
+FILES = {"licence": png(), "id_front": png(), "id_back": png()}
+
+
+def submit_organization(deps: Deps, unit_name="示例科技有限公司", code=CODE) -> str:
+    lookup = appeal_intake.start_organization_lookup(
+        deps(), unit_name, "cap_1", "right", "198.18.0.9", code
+    )
+    return appeal_intake.submit_organization_appeal(
+        deps(),
+        {
+            "lookup_id": lookup["lookup_id"],
+            "contact_name": "李娜",
+            "contact_phone": random_phone(),
+            "sms_code": "654321",
+        },
+        FILES,
+        "198.18.0.9",
+    )["appeal_id"]
+
+
+def test_a_lookup_without_a_code_is_refused_before_the_captcha_is_spent(make):
+    deps = make()
+    with pytest.raises(ce.InvalidInput) as refused:
+        appeal_intake.start_organization_lookup(
+            deps(), "示例科技有限公司", "cap_1", "right", "198.18.0.9"
+        )
+    assert refused.value.error_code == "credit_code_required"
+    assert deps.otp.calls == []  # the captcha is still good
+
+
+def test_an_appeal_several_units_could_be_about_is_approved_only_for_a_named_one(
+    engine, make
+):
+    """Issue 12, finding 7: eight organisations share the name, the appellant's
+    credit code is the first's. The reviewer sees all eight with what differs,
+    cannot approve without naming one (nor name another account), and the
+    temporary password goes to the one named."""
+    units = [unit("acc_code", "unit_by_code")] + [
+        unit(f"acc_{i}", f"namesake_{i}", code=False) for i in range(7)
+    ]
+    deps = make(accounts=AccountsProxy(organizations=units))
+    appeal_id = submit_organization(deps)
+    row = appeal_row(engine, appeal_id)
+    assert row.matched_account_id is None  # several: none picked
+    assert "acc_code" not in row.candidates_enc  # encrypted
+
+    case = appeal_review.get_review_case(deps(), appeal_id)
+    assert case["account_id"] is None and case["matched_account"] is None
+    assert [c["account_id"] for c in case["candidates"]] == [
+        u["account_id"] for u in units
+    ]
+    assert case["candidates"][0]["differences"] == []
+    assert all(c["differences"] == ["credit_code"] for c in case["candidates"][1:])
+    assert case["differences"] == ["several_candidates"]
+    assert {"legal_representative", "masked_main_agent_phone"} <= set(
+        case["candidates"][3]
+    )
+
+    for account_id, code in (
+        (None, "candidate_required"),
+        ("acc_x", "candidate_invalid"),
+    ):
+        with pytest.raises(ce.InvalidInput) as refused:
+            appeal_review.decide_review_case(
+                deps(), appeal_id, "approve", "licence checked", "rev_1", account_id
+            )
+        assert refused.value.error_code == code
+        assert refused.value.details["errors"][0]["field"] == "account_id"
+    assert audit(engine, appeal_id) == [] and work(engine, appeal_id) == []
+    assert appeal_row(engine, appeal_id).state == "submitted"
+
+    emitted: list = []
+    decided = appeal_review.decide_review_case(
+        deps(emitted=lambda *e: emitted.append(e)),
+        appeal_id,
+        "approve",
+        "the licence shows namesake 3's code",
+        "rev_1",
+        "acc_3",
+    )
+    assert decided["account_id"] == "acc_3"
+    assert emitted[0][1]["account_id"] == "acc_3"
+    assert appeal_row(engine, appeal_id).matched_login_name == "namesake_3"
+    assert recover(deps, appeal_id) == "recovered"
+    (set_call,) = deps.accounts.sets()
+    assert set_call["account_id"] == "acc_3"
+    case = appeal_review.get_review_case(deps(), appeal_id)
+    assert case["matched_account"] == {
+        "account_id": "acc_3",
+        "login_name": "namesake_3",
+    }
+
+
+def test_one_candidate_is_implied_and_none_cannot_be_approved(engine, make):
+    deps = make()
+    appeal_id = submit_organization(deps)
+    assert decide(deps, appeal_id)["account_id"] == deps.accounts.account_id
+
+    nobody = make(accounts=AccountsProxy(organizations=[]))
+    lost = submit_organization(nobody)
+    assert appeal_review.get_review_case(nobody(), lost)["differences"] == [
+        "no_matching_account"
+    ]
+    with pytest.raises(ce.Conflict) as unmatched:
+        decide(nobody, lost)
+    assert unmatched.value.error_code == "no_matching_account"
+
+
+def test_an_organisation_appeal_stored_before_candidates_needs_its_account_named(
+    engine, make
+):
+    """Appeals stored before migration 0005 matched the oldest unit of the name:
+    the reviewer sees ``unit_code_not_given`` and must name the account."""
+    deps = make()
+    appeal_id = submit_organization(deps)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE appeals SET candidates_enc = NULL, unit_code_enc = NULL,"
+                " unit_code_kind = NULL WHERE id = :a"
+            ),
+            {"a": appeal_id},
+        )
+    case = appeal_review.get_review_case(deps(), appeal_id)
+    assert case["candidates"] == [] and case["differences"] == ["unit_code_not_given"]
+    with pytest.raises(ce.InvalidInput) as refused:
+        decide(deps, appeal_id)
+    assert refused.value.error_code == "candidate_required"
+    approved = appeal_review.decide_review_case(
+        deps(), appeal_id, "approve", "checked", "rev_1", deps.accounts.account_id
+    )
+    assert approved["account_id"] == deps.accounts.account_id
+
+
+def test_one_unit_name_is_looked_up_a_few_times_an_hour_whoever_asks(make):
+    tight = make(
+        settings=appeals.AppealSettings(client_per_hour=10_000, subject_per_hour=1)
+    )
+    name = f"示例{uuid.uuid4().hex[:6]}科技有限公司"
+    appeal_intake.start_organization_lookup(
+        tight(), name, "cap_1", "right", "ip1", CODE
+    )
+    with pytest.raises(ce.RateLimited) as limited:
+        appeal_intake.start_organization_lookup(
+            tight(), f" {name} ", "cap_1", "right", "ip2", CODE
+        )
+    assert limited.value.error_code == "recovery_rate_limited"
+    assert limited.value.details["retry_after"] > 0
+    assert appeal_intake.start_organization_lookup(
+        tight(), name + "分公司", "cap_1", "right", "ip2", CODE
+    )["lookup_id"]
 
 
 # --- deciding -------------------------------------------------------------------------------
@@ -829,7 +1023,9 @@ def test_a_key_rotation_rewrites_the_appeals_under_the_new_key(
     new_key = base64.b64encode(secrets.token_bytes(32)).decode()
     with migrated_engine("recovery") as fresh:
         appeal_id = submit(Deps(fresh, keyspace))["appeal_id"]
+        unit_appeal = submit_organization(Deps(fresh, keyspace))
         before = appeal_row(fresh, appeal_id)
+        unit_before = appeal_row(fresh, unit_appeal)
         config = tmp_path / "config.yml"
         config.write_text(
             f"DB_URL: {fresh.url.render_as_string(hide_password=False)}\n"
@@ -841,21 +1037,25 @@ def test_a_key_rotation_rewrites_the_appeals_under_the_new_key(
 
         report = json.loads(capsys.readouterr().out)
         assert report == {
-            "appeals.name_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.name_enc": {"rewritten": 2, "unreadable": 0},
             "appeals.doc_number_enc": {"rewritten": 1, "unreadable": 0},
-            "appeals.unit_name_enc": {"rewritten": 0, "unreadable": 0},
-            "appeals.phone_enc": {"rewritten": 1, "unreadable": 0},
-            "appeals.ticket_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.unit_name_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.phone_enc": {"rewritten": 2, "unreadable": 0},
+            "appeals.ticket_enc": {"rewritten": 2, "unreadable": 0},
+            "appeals.unit_code_enc": {"rewritten": 1, "unreadable": 0},
+            "appeals.candidates_enc": {"rewritten": 1, "unreadable": 0},
         }
-        after = appeal_row(fresh, appeal_id)
         new_only = PersonalDataCipher.from_config(
             {"PII_KEYS": f"k2:{new_key}", "PII_ACTIVE_KEY_ID": "k2"}
         )
-        for column, kind in appeals.ENCRYPTED_COLUMNS:
-            old, new = getattr(before, column.name), getattr(after, column.name)
-            if old is not None:
-                assert new.startswith("v1.k2.")
-                assert new_only.decrypt(new, kind) == CIPHER.decrypt(old, kind)
+        for row_before, one in ((before, appeal_id), (unit_before, unit_appeal)):
+            after = appeal_row(fresh, one)
+            for column, kind in appeals.ENCRYPTED_COLUMNS:
+                old = getattr(row_before, column.name)
+                new = getattr(after, column.name)
+                if old is not None:
+                    assert new.startswith("v1.k2.")
+                    assert new_only.decrypt(new, kind) == CIPHER.decrypt(old, kind)
 
 
 @pytest.mark.parametrize("appeal_id", ["apl_\x00", "apl_" + "0" * 31 + "\x00", "apl_x"])

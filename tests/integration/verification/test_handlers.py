@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from contracts import errors as ce
-from contracts.accounts import VerificationSubject
+from contracts.accounts import ClaimedIdentity, ClaimedPerson, VerificationSubject
 from PIL import Image
 from servicekit.crypto import PersonalDataCipher
 from servicekit.outbox import add_event
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from verification import case_intake, case_review, case_work
 from verification.authority import AuthorityUnavailable, Verdict
 from verification.cases import ImageLimits
-from verification.models import outbox, review_decisions, work_items
+from verification.models import outbox, review_decisions, review_views, work_items
 
 from tests.support.isolation import migrated_engine
 
@@ -47,6 +47,52 @@ class Subjects:
             doc_type="passport",
             doc_number="E1",
         )
+
+
+class Claims:
+    """accounts' ``claimed_identity_for_review``: a claim for a reviewer ``rev_*``,
+    ``Forbidden`` for anyone else (as accounts answers)."""
+
+    def get(self, account_id, reviewer_id):
+        if reviewer_id == "rev_while_accounts_is_down":
+            raise ce.Unavailable("dependency_unavailable", "accounts did not answer")
+        if not reviewer_id.startswith("rev_"):
+            raise ce.Forbidden("reviewer_required", "not a reviewer")
+        return ClaimedIdentity(
+            account_id=account_id,
+            account_kind="person",
+            person=ClaimedPerson(
+                name="x",
+                identity_region="other",
+                doc_type="passport",
+                doc_number="E1",
+            ),
+            organization=None,
+        )
+
+
+def view(engine, case_id, reviewer_id="rev_1", correlation_id="req-v"):
+    """``get_review_case`` as the reviewer ``reviewer_id`` opens the case."""
+    with Session(engine) as session:
+        return case_review.get_review_case(
+            session,
+            case_id,
+            CIPHER,
+            reviewer_id=reviewer_id,
+            claims=Claims(),
+            correlation_id=correlation_id,
+            clock=clock,
+        )
+
+
+def views(engine, case_id) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(review_views)
+            .where(review_views.c.case_id == case_id)
+            .order_by(review_views.c.id)
+        ).all()
+    return [(r.reviewer_id, r.correlation_id) for r in rows]
 
 
 class Authority:
@@ -216,9 +262,31 @@ def test_materials_are_all_or_nothing_and_only_after_a_failure(engine):
     assert refused.value.error_code == "file_type_unsupported"
     assert status(engine, case_id) == "failed"
     assert submit(engine, account_id, good)["status"] == "manual_review"
-    with Session(engine) as session:
-        case = case_review.get_review_case(session, case_id, CIPHER)
+    case = view(engine, case_id)
     assert [f["field"] for f in case["files"]] == ["id_back", "id_front"]
+
+
+def test_each_view_is_audited_and_a_refused_one_records_nothing(engine):
+    account_id, case_id = open_case(engine)
+    check(engine, case_id, Authority(matched=False))
+    submit(engine, account_id, {"id_front": png(), "id_back": png()})
+    with pytest.raises(ce.Forbidden):
+        view(engine, case_id, reviewer_id="acc_not_a_reviewer")
+    with pytest.raises(ce.Unavailable):
+        view(engine, case_id, reviewer_id="rev_while_accounts_is_down")
+    with pytest.raises(ce.InvalidInput) as nobody:
+        view(engine, case_id, reviewer_id="")
+    assert nobody.value.error_code == "reviewer_required"
+    assert views(engine, case_id) == []
+    first = view(engine, case_id, "rev_1", "req-1")
+    assert first["claimed_identity"]["person"]["doc_number"] == "E1"
+    assert first["claimed_identity_is_current"] is True
+    second = view(engine, case_id, "rev_2", "req-2")
+    assert views(engine, case_id) == [("rev_1", "req-1"), ("rev_2", "req-2")]
+    assert [v["reviewer_id"] for v in second["views"]] == ["rev_1", "rev_2"]
+    # a newer case of the account: what is shown may have changed since
+    open_case(engine, account_id)
+    assert view(engine, case_id)["claimed_identity_is_current"] is False
 
 
 def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
@@ -260,8 +328,8 @@ def test_a_decision_is_audited_once_and_a_second_is_refused(engine):
 @pytest.mark.parametrize("case_id", ["vrf_\x00", "vrf_" + "0" * 31 + "\x00", "vrf_x"])
 def test_an_id_no_case_can_have_is_not_found_without_a_query(engine, case_id):
     """A NUL would make PostgreSQL refuse the query (a 500); such an id names no case."""
-    with Session(engine) as session, pytest.raises(ce.NotFound):
-        case_review.get_review_case(session, case_id, CIPHER)
+    with pytest.raises(ce.NotFound):
+        view(engine, case_id)
     with Session(engine) as session, pytest.raises(ce.NotFound):
         case_review.decide_review_case(
             session,

@@ -474,6 +474,48 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy():
     ]
 
 
+def test_the_unlock_steps_pass_the_request_and_the_client_address():
+    http, rpc = client(
+        {
+            ("accounts", "send_unlock_code"): lambda **kw: None,
+            ("accounts", "unlock_login"): lambda **kw: None,
+        }
+    )
+    asked = http.simulate_post(
+        f"{API}/login/unlock-codes",
+        json={
+            "login_name": "zhang_wei",
+            "phone": "13800138000",
+            "captcha_id": "c1d2e3f4g5h6i7j8",
+            "captcha_answer": "K7PQ",
+        },
+    )
+    assert (asked.status_code, asked.text) == (202, "")
+    assert calls(rpc, "send_unlock_code") == [
+        {
+            "request": {
+                "login_name": "zhang_wei",
+                "phone": "+8613800138000",
+                "captcha_id": "c1d2e3f4g5h6i7j8",
+                "captcha_answer": "K7PQ",
+            },
+            "client_ip": "127.0.0.1",
+        }
+    ]
+    unlocked = http.simulate_post(
+        f"{API}/login/unlock",
+        json={"login_name": "zhang_wei", "phone": "13800138000", "sms_code": "123456"},
+    )
+    assert unlocked.status_code == 204
+    assert calls(rpc, "unlock_login")[0]["client_ip"] == "127.0.0.1"
+    malformed = http.simulate_post(
+        f"{API}/login/unlock",
+        json={"login_name": "zhang_wei", "phone": "13800138000", "sms_code": "12"},
+    )
+    assert malformed.status_code == 422
+    assert len(calls(rpc, "unlock_login")) == 1  # refused before any RPC
+
+
 # --- agents (flow 7) ----------------------------------------------------------------------
 
 AGENT = {

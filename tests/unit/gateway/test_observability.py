@@ -1,13 +1,15 @@
-"""The gateway's /metrics, request and RPC metrics, and its spans (no broker)."""
+"""The gateway's metrics (what its metrics port serves), request and RPC metrics,
+and its spans (no broker)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import falcon.testing
 import pytest
 from contracts import errors as ce
-from gateway import tracing
+from gateway import metrics, tracing
 from gateway.app import create_app
 from gateway.rpc import RpcPool, ServiceUnavailable
 from gateway.settings import Settings
@@ -24,6 +26,18 @@ CANARY = ("accounts", "send_pipeline_canary")
 def client(rpc=None) -> falcon.testing.TestClient:
     app = create_app(Settings(environment="test"), rpc or FakeRpc(), FakeRedis())
     return falcon.testing.TestClient(app)
+
+
+@dataclass
+class Scrape:
+    text: str
+    content_type: str
+
+
+def scrape(accept: str | None = None) -> Scrape:
+    """What the metrics port answers (gunicorn's master serves the same registry)."""
+    data, content_type = metrics.exposition(accept)
+    return Scrape(data.decode(), content_type)
 
 
 def scraped(result, name, **labels) -> float:
@@ -57,15 +71,12 @@ def test_metrics_answer_and_count_requests_by_route_template_and_status():
         "route": "/api/v1/dev/pipeline-canaries",
         "status": "202",
     }
-    before = scraped(
-        app.simulate_get("/metrics"), "gateway_http_requests_total", **labels
-    )
+    before = scraped(scrape(), "gateway_http_requests_total", **labels)
     app.simulate_post("/api/v1/dev/pipeline-canaries")
     app.simulate_get("/api/v1/dev/pipeline-canaries/abc")
     app.simulate_get("/api/v1/no/such/route/12345")
-    result = app.simulate_get("/metrics")
-    assert result.status_code == 200
-    assert result.headers["Content-Type"].startswith("text/plain")
+    result = scrape()
+    assert result.content_type.startswith("text/plain")
     assert scraped(result, "gateway_http_requests_total", **labels) == before + 1
     # templates, not URLs: a scan of random paths cannot grow the label set
     assert scraped(
@@ -86,10 +97,8 @@ def test_metrics_answer_and_count_requests_by_route_template_and_status():
 
 
 def test_metrics_speak_openmetrics_when_asked():
-    result = client().simulate_get(
-        "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
-    )
-    assert result.headers["Content-Type"].startswith("application/openmetrics-text")
+    result = scrape("application/openmetrics-text; version=1.0.0")
+    assert result.content_type.startswith("application/openmetrics-text")
     assert result.text.rstrip().endswith("# EOF")
 
 
@@ -189,11 +198,15 @@ def test_the_access_log_line_names_the_trace(spans, caplog):
     assert line.trace_id == format(server.context.trace_id, "032x")
 
 
-def test_probes_and_scrapes_make_no_spans(spans):
-    app = client()
-    app.simulate_get("/api/v1/health")
-    app.simulate_get("/metrics")
+def test_probes_make_no_spans(spans):
+    client().simulate_get("/api/v1/health")
     assert spans() == ()
+
+
+def test_the_public_port_serves_no_metrics():
+    answer = client().simulate_get("/metrics")
+    assert answer.status_code == 404
+    assert "gateway_http_requests_total" not in answer.text
 
 
 def test_a_5xx_marks_the_span_as_an_error(spans):

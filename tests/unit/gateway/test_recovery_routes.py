@@ -215,3 +215,86 @@ def test_a_reset_without_a_captcha_reaches_recovery_and_a_bad_name_does_not():
     assert empty.status_code == 422 and empty.json["code"] == "required"
     assert empty.json["errors"][0]["field"] == "login_name"
     assert len(fake.calls) == 1
+
+
+LOOKUPS = "/api/v1/recovery/organization-lookups"
+CAPTCHA = {"captcha_id": "c1", "captcha_answer": "K7PX"}
+
+
+def test_an_organisation_lookup_passes_the_credit_code_and_needs_one():
+    """Issue 12, finding 7: the unit is looked up by name and credit code (or a
+    registration number outside the mainland); without either the gateway
+    answers 422 ``credit_code_required`` and recovery is never asked."""
+    fake = FakeRpc(
+        {
+            ("recovery", "start_organization_lookup"): lambda **k: {
+                "lookup_id": "lku_1",
+                "expires_in": 1800,
+            }
+        }
+    )
+    c = client(fake)
+    found = c.simulate_post(
+        LOOKUPS,
+        json={"unit_name": "示例科技", "credit_code": "91350100M000100Y43", **CAPTCHA},
+    )
+    assert found.status_code == 201, found.text
+    (call,) = fake.calls
+    assert call[2]["credit_code"] == "91350100M000100Y43"
+    assert call[2]["registration_number"] is None
+    abroad = c.simulate_post(
+        LOOKUPS,
+        json={"unit_name": "示例科技", "registration_number": "HK-1234", **CAPTCHA},
+    )
+    assert abroad.status_code == 201
+    assert fake.calls[-1][2]["registration_number"] == "HK-1234"
+    calls = len(fake.calls)
+    for body in (
+        {"unit_name": "示例科技", **CAPTCHA},
+        {"unit_name": "示例科技", "credit_code": "  ", **CAPTCHA},
+        {"unit_name": "示例科技", "credit_code": None, **CAPTCHA},
+    ):
+        missing = c.simulate_post(LOOKUPS, json=body)
+        assert missing.status_code == 422, missing.text
+        assert missing.json["code"] == "credit_code_required"
+        assert missing.json["errors"][0]["field"] == "credit_code"
+    too_long = c.simulate_post(
+        LOOKUPS, json={"unit_name": "示例科技", "credit_code": "9" * 65, **CAPTCHA}
+    )
+    assert too_long.json["code"] == "credit_code_invalid"
+    assert len(fake.calls) == calls
+
+
+def test_an_appeal_decision_passes_the_chosen_account_and_a_verification_refuses_one():
+    decided = []
+
+    def decide(**kw):
+        decided.append(kw)
+        return {**summary(kw["case_id"], "appeal"), "decisions": []}
+
+    fake = FakeRpc(
+        {
+            ("accounts", "resolve_session"): resolve_session,
+            ("recovery", "decide_review_case"): decide,
+        }
+    )
+    c = client(fake)
+    path = "/api/v1/admin/review-cases/{}/decision"
+    body = {"decision": "approve", "reason": "licence matches", "account_id": "acc_5"}
+    chosen = c.simulate_post(
+        path.format("apl_1"), json=body, headers=auth("reviewer-token")
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert decided[-1]["account_id"] == "acc_5"
+    implied = c.simulate_post(
+        path.format("apl_1"),
+        json={"decision": "approve", "reason": "ok"},
+        headers=auth("reviewer-token"),
+    )
+    assert implied.status_code == 200 and decided[-1].get("account_id") is None
+    verification = c.simulate_post(
+        path.format("vrf_1"), json=body, headers=auth("reviewer-token")
+    )
+    assert verification.status_code == 422
+    assert verification.json["code"] == "account_id_not_expected"
+    assert len(decided) == 2

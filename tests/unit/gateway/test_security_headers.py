@@ -106,7 +106,7 @@ def _answers() -> FakeRpc:
                 "items": [case_of("vrf_1")],
                 "total": 1,
             },
-            ("verification", "get_review_case"): lambda case_id: case_of(
+            ("verification", "get_review_case"): lambda case_id, reviewer_id: case_of(
                 case_id, reason_code="no_record", files=[], decisions=[]
             ),
             ("verification", "decide_review_case"): lambda **kw: case_of(

@@ -334,11 +334,18 @@ def test_the_queue_is_listed_by_kind_and_status():
     assert problem(bad) == (422, "limit_invalid")
 
 
-def test_a_case_id_is_routed_by_its_prefix():
-    answer = {"reason_code": "no_record", "files": [], "decisions": []}
-    c = client(rpc(get_review_case=lambda case_id: case_of(case_id, **answer)))
+def test_a_case_id_is_routed_by_its_prefix_and_names_the_viewing_reviewer():
+    answer = {"reason_code": "no_record", "files": [], "decisions": [], "views": []}
+    viewers = []
+
+    def get_review_case(case_id, reviewer_id):
+        viewers.append(reviewer_id)  # verification audits the view under this id
+        return case_of(case_id, **answer)
+
+    c = client(rpc(get_review_case=get_review_case))
     ok = as_reviewer(c, "GET", "/vrf_abc")
     assert ok.status_code == 200 and ok.json == case_of("vrf_abc", **answer)
+    assert viewers == ["acc_reviewer"]
     unknown = as_reviewer(c, "GET", "/zzz_abc")
     assert problem(unknown) == (404, "case_not_found")
 

@@ -142,16 +142,45 @@ class AccountsClient(ServiceClient):
         address: after 3 (``LOGIN_CAPTCHA_AFTER``) a captcha is required, after 5
         within 15 minutes (``LOGIN_LOCK_AFTER``, ``LOGIN_FAILURE_WINDOW``) the
         name is locked for 15 minutes (``LOGIN_LOCK_SECONDS``); success clears
-        the name's count. A hash made with old parameters is upgraded.
+        the name's count. A hash made with old parameters is upgraded, and so
+        is an imported account's former-system hash (flow 10) at its first good
+        login; ``phone_proof_required`` tells an imported organisation to prove
+        a phone before SMS recovery can reach it.
 
         Raises ``Unauthenticated`` (``invalid_credentials`` with
-        ``details["captcha_required"]``; ``temporary_password_expired``),
+        ``details["captcha_required"]``; ``temporary_password_expired``;
+        ``legacy_password_reset_required``: the right password, but a weak
+        imported hash after ``LEGACY_WEAK_HASH_DEADLINE``: reset it by SMS),
         ``CaptchaRequired``, ``InvalidInput`` (``captcha_invalid``), ``Locked``
         (``account_locked``, ``details["retry_after"]``), ``RateLimited``
         (``login_rate_limited``), ``Unavailable`` (otp down while a captcha is
         needed). Emits ``account_locked``.
         """
         return self._call("log_in", locals())
+
+    def send_unlock_code(
+        self, request: requests.UnlockCodeRequest, client_ip: str
+    ) -> None:
+        """Check and spend the captcha, then, only when ``request.phone`` is the
+        reserved phone of ``request.login_name``, have otp send a code (purpose
+        ``login_unlock``; otp's send quotas apply, ``client_ip`` is the end
+        user's address). Answers the same (nothing) whether or not the name
+        exists, is locked or has that phone, and whether otp refused the send for
+        a quota. Raises ``CaptchaRequired`` (``captcha_required``),
+        ``InvalidInput`` (``captcha_invalid``).
+        """
+        return self._call("send_unlock_code", locals())
+
+    def unlock_login(self, request: requests.LoginUnlock, client_ip: str) -> None:
+        """Spend the ``login_unlock`` code sent to the reserved phone: the name's
+        failed logins and lock are cleared and ``client_ip`` may log in to it
+        without the name's captcha or lock for ``LOGIN_LOCK_SECONDS`` (until its
+        first wrong password or a successful login). Raises ``InvalidInput``
+        (``sms_code_invalid`` with the tries left, ``sms_code_expired``); an
+        unknown name or a phone that is not the reserved one answers
+        ``sms_code_expired``, as for a code never sent.
+        """
+        return self._call("unlock_login", locals())
 
     def resolve_session(
         self, token: str, csrf_token: str | None = None
@@ -176,7 +205,9 @@ class AccountsClient(ServiceClient):
         identity_region, doc_type, doc_number, derived_from_document``; an
         organisation's: ``name, name_en, short_name, homepage, region,
         legal_person_type, area, code_kind, unique_code, mobile,
-        legal_representative, main_agent``. Raises ``NotFound``."""
+        legal_representative, main_agent``; ``origin`` (``source_system,
+        imported_at``) for an account imported from a former system, and
+        ``phone_proof_required``. Raises ``NotFound``."""
         return self._call("get_me", locals())
 
     def update_profile(
@@ -190,7 +221,16 @@ class AccountsClient(ServiceClient):
         emits ``profile_changed``; changing a verified field (a person's name; an
         organisation's name or legal-person type) sets the status back to
         ``pending`` and the event's ``reverify`` to true.
+        After a failed real-name check (``failed``, ``rejected``) the identity
+        may be corrected with registration's checks (person: ``identity_region,
+        doc_type, doc_number``; organisation: ``credit_code`` or
+        ``registration_number``, ``legal_representative``, ``main_agent`` with
+        ``sms_code`` of purpose ``change_phone`` when its mobile changes); a
+        correction restarts verification like a verified field. A document or
+        code another account uses is answered after the rules and the SMS proof
+        (``document_registered``, ``credit_code_registered``...).
         Raises ``InvalidInput`` (``field_not_editable`` and the field rules),
+        ``RateLimited`` (``corrections_rate_limited``: too many corrections),
         ``Forbidden`` (staff), ``NotFound``.
         """
         return self._call("update_profile", locals())
@@ -232,6 +272,24 @@ class AccountsClient(ServiceClient):
         (``account_not_found``) for an unknown id.
         """
         return self._call("get_verification_subject", locals())
+
+    def claimed_identity_for_review(
+        self, account_id: str, reviewer_id: str
+    ) -> replies.ClaimedIdentity:
+        """What the person or organisation ``account_id`` claims to be, for the
+        reviewer ``reviewer_id`` of its verification case: a person's name,
+        identity region, document type and full number; an organisation's name,
+        region, legal-person type, full credit code (or registration number), its
+        legal representative (name, identity region, document type and full
+        number) and main agent (name, masked mobile). Read now, from the
+        account's current data.
+
+        Called by the verification service only, which audits the view. Raises
+        ``Forbidden`` (``reviewer_required``: ``reviewer_id`` is not a reviewer's
+        account), ``NotFound`` (``account_not_found``: no person or organisation
+        has this id).
+        """
+        return self._call("claimed_identity_for_review", locals())
 
     # --- agents (代办, product.md flow 7) -------------------------------------------
 
@@ -348,8 +406,17 @@ class AccountsClient(ServiceClient):
         return self._call("find_person_for_appeal", locals())
 
     def find_organization_for_appeal(
-        self, unit_name: str
-    ) -> replies.AppealOrganization | None:
-        """The organisation registered under exactly ``unit_name``:
-        ``{account_id, login_name}``, or None. Never raises."""
+        self,
+        unit_name: str,
+        credit_code: str | None = None,
+        registration_number: str | None = None,
+    ) -> replies.AppealOrganizations:
+        """Every organisation an organisation appeal could be about: the one whose
+        credit code (or, for a unit outside the mainland, registration number) is
+        the given one first, then every one registered under exactly
+        ``unit_name``, oldest first, at most ``MAX_APPEAL_CANDIDATES``
+        (``truncated`` says when there were more); masked for reviewers
+        (through recovery). The code is checked by the registration's rule
+        first: raises ``InvalidInput`` (``credit_code_required`` when neither is
+        given, ``credit_code_invalid``, ``registration_number_invalid``)."""
         return self._call("find_organization_for_appeal", locals())

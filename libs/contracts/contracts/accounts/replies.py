@@ -71,6 +71,12 @@ class LoggedIn(Model):
     expires_in: int = Field(description="Idle timeout, seconds.")
     max_age: int = Field(description="Absolute lifetime, seconds.")
     must_change_password: bool
+    phone_proof_required: bool = Field(
+        False,
+        description="An organisation imported from a former system without a "
+        "proven phone: it proves one (`PUT /me/phone`) before SMS recovery can "
+        "reach it.",
+    )
     account: AccountSummary
 
 
@@ -91,6 +97,13 @@ class SessionOpened(Model):
     )
     account: AccountSummary
     must_change_password: bool
+    phone_proof_required: bool = Field(
+        False,
+        description="True for an organisation imported from a former system "
+        "that has no proven phone yet: prove one with `PUT /me/phone` (SMS code, "
+        "purpose `change_phone`); until then password recovery by SMS cannot "
+        "reach it.",
+    )
 
 
 class Session(Model):
@@ -156,6 +169,16 @@ class StaffProfile(Model):
     name: str | None
 
 
+class LegacyOrigin(Model):
+    """Where an account imported from a former system came from (flow 10)."""
+
+    source_system: Literal["programme_centre", "hgr_approval"] = Field(
+        description="programme_centre: 国家科技计划项目申报中心; hgr_approval: "
+        "人类遗传资源行政审批系统."
+    )
+    imported_at: Timestamp
+
+
 class Me(Model):
     """My information, masked (``GET /me``)."""
 
@@ -169,6 +192,14 @@ class Me(Model):
     agreement_version: str | None
     created_at: Timestamp
     profile: PersonProfile | OrganizationProfile | StaffProfile
+    origin: LegacyOrigin | None = Field(
+        None, description="Set for an account imported from a former system."
+    )
+    phone_proof_required: bool = Field(
+        False,
+        description="An imported organisation without a proven phone (see "
+        "`POST /sessions`).",
+    )
 
 
 class SessionsEnded(Model):
@@ -188,6 +219,52 @@ class VerificationSubject(Model):
     registration_region: str | None = None
     credit_code: str | None = None
     legal_representative_name: str | None = None
+
+
+class ClaimedPerson(Model):
+    """A natural person as the account claims it, for a reviewer: the document
+    number in full (the reviewer compares it, character by character, with the
+    document in the uploaded images, which show it in full anyway)."""
+
+    name: str
+    identity_region: str
+    doc_type: str
+    doc_number: str = Field(description="In full, for the reviewer's comparison.")
+
+
+class ClaimedMainAgent(Model):
+    """An organisation's main agent as a reviewer sees it: the phone is in no
+    image, so it stays masked."""
+
+    name: str
+    mobile: str | None = Field(description="Masked: first 2 and last 3 digits.")
+
+
+class ClaimedOrganization(Model):
+    """An organisation as the account claims it, for a reviewer."""
+
+    name: str
+    region: str
+    legal_person_type: str
+    code_kind: Literal["credit_code", "registration_number"]
+    unique_code: str = Field(
+        description="The unified social credit code (`code_kind` `credit_code`) "
+        "or registration number, in full: it is printed on the licence."
+    )
+    legal_representative: ClaimedPerson | None
+    main_agent: ClaimedMainAgent | None
+
+
+class ClaimedIdentity(Model):
+    """``accounts.claimed_identity_for_review``: what an account claims to be, as
+    the reviewer of its verification compares it with the uploaded images
+    (``person`` for a person, ``organization`` for an organisation, the other
+    null). Personal data in clear: never logged, never in an event."""
+
+    account_id: str
+    account_kind: Literal["person", "organization"]
+    person: ClaimedPerson | None = None
+    organization: ClaimedOrganization | None = None
 
 
 class Agent(Model):
@@ -246,9 +323,41 @@ class AppealPerson(Model):
     name_matches: bool
 
 
+MAX_APPEAL_CANDIDATES = 20
+"""At most this many organisations answer one organisation appeal's look-up."""
+
+
 class AppealOrganization(Model):
+    """One organisation an appeal could be about, as a reviewer compares it:
+    masked where the reviewer's view masks (``contracts.masking``)."""
+
     account_id: str
     login_name: str
+    unit_name: str = Field(description="The registered name, in full.")
+    code_kind: Literal["credit_code", "registration_number"]
+    masked_code: str = Field(
+        description="The credit code (or registration number), masked."
+    )
+    legal_representative: str | None = Field(
+        description="The legal representative's name, masked (张**)."
+    )
+    masked_main_agent_phone: str | None = Field(
+        description="The main agent's mobile, masked."
+    )
+    registered_at: Timestamp
+    real_name_status: RealNameStatus
+    code_matches: bool = Field(description="Its code is the one the appeal gave.")
+    name_matches: bool = Field(description="Its name is the one the appeal gave.")
+
+
+class AppealOrganizations(Model):
+    """Every organisation an appeal could be about: the one holding the given
+    code first, then every one with the given name, oldest first."""
+
+    candidates: list[AppealOrganization]
+    truncated: bool = Field(
+        description=f"More matched than the {MAX_APPEAL_CANDIDATES} answered."
+    )
 
 
 class Agreement(Model):

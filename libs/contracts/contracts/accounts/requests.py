@@ -11,7 +11,7 @@ accounts once the shape is right, and come back together in a second 422.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
@@ -221,13 +221,77 @@ class Credentials(Model):
     captcha_answer: CaptchaAnswer = None
 
 
+class MainAgentCorrection(OrganizationPersonInput):
+    """The main agent, corrected after a failed real-name check: as registered,
+    with ``sms_code`` (purpose ``change_phone``, sent to the new mobile) required
+    only when the mobile changes (it is the organisation's reserved phone)."""
+
+    sms_code: Annotated[
+        Optional(SmsCode),
+        Field(description="Required when `phone` differs from the stored one."),
+    ] = None
+
+
+CORRECTION_DESCRIPTION = (
+    "Only after a failed real-name check (`real_name_status` `failed` or "
+    "`rejected`; `field_not_editable` otherwise), with the checks of registration; "
+    "a correction starts verification again."
+)
+
+
+class UnlockCodeRequest(Model):
+    """``POST /login/unlock-codes``: the owner of a locked login name asks for an
+    SMS code (purpose ``login_unlock``) to the reserved phone, given in full.
+
+    The answer is the same 202 whether or not the name exists, is locked or has
+    this reserved phone; a code is sent only when the phone is the name's reserved
+    phone. Without a captcha the answer is 428 ``captcha_required``.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "required": ["login_name", "phone", "captcha_id", "captcha_answer"]
+        }
+    )
+    first_error_on_top: ClassVar[bool] = True
+
+    login_name: LoginName
+    phone: Annotated[
+        MobilePhone,
+        ErrorCode("phone_invalid", when_missing=True),
+        Field(description="The account's reserved phone, in full."),
+    ]
+    captcha_id: CaptchaId = None
+    captcha_answer: CaptchaAnswer = None
+
+
+class LoginUnlock(Model):
+    """``POST /login/unlock``: the code of ``POST /login/unlock-codes`` clears the
+    name's failed logins and lock, and lets this client log in to it without the
+    name's captcha for the lock's length (15 minutes)."""
+
+    login_name: LoginName
+    phone: Annotated[
+        MobilePhone,
+        ErrorCode("phone_invalid", when_missing=True),
+        Field(description="The account's reserved phone, in full."),
+    ]
+    sms_code: SmsCode
+
+
 class ProfileChanges(Model):
     """``PATCH /me/profile``: only the fields to change (``null`` or blank clears
     an optional one). Person: ``name, ethnicity, title, email, telephone`` and,
     unless they come from the identity document, ``gender, birth_date``.
     Organisation: ``name, name_en, short_name, homepage, area,
-    legal_person_type``. Any other field is refused by accounts
-    (``field_not_editable``), as is a field of the other kind of account.
+    legal_person_type``. After a failed real-name check (``failed``,
+    ``rejected``) the identity may be corrected too, with the checks of
+    registration: a person's ``identity_region, doc_type, doc_number``; an
+    organisation's ``credit_code`` (domestic) or ``registration_number``, and
+    its ``legal_representative`` and ``main_agent`` (whole blocks, as
+    registered; a new main agent's mobile is proven by ``main_agent.sms_code``).
+    Any other field is refused by accounts (``field_not_editable``), as is a
+    field of the other kind of account or a correction in another status.
     """
 
     # Kept, not ignored: accounts answers ``field_not_editable`` for them.
@@ -250,6 +314,50 @@ class ProfileChanges(Model):
     homepage: Optional(Homepage) = None
     area: Optional(Text(100)) = None
     legal_person_type: LegalPersonType | None = None
+    identity_region: Annotated[
+        IdentityRegion | None,
+        Field(description=f"A person's. {CORRECTION_DESCRIPTION}"),
+    ] = None
+    doc_type: Annotated[
+        DocType | None,
+        Field(
+            description="A person's, for the region (sent or stored). "
+            + CORRECTION_DESCRIPTION
+        ),
+    ] = None
+    doc_number: Annotated[
+        DocNumber | None,
+        Field(
+            description="A person's, checked against the rules of its type; "
+            "`document_registered` when another account uses it. "
+            + CORRECTION_DESCRIPTION
+        ),
+    ] = None
+    credit_code: Annotated[
+        Optional(Text(64)),
+        Field(
+            description="A domestic organisation's (GB 32100-2015); "
+            "`credit_code_registered` when another account uses it. "
+            + CORRECTION_DESCRIPTION,
+            json_schema_extra={"pattern": CREDIT_CODE_PATTERN},
+        ),
+    ] = None
+    registration_number: Annotated[
+        Optional(Text(64)),
+        Field(
+            description="An `hmt` or `overseas` organisation's. "
+            + CORRECTION_DESCRIPTION,
+            json_schema_extra={"pattern": REGISTRATION_NUMBER_PATTERN},
+        ),
+    ] = None
+    legal_representative: Annotated[
+        OrganizationPersonInput | None,
+        Field(description=f"The whole block. {CORRECTION_DESCRIPTION}"),
+    ] = None
+    main_agent: Annotated[
+        MainAgentCorrection | None,
+        Field(description=f"The whole block. {CORRECTION_DESCRIPTION}"),
+    ] = None
 
 
 class PhoneChange(Model):

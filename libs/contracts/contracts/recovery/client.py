@@ -101,10 +101,21 @@ class RecoveryClient(ServiceClient):
         return self._call("submit_person_appeal", locals())
 
     def start_organization_lookup(
-        self, unit_name: str, captcha_id: str, captcha_answer: str, client_ip: str
+        self,
+        unit_name: str,
+        captcha_id: str,
+        captcha_answer: str,
+        client_ip: str,
+        credit_code: MaybeText = None,
+        registration_number: MaybeText = None,
     ) -> models.OrganizationLookup:
-        """Organisation appeal step 1: the same answer for a known and an unknown
-        unit name. Raises ``InvalidInput`` (``required``, ``unit_name_invalid``,
+        """Organisation appeal step 1: the unit's name and its credit code (or
+        registration number); the same answer for a known and an unknown unit.
+        Every organisation the appeal could be about is kept for the reviewer
+        (the one holding the code, and every one with the name). Raises
+        ``InvalidInput`` (``required``, ``unit_name_invalid``,
+        ``credit_code_required``, ``credit_code_invalid``,
+        ``registration_number_invalid``: before the captcha is spent;
         ``captcha_invalid``), ``RateLimited``, ``Unavailable``."""
         return self._call("start_organization_lookup", locals())
 
@@ -134,7 +145,8 @@ class RecoveryClient(ServiceClient):
 
     def get_review_case(self, case_id: str) -> models.AppealReviewCase:
         """One appeal: the claimed data (masked by ``contracts.masking``),
-        ``matched_account`` (or null), ``differences``, the images as data URLs,
+        ``matched_account`` (or null), an organisation appeal's ``candidates``,
+        ``differences``, the images as data URLs,
         the ``history`` (every state change, oldest first) and the decisions.
         Raises ``NotFound`` (``case_not_found``)."""
         return self._call("get_review_case", locals())
@@ -145,14 +157,19 @@ class RecoveryClient(ServiceClient):
         decision: MaybeText,
         reason: MaybeText,
         reviewer_id: str,
+        account_id: MaybeText = None,
     ) -> models.DecidedAppeal:
         """Approve or reject a ``submitted`` appeal, audited. Approval sets a
         temporary password (the platform's temporary-password lifetime, must be
         changed) and the appeal's phone as the reserved phone at accounts, and
         sends the login name and password by SMS, durably and once; rejection
-        sends the reason. Raises ``InvalidInput`` (``decision_invalid``,
-        ``reason_required``, ``reason_too_long``, every error at once), ``NotFound``
-        (``case_not_found``), ``Conflict`` (``case_closed``,
-        ``no_matching_account``). Emits ``appeal_approved`` or
-        ``appeal_rejected``."""
+        sends the reason. ``account_id`` names the approved account among the
+        appeal's candidates: required when it has more than one (and for an
+        organisation appeal stored before candidates were kept), implied when it
+        has one; a rejection ignores it. Raises ``InvalidInput``
+        (``decision_invalid``, ``reason_required``, ``reason_too_long``, every
+        error at once; ``candidate_required``, ``candidate_invalid``),
+        ``NotFound`` (``case_not_found``), ``Conflict`` (``case_closed``,
+        ``no_matching_account``). Emits ``appeal_approved`` (with the approved
+        account) or ``appeal_rejected``."""
         return self._call("decide_review_case", locals())

@@ -23,7 +23,8 @@ from pydantic import (
     field_validator,
 )
 
-from contracts.accounts import DOC_TYPES_BY_REGION
+from contracts.accounts import DOC_TYPES_BY_REGION, AppealOrganization
+from contracts.accounts.fields import CREDIT_CODE_PATTERN, REGISTRATION_NUMBER_PATTERN
 from contracts.models import (
     ErrorCode,
     MaybeText,
@@ -297,8 +298,24 @@ class OrganizationAppeal(Model):
 
 
 class OrganizationLookupRequest(Model):
-    """``POST /recovery/organization-lookups``: the unit's name and a captcha."""
+    """``POST /recovery/organization-lookups``: the unit's name, its unified social
+    credit code (or, for a unit registered outside the mainland, its registration
+    number) and a captcha.
 
+    Neither code: ``credit_code_required``. The code's rule is the
+    registration's, applied by accounts before the captcha is spent
+    (``credit_code_invalid``, ``registration_number_invalid``); when both are
+    given the credit code is used.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["credit_code"]},
+                {"required": ["registration_number"]},
+            ]
+        }
+    )
     first_error_on_top: ClassVar[bool] = True
 
     unit_name: Annotated[
@@ -309,8 +326,47 @@ class OrganizationLookupRequest(Model):
             examples=["示例科技有限公司"],
         ),
     ]
+    # before credit_code: its rule reads whether this one was given
+    registration_number: Annotated[
+        Trimmed(64) | None,
+        BeforeValidator(blank_is_missing),
+        ErrorCode("registration_number_invalid"),
+        Field(
+            description="A unit registered outside the mainland (`hmt`, `overseas`): "
+            "its registration number, instead of a credit code.",
+            json_schema_extra={"pattern": REGISTRATION_NUMBER_PATTERN},
+            examples=["HK-12345678"],
+        ),
+    ] = None
+    credit_code: Annotated[
+        Trimmed(64) | None,
+        BeforeValidator(blank_is_missing),
+        ErrorCode("credit_code_invalid", when_missing=True),
+        Field(
+            description="The unit's unified social credit code (GB 32100-2015: 18 "
+            "characters, no I, O, S, V or Z, the last a mod-31 check character), "
+            "checked as at registration. Required unless `registration_number` is "
+            "given.",
+            json_schema_extra={"pattern": CREDIT_CODE_PATTERN},
+            examples=["91350100M000100Y43"],
+            validate_default=True,
+        ),
+    ] = None
     captcha_id: SpentCaptchaId
     captcha_answer: SpentCaptchaAnswer
+
+    @field_validator("credit_code", mode="after")
+    @classmethod
+    def _a_code_is_given(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # a refused registration number is missing from info.data: already reported
+        given = info.data.get("registration_number", "refused")
+        if value is None and given is None:
+            raise rule_error(
+                "credit_code_required",
+                "Enter the unit's unified social credit code (or, outside the "
+                "mainland, its registration number)",
+            )
+        return value
 
 
 class OrganizationLookup(Model):
@@ -362,12 +418,30 @@ class HistoryEntry(Model):
     at: str = Field(json_schema_extra=ISO_TIME)
 
 
+class AppealCandidate(AppealOrganization):
+    """An organisation the appeal could be about, with what differs from the
+    appeal's claim (``credit_code`` / ``registration_number``: another code;
+    ``unit_name``: another name)."""
+
+    differences: list[str]
+
+
 class AppealReviewCase(ReviewCaseSummary):
     """One appeal for a reviewer: what was claimed (masked where the API masks),
-    the matched account, what differs, the images, the history, the decisions."""
+    the matched account, what differs, the images, the history, the decisions.
+
+    An organisation's appeal lists every ``candidates`` it could be about (found
+    when the appellant looked the unit up); with more than one, ``matched_account``
+    stays null until a reviewer approves naming one (``account_id``) and
+    ``differences`` holds ``several_candidates``."""
 
     claimed: dict[str, str | None]
     matched_account: MatchedAccount | None
+    candidates: list[AppealCandidate] = Field(
+        default_factory=list,
+        description="Organisation appeals: every unit it could be about, the one "
+        "with the given code first. Empty for a person's appeal.",
+    )
     differences: list[str]
     files: list[ReviewImage]
     history: list[HistoryEntry]

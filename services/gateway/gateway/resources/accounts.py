@@ -9,6 +9,9 @@ Every domain rule comes from accounts; errors render through ``gateway.errors``
 
 from __future__ import annotations
 
+import functools
+import hashlib
+
 import falcon
 from contracts import accounts as contract
 from contracts import errors as ce
@@ -27,16 +30,36 @@ class Base(ServiceResource):
         self.accounts = ctx.client(contract.AccountsClient)
 
 
+def registration_quota(ctx) -> ClientQuota:
+    """Registrations (both kinds together) per client address: each answer may
+    say a document, code or name is in use (after the SMS code, issue 12)."""
+    return ClientQuota(
+        ctx.redis,
+        ctx.settings.redis_key_prefix,
+        "registration",
+        ctx.settings.registrations_per_hour,
+        window=3600,
+    )
+
+
 class PersonRegistrations(Base):
+    def __init__(self, ctx, quota: ClientQuota):
+        super().__init__(ctx)
+        self.quota = quota
+
     def on_post(self, req, resp):
-        registration = parse(contract.PersonRegistration, self.body(req))
+        body = self.body(req)
+        self.quota.hit(self.client(req))  # a malformed one counts too
+        registration = parse(contract.PersonRegistration, body)
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_person(registration=registration).dump()
 
 
-class OrganizationRegistrations(Base):
+class OrganizationRegistrations(PersonRegistrations):
     def on_post(self, req, resp):
-        registration = parse(contract.OrganizationRegistration, self.body(req))
+        body = self.body(req)
+        self.quota.hit(self.client(req))
+        registration = parse(contract.OrganizationRegistration, body)
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_organization(
             registration=registration
@@ -78,7 +101,32 @@ class Agreements(Base):
 
 
 class LoginNames(Base):
+    """Whether a login name is taken: anyone may ask (product.md), so it is
+    limited per client address and per name asked about (issue 12)."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        quota = functools.partial(
+            ClientQuota,
+            ctx.redis,
+            ctx.settings.redis_key_prefix,
+            window=3600,
+            code="login_name_check_rate_limited",
+        )
+        self.per_address = quota(
+            "login_name_check", ctx.settings.login_name_checks_per_hour
+        )
+        self.per_name = quota(
+            "login_name_check_name",
+            ctx.settings.login_name_checks_per_name_per_hour,
+            per_target=True,
+        )
+
     def on_get(self, req, resp, login_name):
+        self.per_address.hit(self.client(req))  # a malformed name counts too
+        # Case-insensitive like the names themselves; hashed, never kept in clear.
+        target = hashlib.sha256(login_name.lower().encode("utf-8")).hexdigest()
+        self.per_name.hit(target[:32])
         try:
             answer = self.accounts.check_login_name(login_name=login_name)
         except ce.InvalidInput as exc:
@@ -116,6 +164,33 @@ class DocumentChecks(Base):
         ).dump()
 
 
+class LoginUnlockCodes(Base):
+    """Both unlock steps share one quota per client address (``quota``)."""
+
+    def __init__(self, ctx, quota: ClientQuota):
+        super().__init__(ctx)
+        self.quota = quota
+
+    def on_post(self, req, resp):
+        """An SMS code to unlock a login name, to its reserved phone (same 202
+        whether or not anything was sent)."""
+        body = self.body(req)
+        self.quota.hit(self.client(req))
+        request = parse(contract.UnlockCodeRequest, body)
+        self.accounts.send_unlock_code(request=request, client_ip=self.client(req))
+        resp.status = falcon.HTTP_202
+
+
+class LoginUnlock(LoginUnlockCodes):
+    def on_post(self, req, resp):
+        """The code unlocks the name for this client."""
+        body = self.body(req)
+        self.quota.hit(self.client(req))
+        request = parse(contract.LoginUnlock, body)
+        self.accounts.unlock_login(request=request, client_ip=self.client(req))
+        resp.status = falcon.HTTP_204
+
+
 class PasswordStrength(Base):
     def on_post(self, req, resp):
         candidate = parse(contract.PasswordCandidate, self.body(req))
@@ -143,6 +218,7 @@ class Sessions(Base):
             expires_in=answer.expires_in,
             account=answer.account,
             must_change_password=answer.must_change_password,
+            phone_proof_required=answer.phone_proof_required,
         ).dump()
 
     def on_delete_current(self, req, resp):
@@ -231,12 +307,27 @@ class MyOrganizations(Base):
 
 def add_routes(app, ctx) -> None:
     api = ctx.api
-    app.add_route(f"{api}/registrations/person", PersonRegistrations(ctx))
-    app.add_route(f"{api}/registrations/organization", OrganizationRegistrations(ctx))
+    registrations = registration_quota(ctx)
+    app.add_route(
+        f"{api}/registrations/person", PersonRegistrations(ctx, registrations)
+    )
+    app.add_route(
+        f"{api}/registrations/organization",
+        OrganizationRegistrations(ctx, registrations),
+    )
     app.add_route(f"{api}/agreements/{{kind}}", Agreements(ctx))
     app.add_route(f"{api}/login-names/{{login_name}}", LoginNames(ctx))
     app.add_route(f"{api}/documents/check", DocumentChecks(ctx))
     app.add_route(f"{api}/password-strength", PasswordStrength(ctx))
+    unlocks = ClientQuota(
+        ctx.redis,
+        ctx.settings.redis_key_prefix,
+        "login_unlock",
+        ctx.settings.login_unlocks_per_hour,
+        window=3600,
+    )
+    app.add_route(f"{api}/login/unlock-codes", LoginUnlockCodes(ctx, unlocks))
+    app.add_route(f"{api}/login/unlock", LoginUnlock(ctx, unlocks))
     sessions = Sessions(ctx)
     app.add_route(f"{api}/sessions", sessions)
     app.add_route(f"{api}/sessions/current", sessions, suffix="current")

@@ -132,6 +132,8 @@ class OrganizationLookups(_Recovery):
             captcha_id=body.captcha_id,
             captcha_answer=body.captcha_answer,
             client_ip=self.client(req),
+            credit_code=body.credit_code,
+            registration_number=body.registration_number,
         )
         resp.status = falcon.HTTP_201
         resp.media = lookup.dump()

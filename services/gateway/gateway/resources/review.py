@@ -37,10 +37,10 @@ class ReviewOwner(Protocol):
         self, status: Any = None, limit: int = 50, offset: int = 0
     ) -> Any: ...
 
-    def get_review_case(self, case_id: str) -> Any: ...
+    def get_review_case(self, case_id: str, **reviewer: str) -> Any: ...
 
     def decide_review_case(
-        self, case_id: str, decision: Any, reason: Any, reviewer_id: str
+        self, case_id: str, decision: Any, reason: Any, reviewer_id: str, **choice: Any
     ) -> Any: ...
 
 
@@ -122,9 +122,17 @@ class ReviewCase:
         self.owners = owners
 
     def on_get(self, req, resp, case_id):
-        require_reviewer(req, self.ctx)
+        reviewer = require_reviewer(req, self.ctx)
         owner = owner_of(self.owners, case_id)
-        resp.media = dump(owner.get_review_case(case_id=case_id))
+        if case_id.startswith(VERIFICATION_PREFIX):
+            # verification shows the claimed identity and audits every view: it is
+            # told who is looking (recovery's appeals do not audit views yet)
+            case = owner.get_review_case(
+                case_id=case_id, reviewer_id=reviewer["account_id"]
+            )
+        else:
+            case = owner.get_review_case(case_id=case_id)
+        resp.media = dump(case)
 
 
 class ReviewDecision:
@@ -143,8 +151,30 @@ class ReviewDecision:
                 decision=body.decision,
                 reason=body.reason,
                 reviewer_id=reviewer["account_id"],
+                **_choice(case_id, body),
             )
         )
+
+
+def _choice(case_id: str, body: ReviewDecisionRequest) -> dict:
+    """The approved account an appeal's decision names (its owner checks it is
+    one of the candidates); a verification case has one account and refuses it."""
+    if body.account_id is None:
+        return {}
+    if not case_id.startswith(APPEAL_ID_PREFIX):
+        raise Problem(
+            422,
+            "account_id_not_expected",
+            "A verification case has one account: send no account_id.",
+            errors=[
+                {
+                    "field": "account_id",
+                    "code": "account_id_not_expected",
+                    "message": "only for appeals",
+                }
+            ],
+        )
+    return {"account_id": body.account_id}
 
 
 def add_routes(app, ctx) -> None:

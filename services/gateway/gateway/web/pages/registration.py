@@ -15,6 +15,7 @@ from contracts import errors as ce
 from contracts.models import parse
 
 from gateway.i18n import HTML_LANG
+from gateway.resources.accounts import registration_quota
 from gateway.web.frame import FormState, kept_values, redirect
 from gateway.web.pages.base import PageResource, error_message, form_errors
 
@@ -60,6 +61,11 @@ class RegistrationForm(PageResource):
     template = "register_person.html"
     sms_purpose = "register_person"
     phone_field = "phone"
+
+    def __init__(self, ctx, frame):
+        super().__init__(ctx, frame)
+        # the same quota per client address as POST /api/v1/registrations/*
+        self.quota = registration_quota(ctx)
 
     def on_get(self, req, resp):
         page = self.begin(req, resp)
@@ -125,6 +131,7 @@ class RegistrationForm(PageResource):
         return self.accounts.register_person(registration=registration)
 
     def _register(self, page, form) -> FormState | None:
+        self.quota.hit(self.client_ip(page.req))  # a refused one counts too
         data = self.submission(form)
         accepted = form.get("agreement") == "on"
         data["agreement_accepted"] = accepted
