@@ -229,3 +229,21 @@ def test_agreement_follows_lang_then_accept_language_then_chinese():
     wrong = http.simulate_get("/api/v1/agreements/person", params={"lang": "fr"})
     assert wrong.status_code == 422 and wrong.json["code"] == "lang_invalid"
     assert http.simulate_get("/api/v1/agreements/staff").status_code == 404
+
+
+def test_page_registrations_count_in_the_api_registration_quota():
+    http, rpc = client(registrations_per_hour=1)
+    form = {
+        "body": "action=register&login_name=zhang_wei&csrf_token=t",
+        "headers": {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "__Host-csrf=t",
+        },
+    }
+    first = http.simulate_post("/register/person", **form)
+    assert first.status_code == 303  # refused by its shape, counted all the same
+    second = http.simulate_post("/register/organization", **form)
+    assert second.status_code == 429
+    assert "text/html" in second.headers["Content-Type"]
+    assert "秒后重试" in second.text
+    assert not [c for c in rpc.calls if c[1].startswith("register_")]

@@ -62,10 +62,10 @@ class RegistrationForm(PageResource):
     sms_purpose = "register_person"
     phone_field = "phone"
 
-    def __init__(self, ctx, frame):
+    def __init__(self, ctx, frame, quota):
         super().__init__(ctx, frame)
-        # the same quota per client address as POST /api/v1/registrations/*
-        self.quota = registration_quota(ctx)
+        # the quota per client address of POST /api/v1/registrations/*
+        self.quota = quota
 
     def on_get(self, req, resp):
         page = self.begin(req, resp)
@@ -217,7 +217,8 @@ class Done(PageResource):
 
 def add_routes(app, ctx, frame) -> None:
     app.add_route("/register", Chooser(ctx, frame))
-    app.add_route("/register/person", PersonRegistration(ctx, frame))
-    app.add_route("/register/organization", OrganizationRegistration(ctx, frame))
+    quota = registration_quota(ctx)  # both kinds together, as the API counts
+    app.add_route("/register/person", PersonRegistration(ctx, frame, quota))
+    app.add_route("/register/organization", OrganizationRegistration(ctx, frame, quota))
     app.add_route("/register/done", Done(ctx, frame))
     app.add_route("/agreements/{kind}", AgreementPage(ctx, frame))
