@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.9
 
-.PHONY: install up down logs status test servers nginx migrate lint trace bench drills probe
+.PHONY: install up down logs status test servers nginx browser migrate lint trace bench drills probe
 
 install: ## install the project's Python environment from uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -13,6 +13,9 @@ servers: ## start local RabbitMQ, PostgreSQL and Redis if they are stopped
 
 nginx: ## install Debian's nginx if missing (the proxy tests start a private one)
 	@deploy/local/ensure-nginx.sh
+
+browser: ## Debian's chromium, chromium-l10n and fonts-noto-cjk for tests/browser, when missing
+	@deploy/local/ensure-browser.sh
 
 up: install ## start every service and the gateway in the background
 	@deploy/local/up.sh
@@ -32,7 +35,7 @@ trace: ## print the path of one request across every service, from the logs
 	@test -n "$(ID)" || { echo "usage: make trace ID=<request id> [LOGS=var/log] [ARGS=--verbose]" >&2; exit 2; }
 	@.venv/bin/python -m servicekit.trace $(ARGS) -- "$(ID)" $(or $(LOGS),var/log)
 
-test: install servers nginx lint ## lint, then every test tier against the real servers
+test: install servers nginx browser lint ## lint, then every test tier against the real servers (and in Chromium)
 	@.venv/bin/python -m pytest tests
 
 lint: install ## ruff with the rule set in pyproject.toml (complexity <= 10), and the formatter's check

@@ -16,6 +16,11 @@ export DEMO_ISSUER=${DEMO_ISSUER:-$SSO_ISSUER}
 export GATEWAY_BIND=${GATEWAY_BIND:-127.0.0.1:8080}
 export ENVIRONMENT=${ENVIRONMENT:-dev}
 export PSYCOPG_WAIT_FUNC=wait_select PYTHONUNBUFFERED=1
+# the development configuration publishes the seed's support contact (问询联系方式),
+# so a fresh `make up` shows a complete help page and footer; set them to override
+export SUPPORT_PHONE=${SUPPORT_PHONE-010-88659000（中继线）}
+export SUPPORT_EMAIL=${SUPPORT_EMAIL-fuwu@most.cn}
+export SUPPORT_FAX=${SUPPORT_FAX-010-88654001}
 URL="http://${GATEWAY_BIND}"
 
 deploy/local/ensure-servers.sh

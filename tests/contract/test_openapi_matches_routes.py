@@ -7,14 +7,18 @@ import pytest
 from gateway.app import create_app
 from gateway.openapi_doc import load_openapi
 from gateway.settings import Settings
+from gateway.web.routes import is_page_path
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def served_routes(environment: str) -> set[tuple[str, str]]:
+    """Every route but the pages (HTML for people, not part of the API)."""
     app = create_app(Settings(environment=environment), rpc=None, redis_client=None)
     routes = set()
     for route in falcon.inspect.inspect_routes(app):
+        if is_page_path(route.path):
+            continue
         for method in route.methods:
             if not method.internal and method.method.lower() in HTTP_METHODS:
                 routes.add((route.path, method.method.lower()))

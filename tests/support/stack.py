@@ -94,6 +94,10 @@ class Stack:
                 "LOGIN_IP_BLOCK_AFTER": "1000000",
                 "RECOVERY_CLIENT_PER_HOUR": "100000",
                 "RECOVERY_SUBJECT_PER_HOUR": "100000",
+                # the development configuration's support contact (deploy/local/up.sh)
+                "SUPPORT_PHONE": "010-88659000（中继线）",
+                "SUPPORT_EMAIL": "fuwu@most.cn",
+                "SUPPORT_FAX": "010-88654001",
                 # under a quarter of the isolation's 4 s work lease
                 "RECOVERY_WORK_RPC_TIMEOUT": "0.9",
                 # the OpenID Provider's issuer is this stack's own origin

@@ -22,6 +22,7 @@ from servicekit.rpc import rpc
 
 from accounts import (
     agents,
+    agreements,
     canary,
     claimed_identity,
     credentials,
@@ -108,6 +109,15 @@ class AccountsService(StoringService):
         self, registration: contract.OrganizationRegistration
     ) -> contract.Registered:
         return registering.register_organization(self._deps(), registration)
+
+    @rpc(expected_exceptions=ServiceError)
+    def get_agreement(
+        self,
+        kind: fields.AgreementKind,
+        language: fields.AgreementLanguage = "zh-CN",
+    ) -> contract.Agreement:
+        versions = self.runtime.settings.agreement_versions
+        return agreements.get_agreement(versions, kind, language)
 
     @rpc(expected_exceptions=ServiceError)
     def check_login_name(self, login_name: fields.LoginName) -> contract.LoginNameCheck:

@@ -27,6 +27,7 @@ from gateway.resources import (
 from gateway.rpc import RpcPool
 from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.settings import Settings
+from gateway.web import routes as web_routes
 
 API = "/api/v1"
 
@@ -62,10 +63,12 @@ def create_app(settings: Settings, rpc, redis_client) -> falcon.App:
         ]
     )
     app.req_options.strip_url_path_trailing_slash = True
-    errors.register(app, settings.retry_after)
     ctx = AppContext(settings, rpc, redis_client, auth=Authenticator(rpc))
     for area in AREAS:
         area.add_routes(app, ctx)
+    # the pages (issue 13): every page route in gateway/web/routes.py
+    pages = web_routes.add_routes(app, ctx)
+    errors.register(app, settings.retry_after, web_routes.error_pages(pages))
     if settings.dev_helpers:
         for area in DEV_AREAS:
             area.add_routes(app, ctx)

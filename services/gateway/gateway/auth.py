@@ -85,7 +85,10 @@ class Authenticator:
         self.accounts = service_client(rpc, AccountsClient)
 
     def require_account(
-        self, req: falcon.Request, allow_temporary: bool = False
+        self,
+        req: falcon.Request,
+        allow_temporary: bool = False,
+        csrf_token: str | None = None,
     ) -> dict:
         """The caller's session: ``{session_id, account_id, kind, role,
         login_name, must_change_password}``, also kept as ``req.context.account``
@@ -95,6 +98,7 @@ class Authenticator:
         403 ``csrf_token_invalid`` (cookie, unsafe method, no or wrong token);
         403 ``password_change_required`` while a temporary password is in use,
         unless ``allow_temporary`` (changing the password, logging out).
+        ``csrf_token``: the token a page's form carried, instead of the header.
         """
         cached = getattr(req.context, "account", None)
         if cached is not None:
@@ -104,7 +108,7 @@ class Authenticator:
             raise unauthenticated("not_authenticated", "Log in first.")
         try:
             session = self.accounts.resolve_session(
-                token=token, csrf_token=req.get_header(CSRF_HEADER)
+                token=token, csrf_token=csrf_token or req.get_header(CSRF_HEADER)
             )
         except ce.Unauthenticated:
             raise unauthenticated(

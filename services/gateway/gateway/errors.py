@@ -13,6 +13,7 @@ import falcon
 from contracts import errors as ce
 from gunicorn.http import errors as http_errors
 
+from gateway.i18n import DEFAULT_API_LOCALE, N_, from_accept_language, localize_problem
 from gateway.middleware import current_request_id
 from gateway.rpc import ServiceUnavailable
 
@@ -32,26 +33,26 @@ STATUS_BY_ERROR: dict[type[ce.ServiceError], int] = {
 }
 
 TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "Gone",
-    411: "Length required",
-    413: "Request body too large",
-    414: "URI too long",
-    415: "Unsupported media type",
-    417: "Expectation failed",
-    422: "Invalid input",
-    423: "Locked",
-    428: "Captcha required",
-    429: "Too many requests",
-    431: "Request header fields too large",
-    500: "Internal error",
-    501: "Not implemented",
-    503: "Service unavailable",
+    400: N_("Bad request"),
+    401: N_("Not authenticated"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    411: N_("Length required"),
+    413: N_("Request body too large"),
+    414: N_("URI too long"),
+    415: N_("Unsupported media type"),
+    417: N_("Expectation failed"),
+    422: N_("Invalid input"),
+    423: N_("Locked"),
+    428: N_("Captcha required"),
+    429: N_("Too many requests"),
+    431: N_("Request header fields too large"),
+    500: N_("Internal error"),
+    501: N_("Not implemented"),
+    503: N_("Service unavailable"),
 }
 
 
@@ -84,9 +85,12 @@ def status_for(error: ce.ServiceError) -> int:
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem_document(problem: Problem, request_id: str | None) -> bytes:
+def problem_document(
+    problem: Problem, request_id: str | None, locale: str = DEFAULT_API_LOCALE
+) -> bytes:
     """The body of every error answer: the Falcon handlers below and the gunicorn
-    worker (``gateway/worker.py``, errors raised before the application runs)."""
+    worker (``gateway/worker.py``, errors raised before the application runs);
+    its messages in ``locale`` (gateway.i18n; ``code`` never translated)."""
     body = {
         "type": "about:blank",
         "title": TITLES.get(problem.status, "Error"),
@@ -97,13 +101,22 @@ def problem_document(problem: Problem, request_id: str | None) -> bytes:
     if problem.detail:
         body["detail"] = problem.detail
     body.update(problem.extra)
+    body = localize_problem(body, locale)
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-def render(resp: falcon.Response, problem: Problem) -> None:
+def render(
+    resp: falcon.Response, problem: Problem, req: falcon.Request | None = None
+) -> None:
+    """``problem`` as problem+json, in the language the request's
+    ``Accept-Language`` asks for (English when none of ours)."""
+    locale = DEFAULT_API_LOCALE
+    if req is not None:
+        asked = from_accept_language(req.get_header("Accept-Language"))
+        locale = asked or DEFAULT_API_LOCALE
     resp.status = falcon.code_to_http_status(problem.status)
     resp.content_type = PROBLEM_CONTENT_TYPE
-    resp.data = problem_document(problem, current_request_id())
+    resp.data = problem_document(problem, current_request_id(), locale)
     for name, value in problem.headers.items():
         resp.set_header(name, value)
 
@@ -189,16 +202,24 @@ def transport_problem(error: BaseException) -> Problem:
     return Problem(500, "internal_error", "An unexpected error occurred.")
 
 
-def register(app: falcon.App, retry_after: int) -> None:
+def register(app: falcon.App, retry_after: int, page_errors=None) -> None:
+    """Every handler; ``page_errors(req, resp, problem) -> bool`` answers a
+    problem as an HTML page when the request was for one (gateway.web)."""
+
+    def answer(req, resp, problem: Problem) -> None:
+        if page_errors is None or not page_errors(req, resp, problem):
+            render(resp, problem, req)
+
     def on_problem(req, resp, ex, params):
-        render(resp, ex)
+        answer(req, resp, ex)
 
     def on_service_error(req, resp, ex, params):
-        render(resp, problem_from_service_error(ex, retry_after))
+        answer(req, resp, problem_from_service_error(ex, retry_after))
 
     def on_unavailable(req, resp, ex, params):
         _log.warning("dependency unavailable: %s", ex)
-        render(
+        answer(
+            req,
             resp,
             Problem(
                 503,
@@ -216,15 +237,17 @@ def register(app: falcon.App, retry_after: int) -> None:
         # Falcon's own errors carry the headers their status requires: a 405's
         # Allow lists the resource's methods (RFC 9110, section 15.5.6).
         headers = dict(ex.headers or {})
-        render(resp, Problem(ex.status_code, code, ex.description or "", headers))
+        answer(req, resp, Problem(ex.status_code, code, ex.description or "", headers))
 
     def on_transport_error(req, resp, ex, params):
         # a malformed chunk of a body a resource was reading
-        render(resp, transport_problem(ex))
+        render(resp, transport_problem(ex), req)
 
     def on_unexpected(req, resp, ex, params):
         _log.exception("unhandled error")
-        render(resp, Problem(500, "internal_error", "An unexpected error occurred."))
+        answer(
+            req, resp, Problem(500, "internal_error", "An unexpected error occurred.")
+        )
 
     # Falcon picks the most specific registered handler.
     app.add_error_handler(Exception, on_unexpected)

@@ -11,6 +11,7 @@ import falcon.testing
 import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.web.routes import is_page_path
 
 from tests.unit.gateway.fakes import FakeRedis, FakeRpc
 
@@ -67,7 +68,10 @@ def test_an_unserved_method_is_405_with_allow(environment, path, served):
         assert result.status_code == 405, (method, path)
         allow = {m.strip() for m in result.headers["Allow"].split(",")}
         assert allow == expected_allow, (method, path)
-        if method != "HEAD":
+        if method != "HEAD" and is_page_path(path):  # a page: an error page
+            assert result.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert "method_not_allowed" in result.text
+        elif method != "HEAD":
             assert result.headers["Content-Type"] == "application/problem+json"
             body = json.loads(result.text)
             assert body["status"] == 405

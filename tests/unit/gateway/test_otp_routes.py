@@ -10,6 +10,7 @@ from gateway.app import create_app
 from gateway.client_address import client_address, trusted_networks
 from gateway.openapi_doc import load_openapi
 from gateway.settings import Settings, parse_trusted_proxies
+from gateway.web.routes import is_page_path
 
 from tests.unit.gateway.fakes import FakeRedis
 
@@ -209,8 +210,11 @@ def test_dev_helpers_do_not_exist_in_production(rpc):
 
 
 def routes(app) -> dict[str, set[str]]:
+    """The API's routes (the pages are not part of its description)."""
     served = {}
     for route in falcon.inspect.inspect_routes(app):
+        if is_page_path(route.path):
+            continue
         methods = {
             m.method.lower()
             for m in route.methods

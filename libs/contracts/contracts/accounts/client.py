@@ -88,6 +88,16 @@ class AccountsClient(ServiceClient):
         """
         return self._call("register_organization", locals())
 
+    def get_agreement(
+        self,
+        kind: fields.AgreementKind,
+        language: fields.AgreementLanguage = "zh-CN",
+    ) -> replies.Agreement:
+        """The current agreement of a registration of ``kind`` (its version is
+        the one ``register_person`` / ``register_organization`` check), in
+        ``language``. Raises ``InvalidInput`` for an unknown kind or language."""
+        return self._call("get_agreement", locals())
+
     def check_login_name(self, login_name: fields.LoginName) -> replies.LoginNameCheck:
         """Whether a login name is free (case-insensitively, across both kinds).
 

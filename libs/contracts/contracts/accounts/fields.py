@@ -58,6 +58,8 @@ RealNameStatus = Literal[
     "unverified", "pending", "passed", "failed", "manual_review", "rejected"
 ]
 AccountKind = Literal["person", "organization", "staff"]
+AgreementKind = Literal["person", "organization"]
+AgreementLanguage = Literal["zh-CN", "en"]
 Role = Literal["user", "reviewer"]
 
 

@@ -358,3 +358,16 @@ class AppealOrganizations(Model):
     truncated: bool = Field(
         description=f"More matched than the {MAX_APPEAL_CANDIDATES} answered."
     )
+
+
+class Agreement(Model):
+    """``accounts.get_agreement`` and ``GET /agreements/{kind}``: the agreement a
+    registration of this kind must accept now. Send ``version`` back as the
+    registration's ``agreement_version``; an older one is refused
+    (``agreement_version_outdated``)."""
+
+    kind: Literal["person", "organization"]
+    version: str = Field(examples=["2024-01"])
+    language: Literal["zh-CN", "en"]
+    title: str = Field(examples=["自然人实名认证协议"])
+    text: str = Field(description="The full text, paragraphs separated by blank lines.")

@@ -19,6 +19,7 @@ from contracts.models import parse
 
 from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
+from gateway.i18n import DEFAULT_PAGE_LOCALE, from_accept_language
 from gateway.quotas import ClientQuota
 from gateway.resources.base import ServiceResource
 
@@ -62,6 +63,40 @@ class OrganizationRegistrations(PersonRegistrations):
         resp.status = falcon.HTTP_201
         resp.media = self.accounts.register_organization(
             registration=registration
+        ).dump()
+
+
+AGREEMENT_LANGUAGES = {"zh_CN": "zh-CN", "en": "en"}
+
+
+def agreement_language(req) -> str:
+    """``lang`` when given (``zh-CN`` / ``en``), else ``Accept-Language``, else
+    zh-CN: the agreement is read in Chinese first."""
+    lang = req.get_param("lang")
+    if lang is not None:
+        if lang not in AGREEMENT_LANGUAGES.values():
+            raise Problem(
+                422,
+                "lang_invalid",
+                "lang is zh-CN or en.",
+                errors=[
+                    {"field": "lang", "code": "lang_invalid", "message": "zh-CN or en"}
+                ],
+            )
+        return lang
+    locale = from_accept_language(req.get_header("Accept-Language"))
+    return AGREEMENT_LANGUAGES[locale or DEFAULT_PAGE_LOCALE]
+
+
+class Agreements(Base):
+    """The current agreement of a registration kind (read by the registration
+    pages too)."""
+
+    def on_get(self, req, resp, kind):
+        if kind not in ("person", "organization"):
+            raise Problem(404, "not_found", "No agreement of this kind.")
+        resp.media = self.accounts.get_agreement(
+            kind=kind, language=agreement_language(req)
         ).dump()
 
 
@@ -280,6 +315,7 @@ def add_routes(app, ctx) -> None:
         f"{api}/registrations/organization",
         OrganizationRegistrations(ctx, registrations),
     )
+    app.add_route(f"{api}/agreements/{{kind}}", Agreements(ctx))
     app.add_route(f"{api}/login-names/{{login_name}}", LoginNames(ctx))
     app.add_route(f"{api}/documents/check", DocumentChecks(ctx))
     app.add_route(f"{api}/password-strength", PasswordStrength(ctx))

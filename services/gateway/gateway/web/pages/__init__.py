@@ -1,0 +1,1 @@
+"""One module per flow; each has ``add_routes(app, ctx, frame)``."""

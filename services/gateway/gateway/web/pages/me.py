@@ -1,0 +1,59 @@
+"""My information (在线办事-我的信息): the masked view and the real-name status,
+and changing the password (required first after a temporary password)."""
+
+from __future__ import annotations
+
+from contracts import errors as ce
+
+from gateway.web.frame import FormState, redirect
+from gateway.web.pages.base import PageResource, form_errors, login_location
+
+
+class Me(PageResource):
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        account = req.context.page_account
+        if account is None:
+            redirect(resp, login_location(req))
+            return
+        state = self.frame.take_form(req, resp)
+        me = self.accounts.get_me(account_id=account["account_id"])
+        self.frame.render(page, "me.html", me=me, form=state)
+
+
+class MyPassword(PageResource):
+    location = "/me/password"
+
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        if req.context.page_account is None:
+            redirect(resp, login_location(req))
+            return
+        state = self.frame.take_form(req, resp)
+        self.frame.render(page, "me_password.html", form=state)
+
+    def on_post(self, req, resp):
+        page = self.begin(req, resp)
+        form = self.posted(req)
+        account = self.auth.require_account(
+            req, allow_temporary=True, csrf_token=form.get("csrf_token")
+        )
+        try:
+            self.accounts.change_password(
+                account_id=account["account_id"],
+                session_id=account["session_id"],
+                current_password=form.get("current_password", ""),
+                new_password=form.get("new_password", ""),
+                new_password_confirmation=form.get("new_password_confirmation", ""),
+                client_ip=self.client_ip(req),
+            )
+        except ce.InvalidInput as exc:
+            self.back_with(resp, self.location, form_errors(page, exc, form))
+            return
+        notice = page.gettext("Your password is changed; your other sessions ended.")
+        self.back_with(resp, "/me", FormState(notice=notice))
+
+
+def add_routes(app, ctx, frame) -> None:
+    app.add_route("/me", Me(ctx, frame))
+    app.add_route("/me/password", MyPassword(ctx, frame))

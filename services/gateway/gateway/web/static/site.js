@@ -1,0 +1,151 @@
+/* Enhancements only: every form works without this file (web.md).
+   - the live login-name check (GET /api/v1/login-names/{name});
+   - the strength meter: the server's own verdict (POST /api/v1/password-strength,
+     accounts.passwords.rate_password), so the page and the rule never disagree;
+   - the SMS countdown after a code was sent (获取验证码 → 60 s);
+   - the captcha refresh without reloading (换一张, POST /api/v1/captchas);
+   - only the document types of the chosen identity type;
+   - focus on the error summary. */
+(function () {
+  "use strict";
+  var html = document.documentElement;
+  // The words come from the page (data-say-* attributes, from the catalogue).
+  function say(element, key) {
+    return element.getAttribute("data-say-" + key) || "";
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept-Language": html.lang },
+      body: JSON.stringify(body),
+      credentials: "same-origin"
+    });
+  }
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      var args = arguments;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  function strengthMeter() {
+    var input = document.querySelector("[data-strength-input]");
+    var meter = document.querySelector("[data-strength-meter]");
+    if (!input || !meter) { return; }
+    var text = meter.querySelector("[data-strength-text]");
+    var login = document.querySelector("[data-login-name-check]");
+    var asked = 0;
+    var rate = debounce(function () {
+      var password = input.value;
+      var mine = ++asked;
+      if (!password) { meter.hidden = true; meter.removeAttribute("data-level"); return; }
+      post("/api/v1/password-strength", { password: password, login_name: login ? login.value || null : null })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (rating) {
+          if (!rating || mine !== asked) { return; }
+          meter.hidden = false;
+          meter.setAttribute("data-level", rating.strength);
+          text.textContent = say(meter, rating.strength);
+        })
+        .catch(function () {});
+    }, 250);
+    input.addEventListener("input", rate);
+  }
+
+  function loginNameCheck() {
+    var input = document.querySelector("[data-login-name-check]");
+    var status = document.querySelector("[data-login-name-status]");
+    if (!input || !status) { return; }
+    input.addEventListener("change", function () {
+      var name = input.value.trim();
+      if (!name) { status.textContent = ""; return; }
+      if (!/^[A-Za-z0-9_]{4,32}$/.test(name)) { status.textContent = say(status, "invalid"); return; }
+      fetch("/api/v1/login-names/" + encodeURIComponent(name), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (answer) {
+          if (!answer) { status.textContent = say(status, "failed"); return; }
+          status.textContent = say(status, answer.available ? "free" : "taken");
+        })
+        .catch(function () { status.textContent = say(status, "failed"); });
+    });
+  }
+
+  function smsCountdown() {
+    var button = document.querySelector("[data-sms-send][data-cooldown]");
+    if (!button) { return; }
+    var label = button.textContent;
+    var left = parseInt(button.getAttribute("data-cooldown"), 10) || 60;
+    button.disabled = true;
+    function tick() {
+      if (left <= 0) { button.disabled = false; button.textContent = label; return; }
+      button.textContent = say(button, "wait").replace("%s", String(left));
+      left -= 1;
+      setTimeout(tick, 1000);
+    }
+    tick();
+  }
+
+  function captchaRefresh() {
+    var buttons = document.querySelectorAll("[data-captcha-refresh]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.addEventListener("click", function (event) {
+        var box = button.closest(".captcha");
+        var image = box.querySelector("[data-captcha-image]");
+        var id = box.querySelector("[data-captcha-id]");
+        event.preventDefault();
+        post("/api/v1/captchas", {})
+          .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+          .then(function (captcha) {
+            image.src = captcha.image;
+            id.value = captcha.captcha_id;
+            var answer = box.querySelector("input[name=captcha_answer]");
+            if (answer) { answer.value = ""; answer.focus(); }
+          })
+          .catch(function () { button.form.requestSubmit(button); });
+      });
+    });
+  }
+
+  function documentTypes() {
+    var blocks = document.querySelectorAll("[data-identity]");
+    Array.prototype.forEach.call(blocks, function (block) {
+      var select = block.querySelector("[data-doc-type]");
+      var radios = block.querySelectorAll("input[data-region]");
+      if (!select || !radios.length) { return; }
+      function show() {
+        var region = (block.querySelector("input[data-region]:checked") || {}).value;
+        var groups = select.querySelectorAll("optgroup");
+        Array.prototype.forEach.call(groups, function (group) {
+          var mine = group.getAttribute("data-region") === region;
+          group.disabled = !mine;
+          group.hidden = !mine;
+        });
+        var current = select.options[select.selectedIndex];
+        if (!current || current.parentNode.disabled) {
+          var first = select.querySelector("optgroup:not([disabled]) option");
+          if (first) { first.selected = true; }
+        }
+      }
+      Array.prototype.forEach.call(radios, function (radio) { radio.addEventListener("change", show); });
+      show();
+    });
+  }
+
+  function focusSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) { summary.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    strengthMeter();
+    loginNameCheck();
+    smsCountdown();
+    captchaRefresh();
+    documentTypes();
+    focusSummary();
+  });
+})();

@@ -1,0 +1,67 @@
+"""Agents in a browser (代办): a verified organisation designates a natural person
+by login name, the person sees the organisation, the organisation revokes it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.browser.conftest import check
+from tests.support import client
+from tests.support.waiting import wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def log_in(page, site: str, login_name: str, password: str) -> None:
+    page.goto(site + "/login")
+    page.fill("#f-login_name", login_name)
+    page.fill("#f-password", password)
+    page.click("button.primary")
+    page.wait_for_url("**/me")
+
+
+def test_an_organisation_designates_and_revokes_an_agent(stack, site, open_page):
+    org_body, _ = client.register_organization(
+        stack.url, registry=stack.authority_registry
+    )
+    person_body, _ = client.register_person(stack.url)
+    token = client.log_in_solving_captcha(
+        stack.url, org_body["login_name"], org_body["password"]
+    ).json()["token"]
+    wait_for(
+        lambda: (
+            requests.get(
+                f"{stack.url}/me", headers=client.bearer(token), timeout=10
+            ).json()["real_name_status"]
+            == "passed"
+        ),
+        timeout=30,
+        what="the organisation's verification to pass",
+    )
+
+    org_page = open_page()
+    log_in(org_page, site, org_body["login_name"], org_body["password"])
+    org_page.locator("main").get_by_role("link", name="代办人").click()
+    org_page.wait_for_url("**/me/agents")
+    assert "尚未指定代办人" in org_page.locator("main").inner_text()
+    org_page.fill("#f-login_name", "no_such_person_1")
+    org_page.click("button[value=designate]")
+    org_page.wait_for_selector("#e-login_name")
+    check(org_page, "agents_errors")
+    org_page.fill("#f-login_name", person_body["login_name"])
+    org_page.click("button[value=designate]")
+    org_page.wait_for_selector(".notice")
+    assert person_body["login_name"] in org_page.locator("table").inner_text()
+    check(org_page, "agents")
+
+    person_page = open_page(locale="en", js=False)
+    log_in(person_page, site, person_body["login_name"], person_body["password"])
+    person_page.goto(site + "/me/agents")
+    assert org_body["name"] in person_page.locator("table").inner_text()
+
+    org_page.click("button[value=revoke]")
+    org_page.wait_for_selector(".notice")
+    assert "尚未指定代办人" in org_page.locator("main").inner_text()
+    person_page.reload()
+    assert person_page.locator("table").count() == 0
