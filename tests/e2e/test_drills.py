@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import ROOT
+from tests.support.stack import NAMEKO_SERVICES, ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -38,11 +38,7 @@ def test_short_drills_lose_nothing_and_apply_nothing_twice():
     rows = json.loads(Path(path).read_text(encoding="utf-8"))["rows"]
     drills = {row["drill"]: row for row in rows}
     assert set(drills) == {
-        "kill -9 accounts",
-        "kill -9 otp",
-        "kill -9 verification",
-        "kill -9 recovery",
-        "kill -9 gateway",
+        *(f"kill -9 {service}" for service in (*NAMEKO_SERVICES, "gateway")),
         "restart Redis",
     }, report
     for row in rows:

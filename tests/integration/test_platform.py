@@ -13,12 +13,12 @@ from PIL import Image
 
 from tests.identity_data import PASSWORD
 from tests.support import client, events
-from tests.support.stack import RPC_TIMEOUT
+from tests.support.stack import NAMEKO_SERVICES, RPC_TIMEOUT
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
-SERVICES = {"accounts", "otp", "verification", "recovery"}
+SERVICES = set(NAMEKO_SERVICES)
 
 
 def send_canary(stack, request_id: str | None = None) -> requests.Response:

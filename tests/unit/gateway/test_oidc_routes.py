@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import falcon.testing
+import pytest
 from contracts.errors import Forbidden, Unauthenticated
 from gateway.app import create_app
 from gateway.oidc.server import login_redirect
@@ -124,6 +125,21 @@ def test_an_unregistered_redirect_uri_is_never_redirected_to():
     result = authorize(fake_sso([]), redirect_uri=REDIRECT + "/../evil")
 
     assert result.status_code == 400
+    assert "Location" not in result.headers
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"redirect_uri": "\x81d>c\x08>\U000ad579@"},  # found by the OpenAPI fuzzing
+        {"response_type": "code\r\n"},
+    ],
+)
+def test_a_parameter_that_cannot_be_quoted_back_is_an_invalid_request(params):
+    result = authorize(fake_sso([]), **params)
+
+    assert result.status_code == 400
+    assert result.json["error"] == "invalid_request"
     assert "Location" not in result.headers
 
 

@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 import falcon
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.base import invalid_error_characters
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from contracts import errors as ce
 from contracts.models import parse
 from contracts.sso import (
@@ -54,6 +56,21 @@ class Providers:
         return self._provider
 
 
+# parameters Authlib quotes in an error description, which RFC 6749 §5.2 limits to
+# printable ASCII: a value outside it is refused here, before Authlib would raise
+ECHOED_PARAMETERS = ("redirect_uri", "response_type")
+
+
+def _unquotable(req: falcon.Request) -> OAuth2Error | None:
+    """``invalid_request`` when a parameter Authlib echoes is not printable ASCII
+    (no registered redirect URI or response type is)."""
+    for name in ECHOED_PARAMETERS:
+        value = req.get_param(name)
+        if value is not None and invalid_error_characters(value):
+            return InvalidRequestError(f"{name} is not a registered value")
+    return None
+
+
 def _session_of(auth, req: falcon.Request) -> dict | None:
     """The portal session's account, or None when there is none usable."""
     try:
@@ -78,6 +95,9 @@ class Authorize:
         request = FalconRequest(req, provider.issuer.issuer, {})
         user = _session_of(self.auth, req)
         try:
+            refused = _unquotable(req)
+            if refused:
+                raise refused
             grant = provider.get_consent_grant(request, end_user=user)
         except OAuth2Error as error:
             provider.error_reply(request, error).render(resp)

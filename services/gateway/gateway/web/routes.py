@@ -16,7 +16,9 @@ from gateway.web.pages import help as help_pages
 
 # Each flow's module exposes add_routes(app, ctx, frame); add a new flow here.
 FLOWS = (home, help_pages, registration, login, me, recovery, agents)
-NOT_PAGES = ("/api/", "/metrics", "/static/")
+# the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
+# and static files
+NOT_PAGES = ("/api/", "/oidc/", "/.well-known/", "/metrics", "/static/")
 
 
 def is_page_path(path: str) -> bool:
