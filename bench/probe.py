@@ -67,15 +67,19 @@ def answer_code(answer: requests.Response) -> str:
 
 
 def registration(url: str) -> list[str]:
-    taken, _ = client.register_person(url)
+    """Two registered and two new documents, each asked about five times (under
+    the per-document quota, which counts every attempt alike)."""
+    documents = {
+        "registered": [client.register_person(url)[0]["doc_number"] for _ in range(2)],
+        "new": [client.person_body()["doc_number"] for _ in range(2)],
+    }
     http = requests.Session()
     answers: dict[str, Counter] = {"registered": Counter(), "new": Counter()}
     started = time.monotonic()
     for probe in range(PROBES):
         kind = "registered" if probe % 2 else "new"
         body = client.person_body()
-        if kind == "registered":
-            body["doc_number"] = taken["doc_number"]
+        body["doc_number"] = documents[kind][(probe // 2) % 2]
         body["sms_code"] = "000000"  # a code never sent: nothing proven
         answer = http.post(f"{url}/registrations/person", json=body, timeout=10)
         answers[kind][answer_code(answer)] += 1
