@@ -20,9 +20,8 @@ from tests.support.stack import NAMEKO_SERVICES, ROOT
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
-@pytest.mark.timeout(
-    540
-)  # six drills, each waiting for recovery: over the default 300 s on a busy box
+# six drills, each waiting for recovery: over the default 300 s on a busy machine
+@pytest.mark.timeout(540)
 def test_short_drills_lose_nothing_and_apply_nothing_twice():
     run = subprocess.run(
         [sys.executable, "-m", "bench.drills", "--short", "--only", "kill,redis"],
