@@ -21,7 +21,7 @@ from contracts.sso import ActingFor, BusinessSystemEntered, TokensIssued
 from servicekit.crypto import PersonalDataCipher
 from sqlalchemy.orm import Session
 
-from sso import acting, claims, clients, codes, keys
+from sso import acting, backchannel, claims, clients, codes, keys
 from sso.models import releases, tokens
 from sso.settings import SsoSettings
 
@@ -101,6 +101,9 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
             expires_at=expires,
             acting_for=code.acting_for,
         )
+    )
+    backchannel.record_entry(
+        deps.session, code.session_id, client_id, code.account_id, deps.now
     )
     signing_key = keys.active_key(
         deps.session, deps.cipher, client.id_token_alg, deps.now
