@@ -103,6 +103,24 @@ def _organization_profile(deps: Deps, account, org, people) -> dict:
     }
 
 
+def get_identity_claims(deps: Deps, account_id: object) -> dict:
+    """Who the account is, for single sign-on: ``{account_id, kind, name,
+    real_name_status}`` from two plain columns (no profile decrypted, nothing
+    masked: no personal data but the name). Raises ``NotFound``."""
+    key = field_rules.account_key(account_id)
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+        if account is None:
+            raise NotFound("account_not_found", "No such account.")
+        name = deps.repo.get_account_name(key, account.kind)
+    return {
+        "account_id": str(account.id),
+        "kind": account.kind,
+        "name": name,
+        "real_name_status": account.real_name_status,
+    }
+
+
 def get_me(deps: Deps, account_id: object) -> dict:
     """My information, masked (product.md flow 5): ``{account_id, kind,
     login_name, role, must_change_password, real_name_status, real_name_reason,

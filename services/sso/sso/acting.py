@@ -11,7 +11,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from contracts.accounts import AccountsClient
-from contracts.accounts.replies import Me, RepresentedOrganization
+from contracts.accounts.replies import IdentityClaims as Me
+from contracts.accounts.replies import RepresentedOrganization
 from contracts.errors import Forbidden
 from contracts.sso import REFUSALS, ActingChoice, ActingFor, CodeGrant
 from sqlalchemy.orm import Session

@@ -179,6 +179,18 @@ class LegacyOrigin(Model):
     imported_at: Timestamp
 
 
+class IdentityClaims(Model):
+    """Who an account is, for single sign-on (``get_identity_claims``): only what
+    the claims and the admission rules need, read without decrypting a profile."""
+
+    account_id: AccountId
+    kind: AccountKind
+    name: str | None = Field(
+        description="A person's, an organisation's or a staff member's name."
+    )
+    real_name_status: RealNameStatus
+
+
 class Me(Model):
     """My information, masked (``GET /me``)."""
 
