@@ -87,7 +87,7 @@ class SsoService(ObservedService):
     def save_authorization_code(self, grant: contract.CodeGrant) -> contract.CodeSaved:
         accounts = self._accounts()
         me = claims.account(accounts, grant.account_id)
-        organizations = acting.represented(accounts, me)
+        organizations = acting.represented(me)
         session, now = self.db.session, utc_now()
         with session.begin():
             row = clients.find(session, grant.client_id)

@@ -67,7 +67,7 @@ def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
         return None
     org = None
     if organization is not None:
-        org = acting.acting_for(deps.accounts, account_id, organization)
+        org = acting.acting_for(me, organization)
         if org is None:
             return None
     return client, me, org

@@ -199,7 +199,8 @@ class AccountsClient(ServiceClient):
 
     def get_identity_claims(self, account_id: str) -> replies.IdentityClaims:
         """Who the account is, for sso's claims and admission rules: ``{account_id,
-        kind, name, real_name_status}``, without the profile (nothing decrypted).
+        kind, name, real_name_status, represented_organizations}`` (a person's
+        agencies now), without the profile (nothing of it decrypted).
         Raises ``NotFound`` ``account_not_found``."""
         return self._call("get_identity_claims", locals())
 
