@@ -15,6 +15,8 @@ import json
 import secrets
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
@@ -725,6 +727,133 @@ def test_rp_initiated_logout_ends_the_portal_session_and_returns_with_state(live
     assert answer.headers["Location"] == "http://127.0.0.1:8090/?state=bye"
     me = requests.get(f"{live_stack.url}/me", headers=client.bearer(token), timeout=10)
     assert me.status_code == 401
+
+
+class BackChannelReceiver:
+    """A business system's back-channel logout endpoint (Back-Channel Logout 1.0
+    §2.5): while ``down`` it refuses (503); then it keeps each ``logout_token``."""
+
+    def __init__(self, down: bool = False):
+        self.down = down
+        self.refused = 0
+        self.tokens: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                if receiver.down:
+                    receiver.refused += 1
+                    self.send_response(503)
+                else:
+                    receiver.tokens.extend(form.get("logout_token", []))
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/backchannel-logout"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def register_backchannel_client(stack, tmp_path, receiver) -> tuple[str, str]:
+    """A business system with a back-channel logout URI: (client id, secret)."""
+    client_id, secret = f"bcl-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    file = tmp_path / f"{client_id}.yml"
+    file.write_text(
+        "clients:\n"
+        f"  - client_id: {client_id}\n"
+        f"    secret: {secret}\n"
+        f"    redirect_uris: [{TORCH_REDIRECT}]\n"
+        f"    backchannel_logout_uri: {receiver.url}\n"
+        "    name_zh: 测试系统\n"
+        "    name_en: A test system\n",
+        encoding="utf-8",
+    )
+    assert sso_cli(stack, "add-client", str(file)) == {"registered": 1}
+    return client_id, secret
+
+
+def verified_logout_token(stack, token: str, client_id: str) -> dict:
+    """The claims of a logout token, its signature checked against the JWKS."""
+    meta = discovery(stack)
+    assert meta["backchannel_logout_supported"] is True
+    assert jwt.get_unverified_header(token)["typ"] == "logout+jwt"
+    key = jwt.PyJWKClient(meta["jwks_uri"]).get_signing_key_from_jwt(token)
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        audience=client_id,
+        issuer=meta["issuer"],
+        options={"require": ["iat", "jti", "events"]},
+    )
+
+
+def test_a_portal_logout_reaches_every_business_system_it_entered_even_one_down(
+    live_stack, tmp_path
+):
+    up, down = BackChannelReceiver(), BackChannelReceiver(down=True)
+    try:
+        systems = [
+            register_backchannel_client(live_stack, tmp_path, receiver)
+            for receiver in (up, down)
+        ]
+        body, _ = client.register_person(live_stack.url)
+        token = client.log_in_solving_captcha(
+            live_stack.url, body["login_name"], body["password"]
+        ).json()["token"]
+        subjects = set()
+        for client_id, secret in systems:
+            code, verifier = code_for(live_stack, token, client_id=client_id)
+            tokens = redeem(
+                live_stack, code, verifier, client_id=client_id, secret=secret
+            )
+            assert tokens.status_code == 200, tokens.text
+            subjects.add(
+                jwt.decode(
+                    tokens.json()["id_token"], options={"verify_signature": False}
+                )["sub"]
+            )
+
+        answer = requests.delete(
+            f"{live_stack.url}/sessions/current",
+            headers=client.bearer(token),
+            timeout=10,
+        )
+
+        assert answer.status_code == 204
+        wait_for(lambda: up.tokens, timeout=30, what="the logout token")
+        wait_for(lambda: down.refused >= 2, timeout=30, what="a retried delivery")
+        assert down.tokens == []
+        down.down = False  # the business system is back
+        wait_for(lambda: down.tokens, timeout=60, what="the late logout token")
+        for receiver, (client_id, _) in zip((up, down), systems, strict=True):
+            assert len(receiver.tokens) == 1
+            claims = verified_logout_token(live_stack, receiver.tokens[0], client_id)
+            assert claims["events"] == {
+                "http://schemas.openid.net/event/backchannel-logout": {}
+            }
+            assert {claims["sub"]} == subjects
+            assert "nonce" not in claims
+        # the session is gone, and a second logout notifies nobody again
+        again = requests.delete(
+            f"{live_stack.url}/sessions/current",
+            headers=client.bearer(token),
+            timeout=10,
+        )
+        assert again.status_code == 401
+    finally:
+        up.close()
+        down.close()
 
 
 # --- the demo business system -----------------------------------------------------------------

@@ -189,6 +189,9 @@ class ProviderMetadata(Model):
     authorization_response_iss_parameter_supported: bool
     request_parameter_supported: bool
     claims_parameter_supported: bool
+    # Back-Channel Logout 1.0 §2.1 (logout tokens carry ``sub``, not ``sid``)
+    backchannel_logout_supported: bool = True
+    backchannel_logout_session_supported: bool = False
 
 
 class LogoutTarget(Model):
@@ -209,6 +212,15 @@ class SsoLoggedOut(Model):
     """``/oidc/logout`` without a registered place to return to."""
 
     logged_out: bool
+
+
+class SessionEnded(Model):
+    """A portal session's logout fanned out (Back-Channel Logout 1.0)."""
+
+    notified: int = Field(
+        description="Business systems the session entered that will get a logout "
+        "token (durably: one that is down gets it when it is back)."
+    )
 
 
 class Jwks(Model):
@@ -314,6 +326,13 @@ class SsoClient(ServiceClient):
         agree), and ``post_logout_redirect_uri`` only when registered for it,
         exactly. Never raises for a bad hint: the answer then names no redirect."""
         return self._call("check_logout", locals())
+
+    def end_session(self, session_id: str) -> SessionEnded:
+        """The portal session ``session_id`` ended: every business system it
+        entered with a ``backchannel_logout_uri`` gets a signed logout token, sent
+        as durable work (retried with back-off until it is accepted). Calling it
+        again for the same session notifies nobody twice."""
+        return self._call("end_session", locals())
 
     def get_jwks(self) -> Jwks:
         """The public keys that may have signed a live token."""

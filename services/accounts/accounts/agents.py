@@ -158,18 +158,21 @@ def list_represented_organizations(deps: Deps, account_id: object) -> dict:
             raise Forbidden(
                 "person_only", "Only a natural person acts as an organisation's agent."
             )
-        rows = deps.repo.represented_organizations(key)
-    return {
-        "items": [
-            {
-                "organization_id": str(row.organization_id),
-                "name": row.name,
-                "unique_code": personal_data.masked_org_code(deps.cipher, row.code_enc),
-                "granted_at": row.granted_at.isoformat(),
-            }
-            for row in rows
-        ]
-    }
+        return {"items": represented(deps, key)}
+
+
+def represented(deps: Deps, key: uuid.UUID) -> list[dict]:
+    """The organisations the person ``key`` is an active agent of (inside the
+    caller's transaction)."""
+    return [
+        {
+            "organization_id": str(row.organization_id),
+            "name": row.name,
+            "unique_code": personal_data.masked_org_code(deps.cipher, row.code_enc),
+            "granted_at": row.granted_at.isoformat(),
+        }
+        for row in deps.repo.represented_organizations(key)
+    ]
 
 
 def acts_for(deps: Deps, person_id: object, organization_id: object) -> bool:

@@ -16,7 +16,7 @@ from contracts.accounts import PhoneChange, ProfileChanged, ProfileChanges
 from contracts.errors import Forbidden, NotFound
 from contracts.models import parse
 
-from accounts import corrections, documents, field_rules, personal_data
+from accounts import agents, corrections, documents, field_rules, personal_data
 from accounts.deps import Deps
 from accounts.otp_checks import verify_sms
 from accounts.validation import FieldErrors, single
@@ -100,6 +100,29 @@ def _organization_profile(deps: Deps, account, org, people) -> dict:
             deps, people.get("legal_representative")
         ),
         "main_agent": _org_person_view(deps, people.get("main_agent")),
+    }
+
+
+def get_identity_claims(deps: Deps, account_id: object) -> dict:
+    """Who the account is, for single sign-on: ``{account_id, kind, name,
+    real_name_status, represented_organizations}``: two plain columns and a
+    person's agencies (no profile decrypted; only the organisations' codes, to
+    mask them). Raises ``NotFound``."""
+    key = field_rules.account_key(account_id)
+    with deps.repo.transaction():
+        account = deps.repo.get_account(key)
+        if account is None:
+            raise NotFound("account_not_found", "No such account.")
+        name = deps.repo.get_account_name(key, account.kind)
+        organizations = (
+            agents.represented(deps, key) if account.kind == "person" else []
+        )
+    return {
+        "account_id": str(account.id),
+        "kind": account.kind,
+        "name": name,
+        "real_name_status": account.real_name_status,
+        "represented_organizations": organizations,
     }
 
 

@@ -102,6 +102,15 @@ class Repository:
             query = query.with_for_update()
         return self.session.execute(query).first()
 
+    def get_account_name(self, account_id: uuid.UUID, kind: str) -> str | None:
+        """The name column of the account's person, organisation or staff row."""
+        table = {"person": persons, "organization": organizations}.get(
+            kind, staff_members
+        )
+        return self.session.scalar(
+            sa.select(table.c.name).where(table.c.account_id == account_id)
+        )
+
     def get_person(self, account_id: uuid.UUID) -> sa.Row | None:
         return self.session.execute(
             sa.select(persons).where(persons.c.account_id == account_id)

@@ -193,6 +193,10 @@ class AccountsService(StoringService):
         return login.log_out(self._deps(), token)
 
     @rpc(expected_exceptions=ServiceError)
+    def get_identity_claims(self, account_id: str) -> contract.IdentityClaims:
+        return profile.get_identity_claims(self._deps(), account_id)
+
+    @rpc(expected_exceptions=ServiceError)
     def get_me(self, account_id: str) -> contract.Me:
         return profile.get_me(self._deps(), account_id)
 

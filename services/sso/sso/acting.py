@@ -11,7 +11,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from contracts.accounts import AccountsClient
-from contracts.accounts.replies import Me, RepresentedOrganization
+from contracts.accounts.replies import IdentityClaims as Me
+from contracts.accounts.replies import RepresentedOrganization
 from contracts.errors import Forbidden
 from contracts.sso import REFUSALS, ActingChoice, ActingFor, CodeGrant
 from sqlalchemy.orm import Session
@@ -23,13 +24,11 @@ def _refuse(code: str) -> Forbidden:
     return Forbidden(code, REFUSALS[code])
 
 
-def represented(
-    accounts: AccountsClient, me: Me | None
-) -> list[RepresentedOrganization]:
+def represented(me: Me | None) -> list[RepresentedOrganization]:
     """The organisations a person acts for now (none for an organisation)."""
     if me is None or me.kind != "person":
         return []
-    return accounts.list_represented_organizations(account_id=me.account_id).items
+    return me.represented_organizations
 
 
 def choose(
@@ -92,12 +91,11 @@ def resolve(
     return row.organization_id
 
 
-def acting_for(
-    accounts: AccountsClient, person_id: str, organization_id: str
-) -> ActingFor | None:
+def acting_for(me: Me, organization_id: str) -> ActingFor | None:
     """The organisation as business systems see it, or None when the person is no
-    longer its agent (asked every time: a revocation counts at once)."""
-    for org in accounts.list_represented_organizations(account_id=person_id).items:
+    longer its agent (``me`` is read for every token and userinfo: a revocation
+    counts at once)."""
+    for org in represented(me):
         if org.organization_id == organization_id:
             return ActingFor(
                 organization_id=org.organization_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.accounts import AccountsClient
-from contracts.accounts.replies import Me
+from contracts.accounts.replies import IdentityClaims as Me
 from contracts.errors import NotFound
 
 # How the login was made (RFC 8176): the portal's session is a password login.
@@ -49,7 +49,7 @@ def refusal(row, me: Me | None) -> str | None:
 
 def account(accounts: AccountsClient, account_id: str) -> Me | None:
     try:
-        return accounts.get_me(account_id=account_id)
+        return accounts.get_identity_claims(account_id=account_id)
     except NotFound:
         return None
 
@@ -60,7 +60,7 @@ def user_claims(me: Me, scope: str) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": me.account_id}
     if "profile" in scope.split():
         claims.update(
-            name=getattr(me.profile, "name", None),
+            name=me.name,
             account_kind=me.kind,
             real_name_status=me.real_name_status,
             trust_level=trust_level(me),

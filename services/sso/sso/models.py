@@ -5,11 +5,13 @@ import sqlalchemy as sa
 from servicekit.flow_records import TIMESTAMP
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
+from servicekit.workqueue import work_items_table
 
 metadata = sa.MetaData()
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+work_items = work_items_table(metadata)
 
 # One business system (an OAuth 2 / OIDC client). Lists are JSON arrays. The
 # secret is kept as SHA-256 of a high-entropy random value (never in clear).
@@ -120,4 +122,17 @@ acting_choices = sa.Table(
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("expires_at", TIMESTAMP, nullable=False),
     sa.Column("used_at", TIMESTAMP, nullable=True),
+)
+
+# The SSO session registry: which business systems a portal session entered (one
+# row per session and client, made when tokens are issued). A logout of the
+# session sets logged_out_at once and fans out back-channel logout tokens.
+session_entries = sa.Table(
+    "session_entries",
+    metadata,
+    sa.Column("session_id", sa.String(128), primary_key=True),
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("entered_at", TIMESTAMP, nullable=False),
+    sa.Column("logged_out_at", TIMESTAMP, nullable=True),
 )

@@ -9,14 +9,25 @@ from contracts import sso as contract
 from nameko.rpc import RpcProxy
 from servicekit.calls import TimedCaller
 from servicekit.clock import utc_now
-from servicekit.context import CorrelationId
+from servicekit.context import CallId, CorrelationId
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
 from servicekit.providers import BuiltOnce, ObservedService
 from servicekit.rpc import rpc
+from servicekit.workqueue import work_item
 
-from sso import acting, catalogue, claims, clients, codes, keys, logout, tokens
+from sso import (
+    acting,
+    backchannel,
+    catalogue,
+    claims,
+    clients,
+    codes,
+    keys,
+    logout,
+    tokens,
+)
 from sso.dependencies import settings_and_clients
 from sso.models import outbox
 
@@ -29,6 +40,7 @@ class SsoService(ObservedService):
     db = Database(outbox=outbox)
     crypto = PersonalData()
     correlation_id = CorrelationId()
+    call_id = CallId()
     settings = BuiltOnce(settings_and_clients)
     accounts_rpc = RpcProxy("accounts")
 
@@ -75,7 +87,7 @@ class SsoService(ObservedService):
     def save_authorization_code(self, grant: contract.CodeGrant) -> contract.CodeSaved:
         accounts = self._accounts()
         me = claims.account(accounts, grant.account_id)
-        organizations = acting.represented(accounts, me)
+        organizations = acting.represented(me)
         session, now = self.db.session, utc_now()
         with session.begin():
             row = clients.find(session, grant.client_id)
@@ -137,6 +149,20 @@ class SsoService(ObservedService):
                 utc_now(),
                 (id_token_hint, client_id, post_logout_redirect_uri),
             )
+
+    @rpc
+    def end_session(self, session_id: str) -> contract.SessionEnded:
+        session = self.db.session
+        with session.begin():
+            notified = backchannel.end_session(
+                session, session_id, utc_now(), (self.correlation_id, self.call_id)
+            )
+        return contract.SessionEnded(notified=notified)
+
+    @work_item(backchannel.DELIVER)
+    def deliver_logout_token(self, item):
+        context = (self.settings.issuer, self.settings.backchannel_timeout, utc_now())
+        backchannel.deliver(self.db.session, self.crypto, item, context)
 
     @rpc
     def get_jwks(self) -> contract.Jwks:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from servicekit.settings import ServiceSettings
+from servicekit.settings import WorkSettings
 
 DEV_CLIENTS_FILE = Path(__file__).resolve().parents[1] / "clients.dev.yml"
 
 
-class SsoSettings(ServiceSettings):
+class SsoSettings(WorkSettings):
     # The provider's public origin: the `iss` of every token and of the
     # authorization response, and the base of the discovery document's URLs.
     issuer: str = Field("http://127.0.0.1:8080", alias="SSO_ISSUER", min_length=1)
@@ -29,6 +29,9 @@ class SsoSettings(ServiceSettings):
     # authorize request
     choice_ttl_seconds: int = Field(300, alias="SSO_CHOICE_TTL", ge=10, le=3600)
     rpc_timeout: float = Field(5.0, alias="SSO_RPC_TIMEOUT", gt=0)
+    # seconds to wait for a business system's back-channel logout endpoint; then
+    # the logout token is sent again later (well inside WORK_LEASE_SECONDS)
+    backchannel_timeout: float = Field(5.0, alias="SSO_BACKCHANNEL_TIMEOUT", gt=0)
 
     @property
     def key_publish_seconds(self) -> int:

@@ -21,7 +21,7 @@ from contracts.sso import ActingFor, BusinessSystemEntered, TokensIssued
 from servicekit.crypto import PersonalDataCipher
 from sqlalchemy.orm import Session
 
-from sso import acting, claims, clients, codes, keys
+from sso import acting, backchannel, claims, clients, codes, keys
 from sso.models import releases, tokens
 from sso.settings import SsoSettings
 
@@ -67,7 +67,7 @@ def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
         return None
     org = None
     if organization is not None:
-        org = acting.acting_for(deps.accounts, account_id, organization)
+        org = acting.acting_for(me, organization)
         if org is None:
             return None
     return client, me, org
@@ -101,6 +101,9 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
             expires_at=expires,
             acting_for=code.acting_for,
         )
+    )
+    backchannel.record_entry(
+        deps.session, code.session_id, client_id, code.account_id, deps.now
     )
     signing_key = keys.active_key(
         deps.session, deps.cipher, client.id_token_alg, deps.now

@@ -8,7 +8,7 @@ import threading
 import uuid
 
 import pytest
-from accounts import agents, reviewers
+from accounts import agents, profile, reviewers
 from contracts.errors import Forbidden, InvalidInput, NotFound
 
 from tests import identity_data as gen
@@ -97,6 +97,37 @@ def test_an_organisation_designates_lists_and_revokes_an_agent(
         ("agent_designated", ids),
         ("agent_revoked", ids),
     ]
+
+
+def test_identity_claims_for_sso_carry_the_name_status_and_current_agencies(
+    deps, otp, clock
+):
+    org_body, org_id = verified_org(deps, otp)
+    body, person_id = person(deps, otp, name="欧阳娜娜")
+    agents.designate_agent(deps, org_id, body["login_name"])
+
+    claims = profile.get_identity_claims(deps, person_id)
+
+    assert claims == {
+        "account_id": person_id,
+        "kind": "person",
+        "name": "欧阳娜娜",
+        "real_name_status": "pending",  # registered, verification under way
+        "represented_organizations": agents.list_represented_organizations(
+            deps, person_id
+        )["items"],
+    }
+    assert len(claims["represented_organizations"]) == 1
+    organization = profile.get_identity_claims(deps, org_id)
+    assert organization["name"] == org_body["name"]
+    assert organization["real_name_status"] == "passed"
+    assert organization["represented_organizations"] == []
+    agents.revoke_agent(deps, org_id, person_id)
+    assert (
+        profile.get_identity_claims(deps, person_id)["represented_organizations"] == []
+    )
+    with pytest.raises(NotFound):
+        profile.get_identity_claims(deps, str(uuid.uuid4()))
 
 
 def test_designating_again_after_a_revocation_reactivates_with_a_new_grant(

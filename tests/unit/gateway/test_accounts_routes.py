@@ -314,10 +314,17 @@ def test_log_in_refusals(error, status):
 
 
 def test_log_out_ends_the_session_and_clears_the_cookie():
-    http, rpc = client({("accounts", "log_out"): lambda token: {"ended": True}})
+    http, rpc = client(
+        {
+            ("accounts", "log_out"): lambda token: {"ended": True},
+            ("sso", "end_session"): lambda session_id: {"notified": 1},
+        }
+    )
     result = http.simulate_delete(f"{API}/sessions/current", headers=BEARER)
     assert result.status_code == 204
     assert calls(rpc, "log_out") == [{"token": "good-token"}]
+    # the business systems the session entered get a back-channel logout
+    assert calls(rpc, "end_session") == [{"session_id": ACCOUNT["session_id"]}]
     assert "__Host-session=" in result.headers["Set-Cookie"]
     assert (
         "Max-Age=0" in result.headers["Set-Cookie"]
@@ -402,7 +409,12 @@ def test_a_cookie_session_reads_without_csrf_but_writes_only_with_it():
 
 
 def test_logout_by_cookie_needs_the_csrf_token():
-    http, _ = client({("accounts", "log_out"): lambda token: {"ended": True}})
+    http, _ = client(
+        {
+            ("accounts", "log_out"): lambda token: {"ended": True},
+            ("sso", "end_session"): lambda session_id: {"notified": 0},
+        }
+    )
     cookie = {"Cookie": "__Host-session=good-token"}
     assert (
         http.simulate_delete(f"{API}/sessions/current", headers=cookie).status_code
@@ -421,6 +433,7 @@ def test_a_temporary_password_only_changes_itself_or_logs_out():
         ("accounts", "get_me"): me,
         ("accounts", "change_password"): lambda **kw: {"sessions_ended": 0},
         ("accounts", "log_out"): lambda token: {"ended": True},
+        ("sso", "end_session"): lambda session_id: {"notified": 0},
     }
     http, rpc = client(rpc_answers)
     rpc.answers[("accounts", "resolve_session")] = session(must_change_password=True)

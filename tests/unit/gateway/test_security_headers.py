@@ -146,6 +146,7 @@ def test_logout_clears_the_host_session_cookie_so_a_browser_accepts_it():
         {
             ("accounts", "resolve_session"): resolve_session,
             ("accounts", "log_out"): lambda token: {"ended": True},
+            ("sso", "end_session"): lambda session_id: {"notified": 0},
         }
     )
     client = falcon.testing.TestClient(app(fake))

@@ -197,6 +197,13 @@ class AccountsClient(ServiceClient):
         """End the session of ``token``: ``{ended}``. Never raises for an ended one."""
         return self._call("log_out", locals())
 
+    def get_identity_claims(self, account_id: str) -> replies.IdentityClaims:
+        """Who the account is, for sso's claims and admission rules: ``{account_id,
+        kind, name, real_name_status, represented_organizations}`` (a person's
+        agencies now), without the profile (nothing of it decrypted).
+        Raises ``NotFound`` ``account_not_found``."""
+        return self._call("get_identity_claims", locals())
+
     def get_me(self, account_id: str) -> replies.Me:
         """My information, masked: ``{account_id, kind, login_name, role,
         must_change_password, real_name_status, real_name_reason,

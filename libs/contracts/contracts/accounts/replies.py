@@ -301,6 +301,23 @@ class RepresentedOrganization(Model):
     granted_at: Timestamp
 
 
+class IdentityClaims(Model):
+    """Who an account is, for single sign-on (``get_identity_claims``): only what
+    the claims and the admission rules need, read without decrypting a profile."""
+
+    account_id: AccountId
+    kind: AccountKind
+    name: str | None = Field(
+        description="A person's, an organisation's or a staff member's name."
+    )
+    real_name_status: RealNameStatus
+    represented_organizations: list[RepresentedOrganization] = Field(
+        default_factory=list,
+        description="A person's: the organisations it is an active agent of now "
+        "(as ``list_represented_organizations``), so that sso asks once.",
+    )
+
+
 class RepresentedOrganizations(Model):
     items: list[RepresentedOrganization]
 

@@ -221,6 +221,8 @@ class Discovery:
             authorization_response_iss_parameter_supported=True,
             request_parameter_supported=False,
             claims_parameter_supported=False,
+            backchannel_logout_supported=True,
+            backchannel_logout_session_supported=False,
         ).dump()
         resp.cache_control = ["public", "max-age=300"]
 
@@ -279,6 +281,7 @@ class Logout:
         account = _session_of(self.auth, req)
         ended = bool(account and target.subject == account["account_id"])
         if ended:
+            self.sso.end_session(session_id=account["session_id"])
             self.auth.accounts.log_out(token=req.context.session_token)
             clear_session_cookie(resp)
         if target.redirect_uri:

@@ -16,6 +16,7 @@ import falcon
 from contracts import accounts as contract
 from contracts import errors as ce
 from contracts.models import parse
+from contracts.sso import SsoClient
 
 from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
@@ -200,6 +201,10 @@ class PasswordStrength(Base):
 
 
 class Sessions(Base):
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.sso = ctx.client(SsoClient)
+
     def on_post(self, req, resp):
         """Log in: a new session for every login (bearer token and cookie)."""
         credentials = parse(contract.Credentials, self.body(req))
@@ -223,7 +228,10 @@ class Sessions(Base):
 
     def on_delete_current(self, req, resp):
         """Log out (works with a temporary password too)."""
-        self.auth.require_account(req, allow_temporary=True)
+        account = self.auth.require_account(req, allow_temporary=True)
+        # first the business systems it entered (durable back-channel logout), so
+        # that a failure leaves the session open for a retry rather than lost
+        self.sso.end_session(session_id=account["session_id"])
         self.accounts.log_out(token=req.context.session_token)
         clear_session_cookie(resp)
         resp.status = falcon.HTTP_204
