@@ -228,10 +228,17 @@ def redirect(resp: falcon.Response, location: str) -> None:
     resp.text = ""
 
 
+# a relative path of this site: "/" then no second "/" or "\\" (a browser reads
+# "/\\evil" as "//evil"), and nothing a browser strips or folds (controls,
+# spaces: "/\t/evil" is "//evil" to it), at most 2000 characters
+SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x20\x7f]{0,1999}")
+
+
 def safe_next(value: str | None, default: str = "/") -> str:
-    """A path of this site to return to (never another origin)."""
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value if "\\" not in value else default
+    """A path of this site to return to (never another origin: an open redirect
+    would lend the portal's name to a phishing page)."""
+    if value and SAFE_NEXT.fullmatch(value):
+        return value
     return default
 
 
