@@ -4,6 +4,8 @@ to (``/sso/acting-for``), and the home page's catalogue from sso."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from contracts import errors as ce
 
@@ -39,8 +41,6 @@ def logged_in(**kwargs):
 
 
 def post_login(http, next_value):
-    from urllib.parse import urlencode
-
     return http.simulate_post(
         "/login",
         body=urlencode(
@@ -77,7 +77,16 @@ def test_login_goes_back_to_the_authorize_request():
         in (page.text)
     )
     answer = post_login(http, AUTHORIZE)
-    assert answer.headers["Location"] == AUTHORIZE
+    # not straight there: the page's form-action 'self' would stop the redirect
+    # chain that ends at the business system; /continue goes on, no script
+    assert answer.headers["Location"] == "/continue?" + urlencode({"next": AUTHORIZE})
+    page = http.simulate_get("/continue", params={"next": AUTHORIZE})
+    assert (
+        '<meta http-equiv="refresh" content="0;url=/oidc/authorize?'
+        'client_id=torch-statistics&amp;state=s1">'
+    ) in page.text
+    evil = http.simulate_get("/continue", params={"next": "//evil.example/"})
+    assert 'content="0;url=/"' in evil.text and "evil.example" not in evil.text
 
 
 def acting_client(choose=None):
@@ -115,8 +124,6 @@ def test_the_choice_page_lists_myself_and_the_organisations_escaped():
 
 
 def choose(http, acting_for, next_value=AUTHORIZE):
-    from urllib.parse import urlencode
-
     return http.simulate_post(
         "/sso/acting-for",
         body=urlencode(
@@ -130,7 +137,9 @@ def test_a_choice_is_kept_by_sso_and_goes_back_with_acting_choice():
     http, rpc = acting_client()
     answer = choose(http, ORG_ID)
     assert answer.status_code == 303
-    assert answer.headers["Location"] == AUTHORIZE + "&acting_choice=chc_" + "1" * 32
+    assert answer.headers["Location"] == "/continue?" + urlencode(
+        {"next": AUTHORIZE + "&acting_choice=chc_" + "1" * 32}
+    )
     [call] = [c for c in rpc.calls if c[1] == "choose_acting_for"]
     assert call[2] == {
         "session_id": "s" * 64,
@@ -138,7 +147,7 @@ def test_a_choice_is_kept_by_sso_and_goes_back_with_acting_choice():
         "organization_id": ORG_ID,
     }
     myself = choose(http, "myself")
-    assert myself.headers["Location"].startswith(AUTHORIZE + "&acting_choice=")
+    assert "%26acting_choice%3Dchc_" in myself.headers["Location"]
     assert rpc.calls[-1][2]["organization_id"] is None
 
 

@@ -242,6 +242,21 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return default
 
 
+# where a form's answer may lead on to another origin (the provider's authorize
+# step sends the code to a business system): the page's ``form-action 'self'``
+# covers every redirect after a form is posted, so a browser stops that chain.
+# It goes on from a page of ours instead (``/continue``), not a form's answer.
+LEADS_AWAY = ("/oidc/",)
+
+
+def go_on(resp: falcon.Response, location: str) -> None:
+    """Post/redirect/get to ``location`` (a path of ours), through ``/continue``
+    when it may lead to another origin."""
+    if location.startswith(LEADS_AWAY):
+        location = with_query("/continue", next=location)
+    redirect(resp, location)
+
+
 def with_query(path: str, **params: str) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 

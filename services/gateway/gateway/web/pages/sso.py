@@ -13,7 +13,7 @@ from __future__ import annotations
 from contracts import errors as ce
 from contracts.sso import SsoClient
 
-from gateway.web.frame import redirect, safe_next, with_query
+from gateway.web.frame import go_on, redirect, safe_next, with_query
 from gateway.web.pages.base import PageResource, form_errors, login_location
 
 LOCATION = "/sso/acting-for"
@@ -67,8 +67,19 @@ class ActingFor(PageResource):
             self.back_with(resp, with_query(LOCATION, next=back), state)
             return
         separator = "&" if "?" in back else "?"
-        redirect(resp, f"{back}{separator}acting_choice={choice.choice_id}")
+        go_on(resp, f"{back}{separator}acting_choice={choice.choice_id}")
+
+
+class Continue(PageResource):
+    """``/continue?next=``: a page of ours that goes on to ``next`` (meta
+    refresh, no script; a link too), so a redirect to a business system is not
+    the answer to a form (see ``frame.go_on``)."""
+
+    def on_get(self, req, resp):
+        page = self.begin(req, resp)
+        self.frame.render(page, "continue.html", next=safe_next(req.get_param("next")))
 
 
 def add_routes(app, ctx, frame) -> None:
     app.add_route(LOCATION, ActingFor(ctx, frame))
+    app.add_route("/continue", Continue(ctx, frame))
