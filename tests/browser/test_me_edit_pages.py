@@ -66,3 +66,46 @@ def test_a_person_corrects_the_details_after_a_failed_check(
         timeout=30,
         what="the corrected identity to pass the check",
     )
+
+
+def png_file(path) -> str:
+    from PIL import Image
+
+    Image.new("RGB", (160, 100), (40, 90, 160)).save(path, format="PNG")
+    return str(path)
+
+
+def test_a_person_uploads_materials_after_a_failed_check(
+    stack, site, open_page, auditor, tmp_path
+):
+    body, _ = client.register_person(stack.url)  # not in the authority's registry
+    token = client.log_in_solving_captcha(
+        stack.url, body["login_name"], body["password"]
+    ).json()["token"]
+    wait_for(
+        lambda: status_of(stack.url, token) == "failed",
+        timeout=30,
+        what="the real-name check to fail",
+    )
+    page = open_page(js=False)
+    page.goto(site + "/login")
+    page.fill("#f-login_name", body["login_name"])
+    page.fill("#f-password", body["password"])
+    page.click("button.primary")
+    page.wait_for_url("**/me")
+    page.get_by_role("link", name="上传材料").click()
+    page.wait_for_url("**/me/materials")
+    check(page, "me_materials", auditor=auditor)
+    page.set_input_files("#f-id_front", png_file(tmp_path / "front.png"))
+    page.click("button.primary")  # the back side is missing
+    page.wait_for_selector("#error-summary")
+    page.set_input_files("#f-id_front", png_file(tmp_path / "front.png"))
+    page.set_input_files("#f-id_back", png_file(tmp_path / "back.png"))
+    page.click("button.primary")
+    page.wait_for_url("**/me")
+    assert "材料已收到" in page.locator(".notice").inner_text()
+    wait_for(
+        lambda: status_of(stack.url, token) == "manual_review",
+        timeout=30,
+        what="the case to wait for a reviewer",
+    )
