@@ -228,11 +228,33 @@ def redirect(resp: falcon.Response, location: str) -> None:
     resp.text = ""
 
 
+# a relative path of this site: "/" then no second "/" or "\\" (a browser reads
+# "/\\evil" as "//evil"), and nothing a browser strips or folds (controls,
+# spaces: "/\t/evil" is "//evil" to it), at most 2000 characters
+SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x20\x7f]{0,1999}")
+
+
 def safe_next(value: str | None, default: str = "/") -> str:
-    """A path of this site to return to (never another origin)."""
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value if "\\" not in value else default
+    """A path of this site to return to (never another origin: an open redirect
+    would lend the portal's name to a phishing page)."""
+    if value and SAFE_NEXT.fullmatch(value):
+        return value
     return default
+
+
+# where a form's answer may lead on to another origin (the provider's authorize
+# step sends the code to a business system): the page's ``form-action 'self'``
+# covers every redirect after a form is posted, so a browser stops that chain.
+# It goes on from a page of ours instead (``/continue``), not a form's answer.
+LEADS_AWAY = ("/oidc/",)
+
+
+def go_on(resp: falcon.Response, location: str) -> None:
+    """Post/redirect/get to ``location`` (a path of ours), through ``/continue``
+    when it may lead to another origin."""
+    if location.startswith(LEADS_AWAY):
+        location = with_query("/continue", next=location)
+    redirect(resp, location)
 
 
 def with_query(path: str, **params: str) -> str:

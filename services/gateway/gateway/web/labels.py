@@ -53,3 +53,8 @@ REGIONS = IDENTITY_REGIONS
 ORGANIZATION_REGIONS = ORGANIZATION_REGIONS
 LEGAL_PERSON_TYPES = LEGAL_PERSON_TYPES
 DOC_TYPES = DOC_TYPES_BY_REGION
+MATERIALS = {
+    "id_front": N_("Identity document, front side"),
+    "id_back": N_("Identity document, back side"),
+    "licence": N_("Business licence"),
+}

@@ -11,11 +11,32 @@ from __future__ import annotations
 import falcon
 
 from gateway.web import frame
-from gateway.web.pages import agents, home, login, me, recovery, registration
+from gateway.web.pages import (
+    agents,
+    home,
+    login,
+    materials,
+    me,
+    recovery,
+    registration,
+    sso,
+    unlock,
+)
 from gateway.web.pages import help as help_pages
 
 # Each flow's module exposes add_routes(app, ctx, frame); add a new flow here.
-FLOWS = (home, help_pages, registration, login, me, recovery, agents)
+FLOWS = (
+    home,
+    help_pages,
+    registration,
+    login,
+    me,
+    recovery,
+    agents,
+    sso,
+    unlock,
+    materials,
+)
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
 # and static files
 NOT_PAGES = ("/api/", "/oidc/", "/.well-known/", "/metrics", "/static/")

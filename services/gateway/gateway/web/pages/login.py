@@ -12,7 +12,7 @@ from contracts import errors as ce
 
 from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
-from gateway.web.frame import FormState, kept_values, redirect, safe_next
+from gateway.web.frame import FormState, go_on, kept_values, redirect, safe_next
 from gateway.web.pages.base import PageResource, form_errors
 
 
@@ -63,7 +63,7 @@ class Login(PageResource):
         if answer.must_change_password:  # a temporary password: change it first
             redirect(resp, "/me/password")
             return
-        redirect(resp, safe_next(form.get("next"), "/me"))
+        go_on(resp, safe_next(form.get("next"), "/me"))
 
 
 class Logout(PageResource):
