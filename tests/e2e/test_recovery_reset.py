@@ -162,7 +162,7 @@ def test_a_known_and_an_unknown_login_name_cannot_be_told_apart(client):
     otp, the accounts look-up by login name, an HMAC, the Redis write; in step 2
     the blind-index comparison at accounts), so what remains is one indexed row
     found or not and one AES-GCM decrypt, microseconds against milliseconds of
-    RPC round trips. We allow the larger of 5 ms and 20% of the mean: wide enough
+    RPC round trips. We allow the larger of 5 ms and 20% of the median: wide enough
     for scheduler noise, far below the cost of any extra RPC or database call
     (each is several ms here), which is what a leaking path would add.
     """
@@ -179,7 +179,7 @@ def test_a_known_and_an_unknown_login_name_cannot_be_told_apart(client):
         for name in names.values():
             client.start(name)
     order = list(names.items())
-    for _ in range(15):
+    for _ in range(25):
         client.rng.shuffle(order)  # neither name always goes first
         for which, name in order:
             body = {"login_name": name, **client.captcha()}
@@ -199,12 +199,15 @@ def test_a_known_and_an_unknown_login_name_cannot_be_told_apart(client):
     assert len(masks["known"]) == len(masks["unknown"]) == 1
     assert re.fullmatch(r"1\d\*{5}\d{3}", masks["unknown"].pop())
     for label, samples in (("start", times), ("wrong phone", phone_times)):
-        known, unknown = (statistics.mean(samples[k]) for k in ("known", "unknown"))
+        # medians: one scheduler stall on a shared machine moves a mean by tens of
+        # ms (seen: 32 vs 69 ms means, 28 vs 34 ms medians); an extra call on one
+        # path moves every sample, so the median as well
+        known, unknown = (statistics.median(samples[k]) for k in ("known", "unknown"))
         tolerance = max(0.005, 0.2 * max(known, unknown))
         print(
-            f"\n{label}: known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms "
-            f"(median {statistics.median(samples['known']) * 1000:.1f} / "
-            f"{statistics.median(samples['unknown']) * 1000:.1f}), "
+            f"\n{label}: median known {known * 1000:.1f} ms, unknown "
+            f"{unknown * 1000:.1f} ms (mean {statistics.mean(samples['known']) * 1000:.1f}"
+            f" / {statistics.mean(samples['unknown']) * 1000:.1f}), "
             f"tolerance {tolerance * 1000:.1f} ms"
         )
         assert abs(known - unknown) <= tolerance
