@@ -54,6 +54,15 @@ class PageResource:
         req.context.page_account = self.session(req)
         return page
 
+    def begin_logged_in(self, req, resp) -> tuple[PageRequest, dict | None]:
+        """Begin a page only a logged-in account sees; without a session the
+        answer is a redirect to log in, and the account is None."""
+        page = self.begin(req, resp)
+        account = req.context.page_account
+        if account is None:
+            redirect(resp, login_location(req))
+        return page, account
+
     def session(self, req: falcon.Request) -> dict | None:
         """The logged-in account (from the session cookie), or None."""
         try:
