@@ -8,7 +8,7 @@ import random
 import pytest
 
 from tests import identity_data as gen
-from tests.browser.conftest import captcha_answer, check, sms_code_sent
+from tests.browser.conftest import captcha_answer, check, log_in, sms_code_sent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -66,11 +66,7 @@ def test_an_organisation_registers_with_its_main_agent(stack, site, open_page, a
     page.wait_for_url("**/register/done")
     assert org["login_name"] in page.locator("main").inner_text()
 
-    page.goto(site + "/login")
-    page.fill("#f-login_name", org["login_name"])
-    page.fill("#f-password", org["password"])
-    page.click("button.primary")
-    page.wait_for_url("**/me")
+    log_in(page, site, org["login_name"], org["password"])
     text = page.locator("main").inner_text()
     assert org["name"] in text
     assert org["credit_code"] not in text and org["credit_code"][:3] in text

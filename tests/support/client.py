@@ -256,6 +256,34 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+def token_of(url: str, body: dict) -> str:
+    """The session token of the account registered with ``body``."""
+    return log_in_solving_captcha(url, body["login_name"], body["password"]).json()[
+        "token"
+    ]
+
+
+def real_name_status(url: str, token: str) -> str:
+    me = requests.get(f"{url}/me", headers=bearer(token), timeout=10)
+    return me.json()["real_name_status"]
+
+
+def designate_agent(url: str, organization_token: str, login_name: str) -> None:
+    """The organisation designates the natural person ``login_name`` its agent."""
+    designated = requests.post(
+        f"{url}/me/agents",
+        json={"login_name": login_name},
+        headers=bearer(organization_token),
+        timeout=10,
+    )
+    _expect(designated, 201)
+
+
+def wait_for_real_name(url: str, token: str, status: str, what: str) -> None:
+    """Wait (30 s at most) until the account's real-name status is ``status``."""
+    wait_for(lambda: real_name_status(url, token) == status, timeout=30, what=what)
+
+
 def create_reviewer(env: dict[str, str], name: str = "审核员") -> tuple[str, str]:
     """A reviewer made as an operator makes one, with accounts' CLI against the
     database in ``env`` (a stack's ``env()``); (login name, temporary password)."""
