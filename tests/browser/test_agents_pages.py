@@ -12,14 +12,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def test_an_organisation_designates_and_revokes_an_agent(stack, site, open_page):
-    org_body, _ = client.register_organization(
-        stack.url, registry=stack.authority_registry
-    )
+    org_body, _ = client.verified_organization(stack.url, stack.authority_registry)
     person_body, _ = client.register_person(stack.url)
-    token = client.token_of(stack.url, org_body)
-    client.wait_for_real_name(
-        stack.url, token, "passed", what="the organisation's verification to pass"
-    )
 
     org_page = open_page()
     log_in(org_page, site, org_body["login_name"], org_body["password"])

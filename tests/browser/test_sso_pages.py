@@ -108,14 +108,8 @@ def test_a_person_logs_in_from_the_catalogue_and_enters_torch(
 
 
 def test_an_agent_chooses_as_whom_to_enter(stack, site, open_page, auditor):
-    org_body, _ = client.register_organization(
-        stack.url, registry=stack.authority_registry
-    )
+    org_body, as_org = client.verified_organization(stack.url, stack.authority_registry)
     person_body, _ = client.register_person(stack.url)
-    as_org = client.token_of(stack.url, org_body)
-    client.wait_for_real_name(
-        stack.url, as_org, "passed", what="the organisation's verification to pass"
-    )
     client.designate_agent(stack.url, as_org, person_body["login_name"])
 
     page = open_page(js=False)

@@ -268,6 +268,17 @@ def real_name_status(url: str, token: str) -> str:
     return me.json()["real_name_status"]
 
 
+def verified_organization(url: str, registry: Path) -> tuple[dict, str]:
+    """An organisation registered (in the authority's ``registry``) whose
+    verification passed: its registration body and its session token."""
+    body, _ = register_organization(url, registry=registry)
+    token = token_of(url, body)
+    wait_for_real_name(
+        url, token, "passed", what="the organisation's verification to pass"
+    )
+    return body, token
+
+
 def designate_agent(url: str, organization_token: str, login_name: str) -> None:
     """The organisation designates the natural person ``login_name`` its agent."""
     designated = requests.post(
