@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from contracts import errors as ce
 
-from tests.unit.gateway.test_pages import ACCOUNT, SESSION, client
+from tests.unit.gateway.test_pages import ACCOUNT, SESSION, client, post_form
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ORG_ID = "0b6c3d8e-1f2a-4b5c-8d9e-0a1b2c3d4e5f"
 AUTHORIZE = "/oidc/authorize?client_id=torch-statistics&state=s1"
 ORGANIZATIONS = {
@@ -41,13 +40,11 @@ def logged_in(**kwargs):
 
 
 def post_login(http, next_value):
-    return http.simulate_post(
+    return post_form(
+        http,
         "/login",
-        body=urlencode(
-            {"login_name": "zhang_wei", "password": "p", "csrf_token": "t"}
-            | {"next": next_value}
-        ),
-        headers={**FORM, "Cookie": "__Host-csrf=t"},
+        {"login_name": "zhang_wei", "password": "p", "csrf_token": "t"}
+        | {"next": next_value},
     )
 
 
@@ -124,12 +121,11 @@ def test_the_choice_page_lists_myself_and_the_organisations_escaped():
 
 
 def choose(http, acting_for, next_value=AUTHORIZE):
-    return http.simulate_post(
+    return post_form(
+        http,
         "/sso/acting-for",
-        body=urlencode(
-            {"acting_for": acting_for, "next": next_value, "csrf_token": "csrf-1"}
-        ),
-        headers={**FORM, **SESSION},
+        {"acting_for": acting_for, "next": next_value, "csrf_token": "csrf-1"},
+        cookies=SESSION["Cookie"],
     )
 
 
