@@ -252,6 +252,24 @@ def log_in_solving_captcha(
     return answer
 
 
+def lock_login_name(url: str, login_name: str, session: requests.Session) -> list[int]:
+    """Five wrong passwords for ``login_name`` (with a captcha when asked, as the
+    fourth and fifth are): the statuses answered."""
+    statuses = []
+    for attempt in range(5):
+        answer = log_in(url, login_name, f"Wrong-Pass-{attempt}", session=session)
+        if answer.status_code == 428:
+            answer = log_in(
+                url,
+                login_name,
+                f"Wrong-Pass-{attempt}",
+                session=session,
+                **captcha(url, session),
+            )
+        statuses.append(answer.status_code)
+    return statuses
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
