@@ -11,16 +11,8 @@ from contracts import errors as ce
 from gateway.app import create_app
 from gateway.settings import Settings
 
-from tests.unit.gateway.fakes import FakeRedis, FakeRpc
+from tests.unit.gateway.fakes import ACCOUNT, FakeRedis, FakeRpc
 
-ACCOUNT = {
-    "session_id": "s" * 64,
-    "account_id": "6f1c1b1e-8b7a-4f7e-9a51-0e3f4b0e2c11",
-    "kind": "person",
-    "role": "user",
-    "login_name": "zhang_wei",
-    "must_change_password": False,
-}
 EVIL = "<script>alert(1)</script>"
 AGREEMENT = {
     "kind": "person",

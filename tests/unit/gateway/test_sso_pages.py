@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from contracts import errors as ce
 
-from tests.unit.gateway.test_pages import ACCOUNT, SESSION, client, post_form
+from tests.unit.gateway.fakes import login_reply
+from tests.unit.gateway.test_pages import SESSION, client, post_form
 
 ORG_ID = "0b6c3d8e-1f2a-4b5c-8d9e-0a1b2c3d4e5f"
 AUTHORIZE = "/oidc/authorize?client_id=torch-statistics&state=s1"
@@ -26,17 +27,7 @@ ORGANIZATIONS = {
 
 
 def logged_in(**kwargs):
-    return {
-        "token": "good-token",
-        "csrf_token": "csrf-1",
-        "expires_in": 1800,
-        "max_age": 43200,
-        "must_change_password": False,
-        "account": {
-            **{k: ACCOUNT[k] for k in ("account_id", "kind", "role", "login_name")},
-            "real_name_status": "passed",
-        },
-    }
+    return login_reply("passed")
 
 
 def post_login(http, next_value):
