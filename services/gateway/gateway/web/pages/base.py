@@ -11,7 +11,7 @@ from contracts.otp import OtpClient
 from gateway.client_address import client_address, trusted_networks
 from gateway.errors import Problem, problem_from_service_error
 from gateway.i18n import translate_error
-from gateway.quotas import ClientQuota
+from gateway.quotas import captcha_quota
 from gateway.web.frame import (
     FormState,
     Frame,
@@ -36,13 +36,7 @@ class PageResource:
         self.max_body = ctx.settings.max_body_bytes
         self.networks = trusted_networks(ctx.settings.trusted_proxies)
         # a page's captcha counts in the same quota as POST /api/v1/captchas
-        self.captcha_quota = ClientQuota(
-            ctx.redis,
-            ctx.settings.redis_key_prefix,
-            "captcha",
-            ctx.settings.captchas_per_minute,
-            window=60,
-        )
+        self.captcha_quota = captcha_quota(ctx)
 
     def client_ip(self, req: falcon.Request) -> str:
         return client_address(
