@@ -114,6 +114,29 @@ def check(page, name: str, locale: str = "zh-CN", auditor=None) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def log_in(page, site: str, login_name: str, password: str) -> None:
+    """Log in on the portal's login page (landing on /me)."""
+    page.goto(site + "/login")
+    page.fill("#f-login_name", login_name)
+    page.fill("#f-password", password)
+    page.click("button.primary")
+    page.wait_for_url("**/me")
+
+
+def submit_registration(
+    page, password: str, sms_field: str, code: str, confirmation: str = "", agree=True
+) -> None:
+    """Fill a registration form's password (confirmed by ``confirmation``, the
+    password itself by default) and SMS code, tick the agreement (when
+    ``agree``) and choose "Register"."""
+    page.fill("#f-password", password)
+    page.fill("#f-password_confirmation", confirmation or password)
+    page.fill(sms_field, code)
+    if agree:
+        page.check("input[name=agreement]")
+    page.click("button.primary[value=register]")
+
+
 def captcha_answer(api: str, captcha_id: str) -> str:
     """The answer of a captcha a page shows (the dev endpoint of a test stack)."""
     answer = requests.get(f"{api}/dev/captchas/{captcha_id}", timeout=10)

@@ -4,41 +4,16 @@ by login name, the person sees the organisation, the organisation revokes it."""
 from __future__ import annotations
 
 import pytest
-import requests
 
-from tests.browser.conftest import check
+from tests.browser.conftest import check, log_in
 from tests.support import client
-from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def log_in(page, site: str, login_name: str, password: str) -> None:
-    page.goto(site + "/login")
-    page.fill("#f-login_name", login_name)
-    page.fill("#f-password", password)
-    page.click("button.primary")
-    page.wait_for_url("**/me")
-
-
 def test_an_organisation_designates_and_revokes_an_agent(stack, site, open_page):
-    org_body, _ = client.register_organization(
-        stack.url, registry=stack.authority_registry
-    )
+    org_body, _ = client.verified_organization(stack.url, stack.authority_registry)
     person_body, _ = client.register_person(stack.url)
-    token = client.log_in_solving_captcha(
-        stack.url, org_body["login_name"], org_body["password"]
-    ).json()["token"]
-    wait_for(
-        lambda: (
-            requests.get(
-                f"{stack.url}/me", headers=client.bearer(token), timeout=10
-            ).json()["real_name_status"]
-            == "passed"
-        ),
-        timeout=30,
-        what="the organisation's verification to pass",
-    )
 
     org_page = open_page()
     log_in(org_page, site, org_body["login_name"], org_body["password"])

@@ -7,40 +7,31 @@ from __future__ import annotations
 import random
 
 import pytest
-import requests
 
 from tests import identity_data as gen
-from tests.browser.conftest import check
+from tests.browser.conftest import check, log_in
 from tests.support import client
-from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def status_of(url: str, token: str) -> str:
-    me = requests.get(f"{url}/me", headers=client.bearer(token), timeout=10)
-    return me.json()["real_name_status"]
+def failed_person_on_me(stack, site, open_page):
+    """A person whose real-name check failed, logged in on /me (JavaScript
+    off): its registration body, its API token and the page."""
+    body, _ = client.register_person(stack.url)  # not in the authority's registry
+    token = client.token_of(stack.url, body)
+    client.wait_for_real_name(
+        stack.url, token, "failed", what="the real-name check to fail"
+    )
+    page = open_page(js=False)
+    log_in(page, site, body["login_name"], body["password"])
+    return body, token, page
 
 
 def test_a_person_corrects_the_details_after_a_failed_check(
     stack, site, open_page, auditor
 ):
-    body, _ = client.register_person(stack.url)  # not in the authority's registry
-    token = client.log_in_solving_captcha(
-        stack.url, body["login_name"], body["password"]
-    ).json()["token"]
-    wait_for(
-        lambda: status_of(stack.url, token) == "failed",
-        timeout=30,
-        what="the real-name check to fail",
-    )
-
-    page = open_page(js=False)
-    page.goto(site + "/login")
-    page.fill("#f-login_name", body["login_name"])
-    page.fill("#f-password", body["password"])
-    page.click("button.primary")
-    page.wait_for_url("**/me")
+    body, token, page = failed_person_on_me(stack, site, open_page)
     page.get_by_role("link", name="更正我的信息").click()
     page.wait_for_url("**/me/edit")
     assert page.input_value("#f-name") == body["name"]
@@ -61,10 +52,8 @@ def test_a_person_corrects_the_details_after_a_failed_check(
     page.wait_for_url("**/me")
     assert "您的信息已保存" in page.locator(".notice").inner_text()
     check(page, "me_saved", auditor=auditor)
-    wait_for(
-        lambda: status_of(stack.url, token) == "passed",
-        timeout=30,
-        what="the corrected identity to pass the check",
+    client.wait_for_real_name(
+        stack.url, token, "passed", what="the corrected identity to pass the check"
     )
 
 
@@ -78,21 +67,7 @@ def png_file(path) -> str:
 def test_a_person_uploads_materials_after_a_failed_check(
     stack, site, open_page, auditor, tmp_path
 ):
-    body, _ = client.register_person(stack.url)  # not in the authority's registry
-    token = client.log_in_solving_captcha(
-        stack.url, body["login_name"], body["password"]
-    ).json()["token"]
-    wait_for(
-        lambda: status_of(stack.url, token) == "failed",
-        timeout=30,
-        what="the real-name check to fail",
-    )
-    page = open_page(js=False)
-    page.goto(site + "/login")
-    page.fill("#f-login_name", body["login_name"])
-    page.fill("#f-password", body["password"])
-    page.click("button.primary")
-    page.wait_for_url("**/me")
+    _, token, page = failed_person_on_me(stack, site, open_page)
     page.get_by_role("link", name="上传材料").click()
     page.wait_for_url("**/me/materials")
     check(page, "me_materials", auditor=auditor)
@@ -104,8 +79,6 @@ def test_a_person_uploads_materials_after_a_failed_check(
     page.click("button.primary")
     page.wait_for_url("**/me")
     assert "材料已收到" in page.locator(".notice").inner_text()
-    wait_for(
-        lambda: status_of(stack.url, token) == "manual_review",
-        timeout=30,
-        what="the case to wait for a reviewer",
+    client.wait_for_real_name(
+        stack.url, token, "manual_review", what="the case to wait for a reviewer"
     )

@@ -8,7 +8,13 @@ import random
 import pytest
 
 from tests import identity_data as gen
-from tests.browser.conftest import captcha_answer, check, sms_code_sent
+from tests.browser.conftest import (
+    captcha_answer,
+    check,
+    log_in,
+    sms_code_sent,
+    submit_registration,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -49,28 +55,19 @@ def test_an_organisation_registers_with_its_main_agent(stack, site, open_page, a
     code = sms_code_sent(stack.url, agent["phone"])
 
     # without the agreement: refused, the error beside it, the rest kept
-    page.fill("#f-password", org["password"])
-    page.fill("#f-password_confirmation", org["password"])
-    page.fill("#f-main_agent-sms_code", code)
-    page.click("button.primary[value=register]")
+    submit_registration(
+        page, org["password"], "#f-main_agent-sms_code", code, agree=False
+    )
     page.wait_for_selector("#error-summary")
     assert "请阅读并同意协议" in page.locator("#error-summary").inner_text()
     assert page.input_value("#f-unique_code") == org["credit_code"]
     check(page, "register_organization_errors", auditor=auditor)
 
-    page.fill("#f-password", org["password"])
-    page.fill("#f-password_confirmation", org["password"])
-    page.fill("#f-main_agent-sms_code", code)
-    page.check("input[name=agreement]")
-    page.click("button.primary[value=register]")
+    submit_registration(page, org["password"], "#f-main_agent-sms_code", code)
     page.wait_for_url("**/register/done")
     assert org["login_name"] in page.locator("main").inner_text()
 
-    page.goto(site + "/login")
-    page.fill("#f-login_name", org["login_name"])
-    page.fill("#f-password", org["password"])
-    page.click("button.primary")
-    page.wait_for_url("**/me")
+    log_in(page, site, org["login_name"], org["password"])
     text = page.locator("main").inner_text()
     assert org["name"] in text
     assert org["credit_code"] not in text and org["credit_code"][:3] in text

@@ -10,7 +10,12 @@ import random
 import pytest
 
 from tests import identity_data as gen
-from tests.browser.conftest import captcha_answer, check, sms_code_sent
+from tests.browser.conftest import (
+    captcha_answer,
+    check,
+    sms_code_sent,
+    submit_registration,
+)
 from tests.support.client import register_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -92,19 +97,13 @@ def test_a_person_registers_logs_in_and_sees_my_information(
     code = sms_code_sent(stack.url, person["phone"])
 
     # passwords that differ: refused, beside the confirmation
-    page.fill("#f-password", person["password"])
-    page.fill("#f-password_confirmation", person["password"] + "x")
-    page.fill("#f-sms_code", code)
-    page.check("input[name=agreement]")
-    page.click("button.primary[value=register]")
+    submit_registration(
+        page, person["password"], "#f-sms_code", code, person["password"] + "x"
+    )
     page.wait_for_selector("#e-password_confirmation")
     assert words["mismatch"] in page.locator("#e-password_confirmation").inner_text()
 
-    page.fill("#f-password", person["password"])
-    page.fill("#f-password_confirmation", person["password"])
-    page.fill("#f-sms_code", code)
-    page.check("input[name=agreement]")
-    page.click("button.primary[value=register]")
+    submit_registration(page, person["password"], "#f-sms_code", code)
     page.wait_for_url("**/register/done")
     assert words["done"] in page.locator("h1").inner_text()
     assert person["login_name"] in page.locator("main").inner_text()

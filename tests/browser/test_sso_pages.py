@@ -17,11 +17,9 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-import requests
 
-from tests.browser.conftest import check
+from tests.browser.conftest import check, log_in
 from tests.support import client
-from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -110,38 +108,13 @@ def test_a_person_logs_in_from_the_catalogue_and_enters_torch(
 
 
 def test_an_agent_chooses_as_whom_to_enter(stack, site, open_page, auditor):
-    org_body, _ = client.register_organization(
-        stack.url, registry=stack.authority_registry
-    )
+    org_body, as_org = client.verified_organization(stack.url, stack.authority_registry)
     person_body, _ = client.register_person(stack.url)
-    as_org = client.log_in_solving_captcha(
-        stack.url, org_body["login_name"], org_body["password"]
-    ).json()["token"]
-    wait_for(
-        lambda: (
-            requests.get(
-                f"{stack.url}/me", headers=client.bearer(as_org), timeout=10
-            ).json()["real_name_status"]
-            == "passed"
-        ),
-        timeout=30,
-        what="the organisation's verification to pass",
-    )
-    designated = requests.post(
-        f"{stack.url}/me/agents",
-        json={"login_name": person_body["login_name"]},
-        headers=client.bearer(as_org),
-        timeout=10,
-    )
-    assert designated.status_code == 201, designated.text
+    client.designate_agent(stack.url, as_org, person_body["login_name"])
 
     page = open_page(js=False)
     stand_in_for_torch(page.context, site, state="s-agent")
-    page.goto(site + "/login")
-    page.fill("#f-login_name", person_body["login_name"])
-    page.fill("#f-password", person_body["password"])
-    page.click("button.primary")
-    page.wait_for_url("**/me")
+    log_in(page, site, person_body["login_name"], person_body["password"])
     page.goto(site + "/")
     torch_entry(page).get_by_role("link", name="进入火炬统计").click()
     page.wait_for_url("**/sso/acting-for?next=*")

@@ -26,24 +26,6 @@ OWNER = "127.0.0.22"
 UNLOCK_CODE = re.compile(r"验证码为(\d{6})，用于解除登录锁定")
 
 
-def lock(url: str, login_name: str, http: requests.Session) -> list[int]:
-    """Five wrong passwords (the fourth and fifth with a captcha, as asked):
-    the statuses answered."""
-    statuses = []
-    for attempt in range(5):
-        answer = client.log_in(url, login_name, f"Wrong-Pass-{attempt}", session=http)
-        if answer.status_code == 428:
-            answer = client.log_in(
-                url,
-                login_name,
-                f"Wrong-Pass-{attempt}",
-                session=http,
-                **client.captcha(url, http),
-            )
-        statuses.append(answer.status_code)
-    return statuses
-
-
 def unlock_code(url: str, phone: str, http: requests.Session) -> str:
     return client.wait_for_sms(url, phone, UNLOCK_CODE, http, what="the unlock SMS")
 
@@ -60,7 +42,7 @@ def test_the_owner_unlocks_with_an_sms_code_what_an_attacker_locked(live_stack):
     name, phone = body["login_name"], body["phone"]
     attacker, owner = client.session_from(ATTACKER), client.session_from(OWNER)
 
-    assert lock(url, name, attacker) == [401, 401, 401, 401, 423]
+    assert client.lock_login_name(url, name, attacker) == [401, 401, 401, 401, 423]
     locked_out = client.log_in(url, name, session=owner)
     assert (locked_out.status_code, locked_out.json()["code"]) == (
         423,
@@ -108,7 +90,7 @@ def test_the_owner_unlocks_with_an_sms_code_what_an_attacker_locked(live_stack):
 
     # Locked again from elsewhere: the owner's address still gets in, with the
     # right password and no captcha; the attacker's is still locked out.
-    assert lock(url, name, attacker)[-1] == 423
+    assert client.lock_login_name(url, name, attacker)[-1] == 423
     logged_in = client.log_in(url, name, session=owner)
     assert logged_in.status_code == 201, logged_in.text
     assert logged_in.json()["account"]["login_name"] == name

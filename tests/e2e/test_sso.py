@@ -571,23 +571,10 @@ def test_an_agent_enters_for_the_organisation_until_it_revokes_them(live_stack):
         session_of(org_body["login_name"]),
         session_of(person_body["login_name"]),
     )
-    wait_for(
-        lambda: (
-            requests.get(f"{url}/me", headers=client.bearer(as_org), timeout=10).json()[
-                "real_name_status"
-            ]
-            == "passed"
-        ),
-        timeout=30,
-        what="the organisation's verification to pass",
+    client.wait_for_real_name(
+        url, as_org, "passed", what="the organisation's verification to pass"
     )
-    designated = requests.post(
-        f"{url}/me/agents",
-        json={"login_name": person_body["login_name"]},
-        headers=client.bearer(as_org),
-        timeout=10,
-    )
-    assert designated.status_code == 201, designated.text
+    client.designate_agent(url, as_org, person_body["login_name"])
 
     # the agent opens Torch statistics: the portal asks as whom
     verifier, challenge = pkce()

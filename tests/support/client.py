@@ -252,8 +252,65 @@ def log_in_solving_captcha(
     return answer
 
 
+def lock_login_name(url: str, login_name: str, session: requests.Session) -> list[int]:
+    """Five wrong passwords for ``login_name`` (with a captcha when asked, as the
+    fourth and fifth are): the statuses answered."""
+    statuses = []
+    for attempt in range(5):
+        answer = log_in(url, login_name, f"Wrong-Pass-{attempt}", session=session)
+        if answer.status_code == 428:
+            answer = log_in(
+                url,
+                login_name,
+                f"Wrong-Pass-{attempt}",
+                session=session,
+                **captcha(url, session),
+            )
+        statuses.append(answer.status_code)
+    return statuses
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def token_of(url: str, body: dict) -> str:
+    """The session token of the account registered with ``body``."""
+    return log_in_solving_captcha(url, body["login_name"], body["password"]).json()[
+        "token"
+    ]
+
+
+def real_name_status(url: str, token: str) -> str:
+    me = requests.get(f"{url}/me", headers=bearer(token), timeout=10)
+    return me.json()["real_name_status"]
+
+
+def verified_organization(url: str, registry: Path) -> tuple[dict, str]:
+    """An organisation registered (in the authority's ``registry``) whose
+    verification passed: its registration body and its session token."""
+    body, _ = register_organization(url, registry=registry)
+    token = token_of(url, body)
+    wait_for_real_name(
+        url, token, "passed", what="the organisation's verification to pass"
+    )
+    return body, token
+
+
+def designate_agent(url: str, organization_token: str, login_name: str) -> None:
+    """The organisation designates the natural person ``login_name`` its agent."""
+    designated = requests.post(
+        f"{url}/me/agents",
+        json={"login_name": login_name},
+        headers=bearer(organization_token),
+        timeout=10,
+    )
+    _expect(designated, 201)
+
+
+def wait_for_real_name(url: str, token: str, status: str, what: str) -> None:
+    """Wait (30 s at most) until the account's real-name status is ``status``."""
+    wait_for(lambda: real_name_status(url, token) == status, timeout=30, what=what)
 
 
 def create_reviewer(env: dict[str, str], name: str = "审核员") -> tuple[str, str]:

@@ -92,3 +92,20 @@ class ClientQuota:
             {"Retry-After": str(retry_after)},
             retry_after=retry_after,
         )
+
+
+def gateway_quota(ctx, name: str, limit: int, window: int) -> ClientQuota:
+    """A per-client-address quota in the gateway's Redis, under its key prefix."""
+    return ClientQuota(
+        ctx.redis, ctx.settings.redis_key_prefix, name, limit, window=window
+    )
+
+
+def captcha_quota(ctx) -> ClientQuota:
+    """Captchas per client address a minute: the API's and the pages' together."""
+    return gateway_quota(ctx, "captcha", ctx.settings.captchas_per_minute, 60)
+
+
+def login_unlock_quota(ctx) -> ClientQuota:
+    """Login unlocks per client address an hour (both steps, API and pages)."""
+    return gateway_quota(ctx, "login_unlock", ctx.settings.login_unlocks_per_hour, 3600)

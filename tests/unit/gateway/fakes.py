@@ -7,6 +7,31 @@ from typing import Any
 
 from gateway.rpc import ServiceUnavailable
 
+ACCOUNT = {
+    "session_id": "s" * 64,
+    "account_id": "6f1c1b1e-8b7a-4f7e-9a51-0e3f4b0e2c11",
+    "kind": "person",
+    "role": "user",
+    "login_name": "zhang_wei",
+    "must_change_password": False,
+}
+
+
+def login_reply(real_name_status: str = "pending") -> dict:
+    """accounts' ``log_in`` reply for ACCOUNT (session ``good-token``, CSRF
+    token ``csrf-1``)."""
+    return {
+        "token": "good-token",
+        "csrf_token": "csrf-1",
+        "expires_in": 1800,
+        "max_age": 43200,
+        "must_change_password": False,
+        "account": {
+            **{k: ACCOUNT[k] for k in ("account_id", "kind", "role", "login_name")},
+            "real_name_status": real_name_status,
+        },
+    }
+
 
 class FakeRpc:
     def __init__(

@@ -12,17 +12,9 @@ from gateway.app import create_app
 from gateway.settings import Settings
 
 from tests import identity_data as gen
-from tests.unit.gateway.fakes import FakeRedis, FakeRpc
+from tests.unit.gateway.fakes import ACCOUNT, FakeRedis, FakeRpc, login_reply
 
 API = "/api/v1"
-ACCOUNT = {
-    "session_id": "s" * 64,
-    "account_id": "6f1c1b1e-8b7a-4f7e-9a51-0e3f4b0e2c11",
-    "kind": "person",
-    "role": "user",
-    "login_name": "zhang_wei",
-    "must_change_password": False,
-}
 
 
 def session(csrf_ok=True, **overrides):
@@ -249,20 +241,7 @@ def test_password_strength():
 
 
 def logged_in(**kwargs):
-    return {
-        "token": "good-token",
-        "csrf_token": "csrf-1",
-        "expires_in": 1800,
-        "max_age": 43200,
-        "must_change_password": False,
-        "account": {
-            "account_id": ACCOUNT["account_id"],
-            "kind": "person",
-            "login_name": "zhang_wei",
-            "role": "user",
-            "real_name_status": "pending",
-        },
-    }
+    return login_reply("pending")
 
 
 def test_log_in_returns_the_token_and_sets_a_secure_cookie():

@@ -4,21 +4,15 @@ the agreements and localised problems of the API."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import falcon.testing
 from contracts import errors as ce
 from gateway.app import create_app
 from gateway.settings import Settings
 
-from tests.unit.gateway.fakes import FakeRedis, FakeRpc
+from tests.unit.gateway.fakes import ACCOUNT, FakeRedis, FakeRpc
 
-ACCOUNT = {
-    "session_id": "s" * 64,
-    "account_id": "6f1c1b1e-8b7a-4f7e-9a51-0e3f4b0e2c11",
-    "kind": "person",
-    "role": "user",
-    "login_name": "zhang_wei",
-    "must_change_password": False,
-}
 EVIL = "<script>alert(1)</script>"
 AGREEMENT = {
     "kind": "person",
@@ -90,6 +84,14 @@ def client(answers=None, **settings):
 
 
 SESSION = {"Cookie": "__Host-session=good-token; __Host-csrf=csrf-1"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def post_form(http, path: str, fields: dict, cookies: str = "__Host-csrf=t"):
+    """POST ``fields`` as a page's form would, with the ``cookies`` given."""
+    return http.simulate_post(
+        path, body=urlencode(fields), headers={**FORM, "Cookie": cookies}
+    )
 
 
 def test_a_page_is_html_in_chinese_with_a_strict_policy():
@@ -151,13 +153,11 @@ def test_my_information_without_a_session_goes_to_log_in():
 
 def test_a_form_without_its_csrf_token_is_refused_with_a_page():
     http, rpc = client({("accounts", "log_in"): lambda **kw: 1 / 0})
-    page = http.simulate_post(
+    page = post_form(
+        http,
         "/login",
-        body="login_name=zhang_wei&password=x&csrf_token=other",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "__Host-csrf=mine",
-        },
+        {"login_name": "zhang_wei", "password": "x", "csrf_token": "other"},
+        cookies="__Host-csrf=mine",
     )
     assert page.status_code == 403
     assert "text/html" in page.headers["Content-Type"]
@@ -172,13 +172,10 @@ def test_a_failed_login_redirects_back_without_the_password():
         )
 
     http, _ = client({("accounts", "log_in"): log_in})
-    answer = http.simulate_post(
+    answer = post_form(
+        http,
         "/login",
-        body="login_name=zhang_wei&password=secret-1&csrf_token=t",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "__Host-csrf=t",
-        },
+        {"login_name": "zhang_wei", "password": "secret-1", "csrf_token": "t"},
     )
     assert answer.status_code == 303
     assert answer.headers["Location"] == "/login"
@@ -233,16 +230,10 @@ def test_agreement_follows_lang_then_accept_language_then_chinese():
 
 def test_page_registrations_count_in_the_api_registration_quota():
     http, rpc = client(registrations_per_hour=1)
-    form = {
-        "body": "action=register&login_name=zhang_wei&csrf_token=t",
-        "headers": {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "__Host-csrf=t",
-        },
-    }
-    first = http.simulate_post("/register/person", **form)
+    form = {"action": "register", "login_name": "zhang_wei", "csrf_token": "t"}
+    first = post_form(http, "/register/person", form)
     assert first.status_code == 303  # refused by its shape, counted all the same
-    second = http.simulate_post("/register/organization", **form)
+    second = post_form(http, "/register/organization", form)
     assert second.status_code == 429
     assert "text/html" in second.headers["Content-Type"]
     assert "秒后重试" in second.text

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 import pytest
 from contracts import errors as ce
 
-from tests.unit.gateway.test_pages import ACCOUNT, SESSION, client
+from tests.unit.gateway.fakes import login_reply
+from tests.unit.gateway.test_pages import SESSION, client, post_form
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ORG_ID = "0b6c3d8e-1f2a-4b5c-8d9e-0a1b2c3d4e5f"
 AUTHORIZE = "/oidc/authorize?client_id=torch-statistics&state=s1"
 ORGANIZATIONS = {
@@ -27,27 +27,15 @@ ORGANIZATIONS = {
 
 
 def logged_in(**kwargs):
-    return {
-        "token": "good-token",
-        "csrf_token": "csrf-1",
-        "expires_in": 1800,
-        "max_age": 43200,
-        "must_change_password": False,
-        "account": {
-            **{k: ACCOUNT[k] for k in ("account_id", "kind", "role", "login_name")},
-            "real_name_status": "passed",
-        },
-    }
+    return login_reply("passed")
 
 
 def post_login(http, next_value):
-    return http.simulate_post(
+    return post_form(
+        http,
         "/login",
-        body=urlencode(
-            {"login_name": "zhang_wei", "password": "p", "csrf_token": "t"}
-            | {"next": next_value}
-        ),
-        headers={**FORM, "Cookie": "__Host-csrf=t"},
+        {"login_name": "zhang_wei", "password": "p", "csrf_token": "t"}
+        | {"next": next_value},
     )
 
 
@@ -124,12 +112,11 @@ def test_the_choice_page_lists_myself_and_the_organisations_escaped():
 
 
 def choose(http, acting_for, next_value=AUTHORIZE):
-    return http.simulate_post(
+    return post_form(
+        http,
         "/sso/acting-for",
-        body=urlencode(
-            {"acting_for": acting_for, "next": next_value, "csrf_token": "csrf-1"}
-        ),
-        headers={**FORM, **SESSION},
+        {"acting_for": acting_for, "next": next_value, "csrf_token": "csrf-1"},
+        cookies=SESSION["Cookie"],
     )
 
 

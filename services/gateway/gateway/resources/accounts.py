@@ -21,7 +21,7 @@ from contracts.sso import SsoClient
 from gateway.auth import clear_session_cookie, set_session_cookie
 from gateway.errors import Problem
 from gateway.i18n import DEFAULT_PAGE_LOCALE, from_accept_language
-from gateway.quotas import ClientQuota
+from gateway.quotas import ClientQuota, gateway_quota, login_unlock_quota
 from gateway.resources.base import ServiceResource
 
 
@@ -34,13 +34,7 @@ class Base(ServiceResource):
 def registration_quota(ctx) -> ClientQuota:
     """Registrations (both kinds together) per client address: each answer may
     say a document, code or name is in use (after the SMS code, issue 12)."""
-    return ClientQuota(
-        ctx.redis,
-        ctx.settings.redis_key_prefix,
-        "registration",
-        ctx.settings.registrations_per_hour,
-        window=3600,
-    )
+    return gateway_quota(ctx, "registration", ctx.settings.registrations_per_hour, 3600)
 
 
 class PersonRegistrations(Base):
@@ -144,12 +138,8 @@ class LoginNames(Base):
 class DocumentChecks(Base):
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.quota = ClientQuota(
-            ctx.redis,
-            ctx.settings.redis_key_prefix,
-            "document_check",
-            ctx.settings.document_checks_per_hour,
-            window=3600,
+        self.quota = gateway_quota(
+            ctx, "document_check", ctx.settings.document_checks_per_hour, 3600
         )
 
     def on_post(self, req, resp):
@@ -327,13 +317,7 @@ def add_routes(app, ctx) -> None:
     app.add_route(f"{api}/login-names/{{login_name}}", LoginNames(ctx))
     app.add_route(f"{api}/documents/check", DocumentChecks(ctx))
     app.add_route(f"{api}/password-strength", PasswordStrength(ctx))
-    unlocks = ClientQuota(
-        ctx.redis,
-        ctx.settings.redis_key_prefix,
-        "login_unlock",
-        ctx.settings.login_unlocks_per_hour,
-        window=3600,
-    )
+    unlocks = login_unlock_quota(ctx)
     app.add_route(f"{api}/login/unlock-codes", LoginUnlockCodes(ctx, unlocks))
     app.add_route(f"{api}/login/unlock", LoginUnlock(ctx, unlocks))
     sessions = Sessions(ctx)

@@ -7,7 +7,7 @@ from contracts.models import parse
 from contracts.otp import CaptchaImage, OtpClient, SmsCodeRequest
 
 from gateway.client_address import client_address, trusted_networks
-from gateway.quotas import ClientQuota
+from gateway.quotas import ClientQuota, captcha_quota
 from gateway.schemas import read_json
 
 
@@ -55,13 +55,7 @@ class SmsCodes:
 
 def add_routes(app, ctx) -> None:
     settings = ctx.settings
-    quota = ClientQuota(
-        ctx.redis,
-        settings.redis_key_prefix,
-        "captcha",
-        settings.captchas_per_minute,
-        window=60,
-    )
+    quota = captcha_quota(ctx)
     otp = ctx.client(OtpClient)
     app.add_route(f"{ctx.api}/captchas", Captchas(otp, quota, settings.trusted_proxies))
     app.add_route(

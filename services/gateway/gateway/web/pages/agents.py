@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from contracts import errors as ce
 
-from gateway.web.frame import FormState, redirect
-from gateway.web.pages.base import PageResource, form_errors, login_location
+from gateway.web.frame import FormState
+from gateway.web.pages.base import PageResource, form_errors
 
 LOCATION = "/me/agents"
 
 
 class Agents(PageResource):
     def on_get(self, req, resp):
-        page = self.begin(req, resp)
-        account = req.context.page_account
+        page, account = self.begin_logged_in(req, resp)
         if account is None:
-            redirect(resp, login_location(req))
             return
         state = self.frame.take_form(req, resp)
         values = {"form": state, "kind": account["kind"]}

@@ -11,7 +11,7 @@ from contracts.otp import OtpClient
 from gateway.client_address import client_address, trusted_networks
 from gateway.errors import Problem, problem_from_service_error
 from gateway.i18n import translate_error
-from gateway.quotas import ClientQuota
+from gateway.quotas import captcha_quota
 from gateway.web.frame import (
     FormState,
     Frame,
@@ -36,13 +36,7 @@ class PageResource:
         self.max_body = ctx.settings.max_body_bytes
         self.networks = trusted_networks(ctx.settings.trusted_proxies)
         # a page's captcha counts in the same quota as POST /api/v1/captchas
-        self.captcha_quota = ClientQuota(
-            ctx.redis,
-            ctx.settings.redis_key_prefix,
-            "captcha",
-            ctx.settings.captchas_per_minute,
-            window=60,
-        )
+        self.captcha_quota = captcha_quota(ctx)
 
     def client_ip(self, req: falcon.Request) -> str:
         return client_address(
@@ -53,6 +47,15 @@ class PageResource:
         page = self.frame.begin(req, resp)
         req.context.page_account = self.session(req)
         return page
+
+    def begin_logged_in(self, req, resp) -> tuple[PageRequest, dict | None]:
+        """Begin a page only a logged-in account sees; without a session the
+        answer is a redirect to log in, and the account is None."""
+        page = self.begin(req, resp)
+        account = req.context.page_account
+        if account is None:
+            redirect(resp, login_location(req))
+        return page, account
 
     def session(self, req: falcon.Request) -> dict | None:
         """The logged-in account (from the session cookie), or None."""

@@ -19,8 +19,8 @@ from gateway.resources.verification import (
     MATERIALS_RPC_TIMEOUT,
 )
 from gateway.uploads import read_multipart
-from gateway.web.frame import CSRF_FIELD, FormState, check_csrf, redirect
-from gateway.web.pages.base import PageResource, form_errors, login_location
+from gateway.web.frame import CSRF_FIELD, FormState, check_csrf
+from gateway.web.pages.base import PageResource, form_errors
 
 LOCATION = "/me/materials"
 
@@ -34,10 +34,8 @@ class Materials(PageResource):
         )
 
     def on_get(self, req, resp):
-        page = self.begin(req, resp)
-        account = req.context.page_account
+        page, account = self.begin_logged_in(req, resp)
         if account is None:
-            redirect(resp, login_location(req))
             return
         state = self.frame.take_form(req, resp)
         fields = MATERIAL_FIELDS.get(account["kind"], ())

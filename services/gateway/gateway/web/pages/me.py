@@ -8,15 +8,13 @@ from contracts.accounts import requests as contract
 from contracts.models import parse
 
 from gateway.web.frame import FormState, redirect
-from gateway.web.pages.base import PageResource, form_errors, login_location
+from gateway.web.pages.base import PageResource, form_errors
 
 
 class Me(PageResource):
     def on_get(self, req, resp):
-        page = self.begin(req, resp)
-        account = req.context.page_account
+        page, account = self.begin_logged_in(req, resp)
         if account is None:
-            redirect(resp, login_location(req))
             return
         state = self.frame.take_form(req, resp)
         me = self.accounts.get_me(account_id=account["account_id"])
@@ -27,9 +25,8 @@ class MyPassword(PageResource):
     location = "/me/password"
 
     def on_get(self, req, resp):
-        page = self.begin(req, resp)
-        if req.context.page_account is None:
-            redirect(resp, login_location(req))
+        page, account = self.begin_logged_in(req, resp)
+        if account is None:
             return
         state = self.frame.take_form(req, resp)
         self.frame.render(page, "me_password.html", form=state)
@@ -71,10 +68,8 @@ class MyDetails(PageResource):
     location = "/me/edit"
 
     def on_get(self, req, resp):
-        page = self.begin(req, resp)
-        account = req.context.page_account
+        page, account = self.begin_logged_in(req, resp)
         if account is None:
-            redirect(resp, login_location(req))
             return
         me = self.accounts.get_me(account_id=account["account_id"])
         if me.kind != "person":

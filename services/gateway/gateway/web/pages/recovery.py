@@ -22,6 +22,10 @@ class RecoveryPage(PageResource):
         super().__init__(ctx, frame)
         self.recovery = ctx.client(RecoveryClient)
 
+    def render_step(self, page, template: str, step: int, **values) -> None:
+        """A page of the reset flow, with its step indicator at ``step``."""
+        self.frame.render(page, template, steps=RESET_STEPS, step=step, **values)
+
 
 class Ways(RecoveryPage):
     def on_get(self, req, resp):
@@ -35,13 +39,12 @@ class ResetStart(RecoveryPage):
     def on_get(self, req, resp):
         page = self.begin(req, resp)
         state = self.frame.take_form(req, resp)
-        self.frame.render(
+        self.render_step(
             page,
             "recover_reset_start.html",
+            0,
             form=state,
             captcha=self.new_captcha(req),
-            steps=RESET_STEPS,
-            step=0,
         )
 
     def on_post(self, req, resp):
@@ -71,13 +74,8 @@ class ResetFinish(RecoveryPage):
     def on_get(self, req, resp, reset_id):
         page = self.begin(req, resp)
         state = self.frame.take_form(req, resp)
-        self.frame.render(
-            page,
-            "recover_reset_finish.html",
-            form=state,
-            reset_id=reset_id,
-            steps=RESET_STEPS,
-            step=1,
+        self.render_step(
+            page, "recover_reset_finish.html", 1, form=state, reset_id=reset_id
         )
 
     def on_post(self, req, resp, reset_id):
@@ -136,7 +134,7 @@ class ResetFinish(RecoveryPage):
 class ResetDone(RecoveryPage):
     def on_get(self, req, resp):
         page = self.begin(req, resp)
-        self.frame.render(page, "recover_reset_done.html", steps=RESET_STEPS, step=2)
+        self.render_step(page, "recover_reset_done.html", 2)
 
 
 APPEAL_STATUS = {

@@ -13,8 +13,8 @@ from __future__ import annotations
 from contracts import errors as ce
 from contracts.sso import SsoClient
 
-from gateway.web.frame import go_on, redirect, safe_next, with_query
-from gateway.web.pages.base import PageResource, form_errors, login_location
+from gateway.web.frame import go_on, safe_next, with_query
+from gateway.web.pages.base import PageResource, form_errors
 
 LOCATION = "/sso/acting-for"
 MYSELF = "myself"
@@ -26,10 +26,8 @@ class ActingFor(PageResource):
         self.sso = ctx.client(SsoClient)
 
     def on_get(self, req, resp):
-        page = self.begin(req, resp)
-        account = req.context.page_account
+        page, account = self.begin_logged_in(req, resp)
         if account is None:
-            redirect(resp, login_location(req))
             return
         state = self.frame.take_form(req, resp)
         organizations = self.accounts.list_represented_organizations(

@@ -11,7 +11,7 @@ from contracts import errors as ce
 from contracts.accounts import requests as contract
 from contracts.models import parse
 
-from gateway.quotas import ClientQuota
+from gateway.quotas import login_unlock_quota
 from gateway.web.frame import FormState, kept_values
 from gateway.web.pages.base import PageResource, form_errors
 
@@ -23,13 +23,7 @@ class UnlockPage(PageResource):
     def __init__(self, ctx, frame):
         super().__init__(ctx, frame)
         # the same quota (name and limit) as the API's two unlock steps
-        self.quota = ClientQuota(
-            ctx.redis,
-            ctx.settings.redis_key_prefix,
-            "login_unlock",
-            ctx.settings.login_unlocks_per_hour,
-            window=3600,
-        )
+        self.quota = login_unlock_quota(ctx)
 
 
 class UnlockStart(UnlockPage):
