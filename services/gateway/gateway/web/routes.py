@@ -19,6 +19,7 @@ from gateway.web.pages import (
     me,
     recovery,
     registration,
+    review,
     sso,
     unlock,
 )
@@ -36,6 +37,7 @@ FLOWS = (
     sso,
     unlock,
     materials,
+    review,
 )
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
 # and static files
