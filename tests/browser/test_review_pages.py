@@ -160,3 +160,48 @@ def test_a_non_reviewer_gets_403_and_a_visitor_is_sent_to_log_in(
     assert page.locator("h1").inner_text() == "无权操作"
     assert "forbidden" in page.locator("main .code").inner_text()
     check(page, "review_forbidden")
+
+
+def test_an_organisation_appeal_with_namesakes_needs_the_account_named(
+    stack, site, open_page, auditor
+):
+    from tests.e2e.test_recovery_appeals import (
+        Platform,
+        look_up,
+        organization_appeal,
+        register_organization,
+        temporary_password_sms,
+    )
+
+    platform = Platform(stack, stack.authority_registry)
+    name = f"同名审核{platform.rng.randrange(10**8)}有限公司"
+    units = [register_organization(platform, name) for _ in range(2)]
+    body, target = units[1]
+    looked_up = look_up(platform, name, credit_code=body["credit_code"])
+    assert looked_up.status_code == 201, looked_up.text
+    contact = gen.mobile(platform.rng)
+    appeal_id = organization_appeal(platform, looked_up.json()["lookup_id"], contact)
+
+    _, page = reviewer_on_queue(stack, site, open_page, js=False)
+    open_from_queue(page, appeal_id)
+    rows = page.locator("section:has(#candidates-title) tbody tr")
+    assert rows.count() == 2
+    assert body["login_name"] in rows.first.inner_text()  # the given code's first
+    assert body["credit_code"] not in page.locator("main").inner_text()  # masked
+    assert "可能涉及多个账号" in page.locator(".differences").inner_text()
+    check(page, "review_case_organization_appeal", auditor=auditor)
+
+    page.check("input[name=decision][value=approve]")
+    page.fill("#f-reason", "营业执照上的信用代码与第一个候选一致")
+    page.click("button.primary")  # no account named
+    page.wait_for_selector("#error-summary")
+    assert "请选择与申诉相符的账号" in page.locator("#e-account_id").inner_text()
+    assert page.input_value("#f-reason") == "营业执照上的信用代码与第一个候选一致"
+    check(page, "review_case_candidate_required", auditor=auditor)
+    page.check(f"input[name=account_id][value='{target['account_id']}']")
+    page.click("button.primary")
+    page.wait_for_url("**/review")
+    assert appeal_id in page.locator(".notice").inner_text()
+
+    login_name, _ = temporary_password_sms(platform, contact)
+    assert login_name == body["login_name"]  # the one named, no other
