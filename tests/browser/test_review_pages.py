@@ -141,7 +141,9 @@ def test_a_reviewer_rejects_a_verification_case_by_keyboard_and_the_person_sees_
     client.wait_for_real_name(stack.url, token, "rejected", what="the rejection")
     person = open_page(js=False)
     log_in(person, site, body["login_name"], body["password"])
-    assert "人工审核未通过" in person.locator(".status-box").inner_text()
+    status = person.locator(".status-box").inner_text()
+    assert "人工审核未通过" in status and "证件照片模糊，无法辨认" in status
+    check(person, "me_rejected", auditor=auditor)
 
 
 def test_a_non_reviewer_gets_403_and_a_visitor_is_sent_to_log_in(

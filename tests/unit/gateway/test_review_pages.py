@@ -193,3 +193,31 @@ def test_a_refused_decision_goes_back_to_the_case_and_a_good_one_to_the_queue():
         decided[1]["account_id"] == "acc-1"
         and decided[1]["reviewer_id"] == ACCOUNT["account_id"]
     )
+
+
+def test_my_information_says_why_a_reviewer_rejected_and_offers_a_new_upload():
+    from tests.unit.gateway.test_pages import me_answer
+
+    def rejected(account_id):
+        return {**me_answer(account_id), "real_name_status": "rejected"}
+
+    def verification(account_id):
+        return {
+            "account_id": account_id,
+            "status": "rejected",
+            "reason_code": "reviewer_rejected",
+            "reason": "<i>照片模糊</i>",
+            "case_id": "vrf_" + "1" * 32,
+            "can_upload_materials": True,
+            "history": [],
+        }
+
+    http, _ = client(
+        {
+            ("accounts", "get_me"): rejected,
+            ("verification", "get_verification"): verification,
+        }
+    )
+    page = http.simulate_get("/me", headers=SESSION)
+    assert "审核意见: &lt;i&gt;照片模糊&lt;/i&gt;" in page.text
+    assert 'href="/me/materials"' in page.text
