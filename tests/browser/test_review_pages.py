@@ -205,5 +205,14 @@ def test_an_organisation_appeal_with_namesakes_needs_the_account_named(
     page.wait_for_url("**/review")
     assert appeal_id in page.locator(".notice").inner_text()
 
+    # the filter: approved cases, the decision in the case's audit
+    page.select_option("#f-status", "approved")
+    page.get_by_role("button", name="显示").click()
+    page.wait_for_url("**/review?status=approved")
+    open_from_queue(page, appeal_id)
+    decisions = page.locator("table:has(caption:has-text('审核决定记录'))").inner_text()
+    assert "营业执照上的信用代码与第一个候选一致" in decisions
+    assert page.locator("#f-reason").count() == 0  # decided: no form
+
     login_name, _ = temporary_password_sms(platform, contact)
     assert login_name == body["login_name"]  # the one named, no other

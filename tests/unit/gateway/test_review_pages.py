@@ -221,3 +221,58 @@ def test_my_information_says_why_a_reviewer_rejected_and_offers_a_new_upload():
     page = http.simulate_get("/me", headers=SESSION)
     assert "审核意见: &lt;i&gt;照片模糊&lt;/i&gt;" in page.text
     assert 'href="/me/materials"' in page.text
+
+
+def test_an_organisation_claim_shows_its_code_and_representative_in_full():
+    case = {
+        **VERIFICATIONS[0],
+        "account_kind": "organization",
+        "reason_code": "no_record",
+        "files": [],
+        "claimed_identity": {
+            "account_id": ACCOUNT["account_id"],
+            "account_kind": "organization",
+            "organization": {
+                "name": "北京测试科技有限公司",
+                "region": "domestic",
+                "legal_person_type": "enterprise",
+                "code_kind": "credit_code",
+                "unique_code": "91110108MA01234567",
+                "legal_representative": {
+                    "name": "李四",
+                    "identity_region": "mainland",
+                    "doc_type": "resident_id",
+                    "doc_number": "11010519491231002X",
+                },
+                "main_agent": {"name": "王五", "mobile": "13*****678"},
+            },
+        },
+        "claimed_identity_is_current": False,
+        "decisions": [],
+        "views": [],
+    }
+    answers = {("verification", "get_review_case"): lambda case_id, reviewer_id: case}
+    http, _ = reviewer_client(answers)
+    page = http.simulate_get("/review/" + case["case_id"], headers=SESSION)
+    for shown in (
+        "91110108MA01234567",
+        "11010519491231002X",
+        "13*****678",
+        "法定代表人",
+    ):
+        assert shown in page.text
+    assert "该账号已有更新的案件" in page.text  # not the newest case
+    english = http.simulate_get(
+        "/review/" + case["case_id"], params={"lang": "en"}, headers=SESSION
+    )
+    assert "Claimed identity" in english.text and "Main agent" in english.text
+
+
+def test_a_reviewer_with_a_temporary_password_changes_it_first():
+    def temporary(token, csrf_token=None):
+        return {**as_reviewer(token, csrf_token), "must_change_password": True}
+
+    http, rpc = reviewer_client({("accounts", "resolve_session"): temporary})
+    page = http.simulate_get("/review", headers=SESSION)
+    assert page.status_code == 303 and page.headers["Location"] == "/me/password"
+    assert not [c for c in rpc.calls if c[1] == "list_review_cases"]
