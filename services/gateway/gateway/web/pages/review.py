@@ -20,7 +20,7 @@ from contracts.verification import CASE_ID_PREFIX as VERIFICATION_PREFIX
 from contracts.verification import VerificationClient
 
 from gateway.errors import Problem
-from gateway.resources.review import REVIEWER, ReviewOwner, owner_of
+from gateway.resources.review import REVIEWER, ReviewOwner, owner_of, read_case
 from gateway.web import review_labels
 from gateway.web.frame import FormState, redirect, with_query
 from gateway.web.pages.base import PageResource, form_errors
@@ -60,6 +60,11 @@ class ReviewerPage(PageResource):
             return page, None
         return page, account
 
+    def render(self, page, template: str, **values) -> None:
+        """A console page with its words and the form state after a redirect."""
+        form = self.frame.take_form(page.req, page.resp)
+        self.frame.render(page, template, words=review_labels, form=form, **values)
+
     def posting_reviewer(self, req) -> tuple[dict, dict]:
         """``(form, reviewer)`` of a posted form (its CSRF token checked by accounts
         too)."""
@@ -81,11 +86,9 @@ class Queue(ReviewerPage):
             self.owners, FILTERS[name], (number - 1) * PAGE_SIZE, PAGE_SIZE
         )
         pages = max(1, -(-total // PAGE_SIZE))
-        self.frame.render(
+        self.render(
             page,
             "review_queue.html",
-            words=review_labels,
-            form=self.frame.take_form(req, resp),
             items=items,
             total=total,
             chosen=name,
@@ -101,21 +104,8 @@ class Case(ReviewerPage):
         page, reviewer = self.begin_reviewer(req, resp)
         if reviewer is None:
             return
-        owner = owner_of(self.owners, case_id)
-        if case_id.startswith(VERIFICATION_PREFIX):
-            case = owner.get_review_case(
-                case_id=case_id, reviewer_id=reviewer["account_id"]
-            )
-        else:  # recovery's appeals do not audit views (as through the API)
-            case = owner.get_review_case(case_id=case_id)
-        self.frame.render(
-            page,
-            "review_case.html",
-            words=review_labels,
-            form=self.frame.take_form(req, resp),
-            case=case,
-            waiting=case.status in WAITING,
-        )
+        case = read_case(self.owners, case_id, reviewer["account_id"])
+        self.render(page, "review_case.html", case=case, waiting=case.status in WAITING)
 
     def on_post(self, req, resp, case_id):
         page = self.begin(req, resp)

@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 
 from contracts.review import MAX_PAGE
 
-from gateway.errors import Problem
-from gateway.resources.review import ReviewOwner
+from gateway.resources.review import ReviewOwner, invalid_parameter
 
 PAGE_SIZE = 20
 # filter -> kind -> the owner's states it shows
@@ -34,13 +33,11 @@ def status_filter(value: str | None) -> str:
     if value is None or value == "":
         return "waiting"
     if value not in FILTERS:
-        raise Problem(
-            422,
+        raise invalid_parameter(
+            "status",
             "status_invalid",
             "status must be one of " + ", ".join(FILTERS),
-            errors=[
-                {"field": "status", "code": "status_invalid", "message": "unknown"}
-            ],
+            "unknown",
         )
     return value
 
@@ -52,13 +49,11 @@ def page_number(value: str | None) -> int:
         return 1
     number = int(value) if value.isdigit() and len(value) <= 7 else 0
     if not 1 <= number <= MAX_PAGE_NUMBER:
-        raise Problem(
-            422,
+        raise invalid_parameter(
+            "page",
             "page_invalid",
             f"page must be an integer from 1 to {MAX_PAGE_NUMBER}.",
-            errors=[
-                {"field": "page", "code": "page_invalid", "message": "out of range"}
-            ],
+            "out of range",
         )
     return number
 
