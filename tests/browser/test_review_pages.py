@@ -34,9 +34,12 @@ def open_from_queue(page, case_id: str) -> None:
             link.click()
             page.wait_for_url(f"**/review/{case_id}")
             return
-        page.get_by_role("link", name="下一页").click()
+        following = page.get_by_role("link", name="下一页")
+        if not following.count():
+            break
+        following.click()
         page.wait_for_load_state()
-    raise AssertionError(f"{case_id} is not in the queue")
+    raise AssertionError(f"{case_id} is not in the queue ({page.url})")
 
 
 def failed_person_with_materials(stack) -> tuple[dict, str, str]:
