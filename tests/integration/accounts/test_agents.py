@@ -12,7 +12,7 @@ from accounts import agents, profile, reviewers
 from contracts.errors import Forbidden, InvalidInput, NotFound
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import (
+from tests.integration.accounts.helpers import (
     apply_outcome,
     register,
 )

@@ -24,7 +24,7 @@ from contracts.phones import normalize_phone
 
 from bench import legacy_file
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import register
+from tests.integration.accounts.helpers import register
 
 pytestmark = pytest.mark.integration
 
