@@ -1,4 +1,5 @@
-"""What several accounts integration tests do: register a person, log in, apply a
+"""What several accounts integration tests do: register a person or an organisation,
+log in, apply a
 verification outcome as verification's event would.
 """
 
@@ -22,10 +23,21 @@ from tests import identity_data as gen
 IP = "198.51.100.7"
 
 
-def register(deps, otp, **overrides) -> tuple[dict, dict]:
-    body = gen.person_registration(random.Random(), **overrides)
+def register(deps, otp, rng=None, **overrides) -> tuple[dict, dict]:
+    """A person registered as a user registers: ``(the form sent, the answer)``."""
+    body = gen.person_registration(rng or random.Random(), **overrides)
     body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
     return body, registration.register_person(deps, body)
+
+
+def register_org(deps, otp, rng=None, **overrides) -> tuple[dict, dict]:
+    """An organisation registered, its main agent's mobile proven."""
+    body = gen.organization_registration(rng or random.Random(), **overrides)
+    agent = body["main_agent"]
+    agent["sms_code"] = otp.issue_code(
+        normalize_phone(agent["phone"]), "register_organization"
+    )
+    return body, registration.register_organization(deps, body)
 
 
 def log_in(deps, name, password=gen.PASSWORD, ip=IP, captcha=(None, None)):

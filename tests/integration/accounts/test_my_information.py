@@ -13,8 +13,7 @@ from contracts.errors import InvalidInput, NotFound
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
-from tests.integration.accounts.helpers import outcome, register
-from tests.integration.accounts.test_registration import register_org
+from tests.integration.accounts.helpers import outcome, register, register_org
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from accounts import recovery_lookups
 from contracts.errors import InvalidInput
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_registration import register_org
+from tests.integration.accounts.helpers import register_org
 
 pytestmark = pytest.mark.integration
 
