@@ -155,7 +155,9 @@ class AppealForm(PageResource):
             read_appeal_upload(req, self.model, self.files, PAGE_FIELDS, into=upload)
         except Problem as problem:
             check_csrf(req, upload.fields)
-            self.back_with(resp, location, refused(page, problem, upload.fields))
+            state = refused(page, problem, upload.fields)
+            state.notice = page.gettext(FILES_NOT_KEPT)
+            self.back_with(resp, location, state)
             return
         check_csrf(req, upload.fields)
         form = upload.fields
