@@ -50,6 +50,14 @@ def current_step(page) -> str:
     return page.locator("[aria-current=step]").inner_text()
 
 
+def choose_way(page, site: str, link: str, path: str) -> str:
+    """From the recover chooser to an appeal's first step; the step's name."""
+    page.goto(site + "/recover")
+    page.locator("main").get_by_role("link", name=link).click()
+    page.wait_for_url("**" + path)
+    return current_step(page)
+
+
 def send_sms(page, api: str, phone_field: str, phone: str) -> str:
     """获取验证码 behind the captcha; the code that arrived."""
     page.fill(phone_field, phone)
@@ -91,10 +99,10 @@ def test_an_organisation_appeals_and_a_reviewer_approves(
 ):
     body, _ = client.register_organization(stack.url, body=client.organization_body())
     page = open_page()  # zh-CN, JavaScript on
-    page.goto(site + "/recover")
-    page.locator("main").get_by_role("link", name="单位法人用户申诉找回密码").click()
-    page.wait_for_url("**/recover/appeal/organization")
-    assert "检索单位" in current_step(page)
+    way = choose_way(
+        page, site, "单位法人用户申诉找回密码", "/recover/appeal/organization"
+    )
+    assert "检索单位" in way
     check(page, "recover_appeal_lookup")
 
     code = body["credit_code"]
@@ -153,10 +161,8 @@ def test_an_organisation_appeals_and_a_reviewer_approves(
 def test_a_person_appeals_and_a_reviewer_approves(stack, site, open_page, tmp_path):
     person, _ = client.register_person(stack.url)
     page = open_page()  # zh-CN, JavaScript on
-    page.goto(site + "/recover")
-    page.locator("main").get_by_role("link", name="自然人申诉找回密码").click()
-    page.wait_for_url("**/recover/appeal/person")
-    assert "上传证件" in current_step(page)
+    way = choose_way(page, site, "自然人申诉找回密码", "/recover/appeal/person")
+    assert "上传证件" in way
     check(page, "recover_appeal_person")
 
     phone = gen.mobile()
@@ -197,10 +203,8 @@ def test_a_person_appeals_in_english_without_javascript(
 ):
     person, _ = client.register_person(stack.url, client.person_body(random.Random()))
     page = open_page(locale="en", js=False)
-    page.goto(site + "/recover")
-    page.locator("main").get_by_role("link", name="Natural-person appeal").click()
-    page.wait_for_url("**/recover/appeal/person")
-    assert "Upload the identity document" in current_step(page)
+    way = choose_way(page, site, "Natural-person appeal", "/recover/appeal/person")
+    assert "Upload the identity document" in way
     check(page, "recover_appeal_person", locale="en", auditor=auditor)
 
     page.click("button.primary")  # nothing filled in
