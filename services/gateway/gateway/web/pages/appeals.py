@@ -185,12 +185,25 @@ class AppealForm(PageResource):
                 client_ip=self.client_ip(req),
             )
         except ce.ServiceError as exc:
-            return form_errors(page, exc, upload.fields)
+            return off_the_page(form_errors(page, exc, upload.fields), fixed)
         state = FormState(
             extra={"appeal_id": ticket.appeal_id, "ticket": ticket.ticket}
         )
         self.back_with(page.resp, self.submitted, state)
         return None
+
+
+def off_the_page(state: FormState, fixed: dict[str, str]) -> FormState:
+    """An error about a field of the address (an expired look-up's
+    ``lookup_invalid``) stays in the summary only: the page has no such field
+    (it links back to step 1)."""
+    for name in fixed:
+        state.errors.pop(name, None)
+        state.values.pop(name, None)
+    for item in state.summary:
+        if item["field"] in fixed:
+            item["field"] = ""
+    return state
 
 
 FILES_NOT_KEPT = N_("Files are never kept: choose them again before submitting.")
