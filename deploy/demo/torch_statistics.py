@@ -15,7 +15,7 @@ portal.
     DEMO_AFTER_LOGOUT  where the provider returns after logout (the portal)
 
 State (pending logins, sessions) is kept in this one process: enough for a demo,
-not for a business system with several copies.
+not for a business system with several copies. Its registration: README.md here.
 """
 
 from __future__ import annotations

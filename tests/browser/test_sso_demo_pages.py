@@ -120,6 +120,9 @@ def test_a_person_enters_the_demo_with_javascript_off_in_english(
 ):
     body, _ = client.register_person(stack.url)
     page = open_page(locale="en", js=False)
+    page.goto(demo.url + "/")  # nobody has come in yet: its own login
+    assert page.get_by_role("link", name="通过门户登录").count() == 1
+    check(page, "sso_demo_torch_welcome_nojs", "en", auditor)
 
     page.goto(site + "/")
     entry = page.locator("ul.catalogue li").filter(

@@ -7,7 +7,6 @@ the browser tests of single sign-on.
 
 from __future__ import annotations
 
-import json
 import secrets
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from tests.support.cli import service_cli
 from tests.support.isolation import free_port
 from tests.support.stack import ROOT
 from tests.support.waiting import wait_for
@@ -27,16 +27,7 @@ DEMO = ROOT / "deploy" / "demo" / "torch_statistics.py"
 
 def sso_cli(stack, *args: str) -> dict:
     """``python -m sso.cli`` as an operator runs it, against this stack's database."""
-    done = subprocess.run(
-        [sys.executable, "-m", "sso.cli", *args],
-        cwd=ROOT / "services" / "sso",
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return service_cli(stack, "sso", *args)
 
 
 @dataclass(frozen=True)
