@@ -51,7 +51,9 @@ class Providers:
             info = self.sso.get_provider_info()
             with self._lock:
                 if self._provider is None:
-                    self._provider = Provider(self.sso, info.issuer)
+                    self._provider = Provider(
+                        self.sso, info.issuer, tuple(info.scopes_supported)
+                    )
                     self.info = info
         return self._provider
 
