@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from urllib.parse import urlencode
 
 import jwt
 import pytest
@@ -143,19 +144,23 @@ def me_status(stack, token: str) -> int:
     ).status_code
 
 
-def entries(stack, account_id: str) -> list:
+def sso_rows(stack, query: str, **params) -> list:
+    """Rows of sso's own database (the registry, the audit)."""
     engine = sso_database(stack)
     try:
         with engine.connect() as db:
-            return db.execute(
-                sa.text(
-                    "SELECT client_id, sid, logged_out_at, end_reason "
-                    "FROM session_entries WHERE account_id = :a"
-                ),
-                {"a": account_id},
-            ).all()
+            return db.execute(sa.text(query), params).all()
     finally:
         engine.dispose()
+
+
+def entries(stack, account_id: str) -> list:
+    return sso_rows(
+        stack,
+        "SELECT client_id, sid, logged_out_at, end_reason FROM session_entries "
+        "WHERE account_id = :a",
+        a=account_id,
+    )
 
 
 @pytest.fixture
@@ -213,25 +218,14 @@ def test_the_sid_names_one_session_at_one_system_and_rp_logout_ends_only_it(
 
     # the second session's ID token, presented from the first session: the first
     # session is not the one it names, so it lives on
-    logout = f"{origin(live_stack)}/oidc/logout"
-    hint = {"id_token_hint": second_tokens["id_token"]}
-    wrong = requests.get(
-        logout,
-        params=hint,
-        headers={"Cookie": f"__Host-session={first}"},
-        allow_redirects=False,
-        timeout=10,
+    logout = f"{origin(live_stack)}/oidc/logout?" + urlencode(
+        {"id_token_hint": second_tokens["id_token"]}
     )
+    wrong = browse(logout, first)
     assert wrong.json() == {"logged_out": False}
     assert me_status(live_stack, first) == 200
 
-    right = requests.get(
-        logout,
-        params=hint,
-        headers={"Cookie": f"__Host-session={second}"},
-        allow_redirects=False,
-        timeout=10,
-    )
+    right = browse(logout, second)
 
     assert right.json() == {"logged_out": True}
     assert me_status(live_stack, second) == 401
@@ -354,18 +348,11 @@ def test_an_expired_session_is_logged_out_everywhere_even_where_a_system_was_dow
 
 
 def releases(stack, client_id: str) -> list:
-    engine = sso_database(stack)
-    try:
-        with engine.connect() as db:
-            return db.execute(
-                sa.text(
-                    "SELECT channel, claims, masked FROM releases "
-                    "WHERE client_id = :c ORDER BY id"
-                ),
-                {"c": client_id},
-            ).all()
-    finally:
-        engine.dispose()
+    return sso_rows(
+        stack,
+        "SELECT channel, claims, masked FROM releases WHERE client_id = :c ORDER BY id",
+        c=client_id,
+    )
 
 
 def test_phone_and_document_are_masked_unless_the_system_may_receive_them(
