@@ -13,6 +13,7 @@ import falcon
 from gateway.web import frame
 from gateway.web.pages import (
     agents,
+    captcha,
     home,
     login,
     materials,
@@ -36,6 +37,7 @@ FLOWS = (
     sso,
     unlock,
     materials,
+    captcha,
 )
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
 # and static files

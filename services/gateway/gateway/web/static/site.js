@@ -3,7 +3,8 @@
    - the strength meter: the server's own verdict (POST /api/v1/password-strength,
      accounts.passwords.rate_password), so the page and the rule never disagree;
    - the SMS countdown after a code was sent (获取验证码 → 60 s);
-   - the captcha refresh without reloading (换一张, POST /api/v1/captchas);
+   - the captcha refresh without reloading (换一张, POST /api/v1/captchas; a new
+     question in words for the text form, ?form=text);
    - only the document types of the chosen identity type;
    - focus on the error summary. */
 (function () {
@@ -95,12 +96,14 @@
       button.addEventListener("click", function (event) {
         var box = button.closest(".captcha");
         var image = box.querySelector("[data-captcha-image]");
+        var question = box.querySelector("[data-captcha-question]");
         var id = box.querySelector("[data-captcha-id]");
+        var text = box.getAttribute("data-captcha-form") === "text";
         event.preventDefault();
-        post("/api/v1/captchas", {})
+        post("/api/v1/captchas" + (text ? "?form=text" : ""), {})
           .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
           .then(function (captcha) {
-            image.src = captcha.image;
+            if (text) { question.textContent = captcha.question; } else { image.src = captcha.image; }
             id.value = captcha.captcha_id;
             var answer = box.querySelector("input[name=captcha_answer]");
             if (answer) { answer.value = ""; answer.focus(); }
