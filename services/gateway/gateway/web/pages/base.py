@@ -113,6 +113,41 @@ def text_captcha(otp: OtpClient, address: str, locale: str) -> dict:
     return {"form": "text", "captcha_id": captcha.captcha_id, "question": question}
 
 
+class SendsSmsCode:
+    """A form's 获取验证码 button: an SMS code of ``sms_purpose`` to the phone in
+    ``phone_field``, behind the form's captcha; the form's state after it."""
+
+    sms_purpose = ""
+    phone_field = "phone"
+
+    def send_sms(self, req, page, form) -> FormState:
+        try:
+            self.otp.send_sms_code(
+                phone=form.get(self.phone_field, ""),
+                purpose=self.sms_purpose,
+                captcha_id=form.get("captcha_id", ""),
+                captcha_answer=form.get("captcha_answer", ""),
+                client_ip=self.client_ip(req),
+            )
+        except ce.InvalidInput as exc:
+            state = form_errors(page, exc, form)
+            if not exc.details.get("errors"):
+                phone = exc.error_code.startswith("phone")
+                field = self.phone_field if phone else "captcha_answer"
+                state.errors[field] = state.summary[0]["message"]
+                state.summary[0]["field"] = field
+            return state
+        except ce.ServiceError as exc:
+            state = FormState(values=kept_values(form))
+            state.summary.append({"field": "", "message": error_message(page, exc)})
+            return state
+        return FormState(
+            values=kept_values(form),
+            notice=page.gettext("The SMS code was sent; it is valid for 5 minutes."),
+            extra={"sms_sent": True},
+        )
+
+
 def login_location(req: falcon.Request) -> str:
     return with_query("/login", next=req.relative_uri)
 
