@@ -5,30 +5,11 @@ from __future__ import annotations
 
 import re
 
-ZH = {d: i for i, d in enumerate("零一二三四五六七八九")}
-EN = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
+from otp.text_captchas import EN_NUMBERS, ZH_DIGITS
+
+# the words for the numbers, as otp writes them (the grammar is read here)
+ZH = {d: i for i, d in enumerate(ZH_DIGITS)}
+EN = list(EN_NUMBERS)
 ZH_SUM = re.compile(
     r"^([零一二三四五六七八九十]+)([加减])([零一二三四五六七八九十]+)等于几？"
 )

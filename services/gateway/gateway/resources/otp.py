@@ -51,6 +51,7 @@ class Captchas:
         captcha = self.otp.create_captcha()
         resp.media = NewCaptcha(
             captcha_id=captcha.captcha_id,
+            form="image",
             image="data:image/png;base64," + captcha.image_png_base64,
             expires_in=captcha.expires_in,
         ).dump()
