@@ -13,6 +13,7 @@ import falcon
 from gateway.web import frame
 from gateway.web.pages import (
     agents,
+    appeals,
     captcha,
     home,
     login,
@@ -37,6 +38,7 @@ FLOWS = (
     sso,
     unlock,
     materials,
+    appeals,
     captcha,
 )
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)

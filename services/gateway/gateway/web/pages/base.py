@@ -93,6 +93,39 @@ class PageResource:
             "limited": limited,
         }
 
+    def send_sms(self, req, page, form, phone_field: str, purpose: str) -> FormState:
+        """获取验证码: an SMS code for ``purpose`` to the form's ``phone_field``,
+        behind the form's captcha; the form's state after it (a refusal beside
+        the phone or the captcha)."""
+        try:
+            self.otp.send_sms_code(
+                phone=form.get(phone_field, ""),
+                purpose=purpose,
+                captcha_id=form.get("captcha_id", ""),
+                captcha_answer=form.get("captcha_answer", ""),
+                client_ip=self.client_ip(req),
+            )
+        except ce.InvalidInput as exc:
+            state = form_errors(page, exc, form)
+            if not exc.details.get("errors"):
+                field = (
+                    phone_field
+                    if exc.error_code.startswith("phone")
+                    else "captcha_answer"
+                )
+                state.errors[field] = state.summary[0]["message"]
+                state.summary[0]["field"] = field
+            return state
+        except ce.ServiceError as exc:
+            state = FormState(values=kept_values(form))
+            state.summary.append({"field": "", "message": error_message(page, exc)})
+            return state
+        return FormState(
+            values=kept_values(form),
+            notice=page.gettext("The SMS code was sent; it is valid for 5 minutes."),
+            extra={"sms_sent": True},
+        )
+
     def back_with(self, resp, location: str, state: FormState) -> None:
         self.frame.keep_form(resp, state)
         redirect(resp, location)
@@ -111,41 +144,6 @@ def text_captcha(otp: OtpClient, address: str, locale: str) -> dict:
     captcha = otp.create_text_captcha(client_ip=address)
     question = captcha.question_zh if locale == "zh_CN" else captcha.question_en
     return {"form": "text", "captcha_id": captcha.captcha_id, "question": question}
-
-
-class SendsSmsCode:
-    """A form's 获取验证码 button: an SMS code of ``sms_purpose`` to the phone in
-    ``phone_field``, behind the form's captcha; the form's state after it."""
-
-    sms_purpose = ""
-    phone_field = "phone"
-
-    def send_sms(self, req, page, form) -> FormState:
-        try:
-            self.otp.send_sms_code(
-                phone=form.get(self.phone_field, ""),
-                purpose=self.sms_purpose,
-                captcha_id=form.get("captcha_id", ""),
-                captcha_answer=form.get("captcha_answer", ""),
-                client_ip=self.client_ip(req),
-            )
-        except ce.InvalidInput as exc:
-            state = form_errors(page, exc, form)
-            if not exc.details.get("errors"):
-                phone = exc.error_code.startswith("phone")
-                field = self.phone_field if phone else "captcha_answer"
-                state.errors[field] = state.summary[0]["message"]
-                state.summary[0]["field"] = field
-            return state
-        except ce.ServiceError as exc:
-            state = FormState(values=kept_values(form))
-            state.summary.append({"field": "", "message": error_message(page, exc)})
-            return state
-        return FormState(
-            values=kept_values(form),
-            notice=page.gettext("The SMS code was sent; it is valid for 5 minutes."),
-            extra={"sms_sent": True},
-        )
 
 
 def login_location(req: falcon.Request) -> str:

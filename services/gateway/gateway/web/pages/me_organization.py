@@ -14,7 +14,7 @@ from contracts.accounts import requests as contract
 from contracts.models import parse
 
 from gateway.web.frame import FormState, kept_values
-from gateway.web.pages.base import PageResource, SendsSmsCode, form_errors
+from gateway.web.pages.base import PageResource, form_errors
 from gateway.web.pages.registration import person_block
 
 ORGANIZATION_FIELDS = ("name", "name_en", "short_name", "homepage", "area")
@@ -49,12 +49,10 @@ def changes_of(form: dict[str, str], correcting: bool, code_kind: str) -> dict:
     return changes
 
 
-class OrganizationDetails(SendsSmsCode, PageResource):
+class OrganizationDetails(PageResource):
     """The organisation's half of ``/me/edit`` (``MyDetails`` hands over)."""
 
     location = "/me/edit"
-    sms_purpose = "change_phone"  # the main agent's mobile is the reserved phone
-    phone_field = "main_agent.phone"
 
     def show(self, page, req, resp, me) -> None:
         state = self.frame.take_form(req, resp)
@@ -73,7 +71,8 @@ class OrganizationDetails(SendsSmsCode, PageResource):
     def save(self, page, req, resp, me, form, account) -> FormState | None:
         """None when saved, else the form's state to show again."""
         if form.get("action") == "send_sms":
-            return self.send_sms(req, page, form)
+            # the main agent's mobile is the reserved phone: proven as a change
+            return self.send_sms(req, page, form, "main_agent.phone", "change_phone")
         if form.get("action") == "refresh_captcha":
             return FormState(values=kept_values(form))
         correcting = me.real_name_status in CORRECTABLE

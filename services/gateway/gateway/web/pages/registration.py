@@ -17,7 +17,7 @@ from contracts.models import parse
 from gateway.i18n import HTML_LANG
 from gateway.resources.accounts import registration_quota
 from gateway.web.frame import FormState, kept_values, redirect
-from gateway.web.pages.base import PageResource, SendsSmsCode, form_errors
+from gateway.web.pages.base import PageResource, form_errors
 
 PERSON_FIELDS = (
     "login_name",
@@ -53,7 +53,7 @@ class AgreementPage(PageResource):
         self.frame.render(page, "agreement.html", agreement=agreement)
 
 
-class RegistrationForm(SendsSmsCode, PageResource):
+class RegistrationForm(PageResource):
     """One registration form: its page, its SMS code, its submission."""
 
     kind = "person"
@@ -86,7 +86,7 @@ class RegistrationForm(SendsSmsCode, PageResource):
         form = self.posted(req)
         action = form.get("action", "register")
         if action == "send_sms":
-            state = self.send_sms(req, page, form)
+            state = self.send_sms(req, page, form, self.phone_field, self.sms_purpose)
         elif action == "register":
             state = self._register(page, form)
             if state is None:
