@@ -80,6 +80,9 @@ class Stack:
                 # copy with their own small limits.
                 "OTP_CLIENT_PER_HOUR": "100000",
                 "CAPTCHAS_PER_MINUTE": "100000",
+                # the pages' live document check asks on leaving the field
+                "DOCUMENT_CHECKS_PER_HOUR": "100000",
+                "OTP_TEXT_CAPTCHAS_PER_HOUR": "100000",
                 # The login-name check likewise (the OpenAPI fuzzing alone asks
                 # hundreds); its quotas are tested on a gateway app of their own
                 # (tests/integration/test_gateway_quotas.py).

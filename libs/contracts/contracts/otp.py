@@ -38,6 +38,19 @@ class Captcha(Model):
     expires_in: int
 
 
+class TextCaptcha(Model):
+    """A captcha asked in words, the non-visual alternative to the picture: a
+    short sum (e.g. 七加五等于几？ / What is seven plus five?) a screen reader can
+    read, answered in digits through the same ``captcha_id`` and check as an
+    image captcha (single use, any check spends it). Easier for a program than
+    the picture, so asking for one has a quota of its own per client address."""
+
+    captcha_id: str
+    question_zh: str = Field(description="The question in Chinese.")
+    question_en: str = Field(description="The same question in English.")
+    expires_in: int
+
+
 class CaptchaWithAnswer(Model):
     captcha_id: str
     answer: str
@@ -78,13 +91,25 @@ class SmsOutbox(Model):
     messages: list[OutboxMessage]
 
 
-class CaptchaImage(Model):
-    """``POST /captchas``: the captcha as the browser shows it."""
+class NewCaptcha(Model):
+    """``POST /captchas``: the captcha as the browser shows it, a picture or
+    (``?form=text``) a question in words, the non-visual alternative."""
 
     captcha_id: str
-    image: str = Field(
-        description="The picture as a data URL, `data:image/png;base64,...`.",
+    form: Literal["image", "text"] = Field(
+        "image", description="`image`: read the picture; `text`: answer the question."
+    )
+    image: str | None = Field(
+        None,
+        description="The picture as a data URL, `data:image/png;base64,...` "
+        "(form `image` only).",
         pattern="^data:image/png;base64,",
+    )
+    question: str | None = Field(
+        None,
+        description="A short sum in words, answered in digits, in Chinese unless "
+        "`Accept-Language` prefers English (form `text` only).",
+        examples=["七加五等于几？请用阿拉伯数字回答。"],
     )
     expires_in: int = Field(
         description="Seconds the captcha stays valid (300 by default)."
@@ -125,7 +150,8 @@ class SmsCodeRequest(Model):
         Field(
             min_length=1,
             max_length=64,
-            description="The characters in the picture; case and spaces do not matter.",
+            description="The characters in the picture (case and spaces do not matter), "
+            "or the number answering a text captcha's question.",
             examples=["K7PQ"],
         ),
     ]
@@ -159,6 +185,14 @@ class OtpClient(ServiceClient):
     def create_captcha(self) -> Captcha:
         """A new image captcha, valid ``expires_in`` seconds, single use."""
         return self._call("create_captcha", locals())
+
+    def create_text_captcha(self, client_ip: str) -> TextCaptcha:
+        """A new captcha asked as a question in words (the non-visual
+        alternative), checked like an image captcha by ``check_captcha`` and
+        every method taking ``captcha_id``. Raises ``RateLimited``
+        (``text_captcha_rate_limited``, ``details["retry_after"]``) beyond
+        ``OTP_TEXT_CAPTCHAS_PER_HOUR`` for ``client_ip`` (IPv6 per /64)."""
+        return self._call("create_text_captcha", locals())
 
     def check_captcha(self, captcha_id: str, answer: str) -> None:
         """Consume the captcha (right or wrong, any check spends it).

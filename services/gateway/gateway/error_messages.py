@@ -70,6 +70,8 @@ CODES = (
     NC_("error", "captcha_required"),
     NC_("error", "captcha_not_found"),
     NC_("error", "captcha_rate_limited"),
+    NC_("error", "text_captcha_rate_limited"),
+    NC_("error", "captcha_form_invalid"),
     NC_("error", "document_check_rate_limited"),
     NC_("error", "sms_code_invalid"),
     NC_("error", "sms_code_expired"),

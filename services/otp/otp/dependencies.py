@@ -14,6 +14,7 @@ import time
 import eventlet
 from eventlet import tpool
 from servicekit.publishing import EventPublisher
+from servicekit.ratelimit import FixedWindows
 from servicekit.redis import Redis
 from servicekit.workloop import run_work_loop
 
@@ -48,6 +49,7 @@ class OtpRuntime(Redis):
         self.keyring = Keyring(self.settings.hmac_key)
         self.store = RedisStore(self.keyspace)
         self.random = Randomness()
+        self.windows = FixedWindows(self.keyspace, "otp:quota")
         self.publisher = None
         self.worker = None
         self._running = False
@@ -114,6 +116,7 @@ class OtpRuntime(Redis):
             random=self.random,
             render_captcha=render_captcha_off_hub,
             correlation_id=worker_ctx.data.get("correlation_id"),
+            windows=self.windows,
         )
 
     def ping(self) -> bool:

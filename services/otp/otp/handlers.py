@@ -13,11 +13,12 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from contracts.errors import InvalidInput, NotFound, RateLimited, field_error
 from contracts.phones import PhoneInvalid, normalize_phone
 
-from otp import captchas, codes, quotas, templates
+from otp import captchas, codes, quotas, templates, text_captchas
 from otp.keyring import Keyring
 from otp.settings import OtpSettings
 from otp.store import Job, OtpStore, SendRequest
@@ -31,6 +32,9 @@ class Randomness:
 
     def captcha_text(self, alphabet: str, length: int) -> str:
         return "".join(secrets.choice(alphabet) for _ in range(length))
+
+    def number(self, below: int) -> int:
+        return secrets.randbelow(below)
 
     def token(self) -> str:
         return secrets.token_urlsafe(18)
@@ -48,6 +52,8 @@ class Otp:
     random: Randomness
     render_captcha: Callable[[str], bytes]
     correlation_id: str | None = None
+    # servicekit.ratelimit.FixedWindows of otp's own quotas (text captchas)
+    windows: Any = None
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -98,10 +104,33 @@ def _captcha_invalid() -> InvalidInput:
 
 def create_captcha(otp: Otp) -> dict:
     """A new captcha: its id, the PNG (base64) and how long it is valid."""
+    answer = otp.random.captcha_text(captchas.ALPHABET, otp.settings.captcha_length)
+    png = otp.render_captcha(answer)
+    return {
+        "captcha_id": _keep_captcha(otp, answer),
+        "image_png_base64": base64.b64encode(png).decode("ascii"),
+        "expires_in": otp.settings.captcha_ttl,
+    }
+
+
+def create_text_captcha(otp: Otp, client_ip: object) -> dict:
+    """A new captcha asked in words (the non-visual alternative), within the
+    text form's quota per client address; checked like any captcha."""
+    settings = otp.settings
+    text_captchas.admit(otp.windows, client_ip, settings.text_captchas_per_hour)
+    zh, en, answer = text_captchas.random_question(otp.random.number)
+    return {
+        "captcha_id": _keep_captcha(otp, answer),
+        "question_zh": zh,
+        "question_en": en,
+        "expires_in": settings.captcha_ttl,
+    }
+
+
+def _keep_captcha(otp: Otp, answer: str) -> str:
+    """Store a new captcha's answer (its keyed hash) under a new id."""
     settings = otp.settings
     captcha_id = otp.random.token()
-    answer = otp.random.captcha_text(captchas.ALPHABET, settings.captcha_length)
-    png = otp.render_captcha(answer)
     otp.store.put_captcha(
         captcha_id,
         otp.keyring.captcha_mac(captcha_id, answer),
@@ -109,11 +138,7 @@ def create_captcha(otp: Otp) -> dict:
         otp.now_ms(),
         dev_answer=answer if settings.dev_helpers else None,
     )
-    return {
-        "captcha_id": captcha_id,
-        "image_png_base64": base64.b64encode(png).decode("ascii"),
-        "expires_in": settings.captcha_ttl,
-    }
+    return captcha_id
 
 
 def check_captcha(otp: Otp, captcha_id: object, answer: object) -> None:

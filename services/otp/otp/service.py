@@ -12,6 +12,7 @@ from contracts.otp import (
     OutboxMessage,
     SmsCodeSent,
     SmsPurpose,
+    TextCaptcha,
 )
 from contracts.phones import Phone
 from servicekit.health import ping_result
@@ -34,6 +35,10 @@ class OtpService(ObservedService):
     @rpc(expected_exceptions=ServiceError)
     def create_captcha(self) -> Captcha:
         return handlers.create_captcha(self.otp)
+
+    @rpc(expected_exceptions=ServiceError)
+    def create_text_captcha(self, client_ip: str) -> TextCaptcha:
+        return handlers.create_text_captcha(self.otp, client_ip)
 
     @rpc(expected_exceptions=ServiceError, sensitive_arguments=("answer",))
     def check_captcha(self, captcha_id: str, answer: str) -> None:

@@ -44,6 +44,8 @@ class OtpSettings(ServiceSettings):
     code_max_tries: int = Field(5, alias="OTP_CODE_MAX_TRIES", ge=1)
     captcha_ttl: int = Field(300, alias="OTP_CAPTCHA_TTL", ge=1)
     captcha_length: int = Field(5, alias="OTP_CAPTCHA_LENGTH", ge=4)
+    # the text form (a question in words) is easier for a program: few per address
+    text_captchas_per_hour: int = Field(10, alias="OTP_TEXT_CAPTCHAS_PER_HOUR", ge=1)
     resend_cooldown: int = Field(Limits.cooldown, alias="OTP_RESEND_COOLDOWN", ge=0)
     phone_per_hour: int = Field(Limits.phone_per_hour, alias="OTP_PHONE_PER_HOUR", ge=1)
     phone_per_day: int = Field(Limits.phone_per_day, alias="OTP_PHONE_PER_DAY", ge=1)

@@ -60,6 +60,7 @@ def test_post_captchas_answers_a_png_data_url(rpc):
     assert result.status_code == 201
     assert result.json == {
         "captcha_id": "c" * 24,
+        "form": "image",
         "image": "data:image/png;base64,iVBORw0KGgo=",
         "expires_in": 300,
     }
@@ -234,3 +235,52 @@ def test_the_openapi_document_describes_exactly_the_served_routes(rpc, environme
         for path, item in document["paths"].items()
     }
     assert routes(app) == described
+
+
+TEXT_CAPTCHA = {
+    "captcha_id": "t" * 24,
+    "question_zh": "七加五等于几？请用阿拉伯数字回答。",
+    "question_en": "What is seven plus five? Answer in digits.",
+    "expires_in": 300,
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        (None, TEXT_CAPTCHA["question_zh"]),
+        ("en-US,en;q=0.8", TEXT_CAPTCHA["question_en"]),
+    ],
+)
+def test_post_captchas_form_text_answers_the_question_in_the_callers_language(
+    rpc, language, question
+):
+    rpc.answers["create_text_captcha"] = TEXT_CAPTCHA
+    headers = {"Accept-Language": language} if language else {}
+    result = client(rpc).simulate_post(
+        "/api/v1/captchas", params={"form": "text"}, headers=headers
+    )
+    assert result.status_code == 201
+    assert result.json == {
+        "captcha_id": "t" * 24,
+        "form": "text",
+        "question": question,
+        "expires_in": 300,
+    }
+    # otp counts it against the text form's quota of this client's address
+    assert rpc.calls == [("otp", "create_text_captcha", {"client_ip": "127.0.0.1"})]
+
+
+def test_post_captchas_text_quota_and_unknown_form(rpc):
+    rpc.answers["create_text_captcha"] = RateLimited(
+        "text_captcha_rate_limited", "too many", {"retry_after": 1800}
+    )
+    limited = client(rpc).simulate_post("/api/v1/captchas", params={"form": "text"})
+    assert limited.status_code == 429
+    assert limited.json["code"] == "text_captcha_rate_limited"
+    assert limited.headers["Retry-After"] == "1800"
+
+    unknown = client(rpc).simulate_post("/api/v1/captchas", params={"form": "audio"})
+    assert unknown.status_code == 422
+    assert unknown.json["code"] == "captcha_form_invalid"
+    assert [c[1] for c in rpc.calls] == ["create_text_captcha"]  # nothing asked

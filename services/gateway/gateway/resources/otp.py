@@ -1,35 +1,70 @@
-"""Image captchas and SMS codes (the otp service)."""
+"""Captchas (a picture, or a question in words) and SMS codes (the otp service)."""
 
 from __future__ import annotations
 
 import falcon
 from contracts.models import parse
-from contracts.otp import CaptchaImage, OtpClient, SmsCodeRequest
+from contracts.otp import NewCaptcha, OtpClient, SmsCodeRequest
 
 from gateway.client_address import client_address, trusted_networks
+from gateway.errors import Problem
+from gateway.i18n import from_accept_language
 from gateway.quotas import ClientQuota, captcha_quota
 from gateway.schemas import read_json
 
+CAPTCHA_FORMS = ("image", "text")
+
 
 class Captchas:
+    """``POST /captchas``: an image captcha, or with ``?form=text`` the same
+    kind of captcha asked as a question in words (the non-visual alternative;
+    otp limits how many an address gets). Both count in the captcha quota."""
+
     def __init__(self, otp: OtpClient, quota: ClientQuota, trusted_proxies):
         self.otp = otp
         self.quota = quota
         self.networks = trusted_networks(trusted_proxies)
 
     def on_post(self, req, resp):
-        self.quota.hit(
-            client_address(
-                req.remote_addr, req.get_header("X-Forwarded-For"), self.networks
+        form = req.get_param("form", default="image")
+        if form not in CAPTCHA_FORMS:
+            raise Problem(
+                422,
+                "captcha_form_invalid",
+                "form is image or text.",
+                errors=[
+                    {
+                        "field": "form",
+                        "code": "captcha_form_invalid",
+                        "message": "image or text",
+                    }
+                ],
             )
+        address = client_address(
+            req.remote_addr, req.get_header("X-Forwarded-For"), self.networks
         )
-        captcha = self.otp.create_captcha()
+        self.quota.hit(address)
         resp.status = falcon.HTTP_201
-        resp.media = CaptchaImage(
+        if form == "text":
+            resp.media = self._question(req, address).dump()
+            return
+        captcha = self.otp.create_captcha()
+        resp.media = NewCaptcha(
             captcha_id=captcha.captcha_id,
+            form="image",
             image="data:image/png;base64," + captcha.image_png_base64,
             expires_in=captcha.expires_in,
         ).dump()
+
+    def _question(self, req, address: str) -> NewCaptcha:
+        captcha = self.otp.create_text_captcha(client_ip=address)
+        english = from_accept_language(req.get_header("Accept-Language")) == "en"
+        return NewCaptcha(
+            captcha_id=captcha.captcha_id,
+            form="text",
+            question=captcha.question_en if english else captcha.question_zh,
+            expires_in=captcha.expires_in,
+        )
 
 
 class SmsCodes:

@@ -97,7 +97,8 @@ def _cookie(req: falcon.Request, name: str) -> str | None:
     return values[0] if values else None
 
 
-def _set_cookie(resp, name: str, value: str, max_age: int, http_only=True) -> None:
+def set_cookie(resp, name: str, value: str, max_age: int, http_only=True) -> None:
+    """A cookie of the pages: ``Secure``, ``Path=/``, ``SameSite=Lax``."""
     resp.set_cookie(
         name,
         value,
@@ -164,12 +165,12 @@ class PageRequest:
         self.ageing = self._ageing()
         self.csrf_token = _cookie(req, CSRF_COOKIE) or ""
         if req.get_param("lang") is not None and parse_locale(req.get_param("lang")):
-            _set_cookie(resp, LANG_COOKIE, HTML_LANG[self.locale], YEAR, False)
+            set_cookie(resp, LANG_COOKIE, HTML_LANG[self.locale], YEAR, False)
 
     def _ageing(self) -> bool:
         asked = self.req.get_param("ageing")
         if asked in ("on", "off"):
-            _set_cookie(self.resp, AGEING_COOKIE, asked, YEAR, False)
+            set_cookie(self.resp, AGEING_COOKIE, asked, YEAR, False)
             return asked == "on"
         return _cookie(self.req, AGEING_COOKIE) == "on"
 
@@ -177,12 +178,12 @@ class PageRequest:
         """The CSRF token of this browser, made (and set) when it has none."""
         if not self.csrf_token:
             self.csrf_token = secrets.token_urlsafe(32)
-            _set_cookie(self.resp, CSRF_COOKIE, self.csrf_token, YEAR)
+            set_cookie(self.resp, CSRF_COOKIE, self.csrf_token, YEAR)
         return self.csrf_token
 
 
 def set_csrf_cookie(resp: falcon.Response, token: str) -> None:
-    _set_cookie(resp, CSRF_COOKIE, token, YEAR)
+    set_cookie(resp, CSRF_COOKIE, token, YEAR)
 
 
 def check_csrf(req: falcon.Request, form: dict) -> str:
@@ -284,13 +285,13 @@ class Frame:
     def take_form(self, req, resp) -> FormState:
         key = _cookie(req, FORM_COOKIE)
         if key:
-            _set_cookie(resp, FORM_COOKIE, "", 0)
+            set_cookie(resp, FORM_COOKIE, "", 0)
         return self.forms.take(key)
 
     def keep_form(self, resp, state: FormState) -> None:
         key = self.forms.put(state)
         if key:
-            _set_cookie(resp, FORM_COOKIE, key, FORM_SECONDS)
+            set_cookie(resp, FORM_COOKIE, key, FORM_SECONDS)
 
     def render(
         self,

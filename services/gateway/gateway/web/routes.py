@@ -14,6 +14,7 @@ from gateway.web import frame
 from gateway.web.pages import (
     agents,
     appeals,
+    captcha,
     home,
     login,
     materials,
@@ -40,6 +41,7 @@ FLOWS = (
     materials,
     appeals,
     review,
+    captcha,
 )
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
 # and static files

@@ -18,6 +18,7 @@ from gateway.web.frame import (
     PageRequest,
     check_csrf,
     kept_values,
+    page_locale,
     read_form,
     redirect,
     with_query,
@@ -71,12 +72,25 @@ class PageResource:
         return form
 
     def new_captcha(self, req: falcon.Request) -> dict:
-        """``{captcha_id, image}`` for a form, counted like an API captcha."""
-        self.captcha_quota.hit(self.client_ip(req))
+        """A form's captcha, counted like an API captcha: ``{form: "image",
+        captcha_id, image}``, or ``{form: "text", captcha_id, question}`` when
+        this browser chose the question in words (``CAPTCHA_FORM_COOKIE``). Past
+        the text form's quota the picture comes back, with ``limited``: the
+        seconds until a question may be asked again."""
+        address = self.client_ip(req)
+        self.captcha_quota.hit(address)
+        limited = None
+        if captcha_form(req) == "text":
+            try:
+                return text_captcha(self.otp, address, page_locale(req))
+            except ce.RateLimited as exc:
+                limited = exc.details.get("retry_after") or 1
         captcha = self.otp.create_captcha()
         return {
+            "form": "image",
             "captcha_id": captcha.captcha_id,
             "image": "data:image/png;base64," + captcha.image_png_base64,
+            "limited": limited,
         }
 
     def send_sms(self, req, page, form, phone_field: str, purpose: str) -> FormState:
@@ -115,6 +129,21 @@ class PageResource:
     def back_with(self, resp, location: str, state: FormState) -> None:
         self.frame.keep_form(resp, state)
         redirect(resp, location)
+
+
+CAPTCHA_FORM_COOKIE = "captcha_form"
+
+
+def captcha_form(req: falcon.Request) -> str:
+    """``text`` when this browser asked for captchas as questions in words."""
+    values = req.get_cookie_values(CAPTCHA_FORM_COOKIE)
+    return "text" if values and values[0] == "text" else "image"
+
+
+def text_captcha(otp: OtpClient, address: str, locale: str) -> dict:
+    captcha = otp.create_text_captcha(client_ip=address)
+    question = captcha.question_zh if locale == "zh_CN" else captcha.question_en
+    return {"form": "text", "captcha_id": captcha.captcha_id, "question": question}
 
 
 def login_location(req: falcon.Request) -> str:

@@ -10,6 +10,7 @@ from contracts.verification import VerificationClient
 
 from gateway.web.frame import FormState, redirect
 from gateway.web.pages.base import PageResource, form_errors
+from gateway.web.pages.me_organization import OrganizationDetails
 
 
 class Me(PageResource):
@@ -72,17 +73,25 @@ CORRECTABLE = ("failed", "rejected")
 
 
 class MyDetails(PageResource):
-    """Edit my information (a person's): name, title, e-mail, telephone, and
-    the identity after a failed check. The rules are accounts'
-    (``update_profile``): its refusals show beside their fields."""
+    """Edit my information: a person's name, title, e-mail, telephone, and
+    the identity after a failed check (an organisation's: ``me_organization``).
+    The rules are accounts' (``update_profile``): its refusals show beside
+    their fields."""
 
     location = "/me/edit"
+
+    def __init__(self, ctx, frame):
+        super().__init__(ctx, frame)
+        self.organization = OrganizationDetails(ctx, frame)
 
     def on_get(self, req, resp):
         page, account = self.begin_logged_in(req, resp)
         if account is None:
             return
         me = self.accounts.get_me(account_id=account["account_id"])
+        if me.kind == "organization":
+            self.organization.show(page, req, resp, me)
+            return
         if me.kind != "person":
             redirect(resp, "/me")
             return
@@ -102,6 +111,13 @@ class MyDetails(PageResource):
         form = self.posted(req)
         account = self.auth.require_account(req, csrf_token=form.get("csrf_token"))
         me = self.accounts.get_me(account_id=account["account_id"])
+        if me.kind == "organization":
+            state = self.organization.save(page, req, resp, me, form, account)
+            if state is not None:
+                self.back_with(resp, self.location, state)
+                return
+            self.saved(page, resp)
+            return
         names = PERSON_FIELDS
         if me.real_name_status in CORRECTABLE and form.get("doc_number"):
             names += IDENTITY_FIELDS
@@ -115,6 +131,9 @@ class MyDetails(PageResource):
         except ce.ServiceError as exc:
             self.back_with(resp, self.location, form_errors(page, exc, form))
             return
+        self.saved(page, resp)
+
+    def saved(self, page, resp) -> None:
         notice = page.gettext("Your information is saved.")
         self.back_with(resp, "/me", FormState(notice=notice))
 

@@ -1,9 +1,12 @@
 /* Enhancements only: every form works without this file (web.md).
    - the live login-name check (GET /api/v1/login-names/{name});
+   - the live document check on leaving the document number
+     (POST /api/v1/documents/check; registration still checks on submit);
    - the strength meter: the server's own verdict (POST /api/v1/password-strength,
      accounts.passwords.rate_password), so the page and the rule never disagree;
    - the SMS countdown after a code was sent (获取验证码 → 60 s);
-   - the captcha refresh without reloading (换一张, POST /api/v1/captchas);
+   - the captcha refresh without reloading (换一张, POST /api/v1/captchas; a new
+     question in words for the text form, ?form=text);
    - only the document types of the chosen identity type;
    - focus on the error summary. */
 (function () {
@@ -89,24 +92,74 @@
     tick();
   }
 
+  // A new captcha of the box's form (picture or question) in place; the
+  // answer field emptied. Calls failed() when none could be had.
+  function newCaptcha(box, failed) {
+    var image = box.querySelector("[data-captcha-image]");
+    var question = box.querySelector("[data-captcha-question]");
+    var id = box.querySelector("[data-captcha-id]");
+    var text = box.getAttribute("data-captcha-form") === "text";
+    return post("/api/v1/captchas" + (text ? "?form=text" : ""), {})
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (captcha) {
+        if (text) { question.textContent = captcha.question; } else { image.src = captcha.image; }
+        id.value = captcha.captcha_id;
+        var answer = box.querySelector("input[name=captcha_answer]");
+        if (answer) { answer.value = ""; }
+        return answer;
+      })
+      .catch(failed);
+  }
+
   function captchaRefresh() {
     var buttons = document.querySelectorAll("[data-captcha-refresh]");
     Array.prototype.forEach.call(buttons, function (button) {
       button.addEventListener("click", function (event) {
-        var box = button.closest(".captcha");
-        var image = box.querySelector("[data-captcha-image]");
-        var id = box.querySelector("[data-captcha-id]");
         event.preventDefault();
-        post("/api/v1/captchas", {})
-          .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
-          .then(function (captcha) {
-            image.src = captcha.image;
-            id.value = captcha.captcha_id;
-            var answer = box.querySelector("input[name=captcha_answer]");
-            if (answer) { answer.value = ""; answer.focus(); }
-          })
-          .catch(function () { button.form.requestSubmit(button); });
+        newCaptcha(button.closest(".captcha"), function () { button.form.requestSubmit(button); })
+          .then(function (answer) { if (answer) { answer.focus(); } });
       });
+    });
+  }
+
+  // The live document check (POST /api/v1/documents/check) on leaving the
+  // document number: without a captcha it answers whether the number is well
+  // formed (nothing stored is revealed); with the captcha answered beside it,
+  // whether the number is registered, and the spent captcha is replaced.
+  function documentVerdict(status, answer) {
+    if (answer.status === 200) { return say(status, answer.body.registered ? "registered" : "free"); }
+    if (answer.status === 428) { return say(status, "well-formed"); }
+    var errors = answer.body.errors || [];
+    return (errors[0] && errors[0].message) || answer.body.detail || say(status, "failed");
+  }
+
+  function documentCheck() {
+    var input = document.querySelector("[data-document-check]");
+    var status = document.querySelector("[data-document-status]");
+    if (!input || !status) { return; }
+    var block = input.closest("[data-identity]");
+    input.addEventListener("change", function () {
+      var number = input.value.trim();
+      if (!number) { status.textContent = ""; return; }
+      var query = {
+        identity_region: (block.querySelector("input[data-region]:checked") || {}).value,
+        doc_type: block.querySelector("[data-doc-type]").value,
+        doc_number: number
+      };
+      var box = input.form.querySelector(".captcha");
+      var answer = box && box.querySelector("input[name=captcha_answer]");
+      if (answer && answer.value.trim()) {
+        query.captcha_id = box.querySelector("[data-captcha-id]").value;
+        query.captcha_answer = answer.value.trim();
+      }
+      post("/api/v1/documents/check", query)
+        .then(function (r) { return r.json().then(function (body) { return { status: r.status, body: body }; }); })
+        .then(function (reply) {
+          status.textContent = documentVerdict(status, reply);
+          var spent = reply.status === 200 || /^captcha/.test(reply.body.code || "");
+          if (query.captcha_id && spent) { newCaptcha(box, function () {}); }
+        })
+        .catch(function () { status.textContent = say(status, "failed"); });
     });
   }
 
@@ -145,6 +198,7 @@
     loginNameCheck();
     smsCountdown();
     captchaRefresh();
+    documentCheck();
     documentTypes();
     focusSummary();
   });
