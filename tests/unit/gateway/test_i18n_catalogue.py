@@ -3,6 +3,7 @@ a zh_CN translation, none is fuzzy, and the placeholders agree."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -35,6 +36,20 @@ def test_every_message_in_the_code_is_in_the_zh_cn_catalogue():
         missing
     )
     assert len(known) > 200
+
+
+def test_no_message_is_defined_twice():
+    """Babel keeps the last of two entries for one message silently, so a
+    translation merged in from two branches would be lost without a word."""
+    text = i18n.catalogue_path("zh_CN").read_text(encoding="utf-8")
+    seen: dict[tuple[str | None, str], int] = {}
+    for entry in re.split(r"\n\s*\n", text):
+        context = re.search(r'^msgctxt "(.*)"$', entry, re.M)
+        message = re.search(r"^msgid ((?:\".*\"\n?)+)", entry, re.M)
+        if message:
+            key = (context and context.group(1), message.group(1))
+            seen[key] = seen.get(key, 0) + 1
+    assert [key for key, count in seen.items() if count > 1] == []
 
 
 def test_no_entry_is_untranslated_or_fuzzy():
