@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field
 from contracts.client import ServiceClient
 from contracts.events import Event
 from contracts.models import Model
+from contracts.sso_cas import CasRpcs
 
 TokenAuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 SigningAlg = Literal["RS256", "ES256"]
@@ -257,7 +258,9 @@ class Catalogue(Model):
     items: list[CatalogueEntry]
 
 
-class SsoClient(ServiceClient):
+class SsoClient(CasRpcs, ServiceClient):
+    """sso's RPCs: the OpenID Provider's here, the CAS façade's in ``CasRpcs``."""
+
     name = "sso"
 
     def get_provider_info(self) -> ProviderInfo:
