@@ -117,3 +117,21 @@ class CasRpcs(ServiceClient):
         another service's, and the ticket is spent). Audited; records the SSO
         session entry and emits ``business_system_entered``."""
         return self._call("validate_service_ticket", locals())
+
+
+class CasJsonSuccess(Model):
+    user: str
+    attributes: dict[str, AttributeValue] | None = None
+
+
+class CasJsonAnswer(Model):
+    """One of the two (set fields only)."""
+
+    authenticationSuccess: CasJsonSuccess | None = None
+    authenticationFailure: CasFailure | None = None
+
+
+class CasJsonResponse(Model):
+    """``format=JSON`` of a ticket validation (CAS 3.0 §2.5.2 and Appendix)."""
+
+    serviceResponse: CasJsonAnswer

@@ -64,7 +64,9 @@ def service_info(row) -> CasService:
     return CasService(client_id=row.client_id, name_zh=row.name_zh, name_en=row.name_en)
 
 
-def start_renewal(session: Session, session_id: str | None, now: datetime) -> CasRenewal:
+def start_renewal(
+    session: Session, session_id: str | None, now: datetime
+) -> CasRenewal:
     renewal_id = f"ren_{secrets.token_hex(16)}"
     session.execute(
         cas_renewals.insert().values(

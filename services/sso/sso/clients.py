@@ -74,7 +74,10 @@ class Registration(BaseModel):
                 f"{self.client_id}: give redirect_uris (OIDC) or cas_services (CAS)"
             )
         for url in self.cas_services:
-            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            if (
+                urlsplit(url).scheme not in ("http", "https")
+                or not urlsplit(url).netloc
+            ):
                 raise ValueError(f"{self.client_id}: {url!r} is not an absolute URL")
         return self
 

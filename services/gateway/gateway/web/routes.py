@@ -37,9 +37,18 @@ FLOWS = (
     unlock,
     materials,
 )
-# the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
-# and static files
-NOT_PAGES = ("/api/", "/oidc/", "/.well-known/", "/metrics", "/static/")
+# the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects),
+# CAS ticket validation (CAS XML or JSON) and static files; /cas/login and
+# /cas/logout are pages (their errors shown in the frame)
+NOT_PAGES = (
+    "/api/",
+    "/oidc/",
+    "/.well-known/",
+    "/metrics",
+    "/static/",
+    "/cas/p3/",
+    "/cas/serviceValidate",
+)
 
 
 def is_page_path(path: str) -> bool:
