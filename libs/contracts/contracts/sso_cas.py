@@ -88,9 +88,9 @@ class CasValidation(Model):
 class CasRpcs(ServiceClient):
     """The CAS RPCs of ``sso`` (mixed into ``SsoClient``)."""
 
-    def get_cas_service(self, service: str) -> CasService | None:
-        """The enabled business system that registered ``service`` exactly as one
-        of its ``cas_services``, or None."""
+    def get_cas_service(self, service_url: str) -> CasService | None:
+        """The enabled business system that registered ``service_url`` exactly as
+        one of its ``cas_services``, or None."""
         return self._call("get_cas_service", locals())
 
     def start_cas_renewal(self, session_id: str | None) -> CasRenewal:
@@ -109,7 +109,7 @@ class CasRpcs(ServiceClient):
         return self._call("issue_service_ticket", locals())
 
     def validate_service_ticket(
-        self, ticket: str, service: str, renew: bool
+        self, ticket: str, service_url: str, renew: bool
     ) -> CasValidation:
         """Consume ``ticket`` once: the user (``sub``) and attributes, or a
         failure (``INVALID_TICKET``: unknown, spent, expired, not from a new login

@@ -186,8 +186,8 @@ class SsoService(ObservedService):
     # --- the CAS 3.0 façade (sso/cas.py) -------------------------------------------------
 
     @rpc
-    def get_cas_service(self, service: str) -> cas_contract.CasService | None:
-        row = cas.find_service(self.db.session, service)
+    def get_cas_service(self, service_url: str) -> cas_contract.CasService | None:
+        row = cas.find_service(self.db.session, service_url)
         return None if row is None else cas.service_info(row)
 
     @rpc
@@ -207,11 +207,11 @@ class SsoService(ObservedService):
 
     @rpc(sensitive_arguments=("ticket",))
     def validate_service_ticket(
-        self, ticket: str, service: str, renew: bool
+        self, ticket: str, service_url: str, renew: bool
     ) -> cas_contract.CasValidation:
         deps = self._token_deps()
         with deps.session.begin():
-            return cas.validate(deps, ticket, service, renew)
+            return cas.validate(deps, ticket, service_url, renew)
 
     @work_item(cas_logout.DELIVER)
     def deliver_cas_logout(self, item):

@@ -76,7 +76,7 @@ class Login:
         service = req.get_param("service")
         if not service:  # no business system: the portal itself
             raise falcon.HTTPFound("/me")
-        if self.sso.get_cas_service(service=service) is None:
+        if self.sso.get_cas_service(service_url=service) is None:
             raise _not_registered()
         renew = _flag(req, "renew")
         account = _session_of(self.auth, req)
@@ -154,7 +154,7 @@ class Validate:
         if not TICKET.fullmatch(ticket):
             return responses.failure("INVALID_TICKET", "Not a service ticket.")
         return self.sso.validate_service_ticket(
-            ticket=ticket, service=service, renew=renew
+            ticket=ticket, service_url=service, renew=renew
         )
 
 
@@ -174,5 +174,5 @@ class Logout:
             self.auth.accounts.log_out(token=req.context.session_token)
         clear_session_cookie(resp)
         service = req.get_param("service")
-        registered = service and self.sso.get_cas_service(service=service)
+        registered = service and self.sso.get_cas_service(service_url=service)
         raise falcon.HTTPFound(service if registered else "/")
