@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import falcon
 
+from gateway import error_messages
+from gateway.i18n import translate_error
 from gateway.web import frame
 from gateway.web.pages import (
     agents,
@@ -78,12 +80,17 @@ def error_pages(shared: frame.Frame):
         for name, value in problem.headers.items():
             resp.set_header(name, value)
         retry_after = problem.headers.get("Retry-After")
+        # what went wrong, when the catalogue words it for people
+        detail = ""
+        if problem.code in error_messages.CODES and problem.detail:
+            detail = translate_error(page.locale, problem.code, problem.detail)
         shared.render(
             page,
             "error.html",
             status=falcon.code_to_http_status(problem.status),
             problem=problem,
             retry_after=retry_after,
+            detail=detail,
         )
         return True
 
