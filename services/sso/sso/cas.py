@@ -176,7 +176,7 @@ def attributes(
     the organisation acted for as ``acting_for_*``, and CAS 3.0's own."""
     found = {k: v for k, v in user.items() if k != "sub"}
     if org is not None:
-        found.update({f"acting_for_{k}": v for k, v in org.dump().items()})
+        found.update({f"acting_for_{k}": v for k, v in org.model_dump().items()})
     found["isFromNewLogin"] = from_new_login
     found["longTermAuthenticationRequestTokenUsed"] = False
     return found
