@@ -9,14 +9,13 @@ browser makes there is the proof, and python-cas then validates its ticket.
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from cas import CASClient
 
 from tests.browser.conftest import check
-from tests.e2e.test_sso import sso_cli
+from tests.e2e.test_cas import register_cas_system
 from tests.support import client
 from tests.support.isolation import free_port
 
@@ -27,17 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 def service(stack, tmp_path_factory) -> str:
     """The service URL of a CAS business system registered for this module."""
     url = f"http://127.0.0.1:{free_port()}/cas-app/"
-    client_id = f"cas-{secrets.token_hex(4)}"
-    file = tmp_path_factory.mktemp("cas") / "cas.yml"
-    file.write_text(
-        "clients:\n"
-        f"  - client_id: {client_id}\n"
-        f"    cas_services: [{url}]\n"
-        "    name_zh: 测试 CAS 系统\n"
-        "    name_en: A CAS system\n",
-        encoding="utf-8",
-    )
-    assert sso_cli(stack, "add-client", str(file)) == {"registered": 1}
+    register_cas_system(stack, tmp_path_factory.mktemp("cas"), [url])
     return url
 
 

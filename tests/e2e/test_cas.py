@@ -64,14 +64,15 @@ class CasApp:
         self.server.server_close()
 
 
-def register_cas_system(stack, tmp_path, app: CasApp, kinds="[person, organization]"):
-    """A CAS-only business system (no secret, no redirect URI); its client id."""
+def register_cas_system(stack, folder, services, kinds="[person, organization]"):
+    """A CAS-only business system (no secret, no redirect URI) with the service
+    URLs ``services``; its client id."""
     client_id = f"cas-{secrets.token_hex(4)}"
-    file = tmp_path / f"{client_id}.yml"
+    file = folder / f"{client_id}.yml"
     file.write_text(
         "clients:\n"
         f"  - client_id: {client_id}\n"
-        f"    cas_services: [{app.service}, {app.other_service}]\n"
+        f"    cas_services: [{', '.join(services)}]\n"
         f"    account_kinds: {kinds}\n"
         "    name_zh: 测试 CAS 系统\n"
         "    name_en: A CAS system\n",
@@ -90,7 +91,8 @@ def cas_app():
 
 @pytest.fixture(scope="module")
 def registered(stack, cas_app, tmp_path_factory):
-    return register_cas_system(stack, tmp_path_factory.mktemp("cas"), cas_app)
+    services = [cas_app.service, cas_app.other_service]
+    return register_cas_system(stack, tmp_path_factory.mktemp("cas"), services)
 
 
 @pytest.fixture
@@ -279,7 +281,7 @@ def test_an_account_kind_the_business_system_does_not_admit_gets_an_error_page(
 ):
     app = CasApp()
     try:
-        register_cas_system(live_stack, tmp_path, app, kinds="[organization]")
+        register_cas_system(live_stack, tmp_path, [app.service], "[organization]")
         answer = browse(login_url(live_stack, app.service), person[2])
     finally:
         app.close()

@@ -8,13 +8,16 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import falcon.testing
-from contracts.errors import Forbidden, Unauthenticated
+from contracts.errors import Forbidden
 from contracts.sso_cas import CasValidation
 from gateway.app import create_app
 from gateway.cas import responses
 from gateway.settings import Settings
 
 from tests.unit.gateway.fakes import FakeRedis, FakeRpc
+from tests.unit.gateway.test_oidc_routes import fake_sso
+
+SESSION = fake_sso([]).answers[("accounts", "resolve_session")]
 
 NS = {"cas": "http://www.yale.edu/tp/cas"}
 SERVICE = "https://stats.example.gov.cn/cas?lang=zh"
@@ -102,19 +105,6 @@ def fake(issued: list, refuse: str | None = None) -> FakeRpc:
         issued.append(request)
         return {"ticket": "ST-abc", "expires_in": 10, "from_new_login": False}
 
-    def resolve_session(token, csrf_token=None):
-        if token != "live-session":
-            raise Unauthenticated("session_invalid", "")
-        return {
-            "session_id": "ses-1",
-            "account_id": "acc-1",
-            "kind": "person",
-            "role": "user",
-            "login_name": "zhangsan",
-            "must_change_password": False,
-            "csrf_ok": False,
-        }
-
     return FakeRpc(
         {
             ("sso", "get_cas_service"): lambda service_url: (
@@ -127,7 +117,8 @@ def fake(issued: list, refuse: str | None = None) -> FakeRpc:
                 "renewal_id": f"ren-after-{session_id}",
                 "expires_in": 600,
             },
-            ("accounts", "resolve_session"): resolve_session,
+            # the session "live-session" (ses-1, acc-1) of the OIDC tests
+            ("accounts", "resolve_session"): SESSION,
         }
     )
 
