@@ -333,8 +333,10 @@ class SsoClient(CasRpcs, ServiceClient):
     def end_session(self, session_id: str) -> SessionEnded:
         """The portal session ``session_id`` ended: every business system it
         entered with a ``backchannel_logout_uri`` gets a signed logout token, sent
-        as durable work (retried with back-off until it is accepted). Calling it
-        again for the same session notifies nobody twice."""
+        as durable work (retried with back-off until it is accepted), and every
+        CAS service that validated one of its tickets a CAS single logout request
+        (``contracts.sso_cas``). Calling it again for the same session notifies
+        nobody twice."""
         return self._call("end_session", locals())
 
     def get_jwks(self) -> Jwks:
