@@ -105,7 +105,7 @@ releases = sa.Table(
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
     sa.Column("client_id", sa.String(64), nullable=False),
     sa.Column("account_id", sa.String(64), nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),  # id_token | userinfo
+    sa.Column("channel", sa.String(16), nullable=False),  # id_token | userinfo | cas
     sa.Column("claims", sa.JSON, nullable=False),  # the claim names released
     sa.Column("released_at", TIMESTAMP, nullable=False),
     sa.Column("correlation_id", sa.String(128), nullable=True),
