@@ -147,7 +147,9 @@ def failure_of(answer: requests.Response) -> tuple[str, str]:
 # --- a business system enters with the portal session -----------------------------------
 
 
-def test_python_cas_enters_with_the_portal_session(live_stack, cas_app, person):
+def test_python_cas_enters_with_the_portal_session(
+    live_stack, cas_app, registered, person
+):
     body, account, token = person
     cas = cas_client(live_stack, cas_app.service)
     answer = browse(cas.get_login_url(), token)
@@ -166,6 +168,24 @@ def test_python_cas_enters_with_the_portal_session(live_stack, cas_app, person):
     assert attributes["isFromNewLogin"] == "false"  # single sign-on, no login
     assert "acting_for_organization_id" not in attributes
     assert pgtiou is None  # no proxy tickets
+    # audited as OIDC releases are, and in the SSO session registry
+    engine = sso_database(live_stack)
+    with engine.begin() as conn:
+        released = conn.execute(
+            sa.text(
+                "SELECT client_id, claims FROM releases"
+                " WHERE account_id = :a AND channel = 'cas'"
+            ),
+            {"a": account["account_id"]},
+        ).all()
+        entered = conn.execute(
+            sa.text("SELECT client_id FROM session_entries WHERE account_id = :a"),
+            {"a": account["account_id"]},
+        ).all()
+    engine.dispose()
+    assert [row.client_id for row in released] == [registered]
+    assert {"sub", "name", "account_kind"} <= set(released[0].claims)
+    assert [row.client_id for row in entered] == [registered]
 
 
 def test_the_cas_2_endpoint_and_the_json_format(live_stack, cas_app, person):
