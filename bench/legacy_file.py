@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from accounts.legacy_import import COLUMNS
+from accounts.legacy_rows import COLUMNS
 
 from tests import identity_data as gen
 

@@ -338,28 +338,25 @@ def run(
     return rows
 
 
+# the line of a scenario's ratio to its baseline, by the scenario's name prefix
+GOALS = {
+    "login": "login / argon2id = {ratio:.2f} (goal >= 0.75)",
+    "first login": "{name} / plain login = {ratio:.2f}",
+    "sso": "sso entry / 3 echoes = {ratio:.2f} (goal >= 0.6)",
+    "names": "login-name check / echo = {ratio:.2f} (goal >= 0.8)",
+}
+
+
 def goals(rows: list[Row]) -> list[str]:
     from bench.harness import ratio
 
-    lines = []
-    for subject, baseline in rows:
-        if baseline and subject.name.startswith("login"):
-            lines.append(
-                f"login / argon2id = {ratio(subject, baseline):.2f} (goal >= 0.75)"
-            )
-        if baseline and subject.name.startswith("first login"):
-            lines.append(
-                f"{subject.name} / plain login = {ratio(subject, baseline):.2f}"
-            )
-        if baseline and subject.name.startswith("sso"):
-            lines.append(
-                f"sso entry / 3 echoes = {ratio(subject, baseline):.2f} (goal >= 0.6)"
-            )
-        if baseline and subject.name.startswith("names"):
-            lines.append(
-                f"login-name check / echo = {ratio(subject, baseline):.2f} (goal >= 0.8)"
-            )
-    return lines
+    return [
+        line.format(name=subject.name, ratio=ratio(subject, baseline))
+        for subject, baseline in rows
+        if baseline
+        for prefix, line in GOALS.items()
+        if subject.name.startswith(prefix)
+    ]
 
 
 def main() -> int:

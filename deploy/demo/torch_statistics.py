@@ -15,7 +15,7 @@ portal.
     DEMO_AFTER_LOGOUT  where the provider returns after logout (the portal)
 
 State (pending logins, sessions) is kept in this one process: enough for a demo,
-not for a business system with several copies.
+not for a business system with several copies. Its registration: README.md here.
 """
 
 from __future__ import annotations
@@ -85,11 +85,59 @@ def cookie(req) -> str:
     return (req.get_cookie_values(COOKIE) or [""])[0]
 
 
+# What the claims mean, in the words of the page (sso.md: "Who the user is").
+ACCOUNT_KINDS = {"person": "自然人", "organization": "法人"}
+REAL_NAME = {
+    "unverified": "未认证",
+    "pending": "认证中",
+    "passed": "已通过实名认证",
+    "failed": "实名认证未通过",
+    "manual_review": "等待人工审核",
+    "rejected": "审核未通过",
+}
+TRUST_LEVELS = {1: "1 级（已注册）", 2: "2 级（已通过实名认证）"}
+STYLE = """
+body { margin: 0; font: 16px/1.6 "Noto Sans CJK SC", sans-serif; color: #1b1b1b; }
+header { background: #8a1c1c; color: #fff; padding: .75rem 1.5rem; }
+header p { margin: 0; font-size: 1.25rem; font-weight: bold; }
+main { max-width: 44rem; padding: 1rem 1.5rem; }
+table { border-collapse: collapse; }
+caption { text-align: left; color: #555; padding-bottom: .5rem; }
+th, td { text-align: left; padding: .4rem 1rem .4rem 0; border-bottom: 1px solid #ccc; }
+a.button { display: inline-block; margin-top: 1rem; padding: .5rem 1.25rem;
+  background: #8a1c1c; color: #fff; text-decoration: none; border-radius: 3px; }
+footer { padding: 1rem 1.5rem; color: #555; border-top: 1px solid #ccc; }
+"""
+
+
 def page(title: str, body: str) -> str:
+    """A whole page: Chinese, titled, in landmarks (header, main, footer)."""
     return (
-        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><body><h1>火炬统计</h1>{body}</body></html>"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} - 火炬统计</title>"
+        '<link rel="stylesheet" href="/demo.css"></head><body>'
+        "<header><p>火炬统计</p></header>"
+        f"<main><h1>{html.escape(title)}</h1>{body}</main>"
+        "<footer>演示业务系统：通过科学技术部政务服务平台单点登录。</footer>"
+        "</body></html>"
     )
+
+
+def who_came_in(claims: dict) -> list[tuple[str, str]]:
+    """The rows of the home page: person, account kind, real name, trust level and
+    the organisation acted for (``acting_for``), or 本人 (myself)."""
+    org = claims.get("acting_for")
+    kind = claims.get("account_kind", "")
+    status = claims.get("real_name_status", "")
+    level = claims.get("trust_level")
+    return [
+        ("姓名 / 名称", claims.get("name") or ""),
+        ("账号类型", ACCOUNT_KINDS.get(kind, kind)),
+        ("实名状态", REAL_NAME.get(status, status)),
+        ("信任等级", TRUST_LEVELS.get(level, str(level or ""))),
+        ("代表单位", f"{org['name']}（{org['unique_code']}）" if org else "本人"),
+    ]
 
 
 class App:
@@ -111,23 +159,24 @@ class App:
         resp.content_type = falcon.MEDIA_HTML
         who = self.sessions.get(cookie(req))
         if who is None:
-            resp.text = page("火炬统计", '<p><a href="/login">通过门户登录</a></p>')
+            resp.text = page(
+                "欢迎使用火炬统计",
+                '<p><a class="button" href="/login">通过门户登录</a></p>',
+            )
             return
-        claims = who["claims"]
-        org = claims.get("acting_for")
-        rows = [
-            ("姓名 / 名称", claims.get("name") or ""),
-            ("账号类型", claims.get("account_kind", "")),
-            ("信任等级", str(claims.get("trust_level", ""))),
-            ("代表单位", f"{org['name']}（{org['unique_code']}）" if org else "本人"),
-        ]
         cells = "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in rows
+            f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>'
+            for k, v in who_came_in(who["claims"])
         )
         resp.text = page(
-            "火炬统计", f'<table>{cells}</table><p><a href="/logout">退出</a></p>'
+            "当前登录",
+            f"<table><caption>门户告知本系统的登录信息</caption>{cells}</table>"
+            '<p><a class="button" href="/logout">退出</a></p>',
         )
+
+    def on_get_style(self, req, resp):
+        resp.content_type = "text/css; charset=utf-8"
+        resp.text = STYLE
 
     def on_get_login(self, req, resp):
         """Our own login (also the initiate_login_uri): off to the provider."""
@@ -180,6 +229,7 @@ def create_app() -> falcon.App:
     app.add_route("/login", demo, suffix="login")
     app.add_route("/callback", demo, suffix="callback")
     app.add_route("/logout", demo, suffix="logout")
+    app.add_route("/demo.css", demo, suffix="style")
     return app
 
 

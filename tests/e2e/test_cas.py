@@ -20,8 +20,9 @@ import requests
 import sqlalchemy as sa
 from cas import CASClient
 
-from tests.e2e.test_sso import browse, origin, query_of, sso_cli, sso_database
+from tests.e2e.test_sso import browse, origin, query_of, sso_database
 from tests.support import client
+from tests.support.demo import sso_cli
 from tests.support.isolation import free_port
 from tests.support.waiting import wait_for
 

@@ -5,33 +5,21 @@ registration."""
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from bench import legacy_file
 from tests.support import client
-from tests.support.stack import ROOT
+from tests.support.cli import service_cli
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
 def import_file(stack, path, *flags) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "accounts.cli", "import-legacy", str(path), *flags],
-        cwd=ROOT / "services" / "accounts",
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return service_cli(stack, "accounts", "import-legacy", str(path), *flags)
 
 
 def me(url: str, token: str) -> dict:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -30,8 +27,8 @@ from requests_oauthlib import OAuth2Session
 
 from tests import identity_data as gen
 from tests.support import client
+from tests.support.demo import running_demo, sso_cli
 from tests.support.isolation import free_port
-from tests.support.stack import ROOT
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -469,20 +466,6 @@ def test_the_catalogue_says_for_the_caller_what_it_may_enter(live_stack, person)
 # --- operators: signing keys and business systems ---------------------------------------------
 
 
-def sso_cli(stack, *args: str) -> dict:
-    """``python -m sso.cli`` as an operator runs it, against this stack's database."""
-    done = subprocess.run(
-        [sys.executable, "-m", "sso.cli", *args],
-        cwd=ROOT / "services" / "sso",
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 def kid_of(token: str) -> str:
     return jwt.get_unverified_header(token)["kid"]
 
@@ -849,66 +832,20 @@ def test_a_portal_logout_reaches_every_business_system_it_entered_even_one_down(
 def test_the_demo_torch_statistics_shows_the_person_without_a_second_login(
     live_stack, person, tmp_path
 ):
-    port = free_port()
-    demo = f"http://127.0.0.1:{port}"
-    client_id = f"demo-{secrets.token_hex(4)}"
-    secret = secrets.token_urlsafe(24)
-    file = tmp_path / "demo.yml"
-    file.write_text(
-        "clients:\n"
-        f"  - client_id: {client_id}\n"
-        f"    secret: {secret}\n"
-        f"    redirect_uris: [{demo}/callback]\n"
-        f"    post_logout_redirect_uris: [{origin(live_stack)}/]\n"
-        f"    initiate_login_uri: {demo}/login\n"
-        "    name_zh: 火炬统计\n"
-        "    name_en: Torch statistics\n",
-        encoding="utf-8",
-    )
-    sso_cli(live_stack, "add-client", str(file))
-    log = tmp_path / "demo.log"
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "deploy/demo/torch_statistics.py")],
-        env={
-            **live_stack.env(),
-            "DEMO_ISSUER": origin(live_stack),
-            "DEMO_CLIENT_ID": client_id,
-            "DEMO_CLIENT_SECRET": secret,
-            "DEMO_BIND": f"127.0.0.1:{port}",
-        },
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(
-            lambda: _answers(demo) or process.poll() is not None,
-            timeout=20,
-            what="the demo to listen",
-        )
-        assert process.poll() is None, log.read_text()
+    with running_demo(live_stack, tmp_path) as demo:
         browser = requests.Session()
 
         # the catalogue's "enter" link: the demo's login, straight back with a code
         catalogue = browser.get(
             f"{live_stack.url}/services", headers=client.bearer(person[1]), timeout=10
         ).json()["items"]
-        enter = next(item for item in catalogue if item["client_id"] == client_id)
+        enter = next(item for item in catalogue if item["client_id"] == demo.client_id)
         home = _follow(browser, enter["enter_url"], person[1])
 
         assert home.status_code == 200
         assert "本人" in home.text  # no organisation acted for
         assert "信任等级" in home.text
         assert "通过门户登录" not in home.text  # no second login
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def _follow(

@@ -159,6 +159,22 @@ class UserInfo(Model):
     acting_for: ActingFor | None = Field(
         default=None, description="When the person entered as an organisation's agent."
     )
+    phone_number: str | None = Field(
+        default=None,
+        description="Scope ``phone``: the reserved phone, masked unless the business "
+        "system is registered as allowed to receive personal data.",
+    )
+    phone_number_verified: bool | None = None
+    document_type: str | None = Field(
+        default=None,
+        description="Scope ``identity``: a person's identity document type, or an "
+        "organisation's ``credit_code`` / ``registration_number``.",
+    )
+    document_number: str | None = Field(
+        default=None,
+        description="Scope ``identity``: masked unless the business system is "
+        "registered as allowed to receive personal data.",
+    )
 
 
 class OAuthErrorBody(Model):
@@ -190,9 +206,9 @@ class ProviderMetadata(Model):
     authorization_response_iss_parameter_supported: bool
     request_parameter_supported: bool
     claims_parameter_supported: bool
-    # Back-Channel Logout 1.0 §2.1 (logout tokens carry ``sub``, not ``sid``)
+    # Back-Channel Logout 1.0 §2.1 (ID and logout tokens carry ``sid``)
     backchannel_logout_supported: bool = True
-    backchannel_logout_session_supported: bool = False
+    backchannel_logout_session_supported: bool = True
 
 
 class LogoutTarget(Model):
@@ -206,6 +222,11 @@ class LogoutTarget(Model):
         default=None,
         description="The ``sub`` of a valid ID token hint: only that account's "
         "portal session is ended (a logout link alone cannot log anyone out).",
+    )
+    session_id: str | None = Field(
+        default=None,
+        description="The portal session the hint's ``sid`` names: only that "
+        "session is ended (None: the hint has no sid this provider knows).",
     )
 
 
@@ -306,8 +327,10 @@ class SsoClient(CasRpcs, ServiceClient):
 
     def issue_tokens(self, code_id: str, client_id: str) -> TokensIssued:
         """Tokens for a redeemed code: a JWT access token (RFC 9068) and, for the
-        ``openid`` scope, an ID token with ``at_hash`` and the code's ``nonce``,
-        signed with the client's algorithm. Audits the claims released and emits
+        ``openid`` scope, an ID token with ``at_hash``, the code's ``nonce`` and
+        ``sid`` (the portal session, opaque, per business system), signed with
+        the client's algorithm. Scopes ``phone`` and ``identity`` add personal
+        data, masked unless the client may receive it. Audits the claims released and emits
         ``business_system_entered``. Raises ``NotFound`` (``code_not_found``)
         when the code was not redeemed by ``client_id`` or tokens were issued."""
         return self._call("issue_tokens", locals())
@@ -332,11 +355,13 @@ class SsoClient(CasRpcs, ServiceClient):
 
     def end_session(self, session_id: str) -> SessionEnded:
         """The portal session ``session_id`` ended: every business system it
-        entered with a ``backchannel_logout_uri`` gets a signed logout token, sent
-        as durable work (retried with back-off until it is accepted), and every
-        CAS service that validated one of its tickets a CAS single logout request
-        (``contracts.sso_cas``). Calling it again for the same session notifies
-        nobody twice."""
+        entered with a ``backchannel_logout_uri`` gets a signed logout token
+        (``sub`` and the ``sid`` of its ID token), sent as durable work (retried
+        with back-off until it is accepted), and every CAS service that validated
+        one of its tickets a CAS single logout request (``contracts.sso_cas``).
+        Calling it again for the same session notifies nobody twice. Sessions that
+        end otherwise (a password change, reset or appeal; expiry) sso learns of
+        by itself (``sso.sessions``)."""
         return self._call("end_session", locals())
 
     def get_jwks(self) -> Jwks:

@@ -9,7 +9,8 @@ chunks) and anything smuggled after or inside the file (a polyglot) are gone.
 
 Two steps, so a service can put its quotas between them: :func:`inspect_upload` (the
 cheap checks, on the caller) and :func:`decode` (the pixels, on a bounded pool of real
-threads, ``servicekit.decode_pool``, never on the eventlet hub).
+threads, ``servicekit.decode_pool``, never on the eventlet hub); for a form of several
+images, :func:`inspect_uploads` and :func:`decode_uploads`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from contracts.errors import field_error
+from contracts.errors import field_error, invalid_fields
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from servicekit.decode_pool import DecodePool, decode_pool
@@ -134,11 +135,40 @@ def decode(upload: Upload, pool: DecodePool | None = None) -> CleanImage:
     return (pool or decode_pool()).run(_decode, upload)
 
 
-def decode_all(
+def inspect_uploads(
+    files: dict,
+    expected: tuple[str, ...],
+    max_bytes: int,
+    max_pixels: int,
+    unexpected: str = "{name} is not expected",
+) -> tuple[dict[str, Upload], list[dict]]:
+    """Every expected upload of ``files`` (field → base64 text) through the cheap
+    checks (:func:`inspect_upload`): the uploads that passed, by field, and the field
+    errors (``contracts.errors.field_error``): each file not expected
+    (``unexpected_file``, ``unexpected`` its message), then each expected field in
+    turn that is missing (``file_missing``) or refused."""
+    errors = [
+        field_error(name, "unexpected_file", unexpected.format(name=name))
+        for name in files
+        if name not in expected
+    ]
+    inspected: dict[str, Upload] = {}
+    for name in expected:
+        if name not in files:
+            errors.append(field_error(name, "file_missing", f"{name} is required"))
+            continue
+        try:
+            inspected[name] = inspect_upload(files[name], max_bytes, max_pixels)
+        except ImageRejected as rejected:
+            errors.append(field_error(name, rejected.code, rejected.message))
+    return inspected, errors
+
+
+def decode_uploads(
     inspected: dict[str, Upload], pool: DecodePool
-) -> tuple[dict[str, CleanImage], list[dict]]:
-    """Every inspected upload decoded on ``pool``: the clean images by field, and a
-    field error (``contracts.errors.field_error``) for each one that does not decode."""
+) -> dict[str, CleanImage]:
+    """Every inspected upload decoded on ``pool``: the clean images by field; raises
+    ``InvalidInput`` with a field error for each one that does not decode."""
     cleaned: dict[str, CleanImage] = {}
     errors: list[dict] = []
     for name, upload in inspected.items():
@@ -146,7 +176,22 @@ def decode_all(
             cleaned[name] = decode(upload, pool)
         except ImageRejected as rejected:
             errors.append(field_error(name, rejected.code, rejected.message))
-    return cleaned, errors
+    if errors:
+        raise invalid_fields(errors)
+    return cleaned
+
+
+def encrypted_columns(image: CleanImage, cipher, aad: bytes) -> dict:
+    """How a clean image is stored: its type, size and its bytes encrypted with
+    ``cipher`` (a ``servicekit.crypto.PersonalDataCipher``) under ``aad``."""
+    return {
+        "media_type": image.media_type,
+        "width": image.width,
+        "height": image.height,
+        "size": len(image.data),
+        "key_id": cipher.active_key_id,
+        "ciphertext": cipher.encrypt_bytes(image.data, aad),
+    }
 
 
 def clean_image(

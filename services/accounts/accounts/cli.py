@@ -12,7 +12,7 @@ gets a temporary password, printed once; the first login must change it.
 (``PII_ACTIVE_KEY_ID``) after a key rotation (servicekit/rotation.py); it prints what
 it rewrote and exits 1 if any value's key is not configured.
 ``import-legacy`` imports the accounts of the former systems from a CSV file
-(``accounts/legacy_import.py``: the columns and rules); it prints each refused row
+(``accounts/legacy_rows.py``: the columns and rules); it prints each refused row
 (line number and reason) and a summary, with a progress bar on a terminal; exit 0
 when every row was imported or already there, 1 when some were refused, 2 when the
 file cannot be read.
@@ -34,7 +34,7 @@ from servicekit.crypto import PersonalDataCipher
 from servicekit.rotation import reencrypt_from_config
 from sqlalchemy.orm import Session
 
-from accounts import legacy_import, reviewers
+from accounts import legacy_import, legacy_rows, reviewers
 from accounts.deps import Deps, Settings
 from accounts.personal_data import ENCRYPTED_COLUMNS
 from accounts.repository import Repository
@@ -88,7 +88,7 @@ def _progress(total: int, enabled: bool):
 
 
 def _count_rows(path: Path) -> int:
-    return sum(1 for _ in legacy_import.read_rows(path))
+    return sum(1 for _ in legacy_rows.read_rows(path))
 
 
 def import_legacy(
@@ -115,7 +115,7 @@ def import_legacy(
                 task = bar.add_task("import", total=total)
                 return legacy_import.import_rows(
                     deps,
-                    legacy_import.read_rows(path),
+                    legacy_rows.read_rows(path),
                     dry_run=dry_run,
                     advance=lambda n: bar.advance(task, n),
                 )
@@ -126,7 +126,7 @@ def import_legacy(
 def _run_import(config: dict, path: Path, dry_run: bool) -> int:
     try:
         report = import_legacy(config, path, dry_run, progress=sys.stderr.isatty())
-    except (OSError, legacy_import.FileProblem) as exc:
+    except (OSError, legacy_rows.FileProblem) as exc:
         print(f"{path}: {exc}", file=sys.stderr)
         return 2
     for problem in report.problems:

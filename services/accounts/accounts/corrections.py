@@ -32,8 +32,8 @@ from contracts.accounts import ProfileChanges
 
 from accounts import documents, field_rules, personal_data, target_quotas
 from accounts.deps import Deps
+from accounts.duplicates import Duplicate
 from accounts.otp_checks import verify_sms
-from accounts.repository import Duplicate
 from accounts.validation import FieldErrors
 
 CORRECTABLE_STATUSES = frozenset({"failed", "rejected"})

@@ -56,7 +56,12 @@ def _chosen_password(
 
 
 def _store_new_password(
-    deps: Deps, key: uuid.UUID, kind: str, new: str, reason: str
+    deps: Deps,
+    key: uuid.UUID,
+    kind: str,
+    new: str,
+    reason: str,
+    kept_session_id: str | None = None,
 ) -> None:
     """Hash and store a chosen password, with its ``password_changed`` event."""
     new_hash = deps.hasher.hash(new)
@@ -71,7 +76,12 @@ def _store_new_password(
             updated_at=now,
         )
         deps.emit(
-            PasswordChanged(account_id=str(key), account_kind=kind, reason=reason)
+            PasswordChanged(
+                account_id=str(key),
+                account_kind=kind,
+                reason=reason,
+                kept_session_id=kept_session_id,
+            )
         )
 
 
@@ -139,10 +149,10 @@ def change_password(
         raise single(
             "new_password", "password_unchanged", "Choose a password you do not use now"
         )
-    _store_new_password(deps, key, account.kind, new, "changed")
+    keep = session_id if isinstance(session_id, str) else None
+    _store_new_password(deps, key, account.kind, new, "changed", keep)
     # After the commit: a crash here leaves other sessions alive until they expire
     # (at most the idle timeout), never a changed password without the event.
-    keep = session_id if isinstance(session_id, str) else None
     ended = deps.sessions.end_all_except(str(key), keep)
     if keep:
         deps.sessions.update(keep, must_change_password=False)

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from accounts import documents, passwords
 from accounts.documents import IdentityRuleError
-from accounts.repository import Duplicate
+from accounts.duplicates import Duplicate
 from accounts.validation import FieldErrors, single
 
 _LOGIN_NAME = TypeAdapter(LoginName)

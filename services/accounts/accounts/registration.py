@@ -36,8 +36,8 @@ from contracts.models import parse
 
 from accounts import documents, field_rules, personal_data, target_quotas
 from accounts.deps import Deps
+from accounts.duplicates import Duplicate
 from accounts.otp_checks import verify_sms
-from accounts.repository import Duplicate
 from accounts.validation import FieldErrors
 
 

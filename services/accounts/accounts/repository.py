@@ -1,4 +1,6 @@
-"""Every query of the accounts service.
+"""Every query of the accounts service: :class:`Repository`, the accounts, persons,
+organisations and staff here; agents (``agent_queries``), imports
+(``import_queries``) and recovery's look-ups (``recovery_queries``) beside.
 
 The repository speaks in stored columns (ciphertexts and blind indexes): turning
 personal data into those is ``personal_data.py``'s job. Callers own transactions
@@ -13,48 +15,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from servicekit.database import read_one
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from accounts.agent_queries import AgentQueries
+from accounts.duplicates import execute_unique
+from accounts.import_queries import ImportQueries
 from accounts.models import (
     accounts,
-    agents,
-    legacy_origins,
     organization_people,
     organizations,
     persons,
     staff_members,
 )
-
-_ACTS_FOR = sa.select(sa.literal(1)).where(
-    agents.c.person_id == sa.bindparam("person_id"),
-    agents.c.organization_id == sa.bindparam("organization_id"),
-    agents.c.revoked_at.is_(None),
-)
-
-# Which unique constraint a duplicate broke, to answer with the right field error.
-CONSTRAINT_FIELDS = {
-    "ux_accounts_login_name": "login_name",
-    "ux_persons_doc_number_index": "doc_number",
-    "ux_organizations_code_index": "code",
-    "ux_legacy_origins_source_legacy_id": "legacy_id",
-}
-
-
-class Duplicate(Exception):
-    """An insert broke a unique constraint; ``field`` names which one."""
-
-    def __init__(self, field: str):
-        super().__init__(field)
-        self.field = field
-
-
-def duplicate_from(error: IntegrityError) -> Duplicate | None:
-    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
-    field = CONSTRAINT_FIELDS.get(constraint or "")
-    return Duplicate(field) if field else None
-
+from accounts.recovery_queries import RecoveryQueries
 
 _LOGIN_NAME_TAKEN = sa.select(sa.literal(1)).where(
     sa.func.lower(accounts.c.login_name) == sa.bindparam("canonical")
@@ -72,7 +45,7 @@ _FIND_FOR_LOGIN = sa.select(
 ).where(sa.func.lower(accounts.c.login_name) == sa.bindparam("canonical"))
 
 
-class Repository:
+class Repository(AgentQueries, ImportQueries, RecoveryQueries):
     def __init__(self, session: Session):
         self.session = session
 
@@ -148,13 +121,7 @@ class Repository:
 
     def _insert(self, table: sa.Table, values: dict[str, Any]) -> None:
         """Insert now; a broken unique rule raises :class:`Duplicate`."""
-        try:
-            self.session.execute(sa.insert(table).values(**values))
-        except IntegrityError as error:
-            duplicate = duplicate_from(error)
-            if duplicate is None:
-                raise
-            raise duplicate from None
+        execute_unique(self.session, sa.insert(table).values(**values))
 
     def add_account(self, **values: Any) -> None:
         self._insert(accounts, values)
@@ -179,13 +146,7 @@ class Repository:
     def _update(self, statement) -> None:
         """Update now; a broken unique rule (a corrected document or code that
         another account took meanwhile) raises :class:`Duplicate`."""
-        try:
-            self.session.execute(statement)
-        except IntegrityError as error:
-            duplicate = duplicate_from(error)
-            if duplicate is None:
-                raise
-            raise duplicate from None
+        execute_unique(self.session, statement)
 
     def update_person(self, account_id: uuid.UUID, **values: Any) -> None:
         self._update(
@@ -251,223 +212,3 @@ class Repository:
             )
         )
         return result.rowcount == 1
-
-    # --- agents ----------------------------------------------------------------------
-
-    def find_person_by_login_name(self, login_name: str) -> sa.Row | None:
-        """``(id, login_name, name)`` of the person account with this name
-        (case-insensitive); None for no account, an organisation or staff."""
-        return self.session.execute(
-            sa.select(accounts.c.id, accounts.c.login_name, persons.c.name)
-            .join(persons, persons.c.account_id == accounts.c.id)
-            .where(sa.func.lower(accounts.c.login_name) == login_name.lower())
-        ).first()
-
-    def get_agent(self, organization_id: uuid.UUID, person_id: uuid.UUID):
-        return self.session.execute(
-            sa.select(agents).where(
-                agents.c.organization_id == organization_id,
-                agents.c.person_id == person_id,
-            )
-        ).first()
-
-    def count_active_agents(self, organization_id: uuid.UUID) -> int:
-        return self.session.execute(
-            sa.select(sa.func.count())
-            .select_from(agents)
-            .where(
-                agents.c.organization_id == organization_id,
-                agents.c.revoked_at.is_(None),
-            )
-        ).scalar_one()
-
-    def grant_agent(
-        self, organization_id: uuid.UUID, person_id: uuid.UUID, now: datetime
-    ) -> bool:
-        """Make the pair active: a new row, or a revoked one re-activated with a
-        new ``granted_at``. False (and nothing changed) when it is already
-        active; the primary key decides, so this holds under any race."""
-        statement = pg_insert(agents).values(
-            organization_id=organization_id,
-            person_id=person_id,
-            granted_at=now,
-            revoked_at=None,
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[agents.c.organization_id, agents.c.person_id],
-            set_={"granted_at": now, "revoked_at": None},
-            where=agents.c.revoked_at.is_not(None),
-        ).returning(agents.c.person_id)
-        return self.session.execute(statement).first() is not None
-
-    def revoke_agent(
-        self, organization_id: uuid.UUID, person_id: uuid.UUID, now: datetime
-    ) -> bool:
-        """End an active designation; False when there is none."""
-        result = self.session.execute(
-            sa.update(agents)
-            .where(
-                agents.c.organization_id == organization_id,
-                agents.c.person_id == person_id,
-                agents.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
-        )
-        return result.rowcount == 1
-
-    def active_agents(self, organization_id: uuid.UUID) -> list[sa.Row]:
-        """``(person_id, login_name, name, granted_at)``, oldest grant first."""
-        return self.session.execute(
-            sa.select(
-                agents.c.person_id,
-                accounts.c.login_name,
-                persons.c.name,
-                agents.c.granted_at,
-            )
-            .join(persons, persons.c.account_id == agents.c.person_id)
-            .join(accounts, accounts.c.id == agents.c.person_id)
-            .where(
-                agents.c.organization_id == organization_id,
-                agents.c.revoked_at.is_(None),
-            )
-            .order_by(agents.c.granted_at, accounts.c.login_name)
-        ).all()
-
-    def represented_organizations(self, person_id: uuid.UUID) -> list[sa.Row]:
-        """``(organization_id, name, code_enc, granted_at)`` of the organisations
-        the person is an active agent of, oldest grant first."""
-        return self.session.execute(
-            sa.select(
-                agents.c.organization_id,
-                organizations.c.name,
-                organizations.c.code_enc,
-                agents.c.granted_at,
-            )
-            .join(organizations, organizations.c.account_id == agents.c.organization_id)
-            .where(agents.c.person_id == person_id, agents.c.revoked_at.is_(None))
-            .order_by(agents.c.granted_at, organizations.c.name)
-        ).all()
-
-    def acts_for(self, person_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
-        """One autocommit read (single sign-on asks it on every entry)."""
-        params = {"person_id": person_id, "organization_id": organization_id}
-        return read_one(self.session, _ACTS_FOR, params) is not None
-
-    # --- accounts imported from former systems (legacy_import) ------------------------
-
-    def get_legacy_origin(self, account_id: uuid.UUID) -> sa.Row | None:
-        return self.session.execute(
-            sa.select(legacy_origins).where(legacy_origins.c.account_id == account_id)
-        ).first()
-
-    def imported_legacy_ids(self, source_system: str, legacy_ids: list[str]) -> set:
-        """The ids among ``legacy_ids`` already imported from ``source_system``."""
-        return set(
-            self.session.execute(
-                sa.select(legacy_origins.c.legacy_id).where(
-                    legacy_origins.c.source_system == source_system,
-                    legacy_origins.c.legacy_id.in_(legacy_ids),
-                )
-            ).scalars()
-        )
-
-    def taken_login_names(self, canonical_names: list[str]) -> set[str]:
-        """The lower-cased names among ``canonical_names`` an account uses."""
-        lowered = sa.func.lower(accounts.c.login_name)
-        return set(
-            self.session.execute(
-                sa.select(lowered).where(lowered.in_(canonical_names))
-            ).scalars()
-        )
-
-    def registered_document_indexes(self, indexes: list[str]) -> set[str]:
-        column = persons.c.doc_number_index
-        query = sa.select(column).where(column.in_(indexes))
-        return set(self.session.execute(query).scalars())
-
-    def registered_code_indexes(self, indexes: list[str]) -> set[str]:
-        column = organizations.c.code_index
-        query = sa.select(column).where(column.in_(indexes))
-        return set(self.session.execute(query).scalars())
-
-    def add_imported(self, rows: dict[sa.Table, list[dict[str, Any]]]) -> None:
-        """Insert many rows per table, in the order given; a broken unique rule
-        raises :class:`Duplicate`. ``RETURNING`` makes SQLAlchemy send multi-row
-        ``INSERT ... VALUES`` batches ("insertmanyvalues"; a plain executemany
-        costs a round trip per row)."""
-        try:
-            for table, values in rows.items():
-                if values:
-                    key = list(table.primary_key.columns)
-                    self.session.execute(sa.insert(table).returning(*key), values)
-        except IntegrityError as error:
-            duplicate = duplicate_from(error)
-            if duplicate is None:
-                raise
-            raise duplicate from None
-
-    # --- recovery --------------------------------------------------------------------
-
-    def find_for_recovery(self, login_name: str) -> sa.Row | None:
-        """One query for a known and an unknown name alike (recovery's timing)."""
-        query = sa.select(accounts.c.id, accounts.c.kind, accounts.c.phone_enc).where(
-            sa.func.lower(accounts.c.login_name) == login_name.lower()
-        )
-        return self.session.execute(query).first()
-
-    def reserved_phone_index(self, account_id: uuid.UUID) -> str | None:
-        return self.session.execute(
-            sa.select(accounts.c.phone_index).where(accounts.c.id == account_id)
-        ).scalar()
-
-    def find_person_by_document(self, doc_number_index: str) -> sa.Row | None:
-        return self.session.execute(
-            sa.select(accounts.c.id, accounts.c.login_name, persons.c.name)
-            .join(persons, persons.c.account_id == accounts.c.id)
-            .where(persons.c.doc_number_index == doc_number_index)
-        ).first()
-
-    def organizations_for_appeal(
-        self, name: str, code_indexes: list[str], limit: int
-    ) -> list[sa.Row]:
-        """The organisations an appeal could be about: the one holding one of
-        ``code_indexes`` first, then every one registered under exactly ``name``
-        (oldest first), at most ``limit`` rows. Each row carries what a reviewer
-        compares: name, code, legal representative, main agent's phone,
-        registration date, verification status."""
-        legal = organization_people.alias("legal")
-        agent = organization_people.alias("agent")
-        code_match = organizations.c.code_index.in_(code_indexes)
-        query = (
-            sa.select(
-                accounts.c.id,
-                accounts.c.login_name,
-                accounts.c.created_at,
-                accounts.c.real_name_status,
-                organizations.c.name,
-                organizations.c.code_kind,
-                organizations.c.code_enc,
-                code_match.label("code_matches"),
-                legal.c.name.label("legal_representative"),
-                agent.c.phone_enc.label("main_agent_phone_enc"),
-            )
-            .join(organizations, organizations.c.account_id == accounts.c.id)
-            .outerjoin(
-                legal,
-                sa.and_(
-                    legal.c.organization_id == accounts.c.id,
-                    legal.c.role == "legal_representative",
-                ),
-            )
-            .outerjoin(
-                agent,
-                sa.and_(
-                    agent.c.organization_id == accounts.c.id,
-                    agent.c.role == "main_agent",
-                ),
-            )
-            .where(sa.or_(code_match, organizations.c.name == name))
-            .order_by(code_match.desc(), accounts.c.created_at, accounts.c.id)
-            .limit(limit)
-        )
-        return list(self.session.execute(query).all())

@@ -12,7 +12,7 @@ from contracts.models import Model, Text, parse
 
 from accounts import field_rules
 from accounts.deps import Deps
-from accounts.repository import Duplicate
+from accounts.duplicates import Duplicate
 
 
 class NewReviewer(Model):

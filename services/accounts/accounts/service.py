@@ -31,6 +31,7 @@ from accounts import (
     real_name,
     recovery_lookups,
     registration_checks,
+    sso_claims,
     unlock,
 )
 from accounts import registration as registering
@@ -195,6 +196,27 @@ class AccountsService(StoringService):
     @rpc(expected_exceptions=ServiceError)
     def get_identity_claims(self, account_id: str) -> contract.IdentityClaims:
         return profile.get_identity_claims(self._deps(), account_id)
+
+    @rpc(expected_exceptions=ServiceError)
+    def get_personal_claims(
+        self,
+        account_id: str,
+        groups: list[contract.PersonalClaim],
+        masked: bool = True,
+    ) -> contract.PersonalClaims:
+        return sso_claims.get_personal_claims(self._deps(), account_id, groups, masked)
+
+    @rpc
+    def get_session_lifetimes(
+        self, session_ids: list[str]
+    ) -> contract.SessionLifetimes:
+        sessions = SessionStore(self.redis, self.runtime.session_policy)
+        return {
+            "items": [
+                {"session_id": session_id, "expires_in": seconds}
+                for session_id, seconds in sessions.lifetimes(list(session_ids))
+            ]
+        }
 
     @rpc(expected_exceptions=ServiceError)
     def get_me(self, account_id: str) -> contract.Me:

@@ -154,3 +154,16 @@ class SessionStore:
         pipe.srem(account_key, *others)
         deleted, _ = pipe.execute()
         return int(deleted)
+
+    def lifetimes(self, session_ids: list[str]) -> list[tuple[str, int | None]]:
+        """``(session_id, seconds until it expires or None when ended)`` for each
+        id: the key's own expiry, which is the idle timeout capped by the
+        absolute lifetime (``create``, ``resolve``). Extends nothing."""
+        pipe = self.redis.pipeline(transaction=False)
+        for session_id in session_ids:
+            pipe.ttl(self._session_key(session_id))
+        answers = pipe.execute()
+        return [
+            (session_id, ttl if ttl > 0 else None)
+            for session_id, ttl in zip(session_ids, answers, strict=True)
+        ]

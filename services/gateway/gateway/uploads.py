@@ -77,6 +77,7 @@ def read_multipart(
     file_names: set[str] | frozenset[str],
     field_names: set[str] | frozenset[str] = frozenset(),
     limits: UploadLimits = UploadLimits(),
+    into: Upload | None = None,
 ) -> Upload:
     """The parts of a multipart/form-data body; a 4xx :class:`Problem` otherwise.
 
@@ -84,14 +85,16 @@ def read_multipart(
     ``field_names`` the plain fields. Codes (all 422 unless noted):
     ``unexpected_file``, ``unexpected_field``, ``too_many_files``,
     ``file_too_large``, ``field_too_large``; 415 ``unsupported_media_type``; 400
-    ``malformed_multipart``.
+    ``malformed_multipart``. ``into`` (a new :class:`Upload` by default) receives
+    the parts as they are read, so a page can show again the fields read before
+    a refusal.
     """
     content_type, options = parse_options_header(req.content_type or "")
     boundary = options.get("boundary")
     if content_type != "multipart/form-data" or not boundary:
         raise Problem(415, "unsupported_media_type", "Send multipart/form-data.")
     stream = body_stream(req)
-    upload = Upload()
+    upload = into if into is not None else Upload()
     try:
         _parse(
             stream,

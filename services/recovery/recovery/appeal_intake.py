@@ -21,10 +21,10 @@ from contracts.recovery.events import AppealSubmitted
 from servicekit.decode_pool import decode_pool
 from servicekit.images import (
     CleanImage,
-    ImageRejected,
     Upload,
-    decode_all,
-    inspect_upload,
+    decode_uploads,
+    encrypted_columns,
+    inspect_uploads,
 )
 
 from recovery import repository as repo
@@ -91,22 +91,11 @@ def _images(
 ) -> dict[str, Upload]:
     """Every expected image through the cheap checks (nothing decoded yet)."""
     files = files if isinstance(files, dict) else {}
-    errors += [
-        field_error(n, "unexpected_file", f"{n} is not expected")
-        for n in files
-        if n not in expected
-    ]
-    inspected = {}
-    for name in expected:
-        if name not in files:
-            errors.append(field_error(name, "file_missing", f"{name} is required"))
-            continue
-        try:
-            inspected[name] = inspect_upload(
-                files[name], deps.settings.max_file_bytes, deps.settings.max_pixels
-            )
-        except ImageRejected as rejected:
-            errors.append(field_error(name, rejected.code, rejected.message))
+    limits = deps.settings
+    inspected, refused = inspect_uploads(
+        files, expected, limits.max_file_bytes, limits.max_pixels
+    )
+    errors += refused
     return inspected
 
 
@@ -114,10 +103,7 @@ def _decoded(deps: AppealDeps, inspected: dict[str, Upload]) -> dict[str, CleanI
     """The inspected images decoded and re-encoded on the bounded pool (after the
     quotas: an anonymous caller spends no CPU on images before them); raises
     ``InvalidInput`` with every image that does not decode."""
-    cleaned, errors = decode_all(inspected, decode_pool(deps.settings.decode_threads))
-    if errors:
-        raise invalid_fields(errors)
-    return cleaned
+    return decode_uploads(inspected, decode_pool(deps.settings.decode_threads))
 
 
 def _document(data: dict, errors: list) -> tuple[object, object, str | None]:
@@ -193,13 +179,8 @@ def _store(
                 deps.session,
                 appeal_id=appeal_id,
                 field=name,
-                media_type=image.media_type,
-                width=image.width,
-                height=image.height,
-                size=len(image.data),
-                key_id=c.active_key_id,
-                ciphertext=c.encrypt_bytes(image.data, file_aad(appeal_id, name)),
                 created_at=now,
+                **encrypted_columns(image, c, file_aad(appeal_id, name)),
             )
         deps.emit(AppealSubmitted(appeal_id=appeal_id, kind=kind))
     return {"appeal_id": appeal_id, "ticket": ticket, "status": "submitted"}

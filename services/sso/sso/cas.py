@@ -206,7 +206,7 @@ def validate(
     backchannel.record_entry(
         deps.session, row.session_id, row.client_id, row.account_id, deps.now
     )
-    tokens._audit(deps, row.client_id, row.account_id, "cas", {"sub", *found})
+    tokens._audit(deps, (row.client_id, row.account_id, "cas"), {"sub", *found})
     deps.emit(
         BusinessSystemEntered(
             client_id=row.client_id, account_id=row.account_id, code_id=row.ticket_id

@@ -1,12 +1,14 @@
 """CAS single logout (CAS 3.0 Appendix C, back-channel): when a portal session
-ends, each service that validated one of its tickets gets a POST to its service
-URL with the form field ``logoutRequest``, a SAML 2 ``LogoutRequest`` whose
-``SessionIndex`` is the ticket it validated.
+ends (its logout, a password change, reset or appeal, expiry: wherever
+``sso.backchannel.end_entries`` ends its registry entries), each service that
+validated one of its tickets gets a POST to its service URL with the form field
+``logoutRequest``, a SAML 2 ``LogoutRequest`` whose ``SessionIndex`` is the
+ticket it validated.
 
 The requests are durable work items enqueued in the same transaction as the
-session's OIDC back-channel logouts (``sso.backchannel``). CAS single logout is
-best effort in the protocol: a service that does not accept it (any answer but
-2xx, or none) is tried again with the queue's back-off, ``ATTEMPTS`` times in all.
+session's OIDC back-channel logouts. CAS single logout is best effort in the
+protocol: a service that does not accept it (any answer but 2xx, or none) is
+tried again with the queue's back-off, ``ATTEMPTS`` times in all.
 """
 
 from __future__ import annotations
@@ -28,19 +30,21 @@ ATTEMPTS = 5
 _log = logging.getLogger("sso.cas_logout")
 
 
-def end_session(
+def end_sessions(
     session: Session,
-    session_id: str,
+    session_ids: list[str],
     now: datetime,
     trace: tuple[str | None, str | None],
 ) -> int:
-    """Enqueue one logout request per ticket of the session that a service
-    validated (once: a second logout of the session sends nothing)."""
+    """Enqueue one logout request per ticket of the ended portal sessions that a
+    service validated (once: a second end of a session sends nothing)."""
+    if not session_ids:
+        return 0
     t = cas_tickets
     ended = session.execute(
         t.update()
         .where(
-            t.c.session_id == session_id,
+            t.c.session_id.in_(session_ids),
             t.c.session_index.is_not(None),
             t.c.logged_out_at.is_(None),
         )

@@ -27,8 +27,16 @@ CLAIMS_SUPPORTED = [
     "real_name_status",
     "trust_level",
     "acting_for",
+    "sid",
+    "phone_number",
+    "phone_number_verified",
+    "document_type",
+    "document_number",
 ]
-SCOPES_SUPPORTED = ["openid", "profile"]
+# phone: phone_number, phone_number_verified (OIDC Core §5.4); identity: the
+# identity document's type and number (an organisation's credit code)
+PERSONAL_SCOPES = ("phone", "identity")
+SCOPES_SUPPORTED = ["openid", "profile", *PERSONAL_SCOPES]
 
 
 def trust_level(me: Me) -> int:
@@ -66,3 +74,19 @@ def user_claims(me: Me, scope: str) -> dict[str, Any]:
             trust_level=trust_level(me),
         )
     return claims
+
+
+def personal_claims(
+    accounts: AccountsClient, account_id: str, scope: str, allowed: bool
+) -> tuple[dict[str, Any], bool | None]:
+    """The personal data of ``scope`` (``phone``, ``identity``) and whether it is
+    masked: in full only for a business system registered as allowed to receive
+    it (``personal_data_allowed``); accounts masks it otherwise, so the full
+    value never leaves accounts. ``({}, None)`` when the scope asks for none."""
+    groups = [s for s in PERSONAL_SCOPES if s in scope.split()]
+    if not groups:
+        return {}, None
+    found = accounts.get_personal_claims(
+        account_id=account_id, groups=groups, masked=not allowed
+    )
+    return found.model_dump(exclude_none=True), not allowed

@@ -11,22 +11,26 @@ from datetime import datetime
 from contracts.sso import LogoutTarget
 from sqlalchemy.orm import Session
 
-from sso import clients, keys
+from sso import backchannel, clients, keys
 
 
 def _hint(
     session: Session, hint: str | None, issuer: str, now: datetime
-) -> tuple[str, str] | None:
-    """(client, subject) of an ID token this provider signed, or None."""
+) -> tuple[str, str, str | None] | None:
+    """(client, subject, the portal session its ``sid`` names) of an ID token
+    this provider signed, or None."""
     if not hint:
         return None
     claims = keys.verify(session, hint, now, "JWT", expired_ok=True)
     if claims is None or claims.get("iss") != issuer:
         return None
-    audience, subject = claims.get("aud"), claims.get("sub")
+    audience, subject, sid = claims.get("aud"), claims.get("sub"), claims.get("sid")
     if not isinstance(audience, str) or not isinstance(subject, str):
         return None
-    return audience, subject
+    session_id = (
+        backchannel.session_of_sid(session, sid) if isinstance(sid, str) else None
+    )
+    return audience, subject, session_id
 
 
 def target(
@@ -43,11 +47,12 @@ def target(
         return LogoutTarget()
     client_id = hinted[0] if hinted else client_id
     row = clients.find(session, client_id) if client_id else None
+    named = {"subject": hinted[1], "session_id": hinted[2]} if hinted else {}
     if row is None:
-        return LogoutTarget(subject=hinted[1] if hinted else None)
+        return LogoutTarget(**named)
     allowed = redirect_uri in list(row.post_logout_redirect_uris)
     return LogoutTarget(
         client_id=row.client_id,
         redirect_uri=redirect_uri if allowed else None,
-        subject=hinted[1] if hinted else None,
+        **named,
     )

@@ -107,6 +107,9 @@ releases = sa.Table(
     sa.Column("account_id", sa.String(64), nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),  # id_token | userinfo | cas
     sa.Column("claims", sa.JSON, nullable=False),  # the claim names released
+    # personal data (phone, identity document) released: masked or in full;
+    # NULL when the release held none
+    sa.Column("masked", sa.Boolean, nullable=True),
     sa.Column("released_at", TIMESTAMP, nullable=False),
     sa.Column("correlation_id", sa.String(128), nullable=True),
     sa.Index("ix_releases_account", "account_id", "released_at"),
@@ -129,6 +132,9 @@ acting_choices = sa.Table(
 # The SSO session registry: which business systems a portal session entered (one
 # row per session and client, made when tokens are issued). A logout of the
 # session sets logged_out_at once and fans out back-channel logout tokens.
+# sid: the business system's opaque id of the portal session (random, so it
+# tells nothing of the session id or the cookie). check_at: when to ask
+# accounts again whether the session lives (sso.sessions: its expiry).
 session_entries = sa.Table(
     "session_entries",
     metadata,
@@ -137,6 +143,16 @@ session_entries = sa.Table(
     sa.Column("account_id", sa.String(64), nullable=False),
     sa.Column("entered_at", TIMESTAMP, nullable=False),
     sa.Column("logged_out_at", TIMESTAMP, nullable=True),
+    sa.Column("sid", sa.String(40), nullable=False),
+    sa.Column("check_at", TIMESTAMP, nullable=True),
+    sa.Column("end_reason", sa.String(24), nullable=True),
+    sa.UniqueConstraint("sid", name="uq_session_entries_sid"),
+    sa.Index("ix_session_entries_account", "account_id"),
+    sa.Index(
+        "ix_session_entries_check",
+        "check_at",
+        postgresql_where=sa.text("logged_out_at IS NULL"),
+    ),
 )
 
 # CAS 3.0 service tickets, by the SHA-256 of the ticket: single use (validated_at

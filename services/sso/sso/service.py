@@ -2,8 +2,9 @@
 
 import servicekit  # noqa: F401, I001 - configures psycopg for eventlet before anything else
 
-from contracts.accounts import AccountsClient
+from contracts.accounts import AccountsClient, PasswordChanged
 from contracts.base import PingResult
+from contracts.events import Envelope
 from contracts.errors import Forbidden, NotFound, ServiceError
 from contracts import sso as contract
 from contracts import sso_cas as cas_contract
@@ -14,6 +15,7 @@ from servicekit.context import CallId, CorrelationId
 from servicekit.crypto import PersonalData
 from servicekit.database import Database
 from servicekit.health import ping_result
+from servicekit.idempotency import consume, first_delivery
 from servicekit.providers import BuiltOnce, ObservedService
 from servicekit.rpc import rpc
 from servicekit.workqueue import work_item
@@ -29,10 +31,11 @@ from sso import (
     codes,
     keys,
     logout,
+    sessions,
     tokens,
 )
 from sso.dependencies import settings_and_clients
-from sso.models import outbox
+from sso.models import outbox, processed_events
 
 EXPECTED = (ServiceError,)
 
@@ -159,8 +162,35 @@ class SsoService(ObservedService):
         with session.begin():
             trace = (self.correlation_id, self.call_id)
             notified = backchannel.end_session(session, session_id, utc_now(), trace)
-            notified += cas_logout.end_session(session, session_id, utc_now(), trace)
         return contract.SessionEnded(notified=notified)
+
+    @consume(PasswordChanged)
+    def on_accounts_password_changed(self, envelope: Envelope[PasswordChanged]):
+        """The account's other sessions ended: logout tokens for their entries."""
+        session = self.db.session
+        with session.begin():
+            consumer = "on_accounts_password_changed"
+            if first_delivery(session, processed_events, envelope.event_id, consumer):
+                sessions.password_changed(
+                    session,
+                    envelope.data,
+                    envelope.occurred_at,
+                    (envelope.correlation_id, self.call_id),
+                )
+
+    @sessions.sweep(interval=sessions.LEASE_SECONDS)  # SSO_SESSION_SWEEP_SECONDS
+    def sweep_expired_sessions(self):
+        """Sessions that expired: asked of accounts when due (``sso.sessions``)."""
+        session, now = self.db.session, utc_now()
+        with session.begin():
+            due = sessions.claim_due(session, now)
+        if not due:
+            return
+        lifetimes = self._accounts().get_session_lifetimes(session_ids=due)
+        with session.begin():
+            sessions.apply_lifetimes(
+                session, lifetimes, utc_now(), (self.correlation_id, self.call_id)
+            )
 
     @work_item(backchannel.DELIVER)
     def deliver_logout_token(self, item):

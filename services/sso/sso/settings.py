@@ -32,6 +32,11 @@ class SsoSettings(WorkSettings):
     # seconds to wait for a business system's back-channel logout endpoint; then
     # the logout token is sent again later (well inside WORK_LEASE_SECONDS)
     backchannel_timeout: float = Field(5.0, alias="SSO_BACKCHANNEL_TIMEOUT", gt=0)
+    # seconds between two sweeps for sessions that expired (sso.sessions): a
+    # business system learns of an expiry at most this late
+    session_sweep_seconds: float = Field(
+        5.0, alias="SSO_SESSION_SWEEP_SECONDS", gt=0, le=300
+    )
 
     @property
     def key_publish_seconds(self) -> int:

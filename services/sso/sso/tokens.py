@@ -45,13 +45,17 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
-def _audit(deps: TokenDeps, client_id: str, account_id: str, channel: str, released):
+def _audit(deps: TokenDeps, release: tuple[str, str, str], released, masked=None):
+    """One ``releases`` row: (client, account, channel), the claim names and, when
+    personal data was among them, whether it was masked."""
+    client_id, account_id, channel = release
     deps.session.execute(
         releases.insert().values(
             client_id=client_id,
             account_id=account_id,
             channel=channel,
             claims=sorted(released),
+            masked=masked,
             released_at=deps.now,
             correlation_id=deps.correlation_id,
         )
@@ -73,11 +77,17 @@ def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
     return client, me, org
 
 
-def _user_claims(me, scope: str, org: ActingFor | None) -> dict[str, Any]:
+def _user_claims(
+    deps: TokenDeps, client, me, scope: str, org: ActingFor | None
+) -> tuple[dict[str, Any], bool | None]:
+    """The claims of ``scope`` and whether personal data in them is masked."""
     user = claims.user_claims(me, scope)
     if org is not None:
         user["acting_for"] = org.dump()
-    return user
+    personal, masked = claims.personal_claims(
+        deps.accounts, me.account_id, scope, client.personal_data_allowed
+    )
+    return {**user, **personal}, masked
 
 
 def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
@@ -102,7 +112,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
             acting_for=code.acting_for,
         )
     )
-    backchannel.record_entry(
+    sid = backchannel.record_entry(
         deps.session, code.session_id, client_id, code.account_id, deps.now
     )
     signing_key = keys.active_key(
@@ -134,7 +144,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
         scope=code.scope,
     )
     if "openid" in code.scope.split():
-        user = _user_claims(me, code.scope, org)
+        user, masked = _user_claims(deps, client, me, code.scope, org)
         id_claims = {
             **user,
             "iss": settings.issuer,
@@ -145,11 +155,12 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
             "acr": claims.ACR,
             "amr": claims.AMR,
             "at_hash": at_hash(access_token),
+            "sid": sid,  # Back-Channel Logout 1.0 §2.1: the logout token's sid
         }
         if code.nonce:
             id_claims["nonce"] = code.nonce
         issued.id_token = keys.sign(signing_key, id_claims)
-        _audit(deps, client_id, code.account_id, "id_token", user)
+        _audit(deps, (client_id, code.account_id, "id_token"), user, masked)
     deps.emit(
         BusinessSystemEntered(
             client_id=client_id, account_id=code.account_id, code_id=code.code_id
@@ -174,7 +185,7 @@ def userinfo(deps: TokenDeps, access_token: str) -> dict[str, Any]:
     entering = _entering(deps, row.client_id, row.account_id, row.acting_for)
     if entering is None:
         raise _invalid()
-    _, me, org = entering
-    user = _user_claims(me, row.scope, org)
-    _audit(deps, row.client_id, row.account_id, "userinfo", user)
+    client, me, org = entering
+    user, masked = _user_claims(deps, client, me, row.scope, org)
+    _audit(deps, (row.client_id, row.account_id, "userinfo"), user, masked)
     return user

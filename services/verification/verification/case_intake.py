@@ -8,14 +8,18 @@ from collections.abc import Callable
 from datetime import datetime
 
 from contracts import errors as ce
-from contracts.errors import field_error
 from contracts.verification import (
     MATERIAL_FIELDS,
     NO_CASE_STATUS,
     VerificationReviewRequested,
 )
 from servicekit.decode_pool import decode_pool
-from servicekit.images import CleanImage, ImageRejected, decode_all, inspect_upload
+from servicekit.images import (
+    CleanImage,
+    decode_uploads,
+    encrypted_columns,
+    inspect_uploads,
+)
 from sqlalchemy.orm import Session
 
 from verification import repository as repo
@@ -129,49 +133,25 @@ def get_verification(session: Session, account_id: str) -> dict:
     }
 
 
-def _refuse_if_any(errors: list[dict]) -> None:
-    if errors:
-        raise ce.InvalidInput(
-            errors[0]["code"], errors[0]["message"], {"errors": errors}
-        )
-
-
 def _checked_images(
     account_kind: str, files: object, limits: ImageLimits
 ) -> dict[str, CleanImage]:
     """Every expected image, cleaned; raises ``InvalidInput`` with every problem of
     the cheap checks (size, type, header), or else with every image that does not
     decode. Decoding runs on servicekit's bounded pool, off the event loop."""
-    expected = MATERIAL_FIELDS[account_kind]
     if not isinstance(files, dict):
         raise ce.InvalidInput("file_missing", "no files were sent")
-    errors = [
-        field_error(
-            name, "unexpected_file", f"{name} is not a material of this account"
-        )
-        for name in files
-        if name not in expected
-    ]
-    errors += [
-        field_error(name, "file_missing", f"{name} is required")
-        for name in expected
-        if name not in files
-    ]
-    inspected = {}
-    for name in expected:
-        if name not in files:
-            continue
-        try:
-            inspected[name] = inspect_upload(
-                files[name], limits.max_bytes, limits.max_pixels
-            )
-        except ImageRejected as rejected:
-            errors.append(field_error(name, rejected.code, rejected.message))
-    _refuse_if_any(errors)
+    inspected, errors = inspect_uploads(
+        files,
+        MATERIAL_FIELDS[account_kind],
+        limits.max_bytes,
+        limits.max_pixels,
+        unexpected="{name} is not a material of this account",
+    )
+    if errors:
+        raise ce.invalid_fields(errors)
     # the pixels only once every cheap check passed, on the bounded pool
-    cleaned, errors = decode_all(inspected, decode_pool(limits.decode_threads))
-    _refuse_if_any(errors)
-    return cleaned
+    return decode_uploads(inspected, decode_pool(limits.decode_threads))
 
 
 def _case_for_materials(session: Session, account_id: str, now: datetime):
@@ -239,15 +219,8 @@ def submit_materials(
                 session,
                 case_id=case.id,
                 field=name,
-                media_type=image.media_type,
-                width=image.width,
-                height=image.height,
-                size=len(image.data),
-                key_id=cipher.active_key_id,
-                ciphertext=cipher.encrypt_bytes(
-                    image.data, material_aad(case.id, name)
-                ),
                 now=now,
+                **encrypted_columns(image, cipher, material_aad(case.id, name)),
             )
         emit(
             VerificationReviewRequested(

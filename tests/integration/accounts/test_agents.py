@@ -12,11 +12,7 @@ from accounts import agents, profile, reviewers
 from contracts.errors import Forbidden, InvalidInput, NotFound
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import (
-    apply_outcome,
-    register,
-)
-from tests.integration.accounts.test_registration import register_org
+from tests.integration.accounts.helpers import apply_outcome, register, register_org
 
 pytestmark = pytest.mark.integration
 

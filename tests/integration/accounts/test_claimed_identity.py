@@ -12,8 +12,7 @@ from contracts.accounts import ClaimedIdentity
 from contracts.errors import Forbidden, NotFound
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import register
-from tests.integration.accounts.test_registration import register_org
+from tests.integration.accounts.helpers import register, register_org
 from tests.support.claims import claimed_organization, claimed_person
 
 pytestmark = pytest.mark.integration

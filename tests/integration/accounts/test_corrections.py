@@ -13,11 +13,7 @@ from contracts.masking import mask_credit_code, mask_document
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import (
-    apply_outcome,
-    register,
-)
-from tests.integration.accounts.test_registration import register_org
+from tests.integration.accounts.helpers import apply_outcome, register, register_org
 
 pytestmark = pytest.mark.integration
 

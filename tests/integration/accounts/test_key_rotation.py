@@ -21,6 +21,7 @@ from servicekit.crypto import DEV_PII_KEYS, PersonalDataCipher
 from sqlalchemy.orm import Session
 
 from tests import identity_data as gen
+from tests.integration.accounts.helpers import register
 from tests.support.isolation import migrated_engine
 
 pytestmark = pytest.mark.integration
@@ -58,18 +59,13 @@ def deps_on(engine, deps, **overrides) -> Iterator:
         yield dataclasses.replace(deps, repo=Repository(session), **overrides)
 
 
-def register_person(deps, otp) -> tuple[dict, str]:
-    body = gen.person_registration(random.Random())
-    body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
-    return body, registration.register_person(deps, body)["account_id"]
-
-
 def test_every_value_moves_to_the_new_key_and_reads_the_same(
     deps, otp, tmp_path, capsys
 ):
     with migrated_engine("accounts") as engine:
         with deps_on(engine, deps, emit=lambda *args: "event") as mine:
-            person, person_id = register_person(mine, otp)
+            person, answer = register(mine, otp)
+            person_id = answer["account_id"]
             profile.update_profile(mine, person_id, {"telephone": "010-12345678"})
             org = gen.organization_registration(random.Random())
             agent = org["main_agent"]
@@ -113,7 +109,7 @@ def test_a_value_under_an_unknown_key_is_reported_and_left_alone(
 ):
     with migrated_engine("accounts") as engine:
         with deps_on(engine, deps, emit=lambda *args: "event") as mine:
-            register_person(mine, otp)
+            register(mine, otp)
         lost = "v1.gone.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE accounts SET phone_enc = :v"), {"v": lost})

@@ -24,7 +24,7 @@ from contracts.phones import normalize_phone
 
 from bench import legacy_file
 from tests import identity_data as gen
-from tests.integration.accounts.test_login_and_profile import register
+from tests.integration.accounts.helpers import register
 
 pytestmark = pytest.mark.integration
 
@@ -414,10 +414,10 @@ def test_a_batch_that_loses_a_key_to_a_registration_is_written_row_by_row(
 ):
     """Between the batch's look-ups and its insert a registration takes a login
     name: the other rows are imported, that one is a conflict."""
-    from accounts import legacy_import
+    from accounts import legacy_import, legacy_rows
 
     rows = list(legacy_file.rows(3, prefix(), organization_every=100))
-    checked = [legacy_import.check_row(deps, n + 2, row) for n, row in enumerate(rows)]
+    checked = [legacy_rows.check_row(deps, n + 2, row) for n, row in enumerate(rows)]
     body, _ = register(deps, otp, login_name=rows[1]["login_name"])
     report = legacy_import.Report()
 

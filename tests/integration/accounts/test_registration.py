@@ -13,6 +13,7 @@ from contracts.errors import CaptchaRequired, InvalidInput, RateLimited
 from contracts.phones import normalize_phone
 
 from tests import identity_data as gen
+from tests.integration.accounts.helpers import register, register_org
 
 pytestmark = pytest.mark.integration
 
@@ -26,21 +27,6 @@ def refusal(call: Callable, *args, **kwargs) -> InvalidInput:
     with pytest.raises(InvalidInput) as err:
         call(*args, **kwargs)
     return err.value
-
-
-def register_person(deps, otp, rng=None, **overrides):
-    body = gen.person_registration(rng or random.Random(), **overrides)
-    body["sms_code"] = otp.issue_code(normalize_phone(body["phone"]), "register_person")
-    return body, registration.register_person(deps, body)
-
-
-def register_org(deps, otp, rng=None, **overrides):
-    body = gen.organization_registration(rng or random.Random(), **overrides)
-    agent = body["main_agent"]
-    agent["sms_code"] = otp.issue_code(
-        normalize_phone(agent["phone"]), "register_organization"
-    )
-    return body, registration.register_organization(deps, body)
 
 
 def count(engine, table) -> int:
@@ -64,7 +50,7 @@ def registered_event(answer: dict, account_kind: str, **payload) -> list:
 
 
 def test_a_person_registers_and_verification_is_pending(deps, otp, events):
-    body, answer = register_person(deps, otp)
+    body, answer = register(deps, otp)
     assert answer["kind"] == "person"
     assert answer["login_name"] == body["login_name"]
     assert answer["real_name_status"] == "pending"
@@ -134,7 +120,7 @@ def test_an_empty_or_non_object_body_lists_every_required_field(deps):
 
 
 def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
-    body, _ = register_person(deps, otp)
+    body, _ = register(deps, otp)
     error = refusal(register_org, deps, otp, login_name=body["login_name"].upper())
     assert codes_of(error) == {"login_name": "login_name_taken"}
     assert registration_checks.check_login_name(
@@ -152,7 +138,7 @@ def test_login_names_are_unique_case_insensitively_across_both_kinds(deps, otp):
 
 
 def test_a_document_backs_one_person_told_once_the_sms_code_is_spent(deps, otp):
-    body, _ = register_person(deps, otp)
+    body, _ = register(deps, otp)
     second = gen.person_registration(doc_number=body["doc_number"].lower())
     second["sms_code"] = otp.issue_code(
         normalize_phone(second["phone"]), "register_person"
@@ -183,9 +169,9 @@ def test_a_wrong_sms_code_creates_nothing(deps, otp, accounts_engine):
 
 
 def test_the_agreement_must_be_the_current_version(deps, otp):
-    error = refusal(register_person, deps, otp, agreement_version="2019-01")
+    error = refusal(register, deps, otp, agreement_version="2019-01")
     assert codes_of(error) == {"agreement_version": "agreement_version_outdated"}
-    error = refusal(register_person, deps, otp, agreement_accepted=False)
+    error = refusal(register, deps, otp, agreement_accepted=False)
     assert codes_of(error) == {"agreement_version": "agreement_required"}
 
 
@@ -199,7 +185,7 @@ def test_the_agreement_must_be_the_current_version(deps, otp):
 )
 def test_persons_of_every_region_register(deps, otp, region, doc_type, number):
     rng = random.Random()
-    _, answer = register_person(
+    _, answer = register(
         deps,
         otp,
         rng,
@@ -326,7 +312,7 @@ def test_an_overseas_organisation_registers_with_a_registration_number(deps, otp
 
 
 def test_check_document_validates_first_then_spends_the_captcha(deps, otp):
-    body, _ = register_person(deps, otp)
+    body, _ = register(deps, otp)
     with pytest.raises(InvalidInput):
         registration_checks.check_document(
             deps, "mainland", "resident_id", "123", None, None
@@ -371,7 +357,7 @@ def test_registrations_of_one_document_are_limited_before_the_code_is_spent(
     make_deps, otp
 ):
     deps = make_deps(registrations_per_document_per_hour=1)
-    body, _ = register_person(deps, otp)
+    body, _ = register(deps, otp)
     again = gen.person_registration(random.Random(), doc_number=body["doc_number"])
     phone = normalize_phone(again["phone"])
     again["sms_code"] = otp.issue_code(phone, "register_person")
@@ -387,7 +373,7 @@ def test_registrations_of_one_document_are_limited_before_the_code_is_spent(
 def test_no_document_number_or_phone_is_stored_in_plain_text(
     deps, otp, accounts_engine
 ):
-    person, _ = register_person(deps, otp)
+    person, _ = register(deps, otp)
     org, _ = register_org(deps, otp)
     secrets_ = [
         person["doc_number"],
@@ -437,7 +423,7 @@ def with_code(body: dict, code: str | None) -> dict:
 # kind: (register one, a new registration's body, the use case, who holds the code)
 SMS_PROVEN = {
     "person": (
-        register_person,
+        register,
         gen.person_registration,
         registration.register_person,
         None,
@@ -474,6 +460,6 @@ def test_a_taken_document_code_or_login_name_is_not_revealed_without_the_sms_cod
 
 
 def test_a_taken_login_name_is_told_once_the_sms_code_is_spent(deps, otp):
-    first, _ = register_person(deps, otp)
-    error = refusal(register_person, deps, otp, login_name=first["login_name"])
+    first, _ = register(deps, otp)
+    error = refusal(register, deps, otp, login_name=first["login_name"])
     assert codes_of(error) == {"login_name": "login_name_taken"}

@@ -10,7 +10,7 @@ from accounts import credentials, login, reviewers
 from contracts import temporary_passwords
 from contracts.errors import Unauthenticated
 
-from tests.integration.accounts.test_login_and_profile import register
+from tests.integration.accounts.helpers import register
 
 pytestmark = pytest.mark.integration
 

@@ -57,7 +57,7 @@ def resolve(token, csrf_token=None):
     return {**ACCOUNT, "csrf_ok": csrf_token == "csrf-1"}
 
 
-def client(answers=None, **settings):
+def client(answers=None, redis=None, **settings):
     rpc = FakeRpc(
         {
             ("accounts", "resolve_session"): resolve,
@@ -78,7 +78,7 @@ def client(answers=None, **settings):
     app = create_app(
         Settings(environment="test", support_phone="010-88659000", **settings),
         rpc,
-        FakeRedis(),
+        redis or FakeRedis(),
     )
     return falcon.testing.TestClient(app), rpc
 

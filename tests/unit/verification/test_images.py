@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import replace
 
 import pytest
+from contracts.errors import InvalidInput
 from PIL import Image
-from servicekit.images import ImageRejected, clean_image, clean_upload
+from servicekit.decode_pool import decode_pool
+from servicekit.images import (
+    ImageRejected,
+    clean_image,
+    clean_upload,
+    decode_uploads,
+    inspect_uploads,
+)
 
 from tests.unit.verification import images
 
@@ -135,3 +144,31 @@ def test_an_upload_is_decoded_then_held_to_the_image_rule():
     with pytest.raises(ImageRejected) as caught:
         clean_upload(encoded, 10, PIXELS)
     assert caught.value.code == "file_too_large"
+
+
+def test_a_form_of_images_lists_every_unexpected_missing_and_refused_file():
+    """``inspect_uploads`` (recovery's appeals, verification's materials): files not
+    expected first, then each expected field in turn; only what passed is kept."""
+    good = base64.b64encode(images.png()).decode()
+    files = {"selfie": good, "id_front": "not base64!", "licence": good}
+    inspected, errors = inspect_uploads(
+        files, ("licence", "id_front", "id_back"), MB, PIXELS
+    )
+    assert list(inspected) == ["licence"]
+    assert [(e["field"], e["code"], e["message"]) for e in errors] == [
+        ("selfie", "unexpected_file", "selfie is not expected"),
+        ("id_front", "image_corrupt", "the file is not base64"),
+        ("id_back", "file_missing", "id_back is required"),
+    ]
+
+
+def test_a_form_of_images_is_decoded_or_refused_with_every_bad_one():
+    good, bad = images.png(), images.png()[:60]
+    inspected, _ = inspect_uploads(
+        {"a": base64.b64encode(good).decode()}, ("a",), MB, PIXELS
+    )
+    assert decode_uploads(inspected, decode_pool(1))["a"].media_type == "image/png"
+    truncated = {"a": inspected["a"], "b": replace(inspected["a"], data=bad)}
+    with pytest.raises(InvalidInput) as refused:
+        decode_uploads(truncated, decode_pool(1))
+    assert [e["field"] for e in refused.value.details["errors"]] == ["b"]

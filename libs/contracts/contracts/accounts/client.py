@@ -204,6 +204,27 @@ class AccountsClient(ServiceClient):
         Raises ``NotFound`` ``account_not_found``."""
         return self._call("get_identity_claims", locals())
 
+    def get_personal_claims(
+        self,
+        account_id: str,
+        groups: list[replies.PersonalClaim],
+        masked: bool = True,
+    ) -> replies.PersonalClaims:
+        """Personal data a business system may receive, for sso: ``phone``
+        (``phone_number``, ``phone_number_verified``) and ``identity``
+        (``document_type``, ``document_number``: a person's identity document, an
+        organisation's credit code or registration number). Only the groups asked
+        are read and decrypted; ``masked`` (the default) masks them here, so a
+        full value leaves accounts only when asked for. Raises ``NotFound``
+        ``account_not_found``."""
+        return self._call("get_personal_claims", locals())
+
+    def get_session_lifetimes(self, session_ids: list[str]) -> replies.SessionLifetimes:
+        """For each session id (as ``resolve_session`` answers it): the seconds
+        until it expires, or None when it has ended (expired, logged out, ended by
+        a password change). Extends nothing."""
+        return self._call("get_session_lifetimes", locals())
+
     def get_me(self, account_id: str) -> replies.Me:
         """My information, masked: ``{account_id, kind, login_name, role,
         must_change_password, real_name_status, real_name_reason,

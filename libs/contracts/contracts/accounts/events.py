@@ -74,14 +74,18 @@ class PasswordChanged(AccountsEvent):
 
     event_type: ClassVar[str] = "password_changed"
     subscribers: ClassVar[str] = (
-        f"{_SSO}, to end the account's sessions at business systems "
-        "(back-channel logout); and the security monitoring of the operations "
-        "team. No service of the platform consumes it yet."
+        "the security monitoring of the operations team (sso consumes it to "
+        "send back-channel logout tokens for the ended sessions)"
     )
 
     account_id: str
     account_kind: Literal["person", "organization", "staff"]
     reason: Literal["changed", "reset", "appeal"]
+    kept_session_id: str | None = Field(
+        default=None,
+        description="The one session that lives on (the one that changed the "
+        "password); every other session of the account ended.",
+    )
 
 
 class AccountLocked(AccountsEvent):

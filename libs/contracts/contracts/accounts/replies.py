@@ -318,6 +318,43 @@ class IdentityClaims(Model):
     )
 
 
+PersonalClaim = Literal["phone", "identity"]
+
+
+class PersonalClaims(Model):
+    """Personal data for a business system (``get_personal_claims``): only the
+    groups asked for, in full or masked (``contracts.masking``) as asked."""
+
+    phone_number: str | None = Field(
+        default=None, description="The reserved phone (E.164 in full), if asked."
+    )
+    phone_number_verified: bool | None = Field(
+        default=None,
+        description="Proven by an SMS code here (false: imported from a former "
+        "system and not proven since).",
+    )
+    document_type: str | None = Field(
+        default=None,
+        description="A person's identity document type; an organisation's "
+        "``credit_code`` or ``registration_number``.",
+    )
+    document_number: str | None = None
+
+
+class SessionLifetime(Model):
+    session_id: str
+    expires_in: int | None = Field(
+        description="Seconds until the session expires (idle or absolute, "
+        "whichever comes first); None: it has ended."
+    )
+
+
+class SessionLifetimes(Model):
+    """``get_session_lifetimes``: for each session id asked, whether it lives."""
+
+    items: list[SessionLifetime]
+
+
 class RepresentedOrganizations(Model):
     items: list[RepresentedOrganization]
 

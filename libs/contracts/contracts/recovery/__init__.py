@@ -1,9 +1,28 @@
 """Contract of the ``recovery`` service: password resets and appeals.
 
 ``RecoveryClient`` (``client``) is the contract: one method per RPC, its models
-(``models``) in and out; ``events`` holds the event models it emits.
+(``resets``, ``appeals``, ``appeal_review``) in and out; ``events`` holds the event
+models it emits.
 """
 
+from contracts.recovery.appeal_review import (
+    AppealCandidate,
+    AppealReviewCase,
+    DecidedAppeal,
+)
+from contracts.recovery.appeals import (
+    APPEAL_ID_PREFIX,
+    APPEAL_STATUSES,
+    MAX_APPEAL_FILE_BYTES,
+    ORGANIZATION_APPEAL_FILES,
+    PERSON_APPEAL_FILES,
+    AppealStatus,
+    AppealTicket,
+    OrganizationAppeal,
+    OrganizationLookup,
+    OrganizationLookupRequest,
+    PersonAppeal,
+)
 from contracts.recovery.client import RecoveryClient
 from contracts.recovery.events import (
     AppealApproved,
@@ -11,25 +30,11 @@ from contracts.recovery.events import (
     AppealSubmitted,
     PasswordResetCompleted,
 )
-from contracts.recovery.models import (
-    APPEAL_ID_PREFIX,
-    APPEAL_STATUSES,
-    MAX_APPEAL_FILE_BYTES,
-    ORGANIZATION_APPEAL_FILES,
-    PERSON_APPEAL_FILES,
+from contracts.recovery.resets import (
     RESET_ID_PREFIX,
-    AppealCandidate,
-    AppealReviewCase,
-    AppealStatus,
-    AppealTicket,
-    DecidedAppeal,
-    OrganizationAppeal,
-    OrganizationLookup,
-    OrganizationLookupRequest,
     PasswordResetCompletion,
     PasswordResetPhone,
     PasswordResetStart,
-    PersonAppeal,
     ResetCodeSent,
     ResetStarted,
 )

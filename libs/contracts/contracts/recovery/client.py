@@ -20,7 +20,7 @@ from __future__ import annotations
 from contracts.base import PingResult
 from contracts.client import ServiceClient
 from contracts.models import MaybeText
-from contracts.recovery import models
+from contracts.recovery import appeal_review, appeals, resets
 from contracts.recovery.events import EVENTS
 from contracts.review import ReviewCaseList
 
@@ -43,7 +43,7 @@ class RecoveryClient(ServiceClient):
         captcha_id: MaybeText,
         captcha_answer: MaybeText,
         client_ip: str,
-    ) -> models.ResetStarted:
+    ) -> resets.ResetStarted:
         """Step 1: the login name and a captcha make a reset flow.
 
         For an unknown login name the flow's masked phone is made from a keyed
@@ -55,7 +55,7 @@ class RecoveryClient(ServiceClient):
 
     def send_reset_code(
         self, reset_id: str, phone: MaybeText, client_ip: str
-    ) -> models.ResetCodeSent:
+    ) -> resets.ResetCodeSent:
         """Step 2: the reserved phone in full; if it matches, otp sends a code
         (purpose ``password_reset``). The flow is checked before the phone. A
         wrong phone spends an attempt: ``InvalidInput`` (``phone_mismatch``,
@@ -83,8 +83,8 @@ class RecoveryClient(ServiceClient):
         return self._call("complete_password_reset", locals())
 
     def submit_person_appeal(
-        self, appeal: models.PersonAppeal, client_ip: str
-    ) -> models.AppealTicket:
+        self, appeal: appeals.PersonAppeal, client_ip: str
+    ) -> appeals.AppealTicket:
         """A natural person's appeal (its fields and its two images).
 
         The model's shape errors come together (``required``,
@@ -101,8 +101,8 @@ class RecoveryClient(ServiceClient):
         return self._call("submit_person_appeal", locals())
 
     def start_organization_lookup(
-        self, lookup: models.OrganizationLookupRequest, client_ip: str
-    ) -> models.OrganizationLookup:
+        self, lookup: appeals.OrganizationLookupRequest, client_ip: str
+    ) -> appeals.OrganizationLookup:
         """Organisation appeal step 1: the unit's name and its credit code (or
         registration number); the same answer for a known and an unknown unit.
         Every organisation the appeal could be about is kept for the reviewer
@@ -114,8 +114,8 @@ class RecoveryClient(ServiceClient):
         return self._call("start_organization_lookup", locals())
 
     def submit_organization_appeal(
-        self, appeal: models.OrganizationAppeal, client_ip: str
-    ) -> models.AppealTicket:
+        self, appeal: appeals.OrganizationAppeal, client_ip: str
+    ) -> appeals.AppealTicket:
         """Organisation appeal step 2: a contact, a mobile proven by an SMS code
         and three images. Raises ``InvalidInput`` (``lookup_invalid`` for an
         unknown or expired look-up, and the person appeal's codes),
@@ -124,7 +124,7 @@ class RecoveryClient(ServiceClient):
 
     def get_appeal_status(
         self, appeal_id: str, ticket: str | None
-    ) -> models.AppealStatus:
+    ) -> appeals.AppealStatus:
         """The appeal as its appellant sees it; ``reason`` on a rejection. Raises
         ``NotFound`` (``appeal_not_found``) for an unknown id, a wrong ticket and
         no ticket alike."""
@@ -137,7 +137,7 @@ class RecoveryClient(ServiceClient):
         Raises ``InvalidInput`` (``status_invalid``, ``limit_invalid``)."""
         return self._call("list_review_cases", locals())
 
-    def get_review_case(self, case_id: str) -> models.AppealReviewCase:
+    def get_review_case(self, case_id: str) -> appeal_review.AppealReviewCase:
         """One appeal: the claimed data (masked by ``contracts.masking``),
         ``matched_account`` (or null), an organisation appeal's ``candidates``,
         ``differences``, the images as data URLs,
@@ -152,7 +152,7 @@ class RecoveryClient(ServiceClient):
         reason: MaybeText,
         reviewer_id: str,
         account_id: MaybeText = None,
-    ) -> models.DecidedAppeal:
+    ) -> appeal_review.DecidedAppeal:
         """Approve or reject a ``submitted`` appeal, audited. Approval sets a
         temporary password (the platform's temporary-password lifetime, must be
         changed) and the appeal's phone as the reserved phone at accounts, and

@@ -51,7 +51,9 @@ class Providers:
             info = self.sso.get_provider_info()
             with self._lock:
                 if self._provider is None:
-                    self._provider = Provider(self.sso, info.issuer)
+                    self._provider = Provider(
+                        self.sso, info.issuer, tuple(info.scopes_supported)
+                    )
                     self.info = info
         return self._provider
 
@@ -222,7 +224,7 @@ class Discovery:
             request_parameter_supported=False,
             claims_parameter_supported=False,
             backchannel_logout_supported=True,
-            backchannel_logout_session_supported=False,
+            backchannel_logout_session_supported=True,
         ).dump()
         resp.cache_control = ["public", "max-age=300"]
 
@@ -262,10 +264,19 @@ class ActingChoices:
         ).dump()
 
 
+def _hinted(target, account: dict | None) -> bool:
+    """Whether the hint names this portal session: its account and, when the ID
+    token carries a ``sid``, this very session (not an earlier or another one)."""
+    if not account or target.subject != account["account_id"]:
+        return False
+    return target.session_id is None or target.session_id == account["session_id"]
+
+
 class Logout:
-    """RP-Initiated Logout 1.0: the portal session of the account named by a valid
-    ``id_token_hint`` ends, and the browser goes back to the business system's
-    registered ``post_logout_redirect_uri`` (with ``state``), or nowhere."""
+    """RP-Initiated Logout 1.0: the portal session named by a valid
+    ``id_token_hint`` (its account and its ``sid``) ends, and the browser goes
+    back to the business system's registered ``post_logout_redirect_uri`` (with
+    ``state``), or nowhere."""
 
     def __init__(self, sso: SsoClient, auth, max_body_bytes: int):
         self.sso = sso
@@ -279,7 +290,7 @@ class Logout:
             post_logout_redirect_uri=params.get("post_logout_redirect_uri") or None,
         )
         account = _session_of(self.auth, req)
-        ended = bool(account and target.subject == account["account_id"])
+        ended = _hinted(target, account)
         if ended:
             self.sso.end_session(session_id=account["session_id"])
             self.auth.accounts.log_out(token=req.context.session_token)

@@ -284,8 +284,14 @@ class Issuer(IssuerParameter):
 class Provider(AuthorizationServer):
     """The authorization server: Authlib's checks over ``sso``'s state."""
 
-    def __init__(self, sso: SsoClient, issuer: str):
-        super().__init__(scopes_supported=["openid", "profile"])
+    def __init__(
+        self,
+        sso: SsoClient,
+        issuer: str,
+        scopes: tuple[str, ...] = ("openid", "profile"),
+    ):
+        # scopes: sso's (get_provider_info), with the personal-data ones
+        super().__init__(scopes_supported=list(scopes))
         self.sso = sso
         self._clients: dict[str, tuple[float, ClientInfo | None]] = {}
         self.issuer = Issuer(issuer)

@@ -27,7 +27,7 @@ from contracts.recovery import (
 )
 
 from gateway.resources.base import ServiceResource
-from gateway.uploads import UploadLimits, read_multipart
+from gateway.uploads import Upload, UploadLimits, read_multipart
 
 APPEAL_LIMITS = UploadLimits(
     max_file_bytes=MAX_APPEAL_FILE_BYTES, max_files=len(ORGANIZATION_APPEAL_FILES)
@@ -77,6 +77,43 @@ class PasswordResetCompletionResource(_Recovery):
         resp.status = falcon.HTTP_204
 
 
+def read_appeal_upload(
+    req,
+    model: type[Model],
+    files: tuple[str, ...],
+    extra_fields: frozenset[str] = frozenset(),
+    into: Upload | None = None,
+) -> Upload:
+    """An appeal's multipart body: the model's fields (and ``extra_fields``, a
+    page's CSRF token and buttons), its ``files``, within the appeal's limits.
+    ``into`` receives the parts read so far also when the body is refused."""
+    return read_multipart(
+        req,
+        file_names=frozenset(files),
+        field_names=(frozenset(model.model_fields) - set(files)) | extra_fields,
+        limits=APPEAL_LIMITS,
+        into=into,
+    )
+
+
+def appeal_from_upload(
+    model: type[Model], files: tuple[str, ...], upload: Upload
+) -> Model:
+    """The appeal ``model`` from an upload, its files in base64; a file part
+    with no name and no bytes (a browser's file input left empty) is missing."""
+    encoded = {
+        name: base64.b64encode(part.data).decode("ascii")
+        for name, part in upload.files.items()
+        if part.data or part.filename
+    }
+    fields = {
+        name: upload.fields[name]
+        for name in model.model_fields
+        if name in upload.fields
+    }
+    return parse(model, {**fields, **encoded})
+
+
 class _Appeal(_Recovery):
     """A multipart appeal: its fields and its files (in base64) read as one model."""
 
@@ -93,22 +130,8 @@ class _Appeal(_Recovery):
         resp.media = ticket.dump()
 
     def read(self, req) -> Model:
-        upload = read_multipart(
-            req,
-            file_names=frozenset(self.files),
-            field_names=frozenset(self.model.model_fields) - set(self.files),
-            limits=APPEAL_LIMITS,
-        )
-        return parse(
-            self.model,
-            {
-                **upload.fields,
-                **{
-                    name: base64.b64encode(part.data).decode("ascii")
-                    for name, part in upload.files.items()
-                },
-            },
-        )
+        upload = read_appeal_upload(req, self.model, self.files)
+        return appeal_from_upload(self.model, self.files, upload)
 
 
 class PersonAppeals(_Appeal):

@@ -15,6 +15,7 @@ from gateway.i18n import translate_error
 from gateway.web import frame
 from gateway.web.pages import (
     agents,
+    appeals,
     home,
     login,
     materials,
@@ -38,6 +39,7 @@ FLOWS = (
     sso,
     unlock,
     materials,
+    appeals,
 )
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects),
 # CAS ticket validation (CAS XML or JSON) and static files; /cas/login and

@@ -79,6 +79,39 @@ class PageResource:
             "image": "data:image/png;base64," + captcha.image_png_base64,
         }
 
+    def send_sms(self, req, page, form, phone_field: str, purpose: str) -> FormState:
+        """获取验证码: an SMS code for ``purpose`` to the form's ``phone_field``,
+        behind the form's captcha; the form's state after it (a refusal beside
+        the phone or the captcha)."""
+        try:
+            self.otp.send_sms_code(
+                phone=form.get(phone_field, ""),
+                purpose=purpose,
+                captcha_id=form.get("captcha_id", ""),
+                captcha_answer=form.get("captcha_answer", ""),
+                client_ip=self.client_ip(req),
+            )
+        except ce.InvalidInput as exc:
+            state = form_errors(page, exc, form)
+            if not exc.details.get("errors"):
+                field = (
+                    phone_field
+                    if exc.error_code.startswith("phone")
+                    else "captcha_answer"
+                )
+                state.errors[field] = state.summary[0]["message"]
+                state.summary[0]["field"] = field
+            return state
+        except ce.ServiceError as exc:
+            state = FormState(values=kept_values(form))
+            state.summary.append({"field": "", "message": error_message(page, exc)})
+            return state
+        return FormState(
+            values=kept_values(form),
+            notice=page.gettext("The SMS code was sent; it is valid for 5 minutes."),
+            extra={"sms_sent": True},
+        )
+
     def back_with(self, resp, location: str, state: FormState) -> None:
         self.frame.keep_form(resp, state)
         redirect(resp, location)

@@ -17,7 +17,7 @@ from contracts.models import parse
 from gateway.i18n import HTML_LANG
 from gateway.resources.accounts import registration_quota
 from gateway.web.frame import FormState, kept_values, redirect
-from gateway.web.pages.base import PageResource, error_message, form_errors
+from gateway.web.pages.base import PageResource, form_errors
 
 PERSON_FIELDS = (
     "login_name",
@@ -86,7 +86,7 @@ class RegistrationForm(PageResource):
         form = self.posted(req)
         action = form.get("action", "register")
         if action == "send_sms":
-            state = self._send_sms(req, page, form)
+            state = self.send_sms(req, page, form, self.phone_field, self.sms_purpose)
         elif action == "register":
             state = self._register(page, form)
             if state is None:
@@ -95,33 +95,6 @@ class RegistrationForm(PageResource):
         else:  # refresh_captcha: a new image, nothing lost
             state = FormState(values=kept_values(form))
         self.back_with(resp, self.location, state)
-
-    def _send_sms(self, req, page, form) -> FormState:
-        try:
-            self.otp.send_sms_code(
-                phone=form.get(self.phone_field, ""),
-                purpose=self.sms_purpose,
-                captcha_id=form.get("captcha_id", ""),
-                captcha_answer=form.get("captcha_answer", ""),
-                client_ip=self.client_ip(req),
-            )
-        except ce.InvalidInput as exc:
-            state = form_errors(page, exc, form)
-            if not exc.details.get("errors"):
-                phone = exc.error_code.startswith("phone")
-                field = self.phone_field if phone else "captcha_answer"
-                state.errors[field] = state.summary[0]["message"]
-                state.summary[0]["field"] = field
-            return state
-        except ce.ServiceError as exc:
-            state = FormState(values=kept_values(form))
-            state.summary.append({"field": "", "message": error_message(page, exc)})
-            return state
-        return FormState(
-            values=kept_values(form),
-            notice=page.gettext("The SMS code was sent; it is valid for 5 minutes."),
-            extra={"sms_sent": True},
-        )
 
     def submission(self, form: dict[str, str]) -> dict:
         return {name: form.get(name, "") for name in PERSON_FIELDS}

@@ -1,14 +1,14 @@
 """the CAS 3.0 façade: service URLs of a business system, service tickets, renewals
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision, down_revision = "0004", "0003"
+revision, down_revision = "0005", "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,10 @@
-"""The messages of the ``recovery`` service: what a reset step and an appeal take
-and answer.
+"""The messages of recovery's appeals: what a person's or an organisation's appeal,
+the organisation look-up before it and the status look-up take and answer.
 
 Shape rules live here (lengths, enums, formats, the document types a region
 allows, the image formats by their first bytes) with the codes recovery has always
-answered; what needs recovery's state or another service (the reset flow, the SMS
-code, the look-up, decoding the images) stays in recovery, after these pass.
+answered; what needs recovery's state or another service (the SMS code, the
+look-up, decoding the images) stays in recovery, after these pass.
 """
 
 from __future__ import annotations
@@ -23,40 +23,25 @@ from pydantic import (
     field_validator,
 )
 
-from contracts.accounts import DOC_TYPES_BY_REGION, AppealOrganization
+from contracts.accounts import DOC_TYPES_BY_REGION
 from contracts.accounts.fields import CREDIT_CODE_PATTERN, REGISTRATION_NUMBER_PATTERN
 from contracts.models import (
     ErrorCode,
-    MaybeText,
     Model,
     blank_is_missing,
     empty_is_missing,
     rule_error,
 )
 from contracts.phones import Phone
-from contracts.review import ReviewCaseSummary
-from contracts.review import ReviewDecisionRecord as DecisionRecord
-from contracts.shapes import (
-    NOT_BLANK,
-    CaptchaAnswerShape,
-    CaptchaIdShape,
-    NewPasswordShape,
-    NotNullable,
-    PhoneShape,
-    SmsCodeShape,
-    SpentCaptchaAnswer,
-    SpentCaptchaId,
-)
+from contracts.shapes import NOT_BLANK, SpentCaptchaAnswer, SpentCaptchaId
 
 ISO_TIME = {"format": "date-time"}
 
-RESET_ID_PREFIX = "rst_"
 APPEAL_ID_PREFIX = "apl_"
 PERSON_APPEAL_FILES = ("id_front", "id_back")
 ORGANIZATION_APPEAL_FILES = ("licence", "id_front", "id_back")
 MAX_APPEAL_FILE_BYTES = 1024 * 1024
 APPEAL_STATUSES = ("submitted", "approved", "recovered", "rejected")
-MAX_LOGIN_NAME_CHARS = 64
 
 # the first bytes of the image formats an appeal accepts
 _JPEG = b"\xff\xd8\xff"
@@ -124,100 +109,7 @@ ProvenPhone = Annotated[
 ]
 
 
-# --- the reset by login name -----------------------------------------------------------
-
-
-class PasswordResetStart(Model):
-    """``POST /recovery/password-resets``: a login name and a solved captcha.
-
-    Without a captcha the answer is 428 ``captcha_required`` (not a field error),
-    so the model lets the captcha fields be missing and recovery refuses them.
-    """
-
-    model_config = ConfigDict(
-        json_schema_extra={"required": ["login_name", "captcha_id", "captcha_answer"]}
-    )
-    first_error_on_top: ClassVar[bool] = True
-
-    login_name: Annotated[
-        str,
-        StringConstraints(max_length=MAX_LOGIN_NAME_CHARS),
-        BeforeValidator(empty_is_missing),
-        ErrorCode("login_name_invalid"),
-        Field(
-            description="Any name up to 64 characters; an unknown one gets the "
-            "same answer.",
-            json_schema_extra={"minLength": 1},
-            examples=["zhang_wei"],
-        ),
-    ]
-    captcha_id: Annotated[
-        MaybeText, CaptchaIdShape, NotNullable, Field(examples=["c1d2e3f4g5h6i7j8"])
-    ] = None
-    captcha_answer: Annotated[
-        MaybeText, CaptchaAnswerShape, NotNullable, Field(examples=["K7PX"])
-    ] = None
-
-
-class PasswordResetPhone(Model):
-    """``POST /recovery/password-resets/{reset_id}/sms-code``: the reserved phone in
-    full. recovery checks it after the flow (404, 410 and 409 come first)."""
-
-    model_config = ConfigDict(json_schema_extra={"required": ["phone"]})
-
-    phone: Annotated[
-        MaybeText,
-        PhoneShape,
-        NotNullable,
-        Field(
-            description="The account's reserved mobile in full; mainland numbers may "
-            "omit +86.",
-            examples=["13800138000"],
-        ),
-    ] = None
-
-
-class PasswordResetCompletion(Model):
-    """``POST /recovery/password-resets/{reset_id}/complete``: the SMS code and the
-    new password. recovery checks them after the flow (404, 410 and 409 first)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"required": ["sms_code", "new_password"]}
-    )
-
-    sms_code: Annotated[
-        MaybeText,
-        SmsCodeShape,
-        NotNullable,
-        Field(description="The 6-digit SMS code.", examples=["123456"]),
-    ] = None
-    new_password: Annotated[
-        MaybeText,
-        NewPasswordShape,
-        NotNullable,
-        Field(
-            description="The new password (the registration's rule).",
-            examples=["Quiet-Harbor-42"],
-        ),
-    ] = None
-
-
-class ResetStarted(Model):
-    reset_id: str = Field(examples=["rst_Vd1c8..."])
-    masked_phone: str = Field(
-        description="The reserved phone, masked.", examples=["18*****141"]
-    )
-    expires_in: int = Field(description="Seconds the flow stays valid.")
-
-
-class ResetCodeSent(Model):
-    """The code is queued for delivery."""
-
-    expires_in: int = Field(description="Seconds the code stays valid.")
-    resend_after: int = Field(description="Seconds before another code may be sent.")
-
-
-# --- appeals ---------------------------------------------------------------------------
+# --- the appeal and its look-ups -------------------------------------------------------
 
 
 class PersonAppeal(Model):
@@ -390,65 +282,3 @@ class AppealStatus(Model):
     submitted_at: str = Field(json_schema_extra=ISO_TIME)
     decided_at: str | None = Field(json_schema_extra=ISO_TIME)
     reason: str | None = Field(description="The reviewer's, on a rejection.")
-
-
-# --- the review queue's appeals -------------------------------------------------------
-
-
-class MatchedAccount(Model):
-    account_id: str
-    login_name: str | None
-
-
-class ReviewImage(Model):
-    """A stored image as the reviewer's screen shows it."""
-
-    field: str
-    media_type: str
-    width: int
-    height: int
-    data_url: str
-
-
-class HistoryEntry(Model):
-    """One state change of an appeal."""
-
-    status: str
-    trigger: str
-    at: str = Field(json_schema_extra=ISO_TIME)
-
-
-class AppealCandidate(AppealOrganization):
-    """An organisation the appeal could be about, with what differs from the
-    appeal's claim (``credit_code`` / ``registration_number``: another code;
-    ``unit_name``: another name)."""
-
-    differences: list[str]
-
-
-class AppealReviewCase(ReviewCaseSummary):
-    """One appeal for a reviewer: what was claimed (masked where the API masks),
-    the matched account, what differs, the images, the history, the decisions.
-
-    An organisation's appeal lists every ``candidates`` it could be about (found
-    when the appellant looked the unit up); with more than one, ``matched_account``
-    stays null until a reviewer approves naming one (``account_id``) and
-    ``differences`` holds ``several_candidates``."""
-
-    claimed: dict[str, str | None]
-    matched_account: MatchedAccount | None
-    candidates: list[AppealCandidate] = Field(
-        default_factory=list,
-        description="Organisation appeals: every unit it could be about, the one "
-        "with the given code first. Empty for a person's appeal.",
-    )
-    differences: list[str]
-    files: list[ReviewImage]
-    history: list[HistoryEntry]
-    decisions: list[DecisionRecord]
-
-
-class DecidedAppeal(ReviewCaseSummary):
-    """An appeal after a decision, with every decision recorded."""
-
-    decisions: list[DecisionRecord]
