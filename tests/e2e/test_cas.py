@@ -456,3 +456,20 @@ def test_cas_logout_goes_back_only_to_a_registered_service(live_stack):
     assert answer.status_code == 302
     assert urlsplit(answer.headers["Location"]).netloc == ""
     assert answer.headers["Location"] == "/"
+
+
+def test_a_password_change_elsewhere_sends_the_single_logout(
+    live_stack, cas_app, person
+):
+    body, _, token = person
+    ticket = ticket_for(live_stack, cas_app.service, token)
+    assert cas_client(live_stack, cas_app.service).verify_ticket(ticket)[0]
+    other = client.token_of(live_stack.url, body)
+
+    # the password changed in another session: this one's entries end
+    client.change_password(live_stack.url, other, body["password"], "Nw7!kQv3#Zr")
+
+    def received() -> list[str]:
+        return [r for r in cas_app.logout_requests if ticket in r]
+
+    assert len(wait_for(received, timeout=30, what="the CAS logout request")) == 1
