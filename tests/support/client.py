@@ -368,15 +368,17 @@ def decide(
 
 def reviewer_session(url: str, env: dict[str, str]) -> dict:
     """A new reviewer past the first login (the temporary password changed):
-    ``{account_id, login_name, token}``."""
+    ``{account_id, login_name, password, token}``."""
     login_name, temporary = create_reviewer(env)
     first = _expect(log_in_solving_captcha(url, login_name, temporary), 201).json()
-    change_password(url, first["token"], temporary, "Rev1ewer!" + login_name[-6:])
+    password = "Rev1ewer!" + login_name[-6:]
+    change_password(url, first["token"], temporary, password)
     me = _expect(
         requests.get(f"{url}/me", headers=bearer(first["token"]), timeout=10), 200
     )
     return {
         "account_id": me.json()["account_id"],
         "login_name": login_name,
+        "password": password,
         "token": first["token"],
     }

@@ -120,6 +120,8 @@ CODES = (
     NC_("error", "reason_too_long"),
     NC_("error", "status_invalid"),
     NC_("error", "limit_invalid"),
+    NC_("error", "page_invalid"),
+    NC_("error", "offset_invalid"),
     NC_("error", "kind_invalid"),
     NC_("error", "account_id_not_expected"),
     NC_("error", "account_kind_invalid"),

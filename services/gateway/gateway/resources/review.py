@@ -59,6 +59,16 @@ def owner_of(owners: dict[str, ReviewOwner], case_id: str) -> ReviewOwner:
     raise Problem(404, "case_not_found", "No such review case.")
 
 
+def read_case(owners: dict[str, ReviewOwner], case_id: str, reviewer_id: str) -> Any:
+    """One case as the reviewer ``reviewer_id`` opens it (the API and the
+    console). Verification shows the claimed identity and audits every view: it
+    is told who is looking (recovery's appeals do not audit views yet)."""
+    owner = owner_of(owners, case_id)
+    if case_id.startswith(VERIFICATION_PREFIX):
+        return owner.get_review_case(case_id=case_id, reviewer_id=reviewer_id)
+    return owner.get_review_case(case_id=case_id)
+
+
 def _int_param(req, name: str, default: int, low: int, high: int) -> int:
     raw = req.get_param(name)
     if raw is None:
@@ -68,15 +78,20 @@ def _int_param(req, name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise Problem(
-            422,
+        raise invalid_parameter(
+            name,
             f"{name}_invalid",
             f"{name} must be an integer from {low} to {high}.",
-            errors=[
-                {"field": name, "code": f"{name}_invalid", "message": "out of range"}
-            ],
+            "out of range",
         )
     return value
+
+
+def invalid_parameter(name: str, code: str, detail: str, message: str) -> Problem:
+    """422 ``code`` for the query parameter ``name``, its error beside it."""
+    return Problem(
+        422, code, detail, errors=[{"field": name, "code": code, "message": message}]
+    )
 
 
 class ReviewCases:
@@ -88,13 +103,11 @@ class ReviewCases:
         require_reviewer(req, self.ctx)
         kind = req.get_param("kind")
         if kind is not None and kind not in REVIEW_KINDS:
-            raise Problem(
-                422,
+            raise invalid_parameter(
+                "kind",
                 "kind_invalid",
                 "kind must be one of " + ", ".join(REVIEW_KINDS),
-                errors=[
-                    {"field": "kind", "code": "kind_invalid", "message": "unknown"}
-                ],
+                "unknown",
             )
         status = req.get_param("status")
         limit = _int_param(req, "limit", 50, 1, 200)
@@ -123,16 +136,7 @@ class ReviewCase:
 
     def on_get(self, req, resp, case_id):
         reviewer = require_reviewer(req, self.ctx)
-        owner = owner_of(self.owners, case_id)
-        if case_id.startswith(VERIFICATION_PREFIX):
-            # verification shows the claimed identity and audits every view: it is
-            # told who is looking (recovery's appeals do not audit views yet)
-            case = owner.get_review_case(
-                case_id=case_id, reviewer_id=reviewer["account_id"]
-            )
-        else:
-            case = owner.get_review_case(case_id=case_id)
-        resp.media = dump(case)
+        resp.media = dump(read_case(self.owners, case_id, reviewer["account_id"]))
 
 
 class ReviewDecision:

@@ -22,6 +22,7 @@ from gateway.web.pages import (
     me,
     recovery,
     registration,
+    review,
     sso,
     unlock,
 )
@@ -40,6 +41,7 @@ FLOWS = (
     unlock,
     materials,
     appeals,
+    review,
 )
 # the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects),
 # CAS ticket validation (CAS XML or JSON) and static files; /cas/login and

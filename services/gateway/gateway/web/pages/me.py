@@ -6,19 +6,30 @@ from __future__ import annotations
 from contracts import errors as ce
 from contracts.accounts import requests as contract
 from contracts.models import parse
+from contracts.verification import VerificationClient
 
 from gateway.web.frame import FormState, redirect
 from gateway.web.pages.base import PageResource, form_errors
 
 
 class Me(PageResource):
+    def __init__(self, ctx, frame):
+        super().__init__(ctx, frame)
+        self.verification = ctx.client(VerificationClient)
+
     def on_get(self, req, resp):
         page, account = self.begin_logged_in(req, resp)
         if account is None:
             return
         state = self.frame.take_form(req, resp)
         me = self.accounts.get_me(account_id=account["account_id"])
-        self.frame.render(page, "me.html", me=me, form=state)
+        # a reviewer's rejection says why (verification keeps the reason)
+        rejection = None
+        if me.real_name_status == "rejected":
+            rejection = self.verification.get_verification(
+                account_id=account["account_id"]
+            ).reason
+        self.frame.render(page, "me.html", me=me, form=state, rejection=rejection)
 
 
 class MyPassword(PageResource):
