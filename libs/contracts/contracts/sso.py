@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field
 from contracts.client import ServiceClient
 from contracts.events import Event
 from contracts.models import Model
+from contracts.sso_cas import CasRpcs
 
 TokenAuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 SigningAlg = Literal["RS256", "ES256"]
@@ -278,7 +279,9 @@ class Catalogue(Model):
     items: list[CatalogueEntry]
 
 
-class SsoClient(ServiceClient):
+class SsoClient(CasRpcs, ServiceClient):
+    """sso's RPCs: the OpenID Provider's here, the CAS façade's in ``CasRpcs``."""
+
     name = "sso"
 
     def get_provider_info(self) -> ProviderInfo:
@@ -354,9 +357,11 @@ class SsoClient(ServiceClient):
         """The portal session ``session_id`` ended: every business system it
         entered with a ``backchannel_logout_uri`` gets a signed logout token
         (``sub`` and the ``sid`` of its ID token), sent as durable work (retried
-        with back-off until it is accepted). Calling it again for the same session
-        notifies nobody twice. Sessions that end otherwise (a password change,
-        reset or appeal; expiry) sso learns of by itself (``sso.sessions``)."""
+        with back-off until it is accepted), and every CAS service that validated
+        one of its tickets a CAS single logout request (``contracts.sso_cas``).
+        Calling it again for the same session notifies nobody twice. Sessions that
+        end otherwise (a password change, reset or appeal; expiry) sso learns of
+        by itself (``sso.sessions``)."""
         return self._call("end_session", locals())
 
     def get_jwks(self) -> Jwks:

@@ -9,6 +9,7 @@ import redis
 
 from gateway import errors, logs, tracing
 from gateway.auth import Authenticator
+from gateway.cas import routes as cas
 from gateway.clients import C, service_client
 from gateway.metrics import MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
@@ -32,7 +33,7 @@ from gateway.web import routes as web_routes
 API = "/api/v1"
 
 # Each area module exposes add_routes(app, ctx); add a new area here.
-AREAS = (health, support, otp, accounts, verification, review, recovery, oidc)
+AREAS = (health, support, otp, accounts, verification, review, recovery, oidc, cas)
 DEV_AREAS = (dev, dev_otp)
 
 

@@ -31,7 +31,7 @@ from servicekit.workqueue import RetryLater, enqueue
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from sso import clients, keys
+from sso import cas_logout, clients, keys
 from sso.models import session_entries, work_items
 
 DELIVER = "backchannel_logout"
@@ -128,7 +128,9 @@ def end_entries(
             parent_call_id=parent_call_id,
         )
         notified += 1
-    return notified
+    # CAS services that validated a ticket of these sessions: single logout
+    ended_sessions = sorted({entry.session_id for entry in ended})
+    return notified + cas_logout.end_sessions(session, ended_sessions, now, trace)
 
 
 def logout_token(

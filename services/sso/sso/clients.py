@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import yaml
@@ -40,7 +41,10 @@ class Registration(BaseModel):
     token_endpoint_auth_method: Literal[
         "client_secret_basic", "client_secret_post", "none"
     ] = "client_secret_basic"  # noqa: S105 - not a secret
-    redirect_uris: list[str] = Field(min_length=1)
+    # OIDC redirect URIs and CAS service URLs, each matched exactly: a business
+    # system has at least one of either
+    redirect_uris: list[str] = []
+    cas_services: list[str] = []
     post_logout_redirect_uris: list[str] = []
     backchannel_logout_uri: str | None = None
     initiate_login_uri: str | None = None
@@ -65,6 +69,16 @@ class Registration(BaseModel):
             raise ValueError(f"{self.client_id}: a public client has no secret")
         if "openid" not in self.scopes:
             raise ValueError(f"{self.client_id}: scopes must include openid")
+        if not (self.redirect_uris or self.cas_services):
+            raise ValueError(
+                f"{self.client_id}: give redirect_uris (OIDC) or cas_services (CAS)"
+            )
+        for url in self.cas_services:
+            if (
+                urlsplit(url).scheme not in ("http", "https")
+                or not urlsplit(url).netloc
+            ):
+                raise ValueError(f"{self.client_id}: {url!r} is not an absolute URL")
         return self
 
     def secret_hash(self) -> str | None:
@@ -99,7 +113,8 @@ def register(session: Session, registration: Registration, now: datetime) -> Non
     row = registration.row(now)
     statement = insert(clients).values(**row)
     public = row["token_endpoint_auth_method"] == "none"  # noqa: S105 - not a secret
-    if row["secret_hash"] is None and not public:
+    # a CAS-only system (no redirect URI) never authenticates at the token endpoint
+    if row["secret_hash"] is None and not public and row["redirect_uris"]:
         raise ValueError(
             f"{registration.client_id}: a confidential client needs a secret"
         )

@@ -34,6 +34,8 @@ clients = sa.Table(
     sa.Column("name_en", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("icon", sa.Text, nullable=True),
+    # CAS 3.0 service URLs (matched exactly), for a system that speaks CAS
+    sa.Column("cas_services", sa.JSON, nullable=False, server_default="[]"),
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("updated_at", TIMESTAMP, nullable=False),
@@ -103,7 +105,7 @@ releases = sa.Table(
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
     sa.Column("client_id", sa.String(64), nullable=False),
     sa.Column("account_id", sa.String(64), nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),  # id_token | userinfo
+    sa.Column("channel", sa.String(16), nullable=False),  # id_token | userinfo | cas
     sa.Column("claims", sa.JSON, nullable=False),  # the claim names released
     # personal data (phone, identity document) released: masked or in full;
     # NULL when the release held none
@@ -151,4 +153,39 @@ session_entries = sa.Table(
         "check_at",
         postgresql_where=sa.text("logged_out_at IS NULL"),
     ),
+)
+
+# CAS 3.0 service tickets, by the SHA-256 of the ticket: single use (validated_at
+# set by the first validation, atomically), at most 10 s, bound to the service URL
+# and the portal session. session_index is the ticket itself, kept only once it is
+# spent, for the CAS single logout request (its SessionIndex).
+cas_tickets = sa.Table(
+    "cas_tickets",
+    metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("service", sa.Text, nullable=False),
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("session_id", sa.String(128), nullable=False),
+    sa.Column("acting_for", sa.String(64), nullable=True),
+    sa.Column("from_new_login", sa.Boolean, nullable=False),
+    sa.Column("issued_at", TIMESTAMP, nullable=False),
+    sa.Column("expires_at", TIMESTAMP, nullable=False),
+    sa.Column("validated_at", TIMESTAMP, nullable=True),
+    sa.Column("session_index", sa.String(256), nullable=True),
+    sa.Column("logged_out_at", TIMESTAMP, nullable=True),
+    sa.Index("ix_cas_tickets_session", "session_id"),
+)
+
+# A login asked for (CAS renew): met by a portal session other than the one the
+# browser had when it was asked (a new login), once.
+cas_renewals = sa.Table(
+    "cas_renewals",
+    metadata,
+    sa.Column("renewal_id", sa.String(40), primary_key=True),
+    sa.Column("prior_session_id", sa.String(128), nullable=True),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("expires_at", TIMESTAMP, nullable=False),
+    sa.Column("used_at", TIMESTAMP, nullable=True),
 )

@@ -7,6 +7,7 @@ from contracts.base import PingResult
 from contracts.events import Envelope
 from contracts.errors import Forbidden, NotFound, ServiceError
 from contracts import sso as contract
+from contracts import sso_cas as cas_contract
 from nameko.rpc import RpcProxy
 from servicekit.calls import TimedCaller
 from servicekit.clock import utc_now
@@ -22,6 +23,8 @@ from servicekit.workqueue import work_item
 from sso import (
     acting,
     backchannel,
+    cas,
+    cas_logout,
     catalogue,
     claims,
     clients,
@@ -157,9 +160,8 @@ class SsoService(ObservedService):
     def end_session(self, session_id: str) -> contract.SessionEnded:
         session = self.db.session
         with session.begin():
-            notified = backchannel.end_session(
-                session, session_id, utc_now(), (self.correlation_id, self.call_id)
-            )
+            trace = (self.correlation_id, self.call_id)
+            notified = backchannel.end_session(session, session_id, utc_now(), trace)
         return contract.SessionEnded(notified=notified)
 
     @consume(PasswordChanged)
@@ -210,3 +212,37 @@ class SsoService(ObservedService):
         return catalogue.list_services(
             self.db.session, self._accounts(), account_id, self.settings.issuer
         )
+
+    # --- the CAS 3.0 façade (sso/cas.py) -------------------------------------------------
+
+    @rpc
+    def get_cas_service(self, service_url: str) -> cas_contract.CasService | None:
+        row = cas.find_service(self.db.session, service_url)
+        return None if row is None else cas.service_info(row)
+
+    @rpc
+    def start_cas_renewal(self, session_id: str | None) -> cas_contract.CasRenewal:
+        session = self.db.session
+        with session.begin():
+            return cas.start_renewal(session, session_id, utc_now())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def issue_service_ticket(
+        self, request: cas_contract.CasTicketRequest
+    ) -> cas_contract.CasTicketIssued:
+        me = claims.account(self._accounts(), request.account_id)
+        session = self.db.session
+        with session.begin():
+            return cas.issue(session, me, request, utc_now())
+
+    @rpc(sensitive_arguments=("ticket",))
+    def validate_service_ticket(
+        self, ticket: str, service_url: str, renew: bool
+    ) -> cas_contract.CasValidation:
+        deps = self._token_deps()
+        with deps.session.begin():
+            return cas.validate(deps, ticket, service_url, renew)
+
+    @work_item(cas_logout.DELIVER)
+    def deliver_cas_logout(self, item):
+        cas_logout.deliver(item, self.settings.backchannel_timeout, utc_now())

@@ -247,7 +247,7 @@ def safe_next(value: str | None, default: str = "/") -> str:
 # step sends the code to a business system): the page's ``form-action 'self'``
 # covers every redirect after a form is posted, so a browser stops that chain.
 # It goes on from a page of ours instead (``/continue``), not a form's answer.
-LEADS_AWAY = ("/oidc/",)
+LEADS_AWAY = ("/oidc/", "/cas/")
 
 
 def go_on(resp: falcon.Response, location: str) -> None:

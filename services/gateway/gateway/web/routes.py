@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import falcon
 
+from gateway import error_messages
+from gateway.i18n import translate_error
 from gateway.web import frame
 from gateway.web.pages import (
     agents,
@@ -43,9 +45,18 @@ FLOWS = (
     review,
     captcha,
 )
-# the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects)
-# and static files
-NOT_PAGES = ("/api/", "/oidc/", "/.well-known/", "/metrics", "/static/")
+# the API, the OpenID Provider (its own error shapes: OAuth 2 JSON or redirects),
+# CAS ticket validation (CAS XML or JSON) and static files; /cas/login and
+# /cas/logout are pages (their errors shown in the frame)
+NOT_PAGES = (
+    "/api/",
+    "/oidc/",
+    "/.well-known/",
+    "/metrics",
+    "/static/",
+    "/cas/p3/",
+    "/cas/serviceValidate",
+)
 
 
 def is_page_path(path: str) -> bool:
@@ -75,12 +86,17 @@ def error_pages(shared: frame.Frame):
         for name, value in problem.headers.items():
             resp.set_header(name, value)
         retry_after = problem.headers.get("Retry-After")
+        # what went wrong, when the catalogue words it for people
+        detail = ""
+        if problem.code in error_messages.CODES and problem.detail:
+            detail = translate_error(page.locale, problem.code, problem.detail)
         shared.render(
             page,
             "error.html",
             status=falcon.code_to_http_status(problem.status),
             problem=problem,
             retry_after=retry_after,
+            detail=detail,
         )
         return True
 
