@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from contracts.accounts import AccountsClient
-from contracts.errors import NotFound, Unauthenticated
+from contracts.errors import Unauthenticated
 from contracts.events import Event
 from contracts.sso import ActingFor, BusinessSystemEntered, TokensIssued
 from servicekit.crypto import PersonalDataCipher
 from sqlalchemy.orm import Session
 
-from sso import acting, backchannel, claims, clients, codes, keys
+from sso import acting, backchannel, claims, clients, keys
 from sso.models import releases, tokens
 from sso.settings import SsoSettings
 
@@ -73,19 +73,20 @@ def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
     return client, me, org
 
 
-def _user_claims(me, scope: str, org: ActingFor | None) -> dict[str, Any]:
+def user_claims(me, scope: str, org: ActingFor | None) -> dict[str, Any]:
+    """The user's claims of ``scope`` (and the organisation acted for): what the ID
+    token and userinfo release."""
     user = claims.user_claims(me, scope)
     if org is not None:
         user["acting_for"] = org.dump()
     return user
 
 
-def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
-    code = codes.take_for_tokens(deps.session, code_id, client_id, deps.now)
-    entering = code and _entering(deps, client_id, code.account_id, code.acting_for)
-    if not entering:
-        raise NotFound("code_not_found", "The code cannot be used by this client.")
-    client, me, org = entering
+def issue(deps: TokenDeps, code, client) -> TokensIssued:
+    """Tokens for the consumed code ``code`` (its row) of the client row ``client``:
+    the ID token carries the claims the code took at authorize (``code.claims``)."""
+    client_id, user = client.client_id, dict(code.claims)
+    org = user.get("acting_for")
     settings, now = deps.settings, int(deps.now.timestamp())
     jti = f"tok_{secrets.token_hex(16)}"
     expires = deps.now + timedelta(seconds=settings.access_token_ttl_seconds)
@@ -121,9 +122,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
     if org is not None:
         # RFC 8693 §4.1: the organisation is the subject, the person its actor
         access_claims.update(
-            sub=org.organization_id,
-            act={"sub": code.account_id},
-            acting_for=org.dump(),
+            sub=org["organization_id"], act={"sub": code.account_id}, acting_for=org
         )
     access_token = keys.sign(signing_key, access_claims, typ=ACCESS_TOKEN_TYP)
     issued = TokensIssued(
@@ -134,7 +133,6 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
         scope=code.scope,
     )
     if "openid" in code.scope.split():
-        user = _user_claims(me, code.scope, org)
         id_claims = {
             **user,
             "iss": settings.issuer,
@@ -175,6 +173,6 @@ def userinfo(deps: TokenDeps, access_token: str) -> dict[str, Any]:
     if entering is None:
         raise _invalid()
     _, me, org = entering
-    user = _user_claims(me, row.scope, org)
+    user = user_claims(me, row.scope, org)
     _audit(deps, row.client_id, row.account_id, "userinfo", user)
     return user
