@@ -20,15 +20,15 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwkest.jwk import RSAKey as JwkestRSAKey
 from oic.oic import Client as OicClient
-from oic.oic.message import AuthorizationResponse, RegistrationResponse
+from oic.oic.message import RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from oic.utils.keyio import KeyBundle
 
 from tests.e2e.test_sso import (
     TORCH,
-    browse,
     code_for,
     discovery,
+    oic_authorize,
     origin,
     person,  # noqa: F401 - the fixture
     sso_cli,
@@ -139,25 +139,8 @@ def test_pyoidc_enters_with_private_key_jwt(live_stack, person, keyed):  # noqa:
     bundle = KeyBundle()
     bundle.append(JwkestRSAKey(key=_pycryptodome(keyed.key), kid=keyed.kid, use="sig"))
     rp.keyjar.add_kb("", bundle)
-    challenge, verifier = rp.add_code_challenge()
-    state, nonce = secrets.token_urlsafe(8), secrets.token_urlsafe(8)
-    request = rp.construct_AuthorizationRequest(
-        request_args={
-            "client_id": keyed.client_id,
-            "response_type": "code",
-            "scope": ["openid", "profile"],
-            "redirect_uri": REDIRECT,
-            "state": state,
-            "nonce": nonce,
-            **challenge,
-        }
-    )
-    answer = browse(request.request(rp.authorization_endpoint), session_token)
-    assert answer.status_code == 302, answer.text
-    response = rp.parse_response(
-        AuthorizationResponse,
-        info=answer.headers["Location"].split("?", 1)[1],
-        sformat="urlencoded",
+    response, _, (state, nonce, verifier) = oic_authorize(
+        rp, session_token, keyed.client_id, REDIRECT
     )
 
     tokens = rp.do_access_token_request(
