@@ -20,9 +20,8 @@ from contracts.sso import (
 
 from gateway.auth import clear_session_cookie
 from gateway.errors import Problem
+from gateway.oidc.client_auth import TOKEN_AUTH_METHODS, TOKEN_PATH
 from gateway.oidc.server import (
-    TOKEN_AUTH_METHODS,
-    TOKEN_PATH,
     FalconRequest,
     Provider,
     SelectionRequired,
