@@ -154,6 +154,32 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
+def oic_authorize(rp: OicClient, session_token: str, client_id: str, redirect_uri: str):
+    """pyoidc's authorization request (PKCE S256, state, nonce) opened by the
+    browser with the portal session: (the parsed response, the redirect's
+    Location, (state, nonce, verifier))."""
+    challenge, verifier = rp.add_code_challenge()
+    state, nonce = secrets.token_urlsafe(8), secrets.token_urlsafe(8)
+    request = rp.construct_AuthorizationRequest(
+        request_args={
+            "client_id": client_id,
+            "response_type": "code",
+            "scope": ["openid", "profile"],
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "nonce": nonce,
+            **challenge,
+        }
+    )
+    answer = browse(request.request(rp.authorization_endpoint), session_token)
+    assert answer.status_code == 302, answer.text
+    location = answer.headers["Location"]
+    response = rp.parse_response(
+        AuthorizationResponse, info=urlsplit(location).query, sformat="urlencoded"
+    )
+    return response, location, (state, nonce, verifier)
+
+
 # --- the code flow, two relying-party libraries --------------------------------------------
 
 
@@ -167,27 +193,11 @@ def test_pyoidc_enters_torch_statistics_with_the_portal_session(live_stack, pers
             client_id=TORCH, client_secret=TORCH_SECRET, redirect_uris=[TORCH_REDIRECT]
         )
     )
-    challenge, verifier = rp.add_code_challenge()
-    state, nonce = secrets.token_urlsafe(8), secrets.token_urlsafe(8)
-    request = rp.construct_AuthorizationRequest(
-        request_args={
-            "client_id": TORCH,
-            "response_type": "code",
-            "scope": ["openid", "profile"],
-            "redirect_uri": TORCH_REDIRECT,
-            "state": state,
-            "nonce": nonce,
-            **challenge,
-        }
+    response, location, (state, nonce, verifier) = oic_authorize(
+        rp, token, TORCH, TORCH_REDIRECT
     )
-    answer = browse(request.request(rp.authorization_endpoint), token)
 
-    assert answer.status_code == 302
-    location = answer.headers["Location"]
     assert location.startswith(TORCH_REDIRECT + "?")
-    response = rp.parse_response(
-        AuthorizationResponse, info=urlsplit(location).query, sformat="urlencoded"
-    )
     assert response["state"] == state
     assert response["iss"] == issuer  # RFC 9207
     tokens = rp.do_access_token_request(

@@ -18,7 +18,9 @@ from contracts.events import Event
 from contracts.models import Model
 from contracts.sso_cas import CasRpcs
 
-TokenAuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+TokenAuthMethod = Literal[
+    "client_secret_basic", "client_secret_post", "private_key_jwt", "none"
+]
 SigningAlg = Literal["RS256", "ES256"]
 AccountKind = Literal["person", "organization"]
 
@@ -55,6 +57,11 @@ class ClientInfo(Model):
     token_endpoint_auth_method: TokenAuthMethod
     id_token_signed_response_alg: SigningAlg = "RS256"  # noqa: S105 - an algorithm
     enabled: bool = True
+    jwks: dict[str, Any] | None = Field(
+        default=None,
+        description="``private_key_jwt``: the client's public keys (RFC 7517), "
+        "which sign its client assertions (RFC 7523).",
+    )
 
 
 class CodeGrant(Model):
@@ -82,20 +89,6 @@ class CodeGrant(Model):
 
 class CodeSaved(Model):
     expires_in: int
-
-
-class RedeemedCode(Model):
-    """A code consumed by its first redemption (never answered twice)."""
-
-    code_id: str
-    client_id: str
-    redirect_uri: str
-    scope: str
-    account_id: str
-    auth_time: int | None = None
-    nonce: str | None = None
-    code_challenge: str
-    code_challenge_method: str
 
 
 class ActingChoiceRequest(Model):
@@ -142,6 +135,33 @@ class TokensIssued(Model):
     expires_in: int
     scope: str
     id_token: str | None = None
+
+
+class TokenRequest(Model):
+    """A token request (RFC 6749 §4.1.3) as the gateway parsed it, with the client's
+    credential: sso authenticates the client, redeems the code once, checks the
+    redirect URI and the PKCE verifier and issues the tokens, in one transaction."""
+
+    client_id: str
+    auth_method: TokenAuthMethod
+    client_secret: str | None = None
+    client_assertion: str | None = Field(
+        default=None, description="``private_key_jwt``: the signed JWT (RFC 7523)."
+    )
+    code: str
+    redirect_uri: str | None = None
+    code_verifier: str
+
+
+class CodeExchanged(Model):
+    """The tokens, or why not: ``invalid_client`` (the client did not authenticate;
+    the code is untouched) or ``invalid_grant`` (unknown, expired, spent or another
+    client's code, another redirect URI, a wrong verifier: the code is spent)."""
+
+    tokens: TokensIssued | None = None
+    refused: Literal["invalid_client", "invalid_grant"] | None = None
+    redirect_uri: str | None = None
+    code_challenge: str | None = None
 
 
 class UserInfo(Model):
@@ -206,6 +226,9 @@ class ProviderMetadata(Model):
     authorization_response_iss_parameter_supported: bool
     request_parameter_supported: bool
     claims_parameter_supported: bool
+    token_endpoint_auth_signing_alg_values_supported: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256"]
+    )
     # Back-Channel Logout 1.0 §2.1 (ID and logout tokens carry ``sid``)
     backchannel_logout_supported: bool = True
     backchannel_logout_session_supported: bool = True
@@ -292,12 +315,6 @@ class SsoClient(CasRpcs, ServiceClient):
         """The enabled business system ``client_id``, or None (unknown, disabled)."""
         return self._call("get_client", locals())
 
-    def authenticate_client(self, client_id: str, client_secret: str) -> bool:
-        """Whether ``client_secret`` is the client's current secret (compared in
-        constant time against its stored hash). False for an unknown, disabled or
-        public client. Never raises."""
-        return self._call("authenticate_client", locals())
-
     def save_authorization_code(self, grant: CodeGrant) -> CodeSaved:
         """Keep a code for ``grant.client_id`` (its hash), valid ``SSO_CODE_TTL``
         seconds (at most 60). Asks accounts whether the account may enter this
@@ -316,24 +333,22 @@ class SsoClient(CasRpcs, ServiceClient):
         (``not_an_agent``: the person is not, now, an agent of that organisation)."""
         return self._call("choose_acting_for", locals())
 
-    def redeem_authorization_code(
-        self, code: str, client_id: str
-    ) -> RedeemedCode | None:
-        """Consume ``code`` for ``client_id``, once: the first call gets it (even
-        if it then fails the PKCE or redirect check, it is spent). None for an
-        unknown or expired code, a code of another client, or a code already
-        redeemed; a replayed code also revokes every token issued from it."""
-        return self._call("redeem_authorization_code", locals())
-
-    def issue_tokens(self, code_id: str, client_id: str) -> TokensIssued:
-        """Tokens for a redeemed code: a JWT access token (RFC 9068) and, for the
-        ``openid`` scope, an ID token with ``at_hash``, the code's ``nonce`` and
-        ``sid`` (the portal session, opaque, per business system), signed with
-        the client's algorithm. Scopes ``phone`` and ``identity`` add personal
-        data, masked unless the client may receive it. Audits the claims released and emits
-        ``business_system_entered``. Raises ``NotFound`` (``code_not_found``)
-        when the code was not redeemed by ``client_id`` or tokens were issued."""
-        return self._call("issue_tokens", locals())
+    def exchange_code(self, request: TokenRequest) -> CodeExchanged:
+        """The token request, whole and atomic: authenticate the client by its
+        registered method (a secret compared in constant time against its hash;
+        ``private_key_jwt``: the assertion's signature against the client's JWKS,
+        ``iss`` = ``sub`` = client id, ``aud`` the token endpoint or the issuer,
+        ``exp``, and its ``jti`` used once, remembered until ``exp``; ``none``: a
+        public client), then consume the code once (bound to the client, alive,
+        ``redirect_uri`` equal, S256 of ``code_verifier`` equal to its challenge)
+        and issue a JWT access token (RFC 9068) and, for ``openid``, an ID token
+        with ``at_hash``, the code's ``nonce`` and ``sid`` (the portal session,
+        opaque, per business system) from the claims taken when the code was made
+        (a code lives at most 60 s); scopes ``phone`` and ``identity`` add personal
+        data, asked from accounts then, masked unless the client may receive it.
+        Audits the claims released and emits ``business_system_entered``. A
+        replayed code is refused and revokes every token issued from it."""
+        return self._call("exchange_code", locals())
 
     def get_userinfo(self, access_token: str) -> UserInfo:
         """The claims of the token's scope, read fresh from accounts (OIDC Core

@@ -190,12 +190,12 @@ def validate(
     refused = _refusal(row, ticket, service, renew, deps.now)
     if refused is not None:
         return refused
-    entering = tokens._entering(deps, row.client_id, row.account_id, row.acting_for)
-    if not entering or service not in (entering[0].cas_services or []):
+    entered = tokens.entering(deps, row.client_id, row.account_id, row.acting_for)
+    if not entered or service not in (entered[0].cas_services or []):
         return _failure(
             "INVALID_TICKET", "The account may no longer enter this business system"
         )
-    client, me, org = entering
+    client, me, org = entered
     user = claims.user_claims(me, " ".join(client.scopes))
     found = attributes(user, org, row.from_new_login)
     deps.session.execute(
@@ -206,7 +206,7 @@ def validate(
     backchannel.record_entry(
         deps.session, row.session_id, row.client_id, row.account_id, deps.now
     )
-    tokens._audit(deps, (row.client_id, row.account_id, "cas"), {"sub", *found})
+    tokens.audit(deps, (row.client_id, row.account_id, "cas"), {"sub", *found})
     deps.emit(
         BusinessSystemEntered(
             client_id=row.client_id, account_id=row.account_id, code_id=row.ticket_id

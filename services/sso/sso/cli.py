@@ -2,6 +2,7 @@
 
     python -m sso.cli add-client FILE.yml       # register (or update) the clients of a file
     python -m sso.cli rotate-secret CLIENT_ID   # print a new secret (kept hashed)
+    python -m sso.cli set-jwks CLIENT_ID JWKS.json  # a private_key_jwt client's new keys
     python -m sso.cli disable CLIENT_ID | enable CLIENT_ID
     python -m sso.cli rotate-signing-keys       # retire the active keys; old ones stay
                                                 # in the JWKS until their tokens expire
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("add-client").add_argument("file", type=Path)
     for name in ("rotate-secret", "disable", "enable"):
         commands.add_parser(name).add_argument("client_id")
+    set_jwks = commands.add_parser("set-jwks")
+    set_jwks.add_argument("client_id")
+    set_jwks.add_argument("file", type=Path, help="the public JWK Set (JSON)")
     commands.add_parser("rotate-signing-keys")
     return parser
 
@@ -46,6 +50,10 @@ def run(session: Session, args: argparse.Namespace, config: dict) -> dict:
     if args.command == "rotate-secret":
         secret = clients.rotate_secret(session, args.client_id, now)
         return {"client_id": args.client_id, "client_secret": secret}
+    if args.command == "set-jwks":
+        jwks = json.loads(args.file.read_text("utf-8"))
+        done = clients.set_jwks(session, args.client_id, jwks, now)
+        return {"client_id": args.client_id, "changed": done}
     if args.command in ("disable", "enable"):
         done = clients.set_enabled(
             session, args.client_id, args.command == "enable", now

@@ -19,11 +19,16 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import yaml
 from contracts.sso import ClientInfo
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from sso.models import clients
+
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+PRIVATE_KEY_JWT = "private_key_jwt"
 
 # Written when a client is first added, and by the CLI only: a restart never
 # re-enables a disabled client or brings back a rotated secret.
@@ -39,12 +44,14 @@ class Registration(BaseModel):
     secret: str | None = Field(default=None, min_length=16)
     secret_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     token_endpoint_auth_method: Literal[
-        "client_secret_basic", "client_secret_post", "none"
+        "client_secret_basic", "client_secret_post", "private_key_jwt", "none"
     ] = "client_secret_basic"  # noqa: S105 - not a secret
     # OIDC redirect URIs and CAS service URLs, each matched exactly: a business
     # system has at least one of either
     redirect_uris: list[str] = []
     cas_services: list[str] = []
+    # private_key_jwt: the client's public keys (RFC 7517 JWK Set, inline)
+    jwks: dict[str, Any] | None = None
     post_logout_redirect_uris: list[str] = []
     backchannel_logout_uri: str | None = None
     initiate_login_uri: str | None = None
@@ -63,10 +70,14 @@ class Registration(BaseModel):
 
     @model_validator(mode="after")
     def _secret_matches_the_method(self) -> Registration:
-        public = self.token_endpoint_auth_method == "none"  # noqa: S105 - not a secret
+        method = self.token_endpoint_auth_method
         has_secret = bool(self.secret or self.secret_sha256)
-        if public and has_secret:
-            raise ValueError(f"{self.client_id}: a public client has no secret")
+        if method in ("none", "private_key_jwt") and has_secret:
+            raise ValueError(f"{self.client_id}: a {method} client has no secret")
+        if (method == "private_key_jwt") != (self.jwks is not None):
+            raise ValueError(f"{self.client_id}: jwks is for private_key_jwt only")
+        if self.jwks is not None:
+            public_jwks(self.jwks)
         if "openid" not in self.scopes:
             raise ValueError(f"{self.client_id}: scopes must include openid")
         if not (self.redirect_uris or self.cas_services):
@@ -97,6 +108,24 @@ class Registration(BaseModel):
         }
 
 
+def public_jwks(jwks: dict[str, Any]) -> dict[str, Any]:
+    """``jwks`` when it is a JWK Set of public RSA or EC signing keys; raises
+    ``ValueError`` otherwise (a private key in a registration is a mistake)."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys:
+        raise ValueError("jwks: a JWK Set {keys: [...]} with at least one key")
+    for key in keys:
+        if not isinstance(key, dict) or key.get("kty") not in ("RSA", "EC"):
+            raise ValueError("jwks: RSA or EC keys only")
+        if "d" in key:
+            raise ValueError("jwks: public keys only (a key has its private part)")
+    try:
+        KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise ValueError(f"jwks: {exc}") from None
+    return jwks
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -112,9 +141,9 @@ def register(session: Session, registration: Registration, now: datetime) -> Non
     whether it is enabled)."""
     row = registration.row(now)
     statement = insert(clients).values(**row)
-    public = row["token_endpoint_auth_method"] == "none"  # noqa: S105 - not a secret
+    keyless = row["token_endpoint_auth_method"] in ("none", "private_key_jwt")
     # a CAS-only system (no redirect URI) never authenticates at the token endpoint
-    if row["secret_hash"] is None and not public and row["redirect_uris"]:
+    if row["secret_hash"] is None and not keyless and row["redirect_uris"]:
         raise ValueError(
             f"{registration.client_id}: a confidential client needs a secret"
         )
@@ -140,11 +169,25 @@ def rotate_secret(session: Session, client_id: str, now: datetime) -> str | None
         clients.update()
         .where(
             clients.c.client_id == client_id,
-            clients.c.token_endpoint_auth_method != "none",  # noqa: S105 - not a secret
+            clients.c.token_endpoint_auth_method.in_(SECRET_METHODS),
         )
         .values(secret_hash=hash_secret(secret), updated_at=now)
     ).rowcount
     return secret if done else None
+
+
+def set_jwks(session: Session, client_id: str, jwks: dict, now: datetime) -> bool:
+    """New public keys for a ``private_key_jwt`` client (its key rotation)."""
+    return bool(
+        session.execute(
+            clients.update()
+            .where(
+                clients.c.client_id == client_id,
+                clients.c.token_endpoint_auth_method == PRIVATE_KEY_JWT,
+            )
+            .values(jwks=public_jwks(jwks), updated_at=now)
+        ).rowcount
+    )
 
 
 def set_enabled(session: Session, client_id: str, enabled: bool, now: datetime) -> bool:
@@ -185,11 +228,13 @@ def info(row) -> ClientInfo:
         token_endpoint_auth_method=row.token_endpoint_auth_method,
         id_token_signed_response_alg=row.id_token_alg,
         enabled=row.enabled,
+        jwks=row.jwks,
     )
 
 
-def authenticate(session: Session, client_id: str, client_secret: str) -> bool:
-    row = find(session, client_id)
+def secret_matches(row, client_secret: str) -> bool:
+    """Whether ``client_secret`` is the secret of the client ``row`` (None: an
+    unknown client), compared in constant time against its hash."""
     # the same comparison runs for an unknown client, against a random hash
     stored = row.secret_hash if row is not None and row.secret_hash else None
     expected = stored or secrets.token_hex(32)

@@ -1,18 +1,24 @@
 """Authorization codes: kept by hash, single use, at most a minute (sso.md).
 
 The first redemption consumes the code in one ``UPDATE ... WHERE redeemed_at IS
-NULL`` (atomic across every copy); a second one finds it spent and revokes every
-token issued from it (RFC 6749 §4.1.2, 10.5).
+NULL`` (atomic across every copy) that also decides, in the same statement,
+whether the redemption may have tokens: the code is the client's, alive, the
+``redirect_uri`` is the one of the authorize request and the S256 of the
+``code_verifier`` is its challenge (``tokens_issued_at`` set only then). A code
+that fails is spent all the same; a second redemption finds it spent and revokes
+every token issued from it (RFC 6749 §4.1.2, 10.5).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from contracts.sso import CodeGrant, CodeSaved, RedeemedCode
+from contracts.sso import CodeGrant, CodeSaved
 from sqlalchemy.orm import Session
 
 from sso.models import authorization_codes, tokens
@@ -26,9 +32,11 @@ def save(
     session: Session,
     grant: CodeGrant,
     acting_for: str | None,
+    claims: dict[str, Any],
     now: datetime,
     ttl: int,
 ) -> CodeSaved:
+    """Keep the code with ``claims``, the user's claims for its ID token."""
     session.execute(
         authorization_codes.insert().values(
             code_hash=_hash(grant.code),
@@ -43,6 +51,7 @@ def save(
             code_challenge=grant.code_challenge,
             code_challenge_method=grant.code_challenge_method,
             acting_for=acting_for,
+            claims=claims,
             issued_at=now,
             expires_at=now + timedelta(seconds=ttl),
         )
@@ -50,55 +59,46 @@ def save(
     return CodeSaved(expires_in=ttl)
 
 
-def redeem(
-    session: Session, code: str, client_id: str, now: datetime
-) -> RedeemedCode | None:
-    """The code, consumed now; None when unknown, spent, expired or another
-    client's. A spent code's tokens are revoked."""
+def s256(code_verifier: str) -> str:
+    """RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier)))."""
+    digest = hashlib.sha256(code_verifier.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def redeem(session: Session, code: str, binding: tuple, now: datetime):
+    """The code's row, consumed now, when it may have tokens; None otherwise
+    (unknown, spent, expired, another client's, another redirect URI, a wrong
+    verifier). ``binding`` is (client_id, redirect_uri, code_verifier). A spent
+    code's tokens are revoked."""
+    client_id, redirect_uri, code_verifier = binding
     table = authorization_codes
+    usable = sa.and_(
+        table.c.client_id == client_id,
+        table.c.expires_at > now,
+        table.c.redirect_uri == (redirect_uri or ""),
+        table.c.code_challenge_method == "S256",
+        table.c.code_challenge == s256(code_verifier),
+    )
     row = session.execute(
         table.update()
         .where(table.c.code_hash == _hash(code), table.c.redeemed_at.is_(None))
-        .values(redeemed_at=now)
+        .values(redeemed_at=now, tokens_issued_at=sa.case((usable, now)))
         .returning(table)
     ).first()
     if row is None:
-        spent = session.execute(
-            sa.select(table.c.code_id).where(table.c.code_hash == _hash(code))
-        ).first()
-        if spent is not None:
-            session.execute(
-                tokens.update()
-                .where(tokens.c.code_id == spent.code_id, tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+        _revoke_spent(session, code, now)
         return None
-    if row.expires_at <= now or row.client_id != client_id:
-        return None
-    return RedeemedCode(
-        code_id=row.code_id,
-        client_id=row.client_id,
-        redirect_uri=row.redirect_uri,
-        scope=row.scope,
-        account_id=row.account_id,
-        auth_time=row.auth_time,
-        nonce=row.nonce,
-        code_challenge=row.code_challenge,
-        code_challenge_method=row.code_challenge_method,
-    )
+    return row if row.tokens_issued_at is not None else None
 
 
-def take_for_tokens(session: Session, code_id: str, client_id: str, now: datetime):
-    """The redeemed code's row, marked as having its tokens (once); or None."""
+def _revoke_spent(session: Session, code: str, now: datetime) -> None:
     table = authorization_codes
-    return session.execute(
-        table.update()
-        .where(
-            table.c.code_id == code_id,
-            table.c.client_id == client_id,
-            table.c.redeemed_at.is_not(None),
-            table.c.tokens_issued_at.is_(None),
-        )
-        .values(tokens_issued_at=now)
-        .returning(table)
+    spent = session.execute(
+        sa.select(table.c.code_id).where(table.c.code_hash == _hash(code))
     ).first()
+    if spent is not None:
+        session.execute(
+            tokens.update()
+            .where(tokens.c.code_id == spent.code_id, tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

@@ -10,8 +10,10 @@ still be live. Private keys are stored encrypted with the personal-data cipher
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
+import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -90,6 +92,38 @@ def active_key(
     return _import(row, cipher)
 
 
+# The keys that verify are remembered by a process for this many seconds (a
+# userinfo call then reads no key from the database), and read again at once for a
+# token naming a key not among them (one made by another copy, or after a
+# rotation). A key removed from the JWKS signed only tokens expired since.
+CACHE_SECONDS = 5.0
+_verifying: list = [0.0, KeySet([]), frozenset()]  # when, the key set, its kids
+
+
+def _kid(token: str) -> str | None:
+    """The ``kid`` of a compact JWS's header, read without verifying anything."""
+    try:
+        head = token.split(".", 1)[0]
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None
+
+
+def _verifying_keys(session: Session, token: str, now: datetime) -> KeySet:
+    """The published keys, read again when older than ``CACHE_SECONDS`` or when
+    the token names a key not among them (made by another copy meanwhile)."""
+    when, keyset, kids = _verifying
+    fresh = time.monotonic() - when < CACHE_SECONDS
+    if not fresh or _kid(token) not in kids:
+        published_keys = published(session, now)
+        keyset = KeySet.import_key_set({"keys": published_keys})
+        kids = frozenset(key.get("kid") for key in published_keys)
+        _verifying[:] = [time.monotonic(), keyset, kids]
+    return keyset
+
+
 def published(session: Session, now: datetime) -> list[dict]:
     """The public keys of the JWKS: active ones and retired ones still needed."""
     rows = session.execute(
@@ -126,7 +160,7 @@ def verify(
 ) -> dict | None:
     """The claims of ``token`` when a published key signed it, its ``typ`` is
     ``typ`` and it has not expired (unless ``expired_ok``); None otherwise."""
-    keys = KeySet.import_key_set({"keys": published(session, now)})
+    keys = _verifying_keys(session, token, now)
     try:
         decoded = jwt.decode(token, keys, algorithms=list(ALGORITHMS))
     except (JoseError, ValueError, json.JSONDecodeError):

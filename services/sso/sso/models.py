@@ -39,6 +39,8 @@ clients = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.Column("updated_at", TIMESTAMP, nullable=False),
+    # private_key_jwt: the client's public JWKS (RFC 7517)
+    sa.Column("jwks", sa.JSON, nullable=True),
 )
 
 # An authorization code, by the SHA-256 of its value: single use (redeemed_at set
@@ -62,7 +64,21 @@ authorization_codes = sa.Table(
     sa.Column("redeemed_at", TIMESTAMP, nullable=True),
     sa.Column("tokens_issued_at", TIMESTAMP, nullable=True),
     sa.Column("acting_for", sa.String(64), nullable=True),  # an organisation's id
+    # the user's claims taken at authorize (accounts asked then): the ID token's,
+    # so the token request does not ask accounts again within the code's minute
+    sa.Column("claims", sa.JSON, nullable=True),
     sa.Index("ix_authorization_codes_expires", "expires_at"),
+)
+
+# The jti of every private_key_jwt client assertion accepted, until it expires:
+# an assertion is used once, across every copy (RFC 7523 §3, item 7).
+client_assertions = sa.Table(
+    "client_assertions",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("jti", sa.String(256), primary_key=True),
+    sa.Column("expires_at", TIMESTAMP, nullable=False),
+    sa.Index("ix_client_assertions_expires", "expires_at"),
 )
 
 # Every access token issued (by its jti): what userinfo checks, what a replayed

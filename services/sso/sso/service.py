@@ -29,6 +29,7 @@ from sso import (
     claims,
     clients,
     codes,
+    exchange,
     keys,
     logout,
     sessions,
@@ -85,10 +86,6 @@ class SsoService(ObservedService):
         row = clients.find(self.db.session, client_id)
         return None if row is None else clients.info(row)
 
-    @rpc(sensitive_arguments=("client_secret",))
-    def authenticate_client(self, client_id: str, client_secret: str) -> bool:
-        return clients.authenticate(self.db.session, client_id, client_secret)
-
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("grant.code",))
     def save_authorization_code(self, grant: contract.CodeGrant) -> contract.CodeSaved:
         accounts = self._accounts()
@@ -103,8 +100,10 @@ class SsoService(ObservedService):
             if reason is not None:
                 raise Forbidden(reason, contract.REFUSALS[reason])
             organization = acting.resolve(session, grant, organizations, now)
+            org = None if organization is None else acting.acting_for(me, organization)
+            user = tokens.user_claims(me, grant.scope, org)
             ttl = self.settings.code_ttl_seconds
-            return codes.save(session, grant, organization, now, ttl)
+            return codes.save(session, grant, organization, user, now, ttl)
 
     @rpc(expected_exceptions=EXPECTED)
     def choose_acting_for(
@@ -120,19 +119,18 @@ class SsoService(ObservedService):
                 (session_id, account_id, organization_id),
             )
 
-    @rpc(sensitive_arguments=("code",))
-    def redeem_authorization_code(
-        self, code: str, client_id: str
-    ) -> contract.RedeemedCode | None:
-        session = self.db.session
-        with session.begin():
-            return codes.redeem(session, code, client_id, utc_now())
-
-    @rpc(expected_exceptions=EXPECTED)
-    def issue_tokens(self, code_id: str, client_id: str) -> contract.TokensIssued:
+    @rpc(
+        sensitive_arguments=(
+            "request.code",
+            "request.client_secret",
+            "request.client_assertion",
+            "request.code_verifier",
+        )
+    )
+    def exchange_code(self, request: contract.TokenRequest) -> contract.CodeExchanged:
         deps = self._token_deps()
         with deps.session.begin():
-            return tokens.issue(deps, code_id, client_id)
+            return exchange.exchange(deps, request)
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("access_token",))
     def get_userinfo(self, access_token: str) -> contract.UserInfo:

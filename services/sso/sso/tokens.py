@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from contracts.accounts import AccountsClient
-from contracts.errors import NotFound, Unauthenticated
+from contracts.errors import Unauthenticated
 from contracts.events import Event
 from contracts.sso import ActingFor, BusinessSystemEntered, TokensIssued
 from servicekit.crypto import PersonalDataCipher
 from sqlalchemy.orm import Session
 
-from sso import acting, backchannel, claims, clients, codes, keys
+from sso import acting, backchannel, claims, clients, keys
 from sso.models import releases, tokens
 from sso.settings import SsoSettings
 
@@ -45,7 +45,7 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
-def _audit(deps: TokenDeps, release: tuple[str, str, str], released, masked=None):
+def audit(deps: TokenDeps, release: tuple[str, str, str], released, masked=None):
     """One ``releases`` row: (client, account, channel), the claim names and, when
     personal data was among them, whether it was masked."""
     client_id, account_id, channel = release
@@ -62,7 +62,7 @@ def _audit(deps: TokenDeps, release: tuple[str, str, str], released, masked=None
     )
 
 
-def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
+def entering(deps: TokenDeps, client_id: str, account_id: str, organization):
     """(client row, the account, the organisation acted for or None), or None
     when the account may no longer enter (as that organisation's agent)."""
     client = clients.find(deps.session, client_id)
@@ -77,25 +77,29 @@ def _entering(deps: TokenDeps, client_id: str, account_id: str, organization):
     return client, me, org
 
 
-def _user_claims(
-    deps: TokenDeps, client, me, scope: str, org: ActingFor | None
-) -> tuple[dict[str, Any], bool | None]:
-    """The claims of ``scope`` and whether personal data in them is masked."""
+def user_claims(me, scope: str, org: ActingFor | None) -> dict[str, Any]:
+    """The user's claims of ``scope`` (and the organisation acted for) apart from
+    personal data: what the code keeps at authorize for its ID token."""
     user = claims.user_claims(me, scope)
     if org is not None:
         user["acting_for"] = org.dump()
-    personal, masked = claims.personal_claims(
-        deps.accounts, me.account_id, scope, client.personal_data_allowed
+    return user
+
+
+def _personal(deps: TokenDeps, client, account_id: str, scope: str):
+    """The personal data of ``scope`` for ``client`` and whether it is masked,
+    asked from accounts at each release: a code keeps none of it (sso stores no
+    personal data in clear)."""
+    return claims.personal_claims(
+        deps.accounts, account_id, scope, client.personal_data_allowed
     )
-    return {**user, **personal}, masked
 
 
-def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
-    code = codes.take_for_tokens(deps.session, code_id, client_id, deps.now)
-    entering = code and _entering(deps, client_id, code.account_id, code.acting_for)
-    if not entering:
-        raise NotFound("code_not_found", "The code cannot be used by this client.")
-    client, me, org = entering
+def issue(deps: TokenDeps, code, client) -> TokensIssued:
+    """Tokens for the consumed code ``code`` (its row) of the client row ``client``:
+    the ID token carries the claims the code took at authorize (``code.claims``)."""
+    client_id, user = client.client_id, dict(code.claims)
+    org = user.get("acting_for")
     settings, now = deps.settings, int(deps.now.timestamp())
     jti = f"tok_{secrets.token_hex(16)}"
     expires = deps.now + timedelta(seconds=settings.access_token_ttl_seconds)
@@ -131,9 +135,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
     if org is not None:
         # RFC 8693 §4.1: the organisation is the subject, the person its actor
         access_claims.update(
-            sub=org.organization_id,
-            act={"sub": code.account_id},
-            acting_for=org.dump(),
+            sub=org["organization_id"], act={"sub": code.account_id}, acting_for=org
         )
     access_token = keys.sign(signing_key, access_claims, typ=ACCESS_TOKEN_TYP)
     issued = TokensIssued(
@@ -144,7 +146,8 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
         scope=code.scope,
     )
     if "openid" in code.scope.split():
-        user, masked = _user_claims(deps, client, me, code.scope, org)
+        personal, masked = _personal(deps, client, code.account_id, code.scope)
+        user.update(personal)
         id_claims = {
             **user,
             "iss": settings.issuer,
@@ -160,7 +163,7 @@ def issue(deps: TokenDeps, code_id: str, client_id: str) -> TokensIssued:
         if code.nonce:
             id_claims["nonce"] = code.nonce
         issued.id_token = keys.sign(signing_key, id_claims)
-        _audit(deps, (client_id, code.account_id, "id_token"), user, masked)
+        audit(deps, (client_id, code.account_id, "id_token"), user, masked)
     deps.emit(
         BusinessSystemEntered(
             client_id=client_id, account_id=code.account_id, code_id=code.code_id
@@ -182,10 +185,12 @@ def userinfo(deps: TokenDeps, access_token: str) -> dict[str, Any]:
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= deps.now:
         raise _invalid()
-    entering = _entering(deps, row.client_id, row.account_id, row.acting_for)
-    if entering is None:
+    entered = entering(deps, row.client_id, row.account_id, row.acting_for)
+    if entered is None:
         raise _invalid()
-    client, me, org = entering
-    user, masked = _user_claims(deps, client, me, row.scope, org)
-    _audit(deps, (row.client_id, row.account_id, "userinfo"), user, masked)
+    client, me, org = entered
+    user = user_claims(me, row.scope, org)
+    personal, masked = _personal(deps, client, row.account_id, row.scope)
+    user.update(personal)
+    audit(deps, (row.client_id, row.account_id, "userinfo"), user, masked)
     return user

@@ -20,6 +20,7 @@ from contracts.sso import (
 
 from gateway.auth import clear_session_cookie
 from gateway.errors import Problem
+from gateway.oidc.client_auth import TOKEN_AUTH_METHODS, TOKEN_PATH
 from gateway.oidc.server import (
     FalconRequest,
     Provider,
@@ -30,7 +31,7 @@ from gateway.oidc.server import (
 from gateway.schemas import read_json
 
 AUTHORIZE = "/oidc/authorize"
-TOKEN = "/oidc/token"  # noqa: S105 - a path
+TOKEN = TOKEN_PATH
 USERINFO = "/oidc/userinfo"
 JWKS = "/oidc/jwks"
 LOGOUT = "/oidc/logout"
@@ -212,11 +213,9 @@ class Discovery:
             id_token_signing_alg_values_supported=list(
                 info.id_token_signing_alg_values_supported
             ),
-            token_endpoint_auth_methods_supported=[
-                "client_secret_basic",
-                "client_secret_post",
-                "none",
-            ],
+            token_endpoint_auth_methods_supported=list(TOKEN_AUTH_METHODS),
+            # private_key_jwt: the algorithms a client assertion may be signed with
+            token_endpoint_auth_signing_alg_values_supported=["RS256", "ES256"],
             code_challenge_methods_supported=["S256"],
             scopes_supported=info.scopes_supported,
             claims_supported=info.claims_supported,

@@ -1,10 +1,20 @@
 """Authlib's authorization server bound to Falcon and to the ``sso`` service.
 
-Authlib checks the protocol (client authentication, redirect URI, response type,
-scope, ``prompt``, ``state``, PKCE, ``iss`` in the authorization response); every
-piece of state lives in ``sso`` and is reached through its contract: clients,
-secrets, codes (stored hashed, consumed once), tokens and the signing keys. The
-gateway holds no secret and no key.
+Authlib checks the protocol (request parsing, client authentication methods,
+redirect URI, response type, scope, ``prompt``, ``state``, PKCE, ``iss`` in the
+authorization response) and shapes every error; every piece of state lives in
+``sso`` and is reached through its contract: clients, secrets, codes (stored
+hashed, consumed once), tokens and the signing keys. The gateway holds no secret
+and no private key.
+
+The token request is one RPC, ``exchange_code``: what Authlib would ask of the
+storage in four steps (the client's secret, the code, PKCE, the tokens) ``sso``
+does in one transaction. So two pieces of Authlib are deferred to it, not skipped:
+``check_client_secret`` and the ``private_key_jwt`` assertion's ``jti`` check
+(``validate_jti``) answer "go on" and hand the credential to ``exchange_code``,
+which authenticates the client before it touches the code; and the code's
+redirect URI and PKCE verifier are checked by ``sso`` in the statement that
+consumes it (Authlib then checks them again on what ``sso`` answers, which agree).
 
 Rules kept here on top of Authlib's defaults (sso.md):
 - PKCE with ``S256`` for every client: no challenge, or ``plain``, is refused at
@@ -25,19 +35,33 @@ import falcon
 from authlib.oauth2.rfc6749 import (
     AccessDeniedError,
     AuthorizationServer,
-    ClientMixin,
-    InvalidGrantError,
+    InvalidClientError,
     InvalidRequestError,
     OAuth2Payload,
     OAuth2Request,
     grants,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.errors import AccountSelectionRequiredError
 from contracts import errors as ce
-from contracts.sso import ClientInfo, CodeGrant, RedeemedCode, SsoClient
+from contracts.sso import (
+    ClientInfo,
+    CodeExchanged,
+    CodeGrant,
+    SsoClient,
+    TokenRequest,
+)
+
+from gateway.oidc.client_auth import (
+    TOKEN_AUTH_METHODS,
+    TOKEN_PATH,
+    PrivateKeyJWT,
+    RegisteredClient,
+    client_secret,
+)
 
 
 class FalconPayload(OAuth2Payload):
@@ -123,58 +147,22 @@ class Reply:
             resp.text = str(self.body)
 
 
-class RegisteredClient(ClientMixin):
-    """A business system as ``sso`` describes it; its secret is checked by ``sso``."""
-
-    def __init__(self, info: ClientInfo, sso: SsoClient):
-        self.info = info
-        self.client_id = info.client_id
-        self._sso = sso
-
-    def get_client_id(self) -> str:
-        return self.info.client_id
-
-    def get_default_redirect_uri(self) -> None:
-        return None  # OIDC: the redirect URI is always sent, and matched exactly
-
-    def get_allowed_scope(self, scope: str | None) -> str:
-        allowed = set(self.info.scopes)
-        return " ".join(s for s in (scope or "").split() if s in allowed)
-
-    def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri in self.info.redirect_uris
-
-    def check_client_secret(self, client_secret: str) -> bool:
-        return self._sso.authenticate_client(
-            client_id=self.info.client_id, client_secret=client_secret
-        )
-
-    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return endpoint == "token" and method == self.info.token_endpoint_auth_method
-
-    def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
-
-    def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == "authorization_code"
-
-
 class StoredCode:
-    """A code ``sso`` consumed for this redemption (Authlib's code mixin)."""
+    """A code ``sso`` consumed and issued tokens for (Authlib's code mixin)."""
 
-    def __init__(self, redeemed: RedeemedCode):
-        self.redeemed = redeemed
-        self.code_challenge = redeemed.code_challenge
-        self.code_challenge_method = redeemed.code_challenge_method
+    def __init__(self, exchanged: CodeExchanged):
+        self.exchanged = exchanged
+        self.code_challenge = exchanged.code_challenge
+        self.code_challenge_method = "S256"
 
-    def get_redirect_uri(self) -> str:
-        return self.redeemed.redirect_uri
+    def get_redirect_uri(self) -> str | None:
+        return self.exchanged.redirect_uri
 
     def get_scope(self) -> str:
-        return self.redeemed.scope
+        return self.exchanged.tokens.scope
 
-    def get_nonce(self) -> str | None:
-        return self.redeemed.nonce
+    def get_nonce(self) -> None:
+        return None  # in the ID token sso signed
 
     def get_auth_time(self) -> int | None:
         return None
@@ -190,11 +178,7 @@ def _prompts(request: OAuth2Request) -> list[str]:
 
 
 class CodeFlow(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
-    ]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = list(TOKEN_AUTH_METHODS)
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         user = request.user
@@ -227,28 +211,42 @@ class CodeFlow(grants.AuthorizationCodeGrant):
             raise SelectionRequired() from None
 
     def query_authorization_code(self, code: str, client: RegisteredClient):
-        redeemed = self.server.sso.redeem_authorization_code(
-            code=code, client_id=client.client_id
+        """The whole token request in one RPC (``exchange_code``); None when the
+        code cannot be used (Authlib answers ``invalid_grant``)."""
+        request = self.request
+        verifier = request.form.get("code_verifier") or ""
+        if not CODE_VERIFIER_PATTERN.match(verifier):
+            # RFC 7636 §4.4.1, before the code is spent (as Authlib's own check)
+            raise InvalidRequestError("Invalid or missing 'code_verifier'.")
+        exchanged = self.server.sso.exchange_code(
+            request=TokenRequest(
+                client_id=client.client_id,
+                auth_method=request.auth_method,
+                client_secret=client_secret(request),
+                client_assertion=request.form.get("client_assertion") or None,
+                code=code,
+                redirect_uri=request.payload.redirect_uri,
+                code_verifier=verifier,
+            )
         )
-        return None if redeemed is None else StoredCode(redeemed)
+        if exchanged.refused == "invalid_client":
+            status = 401 if request.auth_method == "client_secret_basic" else 400
+            raise InvalidClientError(
+                status_code=status, description="The client did not authenticate."
+            )
+        return None if exchanged.tokens is None else StoredCode(exchanged)
 
     def delete_authorization_code(self, authorization_code: StoredCode) -> None:
         """Nothing: ``sso`` consumed the code when it was redeemed."""
 
-    def authenticate_user(self, authorization_code: StoredCode) -> str:
-        return authorization_code.redeemed.account_id
+    def authenticate_user(self, authorization_code: StoredCode) -> None:
+        return None  # sso issued the tokens for the code's account
 
     def create_token_response(self):
-        """The tokens ``sso`` signs for the redeemed code (after Authlib checked the
-        client, the redirect URI and the PKCE verifier)."""
+        """The tokens ``sso`` issued in ``exchange_code`` (Authlib has checked the
+        request, the redirect URI and the PKCE verifier against its answer)."""
         code: StoredCode = self.request.authorization_code
-        try:
-            issued = self.server.sso.issue_tokens(
-                code_id=code.redeemed.code_id, client_id=self.request.client.client_id
-            )
-        except ce.NotFound:
-            raise InvalidGrantError("The code cannot be used.") from None
-        return 200, issued.dump(), self.TOKEN_RESPONSE_HEADER
+        return 200, code.exchanged.tokens.dump(), self.TOKEN_RESPONSE_HEADER
 
 
 class S256Required(CodeChallenge):
@@ -297,6 +295,11 @@ class Provider(AuthorizationServer):
         self.issuer = Issuer(issuer)
         self.register_grant(CodeFlow, [NonceChecks(), S256Required(required=True)])
         self.register_extension(self.issuer)
+        # RFC 7523 §3: the assertion's audience is the token endpoint or the issuer
+        audiences = [issuer.rstrip("/") + TOKEN_PATH, issuer]
+        self.register_client_auth_method(
+            PrivateKeyJWT.CLIENT_AUTH_METHOD, PrivateKeyJWT(audiences)
+        )
 
     # One entry asks for its client three times (the consent check, the code, the
     # token request): a client's description is reused for this many seconds, so a
@@ -313,7 +316,7 @@ class Provider(AuthorizationServer):
             if len(self._clients) > 1000:  # unknown ids must not grow it forever
                 self._clients.clear()
             self._clients[client_id] = (now, info)
-        return None if info is None else RegisteredClient(info, self.sso)
+        return None if info is None else RegisteredClient(info)
 
     def save_token(self, token, request) -> None:
         """Nothing: ``sso`` keeps what it issues."""
