@@ -276,3 +276,35 @@ def test_a_reviewer_with_a_temporary_password_changes_it_first():
     page = http.simulate_get("/review", headers=SESSION)
     assert page.status_code == 303 and page.headers["Location"] == "/me/password"
     assert not [c for c in rpc.calls if c[1] == "list_review_cases"]
+
+
+def test_an_appeal_is_read_with_the_reviewers_id_and_shows_its_audited_views():
+    case = {
+        **APPEALS[0],
+        "claimed": {"name": "张伟", "phone": "13*****000"},
+        "matched_account": None,
+        "candidates": [],
+        "differences": ["no_matching_account"],
+        "files": [],
+        "history": [
+            {"status": "submitted", "trigger": "appeal_submitted", "at": "2026-01-02"}
+        ],
+        "decisions": [],
+        "views": [
+            {"reviewer_id": "rev-earlier", "viewed_at": "2026-01-02T09:00:00+00:00"},
+            {
+                "reviewer_id": ACCOUNT["account_id"],
+                "viewed_at": "2026-01-03T10:30:00+00:00",
+            },
+        ],
+    }
+    http, rpc = reviewer_client(
+        {("recovery", "get_review_case"): lambda case_id, reviewer_id: case}
+    )
+    page = http.simulate_get("/review/" + case["case_id"], headers=SESSION)
+    assert page.status_code == 200
+    assert "本案件的查看记录" in page.text
+    assert "rev-earlier" in page.text and "2026-01-03 10:30:00" in page.text
+    assert "暂未记入审计" not in page.text
+    (call,) = [c for c in rpc.calls if c[1] == "get_review_case"]
+    assert call[2] == {"case_id": case["case_id"], "reviewer_id": ACCOUNT["account_id"]}
