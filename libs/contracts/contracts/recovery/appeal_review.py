@@ -10,9 +10,8 @@ from pydantic import Field
 from contracts.accounts import AppealOrganization
 from contracts.models import Model
 from contracts.recovery.appeals import ISO_TIME
-from contracts.review import ReviewCaseSummary
+from contracts.review import ReviewCaseSummary, ReviewViewRecord
 from contracts.review import ReviewDecisionRecord as DecisionRecord
-from contracts.review import ReviewViewRecord
 
 
 class MatchedAccount(Model):
