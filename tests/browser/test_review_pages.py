@@ -73,7 +73,7 @@ def test_a_reviewer_approves_a_person_appeal_and_the_appellant_sees_it(
     assert submitted.status_code == 202, submitted.text
     appeal = submitted.json()
 
-    _, page = reviewer_on_queue(stack, site, open_page)  # zh-CN, JavaScript on
+    reviewer, page = reviewer_on_queue(stack, site, open_page)  # zh-CN, JavaScript on
     assert page.locator("table.list th[scope=col]").first.inner_text() == "案件编号"
     check(page, "review_queue")
     open_from_queue(page, appeal["appeal_id"])
@@ -82,6 +82,10 @@ def test_a_reviewer_approves_a_person_appeal_and_the_appellant_sees_it(
     assert page.locator(".images img").count() == 2
     for image in page.locator(".images img").all():
         assert image.get_attribute("alt").startswith("本案件上传的身份证件")
+    views = page.locator("table:has(caption:has-text('查看记录')) tbody tr")
+    assert views.count() == 1  # this view, audited by recovery
+    assert reviewer["account_id"] in views.last.inner_text()
+    assert "暂未记入审计" not in main.inner_text()
     check(page, "review_case_appeal")
 
     page.check("input[name=decision][value=approve]")
@@ -89,6 +93,7 @@ def test_a_reviewer_approves_a_person_appeal_and_the_appellant_sees_it(
     page.wait_for_selector("#error-summary")
     assert page.locator("#e-reason").count() == 1
     assert page.is_checked("input[name=decision][value=approve]")  # kept
+    assert views.count() == 2  # the page shown again with the error: a new view
     check(page, "review_case_errors")
     page.fill("#f-reason", "证件与账户一致")
     page.click("button.primary")

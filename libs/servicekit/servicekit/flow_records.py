@@ -4,7 +4,7 @@ Recovery's appeals and verification's cases are both records in the flows' vocab
 (``id``, ``state``, ``created_at``, ``updated_at``) that a reviewer decides on after the
 user uploaded images. Each keeps tables tied to its record by a ``<record>_id`` column:
 every state change (the history), the uploaded images (re-encoded and encrypted), the
-audit of every reviewer decision and (verification's, so far) of every reviewer's view.
+audit of every reviewer decision and of every reviewer's view.
 The shapes are the same for both, so they are built here on the service's own
 metadata, as ``outbox_table`` is; names (table, column, index) stay each service's, so
 the schema its migrations made is unchanged.
@@ -117,6 +117,52 @@ def views_table(
     )
 
 
+def _ref_column(table: sa.Table) -> str:
+    """The column of ``table`` that names its record (the one foreign key)."""
+    return next(c.name for c in table.columns if c.foreign_keys)
+
+
+@dataclass(frozen=True)
+class ViewAudit:
+    """The audit of reviewers' views of one kind of record, kept in ``table``
+    (built by :func:`views_table`)."""
+
+    table: sa.Table
+
+    def record(
+        self,
+        session: Session,
+        record_id: str,
+        *,
+        reviewer_id: str,
+        correlation_id: str | None,
+        now: datetime,
+    ) -> None:
+        """Audit one view of record ``record_id`` by ``reviewer_id``, in the
+        caller's transaction: the one that reads what the reviewer sees."""
+        session.execute(
+            self.table.insert().values(
+                {
+                    _ref_column(self.table): record_id,
+                    "reviewer_id": reviewer_id,
+                    "viewed_at": now,
+                    "correlation_id": correlation_id,
+                }
+            )
+        )
+
+    def of(self, session: Session, record_id: str) -> list[sa.Row]:
+        """Every audited view of record ``record_id``, oldest first."""
+        table = self.table
+        return list(
+            session.execute(
+                sa.select(table)
+                .where(table.c[_ref_column(table)] == record_id)
+                .order_by(table.c.id)
+            ).all()
+        )
+
+
 def record_transition(
     session: Session,
     table: sa.Table,
@@ -130,9 +176,8 @@ def record_transition(
     """Write one state change of record ``record_id`` to ``table`` (built by
     :func:`transitions_table`) in the caller's transaction; ``extra`` fills the
     table's extra columns."""
-    ref_column = next(c.name for c in table.columns if c.foreign_keys)
     values = {
-        ref_column: record_id,
+        _ref_column(table): record_id,
         "from_state": from_state.value if from_state else None,
         "to_state": to_state.value,
         "trigger": str(trigger),

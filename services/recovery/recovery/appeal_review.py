@@ -1,5 +1,5 @@
 """The review queue's appeals: list, show (masked claims, images, history,
-decisions), decide (plain functions; the queue's shared rules are
+decisions; every view audited), decide (plain functions; the queue's shared rules are
 ``contracts.review``)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 
 from contracts import review
-from contracts.errors import Conflict, field_error, invalid_fields
+from contracts.errors import Conflict, InvalidInput, field_error, invalid_fields
 from contracts.masking import mask_credit_code, mask_document, mask_phone
 from contracts.recovery import AppealApproved, AppealRejected
 from contracts.temporary_passwords import generate as temporary_password
@@ -138,19 +138,32 @@ def _matched_account(row) -> dict | None:
     return {"account_id": row.matched_account_id, "login_name": row.matched_login_name}
 
 
-def get_review_case(deps: AppealDeps, case_id: object) -> dict:
-    """One appeal for a reviewer: what was claimed, the matched account, an
-    organisation appeal's candidates, what differs, the decoded images, the
-    history and the decisions."""
+def get_review_case(deps: AppealDeps, case_id: object, reviewer_id: object) -> dict:
+    """One appeal as the reviewer ``reviewer_id`` opens it: what was claimed, the
+    matched account, an organisation appeal's candidates, what differs, the
+    decoded images, the history, the decisions and the audit of its views. The
+    view is written in the transaction that reads the images: an unknown appeal
+    records nothing. Raises ``InvalidInput`` (``reviewer_required``), ``NotFound``
+    (``case_not_found``)."""
+    if not reviewer_id or not isinstance(reviewer_id, str):
+        raise InvalidInput("reviewer_required", "Who is viewing?")
     if not repo.is_appeal_id(case_id):
         raise review.case_not_found()
     with deps.session.begin():
         row = repo.get_appeal(deps.session, case_id)
         if row is None:
             raise review.case_not_found()
+        repo.view_audit.record(
+            deps.session,
+            case_id,
+            reviewer_id=reviewer_id,
+            correlation_id=deps.correlation_id,
+            now=deps.clock(),
+        )
         stored = repo.files(deps.session, case_id)
         history = repo.history(deps.session, case_id)
         decisions = repo.decisions(deps.session, case_id)
+        views = repo.view_audit.of(deps.session, case_id)
     found = stored_candidates(deps.cipher, row)
     candidates = _candidates(row, found)
     claimed, differences = _claimed(deps, row, candidates)
@@ -174,6 +187,7 @@ def get_review_case(deps: AppealDeps, case_id: object) -> dict:
         "files": files,
         "history": [history_entry(t) for t in history],
         "decisions": [review.decision_record(d) for d in decisions],
+        "views": [review.view_record(v) for v in views],
     }
 
 

@@ -1,7 +1,8 @@
-"""The recovery database: appeals, their history, files and decisions, the outbox,
-processed events and durable work items. Personal data (names, document numbers, phones) is
-stored encrypted with ``servicekit.crypto``; the appellant's ticket as a hash (what the
-status look-up compares) and encrypted (what the rejection SMS carries).
+"""The recovery database: appeals, their history, files, decisions and reviewers'
+views, the outbox, processed events and durable work items. Personal data (names,
+document numbers, phones) is stored encrypted with ``servicekit.crypto``; the
+appellant's ticket as a hash (what the status look-up compares) and encrypted (what
+the rejection SMS carries).
 """
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from servicekit.flow_records import (
     decisions_table,
     images_table,
     transitions_table,
+    views_table,
 )
 from servicekit.idempotency import processed_events_table
 from servicekit.outbox import outbox_table
@@ -22,7 +24,7 @@ outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
 work_items = work_items_table(metadata)
 
-# Rows of an appeal's history, files and decisions point at it by ``appeal_id``.
+# Rows of an appeal's history, files, decisions and views point at it by ``appeal_id``.
 appeal_ref = RecordRef("appeal_id", "appeals")
 
 
@@ -77,4 +79,13 @@ appeal_files = images_table(metadata, "appeal_files", appeal_ref)
 # The audit of every reviewer decision: who, when, what, why.
 appeal_decisions = decisions_table(
     metadata, "appeal_decisions", appeal_ref, index="ix_appeal_decisions_appeal"
+)
+
+# The audit of every view of an appeal by a reviewer (its images and the claim):
+# who, when, and the request that did it; one row per view, written with the read.
+appeal_review_views = views_table(
+    metadata,
+    "appeal_review_views",
+    appeal_ref,
+    index="ix_appeal_review_views_appeal",
 )

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from servicekit.flow_records import record_transition
+from servicekit.flow_records import ViewAudit, record_transition
 from sqlalchemy.orm import Session
 
 from recovery.flow import APPEAL_SUBMITTED, AppealState
 from recovery.models import (
     appeal_decisions,
     appeal_files,
+    appeal_review_views,
     appeal_transitions,
     appeals,
     work_items,
@@ -104,6 +105,10 @@ def insert_decision(session: Session, **values: Any) -> None:
 
 def decisions(session: Session, appeal_id: str) -> list:
     return _of_appeal(session, appeal_decisions, appeal_id, "id")
+
+
+# every reviewer's view of an appeal: ``view_audit.record`` / ``view_audit.of``
+view_audit = ViewAudit(appeal_review_views)
 
 
 def files(session: Session, appeal_id: str) -> list:

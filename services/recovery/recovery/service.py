@@ -183,8 +183,10 @@ class RecoveryService(StoringService):
         )
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_review_case(self, case_id: str) -> contract.AppealReviewCase:
-        return appeal_review.get_review_case(self._appeal_deps(), case_id)
+    def get_review_case(
+        self, case_id: str, reviewer_id: str
+    ) -> contract.AppealReviewCase:
+        return appeal_review.get_review_case(self._appeal_deps(), case_id, reviewer_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_review_case(

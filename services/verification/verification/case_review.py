@@ -72,9 +72,9 @@ def get_review_case(
         raise review.case_not_found()
     claimed = claims.get(case.account_id, reviewer_id)
     with session.begin():
-        repo.insert_view(
+        repo.view_audit.record(
             session,
-            case_id=case_id,
+            case_id,
             reviewer_id=reviewer_id,
             correlation_id=correlation_id,
             now=clock(),
@@ -82,7 +82,7 @@ def get_review_case(
         current = repo.is_latest_case(session, case)
         stored = repo.case_materials(session, case_id)
         decisions = repo.case_decisions(session, case_id)
-        views = repo.case_views(session, case_id)
+        views = repo.view_audit.of(session, case_id)
     files = [
         review_view(
             m.field,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from contracts.verification import CASE_ID_PREFIX
-from servicekit.flow_records import record_transition
+from servicekit.flow_records import ViewAudit, record_transition
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -249,26 +249,8 @@ def case_decisions(session: Session, case_id: str) -> list[Row]:
     return _of_case(session, review_decisions, case_id, "id")
 
 
-def insert_view(
-    session: Session,
-    *,
-    case_id: str,
-    reviewer_id: str,
-    correlation_id: str | None,
-    now: datetime,
-) -> None:
-    session.execute(
-        review_views.insert().values(
-            case_id=case_id,
-            reviewer_id=reviewer_id,
-            viewed_at=now,
-            correlation_id=correlation_id,
-        )
-    )
-
-
-def case_views(session: Session, case_id: str) -> list[Row]:
-    return _of_case(session, review_views, case_id, "id")
+# every reviewer's view of a case: ``view_audit.record`` / ``view_audit.of``
+view_audit = ViewAudit(review_views)
 
 
 def is_latest_case(session: Session, case: Row) -> bool:

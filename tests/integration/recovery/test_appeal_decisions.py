@@ -160,7 +160,7 @@ def transitions(engine, appeal_id: str) -> list[tuple]:
 def test_every_state_change_is_in_the_history_the_reviewer_sees(engine, make):
     deps = make()
     appeal_id = submit(deps)["appeal_id"]
-    case = appeal_review.get_review_case(deps(), appeal_id)
+    case = appeal_review.get_review_case(deps(), appeal_id, "rev_1")
     assert [(h["status"], h["trigger"]) for h in case["history"]] == [
         ("submitted", "appeal_submitted")
     ]
@@ -178,7 +178,7 @@ def test_every_state_change_is_in_the_history_the_reviewer_sees(engine, make):
         ("submitted", "approved", "reviewer_approved"),
         ("approved", "recovered", "password_sent"),
     ]
-    history = appeal_review.get_review_case(deps(), appeal_id)["history"]
+    history = appeal_review.get_review_case(deps(), appeal_id, "rev_1")["history"]
     assert [h["status"] for h in history] == ["submitted", "approved", "recovered"]
     assert [h["at"] for h in history] == sorted(h["at"] for h in history)
     row = appeal_row(engine, appeal_id)
@@ -214,7 +214,7 @@ def test_an_id_no_appeal_can_have_is_not_found_without_a_query(make, appeal_id):
     deps = make()
     for call in (
         lambda: appeal_intake.get_appeal_status(deps(), appeal_id, "ticket"),
-        lambda: appeal_review.get_review_case(deps(), appeal_id),
+        lambda: appeal_review.get_review_case(deps(), appeal_id, "rev_1"),
         lambda: decide(deps, appeal_id),
     ):
         with pytest.raises(ce.NotFound):

@@ -129,7 +129,7 @@ def test_an_organisation_appeal_carries_its_lookup_and_a_stale_lookup_is_refused
     assert CIPHER.decrypt(row.unit_name_enc, appeals.UNIT_NAME) == "示例科技有限公司"
     assert CIPHER.decrypt(row.unit_code_enc, appeals.UNIT_CODE) == CODE
     assert file_count(engine, answer["appeal_id"]) == 3
-    case = appeal_review.get_review_case(deps(), answer["appeal_id"])
+    case = appeal_review.get_review_case(deps(), answer["appeal_id"], "rev_1")
     assert [c["account_id"] for c in case["candidates"]] == [deps.accounts.account_id]
     assert case["candidates"][0]["differences"] == [] == case["differences"]
     assert case["claimed"]["credit_code"] == "913********43"  # masked
@@ -169,7 +169,7 @@ def test_an_appeal_several_units_could_be_about_is_approved_only_for_a_named_one
     assert row.matched_account_id is None  # several: none picked
     assert "acc_code" not in row.candidates_enc  # encrypted
 
-    case = appeal_review.get_review_case(deps(), appeal_id)
+    case = appeal_review.get_review_case(deps(), appeal_id, "rev_1")
     assert case["account_id"] is None and case["matched_account"] is None
     assert [c["account_id"] for c in case["candidates"]] == [
         u["account_id"] for u in units
@@ -209,7 +209,7 @@ def test_an_appeal_several_units_could_be_about_is_approved_only_for_a_named_one
     assert recover(deps, appeal_id) == "recovered"
     (set_call,) = deps.accounts.sets()
     assert set_call["account_id"] == "acc_3"
-    case = appeal_review.get_review_case(deps(), appeal_id)
+    case = appeal_review.get_review_case(deps(), appeal_id, "rev_1")
     assert case["matched_account"] == {
         "account_id": "acc_3",
         "login_name": "namesake_3",
@@ -223,7 +223,7 @@ def test_one_candidate_is_implied_and_none_cannot_be_approved(engine, make):
 
     nobody = make(accounts=AccountsProxy(organizations=[]))
     lost = submit_organization(nobody)
-    assert appeal_review.get_review_case(nobody(), lost)["differences"] == [
+    assert appeal_review.get_review_case(nobody(), lost, "rev_1")["differences"] == [
         "no_matching_account"
     ]
     with pytest.raises(ce.Conflict) as unmatched:
@@ -246,7 +246,7 @@ def test_an_organisation_appeal_stored_before_candidates_needs_its_account_named
             ),
             {"a": appeal_id},
         )
-    case = appeal_review.get_review_case(deps(), appeal_id)
+    case = appeal_review.get_review_case(deps(), appeal_id, "rev_1")
     assert case["candidates"] == [] and case["differences"] == ["unit_code_not_given"]
     with pytest.raises(ce.InvalidInput) as refused:
         decide(deps, appeal_id)

@@ -101,6 +101,7 @@ def appeal_case(case_id: str) -> dict:
             {"status": "submitted", "trigger": "submitted", "at": "2027-01-15T08:00"}
         ],
         "decisions": [],
+        "views": [{"reviewer_id": "rev-1", "viewed_at": "2027-01-15T09:00:00+00:00"}],
     }
 
 
@@ -108,7 +109,9 @@ def test_appeal_case_ids_go_to_recovery_and_appeals_join_the_queue():
     fake = FakeRpc(
         {
             ("accounts", "resolve_session"): resolve_session,
-            ("recovery", "get_review_case"): appeal_case,
+            ("recovery", "get_review_case"): lambda case_id, reviewer_id: appeal_case(
+                case_id
+            ),
             ("recovery", "list_review_cases"): lambda **k: {
                 "items": [summary("apl_1", "appeal")],
                 "total": 1,
@@ -124,6 +127,10 @@ def test_appeal_case_ids_go_to_recovery_and_appeals_join_the_queue():
         "/api/v1/admin/review-cases/apl_1", headers=auth("reviewer-token")
     )
     assert one.json == appeal_case("apl_1")
+    # recovery is told who looks: it audits the view
+    (opened,) = [c[2] for c in fake.calls if c[1] == "get_review_case"]
+    reviewer = resolve_session("reviewer-token")["account_id"]
+    assert opened == {"case_id": "apl_1", "reviewer_id": reviewer}
     both = c.simulate_get("/api/v1/admin/review-cases", headers=auth("reviewer-token"))
     assert both.json["total"] == 2
     appeals = c.simulate_get(

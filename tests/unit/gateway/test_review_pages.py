@@ -61,6 +61,19 @@ def reviewer_client(answers=None):
     )
 
 
+def opened_by_the_reviewer(owner: str, case: dict):
+    """The console's page of ``case`` (answered by ``owner``), after checking the
+    owner was told who looks: the reviewer whose view it audits."""
+    http, rpc = reviewer_client(
+        {(owner, "get_review_case"): lambda case_id, reviewer_id: case}
+    )
+    page = http.simulate_get("/review/" + case["case_id"], headers=SESSION)
+    assert page.status_code == 200
+    (call,) = [c for c in rpc.calls if c[1] == "get_review_case"]
+    assert call[2] == {"case_id": case["case_id"], "reviewer_id": ACCOUNT["account_id"]}
+    return page
+
+
 def test_an_anonymous_visitor_is_sent_to_log_in_and_others_get_403():
     http, _ = client()
     anonymous = http.simulate_get("/review")
@@ -144,16 +157,10 @@ def test_a_verification_case_shows_the_claim_beside_the_images_and_audits_the_vi
             }
         ],
     }
-    http, rpc = reviewer_client(
-        {("verification", "get_review_case"): lambda case_id, reviewer_id: case}
-    )
-    page = http.simulate_get("/review/" + case["case_id"], headers=SESSION)
-    assert page.status_code == 200
+    page = opened_by_the_reviewer("verification", case)
     assert "11010519491231002X" in page.text and "&lt;b&gt;张伟" in page.text
     assert f'src="{PNG}"' in page.text and 'alt="本案件上传的' in page.text
     assert "本案件的查看记录" in page.text
-    (call,) = [c for c in rpc.calls if c[1] == "get_review_case"]
-    assert call[2] == {"case_id": case["case_id"], "reviewer_id": ACCOUNT["account_id"]}
 
 
 def test_a_refused_decision_goes_back_to_the_case_and_a_good_one_to_the_queue():
@@ -276,3 +283,29 @@ def test_a_reviewer_with_a_temporary_password_changes_it_first():
     page = http.simulate_get("/review", headers=SESSION)
     assert page.status_code == 303 and page.headers["Location"] == "/me/password"
     assert not [c for c in rpc.calls if c[1] == "list_review_cases"]
+
+
+def test_an_appeal_is_read_with_the_reviewers_id_and_shows_its_audited_views():
+    case = {
+        **APPEALS[0],
+        "claimed": {"name": "张伟", "phone": "13*****000"},
+        "matched_account": None,
+        "candidates": [],
+        "differences": ["no_matching_account"],
+        "files": [],
+        "history": [
+            {"status": "submitted", "trigger": "appeal_submitted", "at": "2026-01-02"}
+        ],
+        "decisions": [],
+        "views": [
+            {"reviewer_id": "rev-earlier", "viewed_at": "2026-01-02T09:00:00+00:00"},
+            {
+                "reviewer_id": ACCOUNT["account_id"],
+                "viewed_at": "2026-01-03T10:30:00+00:00",
+            },
+        ],
+    }
+    page = opened_by_the_reviewer("recovery", case)
+    assert "本案件的查看记录" in page.text
+    assert "rev-earlier" in page.text and "2026-01-03 10:30:00" in page.text
+    assert "暂未记入审计" not in page.text

@@ -1,5 +1,6 @@
 """The messages of the review queue's appeals: one appeal as a reviewer sees it
-(claim, matched account or candidates, differences, images, history, decisions).
+(claim, matched account or candidates, differences, images, history, decisions,
+views).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pydantic import Field
 from contracts.accounts import AppealOrganization
 from contracts.models import Model
 from contracts.recovery.appeals import ISO_TIME
-from contracts.review import ReviewCaseSummary
+from contracts.review import ReviewCaseSummary, ReviewViewRecord
 from contracts.review import ReviewDecisionRecord as DecisionRecord
 
 
@@ -46,7 +47,8 @@ class AppealCandidate(AppealOrganization):
 
 class AppealReviewCase(ReviewCaseSummary):
     """One appeal for a reviewer: what was claimed (masked where the API masks),
-    the matched account, what differs, the images, the history, the decisions.
+    the matched account, what differs, the images, the history, the decisions,
+    the audit of its views.
 
     An organisation's appeal lists every ``candidates`` it could be about (found
     when the appellant looked the unit up); with more than one, ``matched_account``
@@ -64,6 +66,10 @@ class AppealReviewCase(ReviewCaseSummary):
     files: list[ReviewImage]
     history: list[HistoryEntry]
     decisions: list[DecisionRecord]
+    views: list[ReviewViewRecord] = Field(
+        description="The audit of every view of this appeal by a reviewer, this "
+        "one included, oldest first.",
+    )
 
 
 class DecidedAppeal(ReviewCaseSummary):

@@ -137,12 +137,17 @@ class RecoveryClient(ServiceClient):
         Raises ``InvalidInput`` (``status_invalid``, ``limit_invalid``)."""
         return self._call("list_review_cases", locals())
 
-    def get_review_case(self, case_id: str) -> appeal_review.AppealReviewCase:
-        """One appeal: the claimed data (masked by ``contracts.masking``),
-        ``matched_account`` (or null), an organisation appeal's ``candidates``,
-        ``differences``, the images as data URLs,
-        the ``history`` (every state change, oldest first) and the decisions.
-        Raises ``NotFound`` (``case_not_found``)."""
+    def get_review_case(
+        self, case_id: str, reviewer_id: str
+    ) -> appeal_review.AppealReviewCase:
+        """One appeal as the reviewer ``reviewer_id`` opens it: the claimed data
+        (masked by ``contracts.masking``), ``matched_account`` (or null), an
+        organisation appeal's ``candidates``, ``differences``, the images as data
+        URLs, the ``history`` (every state change, oldest first), the decisions
+        and the ``views``. Every view is audited (who, when, the request's
+        correlation id) in the transaction that reads the images, so a refused
+        view records nothing. Raises ``InvalidInput`` (``reviewer_required``),
+        ``NotFound`` (``case_not_found``)."""
         return self._call("get_review_case", locals())
 
     def decide_review_case(

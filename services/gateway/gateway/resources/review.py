@@ -37,7 +37,7 @@ class ReviewOwner(Protocol):
         self, status: Any = None, limit: int = 50, offset: int = 0
     ) -> Any: ...
 
-    def get_review_case(self, case_id: str, **reviewer: str) -> Any: ...
+    def get_review_case(self, case_id: str, reviewer_id: str) -> Any: ...
 
     def decide_review_case(
         self, case_id: str, decision: Any, reason: Any, reviewer_id: str, **choice: Any
@@ -61,12 +61,9 @@ def owner_of(owners: dict[str, ReviewOwner], case_id: str) -> ReviewOwner:
 
 def read_case(owners: dict[str, ReviewOwner], case_id: str, reviewer_id: str) -> Any:
     """One case as the reviewer ``reviewer_id`` opens it (the API and the
-    console). Verification shows the claimed identity and audits every view: it
-    is told who is looking (recovery's appeals do not audit views yet)."""
+    console). Both owners audit every view: they are told who is looking."""
     owner = owner_of(owners, case_id)
-    if case_id.startswith(VERIFICATION_PREFIX):
-        return owner.get_review_case(case_id=case_id, reviewer_id=reviewer_id)
-    return owner.get_review_case(case_id=case_id)
+    return owner.get_review_case(case_id=case_id, reviewer_id=reviewer_id)
 
 
 def _int_param(req, name: str, default: int, low: int, high: int) -> int:

@@ -2,9 +2,9 @@
 case with the claimed identity beside the uploaded images, and the decision.
 
 The same contract methods as the JSON API (``gateway.resources.review``): a
-case's owner is named by its id's prefix, a verification case is read with the
-reviewer's id (verification audits the view), and the decision is the owner's
-``decide_review_case``, whose refusals (``reason_required``,
+case's owner is named by its id's prefix, a case is read with the reviewer's id
+(its owner, verification or recovery, audits the view), and the decision is the
+owner's ``decide_review_case``, whose refusals (``reason_required``,
 ``candidate_required``...) show beside the form's fields. Only an account with
 the reviewer role sees any of it: an anonymous visitor is sent to log in, any
 other account gets 403 in the frame. The images are the case's own answer (data
