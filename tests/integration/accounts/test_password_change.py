@@ -38,6 +38,8 @@ def test_changing_the_password_ends_every_other_session(deps, otp, events):
             "account_id": registered["account_id"],
             "account_kind": "person",
             "reason": "changed",
+            # sso ends every business system's entry of the other sessions
+            "kept_session_id": current["session_id"],
         },
     ) in events(registered["account_id"])
 
