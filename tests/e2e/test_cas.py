@@ -20,10 +20,16 @@ import requests
 import sqlalchemy as sa
 from cas import CASClient
 
-from tests.e2e.test_sso import browse, origin, query_of, sso_database
 from tests.support import client
 from tests.support.demo import sso_cli
 from tests.support.isolation import free_port
+from tests.support.oidc import (
+    browse,
+    choose_acting_for,
+    origin,
+    query_of,
+    sso_database,
+)
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -401,14 +407,8 @@ def test_an_agent_enters_for_the_organisation(live_stack, cas_app):
     assert asked.headers["Location"].startswith("/sso/acting-for?")
     back = query_of(asked.headers["Location"])["next"]
     assert back.startswith("/cas/login?")
-    choice = requests.post(
-        f"{url}/sso/acting-choices",
-        json={"organization_id": org["account_id"]},
-        headers=client.bearer(agent),
-        timeout=10,
-    )
-    assert choice.status_code == 201, choice.text
-    path = f"{back}&acting_choice={choice.json()['choice_id']}"
+    choice = choose_acting_for(live_stack, agent, org["account_id"])
+    path = f"{back}&acting_choice={choice}"
     ticket = ticket_for_path(live_stack, path, agent, cas_app.service)
 
     user, attributes, _ = cas_client(live_stack, cas_app.service).verify_ticket(ticket)

@@ -9,175 +9,51 @@ after logging in at the portal.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jwt
 import pytest
 import requests
 import sqlalchemy as sa
 from oic.oic import Client as OicClient
-from oic.oic.message import AuthorizationResponse, RegistrationResponse
+from oic.oic.message import RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from requests_oauthlib import OAuth2Session
 
 from tests import identity_data as gen
 from tests.support import client
 from tests.support.demo import running_demo, sso_cli
-from tests.support.isolation import free_port
+from tests.support.oidc import (
+    HIGHTECH,
+    HIGHTECH_SECRET,
+    PUBLIC,
+    PUBLIC_REDIRECT,
+    SESSION_COOKIE,
+    TORCH,
+    TORCH_REDIRECT,
+    TORCH_SECRET,
+    BackChannelReceiver,
+    at_hash,
+    authorize_url,
+    browse,
+    choose_acting_for,
+    code_for,
+    discovery,
+    oic_authorize,
+    origin,
+    pkce,
+    query_of,
+    redeem,
+    sso_database,
+    userinfo,
+)
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-TORCH = "torch-statistics"
-TORCH_SECRET = "torch-statistics-dev-secret-not-for-production"
-TORCH_REDIRECT = "http://127.0.0.1:8090/callback"
-HIGHTECH = "hightech-recognition"
-HIGHTECH_SECRET = "hightech-recognition-dev-secret-not-for-production"
-PUBLIC = "genetic-resources"
-PUBLIC_REDIRECT = "http://127.0.0.1:8092/callback"
-SESSION_COOKIE = "__Host-session"
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def origin(stack) -> str:
-    return stack.url.rsplit("/api/v1", 1)[0]
-
-
-def discovery(stack) -> dict:
-    answer = requests.get(
-        f"{origin(stack)}/.well-known/openid-configuration", timeout=10
-    )
-    assert answer.status_code == 200
-    return answer.json()
-
-
-def browse(url: str, session_token: str | None) -> requests.Response:
-    """The browser opens ``url`` (not following the redirect it answers)."""
-    headers = {"Cookie": f"{SESSION_COOKIE}={session_token}"} if session_token else {}
-    return requests.get(url, headers=headers, allow_redirects=False, timeout=10)
-
-
-def query_of(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def authorize_url(stack, client_id=TORCH, redirect_uri=TORCH_REDIRECT, **params) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": "openid profile",
-        "state": secrets.token_urlsafe(8),
-        "nonce": secrets.token_urlsafe(8),
-        **params,
-    }
-    query = {k: v for k, v in query.items() if v is not None}
-    return f"{origin(stack)}/oidc/authorize?{urlencode(query)}"
-
-
-def code_for(stack, token, client_id=TORCH, redirect_uri=TORCH_REDIRECT):
-    """(code, verifier) of one authorize step with PKCE S256."""
-    verifier, challenge = pkce()
-    answer = browse(
-        authorize_url(
-            stack,
-            client_id,
-            redirect_uri,
-            code_challenge=challenge,
-            code_challenge_method="S256",
-        ),
-        token,
-    )
-    assert answer.status_code == 302, answer.text
-    return query_of(answer.headers["Location"])["code"], verifier
-
-
-def redeem(stack, code, verifier, client_id=TORCH, secret=TORCH_SECRET, **form):
-    """The token request, the client authenticating with HTTP Basic (or, with
-    ``post=True`` in ``form``, in the body)."""
-    auth = (client_id, secret)
-    if form.pop("post", False):
-        form.update(client_id=client_id, client_secret=secret)
-        auth = None
-    return requests.post(
-        f"{origin(stack)}/oidc/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": TORCH_REDIRECT,
-            "code_verifier": verifier,
-            **form,
-        },
-        auth=auth,
-        timeout=10,
-    )
-
-
-def userinfo(stack, access_token: str) -> requests.Response:
-    return requests.get(
-        f"{origin(stack)}/oidc/userinfo",
-        headers=client.bearer(access_token),
-        timeout=10,
-    )
-
-
-def sso_database(stack):
-    return sa.create_engine(stack.isolation.db_url("sso"), poolclass=sa.pool.NullPool)
-
-
-@pytest.fixture(scope="module")
-def person(stack):
-    """A person who logged in at the portal: (account, session token)."""
-    body, account = client.register_person(stack.url)
-    answer = client.log_in_solving_captcha(
-        stack.url, body["login_name"], body["password"]
-    )
-    assert answer.status_code == 201, answer.text
-    return account, answer.json()["token"]
-
-
-def at_hash(access_token: str) -> str:
-    digest = hashlib.sha256(access_token.encode()).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
-
-
-def oic_authorize(rp: OicClient, session_token: str, client_id: str, redirect_uri: str):
-    """pyoidc's authorization request (PKCE S256, state, nonce) opened by the
-    browser with the portal session: (the parsed response, the redirect's
-    Location, (state, nonce, verifier))."""
-    challenge, verifier = rp.add_code_challenge()
-    state, nonce = secrets.token_urlsafe(8), secrets.token_urlsafe(8)
-    request = rp.construct_AuthorizationRequest(
-        request_args={
-            "client_id": client_id,
-            "response_type": "code",
-            "scope": ["openid", "profile"],
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "nonce": nonce,
-            **challenge,
-        }
-    )
-    answer = browse(request.request(rp.authorization_endpoint), session_token)
-    assert answer.status_code == 302, answer.text
-    location = answer.headers["Location"]
-    response = rp.parse_response(
-        AuthorizationResponse, info=urlsplit(location).query, sformat="urlencoded"
-    )
-    return response, location, (state, nonce, verifier)
+# the helpers (constants, the browser, PKCE, the token request) are in tests/support/oidc.py
 
 
 # --- the code flow, two relying-party libraries --------------------------------------------
@@ -579,16 +455,8 @@ def test_an_agent_enters_for_the_organisation_until_it_revokes_them(live_stack):
     assert asked.headers["Location"].startswith("/sso/acting-for?")
     back = query_of(asked.headers["Location"])["next"]
     assert back.startswith("/oidc/authorize?")
-    choice = requests.post(
-        f"{url}/sso/acting-choices",
-        json={"organization_id": org["account_id"]},
-        headers=client.bearer(agent),
-        timeout=10,
-    )
-    assert choice.status_code == 201, choice.text
-    entered = browse(
-        f"{origin(live_stack)}{back}&acting_choice={choice.json()['choice_id']}", agent
-    )
+    choice = choose_acting_for(live_stack, agent, org["account_id"])
+    entered = browse(f"{origin(live_stack)}{back}&acting_choice={choice}", agent)
     assert entered.status_code == 302
     code = query_of(entered.headers["Location"])["code"]
     tokens = redeem(live_stack, code, verifier).json()
@@ -653,12 +521,7 @@ def test_prompt_select_account_asks_even_a_person_who_is_no_agent(live_stack, pe
 
     assert asked.status_code == 302
     assert asked.headers["Location"].startswith("/sso/acting-for?")
-    myself = requests.post(
-        f"{live_stack.url}/sso/acting-choices",
-        json={"organization_id": None},
-        headers=client.bearer(person[1]),
-        timeout=10,
-    ).json()["choice_id"]
+    myself = choose_acting_for(live_stack, person[1], None)
     back = query_of(asked.headers["Location"])["next"]
     entered = browse(f"{origin(live_stack)}{back}&acting_choice={myself}", person[1])
     assert entered.status_code == 302
@@ -707,41 +570,6 @@ def test_rp_initiated_logout_ends_the_portal_session_and_returns_with_state(live
     assert answer.headers["Location"] == "http://127.0.0.1:8090/?state=bye"
     me = requests.get(f"{live_stack.url}/me", headers=client.bearer(token), timeout=10)
     assert me.status_code == 401
-
-
-class BackChannelReceiver:
-    """A business system's back-channel logout endpoint (Back-Channel Logout 1.0
-    §2.5): while ``down`` it refuses (503); then it keeps each ``logout_token``."""
-
-    def __init__(self, down: bool = False):
-        self.down = down
-        self.refused = 0
-        self.tokens: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode())
-                if receiver.down:
-                    receiver.refused += 1
-                    self.send_response(503)
-                else:
-                    receiver.tokens.extend(form.get("logout_token", []))
-                    self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/backchannel-logout"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def register_backchannel_client(stack, tmp_path, receiver) -> tuple[str, str]:

@@ -24,14 +24,13 @@ from oic.oic.message import RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from oic.utils.keyio import KeyBundle
 
-from tests.e2e.test_sso import (
+from tests.support.demo import sso_cli
+from tests.support.oidc import (
     TORCH,
     code_for,
     discovery,
     oic_authorize,
     origin,
-    person,  # noqa: F401 - the fixture
-    sso_cli,
     userinfo,
 )
 
@@ -128,7 +127,7 @@ def test_discovery_offers_private_key_jwt(live_stack):
     }
 
 
-def test_pyoidc_enters_with_private_key_jwt(live_stack, person, keyed):  # noqa: F811
+def test_pyoidc_enters_with_private_key_jwt(live_stack, person, keyed):
     account, session_token = person
     issuer = origin(live_stack)
     rp = OicClient(client_authn_method=CLIENT_AUTHN_METHOD)
@@ -177,7 +176,7 @@ def _refused(answer) -> None:
 
 def test_an_assertion_signed_with_another_key_is_refused(
     live_stack,
-    person,  # noqa: F811
+    person,
     keyed,
 ):
     code, verifier = keyed_code(live_stack, person[1], keyed)
@@ -199,7 +198,7 @@ def test_an_assertion_signed_with_another_key_is_refused(
     assert userinfo(live_stack, answer.json()["access_token"]).status_code == 200
 
 
-def test_a_reused_assertion_is_refused_by_every_copy(live_stack, person, keyed):  # noqa: F811
+def test_a_reused_assertion_is_refused_by_every_copy(live_stack, person, keyed):
     live_stack.start("sso", copy=1)  # two copies share the requests
     live_stack.wait_ready()
     assertion = keyed.assertion(token_url(live_stack))
@@ -212,7 +211,7 @@ def test_a_reused_assertion_is_refused_by_every_copy(live_stack, person, keyed):
         _refused(token_request(live_stack, code, verifier, keyed.client_id, assertion))
 
 
-def test_an_expired_assertion_is_refused(live_stack, person, keyed):  # noqa: F811
+def test_an_expired_assertion_is_refused(live_stack, person, keyed):
     code, verifier = keyed_code(live_stack, person[1], keyed)
     now = int(time.time())
     expired = keyed.assertion(token_url(live_stack), iat=now - 300, exp=now - 120)
@@ -225,7 +224,7 @@ def test_an_expired_assertion_is_refused(live_stack, person, keyed):  # noqa: F8
 )
 def test_an_assertion_for_another_audience_is_refused(
     live_stack,
-    person,  # noqa: F811
+    person,
     keyed,
     audience,
 ):
@@ -238,7 +237,7 @@ def test_an_assertion_for_another_audience_is_refused(
     )
 
 
-def test_the_issuer_is_an_accepted_audience(live_stack, person, keyed):  # noqa: F811
+def test_the_issuer_is_an_accepted_audience(live_stack, person, keyed):
     code, verifier = keyed_code(live_stack, person[1], keyed)
     assertion = keyed.assertion(discovery(live_stack)["issuer"])
 
@@ -247,7 +246,7 @@ def test_the_issuer_is_an_accepted_audience(live_stack, person, keyed):  # noqa:
     assert answer.status_code == 200, answer.text
 
 
-def test_a_secret_client_sending_an_assertion_is_refused(live_stack, person, keyed):  # noqa: F811
+def test_a_secret_client_sending_an_assertion_is_refused(live_stack, person, keyed):
     """torch-statistics is registered with a secret: an assertion, even one
     naming it and signed by a key, does not authenticate it."""
     code, verifier = code_for(live_stack, person[1])
@@ -272,7 +271,7 @@ def test_a_secret_client_sending_an_assertion_is_refused(live_stack, person, key
 
 def test_a_keyed_client_cannot_use_a_secret_or_no_credential(
     live_stack,
-    person,  # noqa: F811
+    person,
     keyed,
 ):
     code, verifier = keyed_code(live_stack, person[1], keyed)

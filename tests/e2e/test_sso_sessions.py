@@ -21,7 +21,9 @@ import sqlalchemy as sa
 import yaml
 from contracts.masking import mask_document, mask_phone
 
-from tests.e2e.test_sso import (
+from tests.support import client
+from tests.support.demo import sso_cli
+from tests.support.oidc import (
     TORCH_REDIRECT,
     BackChannelReceiver,
     authorize_url,
@@ -32,11 +34,9 @@ from tests.e2e.test_sso import (
     pkce,
     query_of,
     redeem,
-    sso_cli,
     sso_database,
     userinfo,
 )
-from tests.support import client
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
