@@ -21,7 +21,7 @@ def focused(page, selector: str) -> bool:
     return page.evaluate(FOCUSED, selector)
 
 
-def tab_to(page, selector: str, most: int = 60, backward: bool = False) -> None:
+def tab_to(page, selector: str, most: int = 80, backward: bool = False) -> None:
     """Move the focus to ``selector`` with Tab (Shift+Tab when ``backward``);
     fails after ``most`` presses, naming where the focus was left."""
     key = "Shift+Tab" if backward else "Tab"
