@@ -1,8 +1,9 @@
 """The keyboard alone (issue 13: "every flow completes by keyboard alone").
 
 ``tab_to`` presses Tab (or Shift+Tab) until an element has the focus and fails
-when it never gets it: that failure is the accessibility assertion, a control
-that Tab cannot reach is a bug of the page. The other helpers reach a control
+when it never gets it, or gets it without the site's visible focus ring: that
+failure is the accessibility assertion, a control that Tab cannot reach (or
+whose focus cannot be seen) is a bug of the page. The other helpers reach a control
 that way, then operate it with the keys a keyboard user has: text typed,
 radios by the arrows, check boxes by Space, buttons and links by Enter.
 """
@@ -10,6 +11,12 @@ radios by the arrows, check boxes by Space, buttons and links by Enter.
 from __future__ import annotations
 
 FOCUSED = "s => !!document.activeElement && document.activeElement.matches(s)"
+# the site's focus ring (site.css: 3px solid, --focus): a keyboard user sees
+# where the focus is (WCAG 2.4.7), on every control Tab reaches
+RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle + ' ' + style.outlineWidth;
+}"""
 DESCRIBE = """() => {
   const e = document.activeElement;
   return e ? e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
@@ -27,13 +34,15 @@ def tab_to(page, selector: str, most: int = 80, backward: bool = False) -> None:
     key = "Shift+Tab" if backward else "Tab"
     for _ in range(most):
         if focused(page, selector):
-            return
+            break
         page.keyboard.press(key)
     if not focused(page, selector):
         raise AssertionError(
             f"{most} presses of {key} never reached {selector} "
             f"(the focus is on {page.evaluate(DESCRIBE)})"
         )
+    ring = page.evaluate(RING)
+    assert ring == "solid 3px", f"{selector} has the focus but not the ring: {ring}"
 
 
 def type_into(page, selector: str, text: str, backward: bool = False) -> None:
