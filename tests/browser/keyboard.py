@@ -10,39 +10,47 @@ radios by the arrows, check boxes by Space, buttons and links by Enter.
 
 from __future__ import annotations
 
-FOCUSED = "s => !!document.activeElement && document.activeElement.matches(s)"
-# the site's focus ring (site.css: 3px solid, --focus): a keyboard user sees
-# where the focus is (WCAG 2.4.7), on every control Tab reaches
-RING = """() => {
-  const style = getComputedStyle(document.activeElement);
-  return style.outlineStyle + ' ' + style.outlineWidth;
-}"""
-DESCRIBE = """() => {
+# Where the focus is after a press: whether on ``s``, what it is, and its focus
+# ring. The site's ring (site.css: 3px solid, --focus) shows a keyboard user
+# where the focus is (WCAG 2.4.7), on every control Tab stops at (the body,
+# when the focus has left the page for the browser, has none to show).
+WHERE = """s => {
   const e = document.activeElement;
-  return e ? e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-    + (e.name ? '[name=' + e.name + ']' : '') : 'nothing';
+  if (!e || e === document.body) { return {hit: false, what: 'the body', ring: ''}; }
+  const style = getComputedStyle(e);
+  return {
+    hit: e.matches(s),
+    what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+      + (e.name ? '[name=' + e.name + ']' : ''),
+    ring: style.outlineStyle + ' ' + style.outlineWidth,
+  };
 }"""
+RING = "solid 3px"
 
 
-def focused(page, selector: str) -> bool:
-    return page.evaluate(FOCUSED, selector)
+def where(page, selector: str) -> dict:
+    """The focused element; it fails when a control has the focus unseen."""
+    at = page.evaluate(WHERE, selector)
+    if at["what"] != "the body":
+        assert at["ring"] == RING, f"{at['what']} has the focus unseen: {at['ring']}"
+    return at
 
 
 def tab_to(page, selector: str, most: int = 80, backward: bool = False) -> None:
     """Move the focus to ``selector`` with Tab (Shift+Tab when ``backward``);
-    fails after ``most`` presses, naming where the focus was left."""
+    fails after ``most`` presses, naming where the focus was left, and on any
+    control passed on the way whose focus cannot be seen."""
     key = "Shift+Tab" if backward else "Tab"
     for _ in range(most):
-        if focused(page, selector):
-            break
+        if where(page, selector)["hit"]:
+            return
         page.keyboard.press(key)
-    if not focused(page, selector):
+    at = where(page, selector)
+    if not at["hit"]:
         raise AssertionError(
             f"{most} presses of {key} never reached {selector} "
-            f"(the focus is on {page.evaluate(DESCRIBE)})"
+            f"(the focus is on {at['what']})"
         )
-    ring = page.evaluate(RING)
-    assert ring == "solid 3px", f"{selector} has the focus but not the ring: {ring}"
 
 
 def type_into(page, selector: str, text: str, backward: bool = False) -> None:
