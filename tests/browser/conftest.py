@@ -126,15 +126,17 @@ def log_in(page, site: str, login_name: str, password: str) -> None:
 def submit_registration(
     page, password: str, sms_field: str, code: str, confirmation: str = "", agree=True
 ) -> None:
-    """Fill a registration form's password (confirmed by ``confirmation``, the
-    password itself by default) and SMS code, tick the agreement (when
-    ``agree``) and choose "Register"."""
-    page.fill("#f-password", password)
-    page.fill("#f-password_confirmation", confirmation or password)
-    page.fill(sms_field, code)
+    """By the keyboard alone: type a registration form's password (confirmed by
+    ``confirmation``, the password itself by default) and SMS code, tick the
+    agreement with Space (when ``agree``) and press Enter on "Register"."""
+    from tests.browser.keyboard import press_on, tick, type_into
+
+    type_into(page, "#f-password", password)
+    type_into(page, "#f-password_confirmation", confirmation or password)
+    type_into(page, sms_field, code)
     if agree:
-        page.check("input[name=agreement]")
-    page.click("button.primary[value=register]")
+        tick(page, "input[name=agreement]")
+    press_on(page, "button.primary[value=register]")
 
 
 def captcha_answer(api: str, captcha_id: str) -> str:

@@ -1,11 +1,13 @@
 """Agents in a browser (代办): a verified organisation designates a natural person
-by login name, the person sees the organisation, the organisation revokes it."""
+by login name, the person sees the organisation, the organisation revokes it;
+the organisation's steps by the keyboard alone (issue 13)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.browser.conftest import check, log_in
+from tests.browser.keyboard import press_on, type_into
 from tests.support import client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -17,15 +19,15 @@ def test_an_organisation_designates_and_revokes_an_agent(stack, site, open_page)
 
     org_page = open_page()
     log_in(org_page, site, org_body["login_name"], org_body["password"])
-    org_page.locator("main").get_by_role("link", name="代办人").click()
+    press_on(org_page, "main a[href='/me/agents']")
     org_page.wait_for_url("**/me/agents")
     assert "尚未指定代办人" in org_page.locator("main").inner_text()
-    org_page.fill("#f-login_name", "no_such_person_1")
-    org_page.click("button[value=designate]")
+    type_into(org_page, "#f-login_name", "no_such_person_1")
+    press_on(org_page, "button[value=designate]")
     org_page.wait_for_selector("#e-login_name")
     check(org_page, "agents_errors")
-    org_page.fill("#f-login_name", person_body["login_name"])
-    org_page.click("button[value=designate]")
+    type_into(org_page, "#f-login_name", person_body["login_name"])
+    press_on(org_page, "button[value=designate]")
     org_page.wait_for_selector(".notice")
     assert person_body["login_name"] in org_page.locator("table").inner_text()
     check(org_page, "agents")
@@ -35,7 +37,7 @@ def test_an_organisation_designates_and_revokes_an_agent(stack, site, open_page)
     person_page.goto(site + "/me/agents")
     assert org_body["name"] in person_page.locator("table").inner_text()
 
-    org_page.click("button[value=revoke]")
+    press_on(org_page, "button[value=revoke]", key="Space", backward=True)
     org_page.wait_for_selector(".notice")
     assert "尚未指定代办人" in org_page.locator("main").inner_text()
     person_page.reload()

@@ -1,5 +1,6 @@
 """An organisation registers in a browser with its main agent's SMS code, in
-Chinese with JavaScript off, then logs in and sees its information masked."""
+Chinese with JavaScript off and by the keyboard alone, then logs in and sees its
+information masked."""
 
 from __future__ import annotations
 
@@ -15,20 +16,22 @@ from tests.browser.conftest import (
     sms_code_sent,
     submit_registration,
 )
+from tests.browser.keyboard import press_on, tick, type_date, type_into
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def fill_person(page, prefix: str, person: dict) -> None:
+def type_person(page, prefix: str, person: dict) -> None:
+    """A person's block by the keyboard alone: Tab, typing, Space."""
     key = prefix.replace(".", "\\.")
-    page.fill(f"#f-{prefix}-name".replace(".", "-"), person["name"])
-    page.fill(f"#f-{prefix}-phone", person["phone"])
-    page.fill(f"#f-{prefix}-doc_number", person["doc_number"])
-    page.fill(f"#f-{prefix}-doc_valid_from", person["doc_valid_from"])
+    type_into(page, f"#f-{prefix}-name", person["name"])
+    type_into(page, f"#f-{prefix}-phone", person["phone"])
+    type_into(page, f"#f-{prefix}-doc_number", person["doc_number"])
+    type_date(page, f"#f-{prefix}-doc_valid_from", person["doc_valid_from"])
     if person.get("doc_long_term"):
-        page.check(f"input[name={key}\\.doc_long_term]")
+        tick(page, f"input[name={key}\\.doc_long_term]")
     else:
-        page.fill(f"#f-{prefix}-doc_valid_to", person["doc_valid_to"])
+        type_date(page, f"#f-{prefix}-doc_valid_to", person["doc_valid_to"])
 
 
 def test_an_organisation_registers_with_its_main_agent(stack, site, open_page, auditor):
@@ -36,18 +39,21 @@ def test_an_organisation_registers_with_its_main_agent(stack, site, open_page, a
     agent = org["main_agent"]
     page = open_page(js=False)
     page.goto(site + "/register")
-    page.get_by_role("link", name="单位用户（法人）注册").click()
+    # the registration by the keyboard alone (issue 13): Tab and Shift+Tab,
+    # typing (the dates segment by segment), Space, Enter
+    press_on(page, "main a[href='/register/organization']")
     page.wait_for_url("**/register/organization")
     check(page, "register_organization", auditor=auditor)
 
-    page.fill("#f-login_name", org["login_name"])
-    page.fill("#f-name", org["name"])
-    page.fill("#f-unique_code", org["credit_code"])
-    fill_person(page, "legal_representative", org["legal_representative"])
-    fill_person(page, "main_agent", agent)
+    type_into(page, "#f-login_name", org["login_name"])
+    type_into(page, "#f-name", org["name"])
+    type_into(page, "#f-unique_code", org["credit_code"])
+    type_person(page, "legal_representative", org["legal_representative"])
+    type_person(page, "main_agent", agent)
     captcha_id = page.input_value("input[name=captcha_id]")
-    page.fill("#f-captcha_answer", captcha_answer(stack.url, captcha_id))
-    page.click("button[value=send_sms]")
+    answer = captcha_answer(stack.url, captcha_id)
+    type_into(page, "#f-captcha_answer", answer, backward=True)  # above the document
+    press_on(page, "button[value=send_sms]")
     page.wait_for_selector(".notice")
     assert "验证码已发送" in page.locator(".notice").inner_text()
     assert page.input_value("#f-main_agent-doc_number") == agent["doc_number"]

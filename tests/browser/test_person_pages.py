@@ -16,6 +16,7 @@ from tests.browser.conftest import (
     sms_code_sent,
     submit_registration,
 )
+from tests.browser.keyboard import press_on, tab_to, type_into
 from tests.support.client import register_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -65,21 +66,22 @@ def test_a_person_registers_logs_in_and_sees_my_information(
     page.goto(site + "/")
     assert words["national"] in page.locator("header").inner_text()
     check(page, "home" + suffix, locale, audit)
-    page.locator("main").get_by_role("link", name=words["register"]).click()
+    # the registration by the keyboard alone (issue 13): Tab, typing, Space, Enter
+    press_on(page, "main a[href='/register']")
     page.wait_for_url("**/register")
     check(page, "register_choose" + suffix, locale, audit)
-    page.get_by_role("link", name=words["person"]).click()
+    press_on(page, "main a[href='/register/person']")
     page.wait_for_url("**/register/person")
     check(page, "register_person" + suffix, locale, audit)
 
     # a wrong captcha: the error beside it and in the summary, values kept
-    page.fill("#f-login_name", person["login_name"])
-    page.fill("#f-password", person["password"])
-    page.fill("#f-name", person["name"])
-    page.fill("#f-doc_number", person["doc_number"])
-    page.fill("#f-phone", person["phone"])
-    page.fill("#f-captcha_answer", "????")
-    page.click("button[value=send_sms]")
+    type_into(page, "#f-login_name", person["login_name"])
+    type_into(page, "#f-password", person["password"])
+    type_into(page, "#f-name", person["name"])
+    type_into(page, "#f-doc_number", person["doc_number"])
+    type_into(page, "#f-phone", person["phone"])
+    type_into(page, "#f-captcha_answer", "????")
+    press_on(page, "button[value=send_sms]")
     page.wait_for_selector("#error-summary")
     assert words["summary"] in page.locator("#error-summary").inner_text()
     assert words["captcha_wrong"] in page.locator("#captcha").inner_text()
@@ -90,8 +92,8 @@ def test_a_person_registers_logs_in_and_sees_my_information(
 
     # the SMS code, behind the right captcha
     captcha_id = page.input_value("input[name=captcha_id]")
-    page.fill("#f-captcha_answer", captcha_answer(stack.url, captcha_id))
-    page.click("button[value=send_sms]")
+    type_into(page, "#f-captcha_answer", captcha_answer(stack.url, captcha_id))
+    press_on(page, "button[value=send_sms]")
     page.wait_for_selector(".notice")
     assert words["sent"] in page.locator(".notice").inner_text()
     code = sms_code_sent(stack.url, person["phone"])
@@ -109,12 +111,12 @@ def test_a_person_registers_logs_in_and_sees_my_information(
     assert person["login_name"] in page.locator("main").inner_text()
     check(page, "register_done" + suffix, locale, audit)
 
-    page.locator("main").get_by_role("link", name=words["login"]).click()
+    press_on(page, "main a[href='/login']")
     page.wait_for_url("**/login")
     check(page, "login" + suffix, locale, audit)
-    page.fill("#f-login_name", person["login_name"])
-    page.fill("#f-password", person["password"])
-    page.click("button.primary")
+    type_into(page, "#f-login_name", person["login_name"])
+    type_into(page, "#f-password", person["password"])
+    page.keyboard.press("Enter")
     page.wait_for_url("**/me")
     text = page.locator("main").inner_text()
     assert person["login_name"] in text
@@ -123,21 +125,10 @@ def test_a_person_registers_logs_in_and_sees_my_information(
     assert person["doc_number"][:3] in text
     check(page, "me" + suffix, locale, audit)
 
-    page.get_by_role("button", name=words["logout"]).click()
+    press_on(page, "form[action='/logout'] button")
     page.wait_for_url(site + "/")
     page.goto(site + "/me")
     page.wait_for_url("**/login?next=%2Fme")
-
-
-def tab_to(page, selector: str, limit: int = 40) -> None:
-    """Press Tab until ``selector`` has the focus (the keyboard alone)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(
-            "s => document.activeElement === document.querySelector(s)", selector
-        ):
-            return
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 def test_by_keyboard_alone_a_person_logs_in_and_changes_the_password(

@@ -1,6 +1,7 @@
 """Recovery in a browser: from 忘记密码 to a new password by login name and the
 reserved phone, through the three steps (检索用户 → 重置密码 → 完成), in zh-CN with
-JavaScript on (the SMS countdown), the indicator saying where the user is."""
+JavaScript on (the SMS countdown), the indicator saying where the user is; by the
+keyboard alone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from tests import identity_data as gen
 from tests.browser.conftest import captcha_answer, check, sms_code_sent
+from tests.browser.keyboard import press_on, type_into
 from tests.support.client import register_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -18,41 +20,43 @@ def test_a_person_resets_the_password_by_login_name(stack, site, open_page):
     body, _ = register_person(stack.url)
     page = open_page()  # zh-CN, JavaScript on
     page.goto(site + "/login")
-    page.get_by_role("link", name="忘记密码？").click()
+    # the three steps by the keyboard alone (issue 13): Tab, typing, Enter
+    press_on(page, "main a[href='/recover']")
     page.wait_for_url("**/recover")
     check(page, "recover")
-    page.locator("main").get_by_role("link", name="登录名重置密码").click()
+    press_on(page, "main a[href='/recover/reset']")
     page.wait_for_url("**/recover/reset")
     assert "检索用户" in page.locator("[aria-current=step]").inner_text()
     check(page, "recover_reset_start")
 
-    page.fill("#f-login_name", body["login_name"])
+    type_into(page, "#f-login_name", body["login_name"])
     captcha_id = page.input_value("input[name=captcha_id]")
-    page.fill("#f-captcha_answer", captcha_answer(stack.url, captcha_id))
-    page.click("button.primary")
+    type_into(page, "#f-captcha_answer", captcha_answer(stack.url, captcha_id))
+    press_on(page, "button.primary")
     page.wait_for_url("**/recover/reset/rst_*")
     assert "重置密码" in page.locator("[aria-current=step]").inner_text()
     assert body["phone"][-3:] in page.locator("main").inner_text()  # masked phone
 
-    page.fill("#f-phone", body["phone"])
-    page.click("button[value=send_sms]")
+    type_into(page, "#f-phone", body["phone"])
+    press_on(page, "button[value=send_sms]")
     page.wait_for_selector(".notice")
     assert page.is_disabled("button[value=send_sms]")  # the 60 s countdown
     code = sms_code_sent(stack.url, body["phone"], "找回密码")
     check(page, "recover_reset_finish")
 
-    page.fill("#f-sms_code", code)
-    page.fill("#f-new_password", NEW_PASSWORD)
-    page.fill("#f-new_password_confirmation", NEW_PASSWORD)
-    page.click("button.primary")
+    type_into(page, "#f-sms_code", code)
+    type_into(page, "#f-new_password", NEW_PASSWORD)
+    type_into(page, "#f-new_password_confirmation", NEW_PASSWORD)
+    press_on(page, "button.primary")
     page.wait_for_url("**/recover/reset/done")
     assert "完成" in page.locator("[aria-current=step]").inner_text()
     check(page, "recover_reset_done")
 
-    page.locator("main").get_by_role("link", name="用户登录").click()
-    page.fill("#f-login_name", body["login_name"])
-    page.fill("#f-password", NEW_PASSWORD)
-    page.click("button.primary")
+    press_on(page, "main a[href='/login']")
+    page.wait_for_url("**/login")
+    type_into(page, "#f-login_name", body["login_name"])
+    type_into(page, "#f-password", NEW_PASSWORD)
+    page.keyboard.press("Enter")
     page.wait_for_url("**/me")
     assert gen.PASSWORD != NEW_PASSWORD
 

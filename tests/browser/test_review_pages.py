@@ -11,6 +11,7 @@ import requests
 
 from tests import identity_data as gen
 from tests.browser.conftest import check, log_in
+from tests.browser.keyboard import tab_to
 from tests.e2e.test_verification_flow import png
 from tests.support import client
 
@@ -108,18 +109,6 @@ def test_a_reviewer_approves_a_person_appeal_and_the_appellant_sees_it(
     status.click("button.primary")
     status.wait_for_selector("[role=status]")
     assert "审核通过" in status.locator("[role=status]").inner_text()
-
-
-def tab_to(page, selector: str, most: int = 80) -> None:
-    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if page.evaluate(
-            "s => document.activeElement && document.activeElement.matches(s)",
-            selector,
-        ):
-            return
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 def test_a_reviewer_rejects_a_verification_case_by_keyboard_and_the_person_sees_it(

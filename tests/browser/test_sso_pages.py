@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.browser.conftest import check, log_in
+from tests.browser.keyboard import choose_radio, press_on
 from tests.support import client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -116,11 +117,14 @@ def test_an_agent_chooses_as_whom_to_enter(stack, site, open_page, auditor):
     stand_in_for_torch(page.context, site, state="s-agent")
     log_in(page, site, person_body["login_name"], person_body["password"])
     page.goto(site + "/")
-    torch_entry(page).get_by_role("link", name="进入火炬统计").click()
+    enter = torch_entry(page).get_by_role("link", name="进入火炬统计")
+    press_on(page, f"ul.catalogue a[href='{enter.get_attribute('href')}']")
     page.wait_for_url("**/sso/acting-for?next=*")
     form = page.locator("main form")
     assert "本人" in form.inner_text() and org_body["name"] in form.inner_text()
     check(page, "sso_acting_for", auditor=auditor)
-    page.get_by_label(org_body["name"], exact=False).check()
-    got, page = sent_to_torch(page, lambda: page.click("button.primary"))
+    # the keyboard alone: Tab into the choice, the arrow to the organisation, Enter
+    org_id = page.get_by_label(org_body["name"], exact=False).get_attribute("value")
+    choose_radio(page, "input[name=acting_for]", f"input[value='{org_id}']")
+    got, page = sent_to_torch(page, lambda: press_on(page, "button.primary"))
     assert got["state"] == "s-agent" and got["code"]
