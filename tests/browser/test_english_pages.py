@@ -71,6 +71,15 @@ CASES = {
     "recover_appeal_status": Case(
         "/recover/appeal-status", "Appeal status", submit="button.primary"
     ),
+    "me_edit_organization": Case(
+        "/me/edit", "Edit the organisation's information", account="organization"
+    ),
+    "recover_appeal_organization": Case(
+        "/recover/appeal/organization",
+        "Organisation appeal",
+        submit="button.primary",
+        toggle=True,
+    ),
     "register_organization": Case(
         "/register/organization",
         "Organisation registration",
