@@ -20,7 +20,6 @@ does), audits the release (channel ``cas``) and emits ``business_system_entered`
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,16 +39,13 @@ from contracts.sso_cas import (
 from sqlalchemy.orm import Session
 
 from sso import acting, backchannel, claims, clients, tokens
+from sso.clients import hash_secret
 from sso.models import cas_renewals, cas_tickets
 
 TICKET_TTL = 10  # seconds (CAS 3.0 §3.1.1 recommends about 10 s)
 RENEWAL_TTL = 600  # seconds a login page may take before the login counts as new
 RENEWAL_REQUIRED = "cas_renewal_required"
 REFUSED = {**REFUSALS, RENEWAL_REQUIRED: "请重新输入密码。"}
-
-
-def _hash(ticket: str) -> str:
-    return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 def find_service(session: Session, service: str):
@@ -124,7 +120,7 @@ def issue(
     ticket = f"ST-{secrets.token_hex(20)}"
     session.execute(
         cas_tickets.insert().values(
-            ticket_hash=_hash(ticket),
+            ticket_hash=hash_secret(ticket),
             ticket_id=f"cst_{secrets.token_hex(16)}",
             client_id=client.client_id,
             service=request.service,
@@ -147,7 +143,7 @@ def _spend(session: Session, ticket: str, now: datetime):
     t = cas_tickets
     return session.execute(
         t.update()
-        .where(t.c.ticket_hash == _hash(ticket), t.c.validated_at.is_(None))
+        .where(t.c.ticket_hash == hash_secret(ticket), t.c.validated_at.is_(None))
         .values(validated_at=now)
         .returning(t)
     ).first()

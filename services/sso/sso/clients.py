@@ -127,6 +127,9 @@ def public_jwks(jwks: dict[str, Any]) -> dict[str, Any]:
 
 
 def hash_secret(secret: str) -> str:
+    """How sso keeps every bearer secret it must recognise but never show: a
+    client's secret, an authorization code, a CAS service ticket (high-entropy
+    values, so a plain SHA-256 suffices)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

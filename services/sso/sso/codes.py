@@ -21,11 +21,8 @@ import sqlalchemy as sa
 from contracts.sso import CodeGrant, CodeSaved
 from sqlalchemy.orm import Session
 
+from sso.clients import hash_secret
 from sso.models import authorization_codes, tokens
-
-
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def save(
@@ -39,7 +36,7 @@ def save(
     """Keep the code with ``claims``, the user's claims for its ID token."""
     session.execute(
         authorization_codes.insert().values(
-            code_hash=_hash(grant.code),
+            code_hash=hash_secret(grant.code),
             code_id=f"cod_{secrets.token_hex(16)}",
             client_id=grant.client_id,
             redirect_uri=grant.redirect_uri,
@@ -81,7 +78,7 @@ def redeem(session: Session, code: str, binding: tuple, now: datetime):
     )
     row = session.execute(
         table.update()
-        .where(table.c.code_hash == _hash(code), table.c.redeemed_at.is_(None))
+        .where(table.c.code_hash == hash_secret(code), table.c.redeemed_at.is_(None))
         .values(redeemed_at=now, tokens_issued_at=sa.case((usable, now)))
         .returning(table)
     ).first()
@@ -94,7 +91,7 @@ def redeem(session: Session, code: str, binding: tuple, now: datetime):
 def _revoke_spent(session: Session, code: str, now: datetime) -> None:
     table = authorization_codes
     spent = session.execute(
-        sa.select(table.c.code_id).where(table.c.code_hash == _hash(code))
+        sa.select(table.c.code_id).where(table.c.code_hash == hash_secret(code))
     ).first()
     if spent is not None:
         session.execute(
